@@ -1,0 +1,3 @@
+//! embassy-net adapter for dimse-core (arrives with the embassy-net issue).
+#![no_std]
+#![forbid(unsafe_code)]

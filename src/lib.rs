@@ -1,0 +1,8 @@
+//! # dimse
+//!
+//! The facade of the project: it re-exports [`dimse_core`] (the Sans-IO DICOM Upper Layer and
+//! DIMSE N-GET core) and carries the `dimse` command-line tool.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub use dimse_core as core;

@@ -1,0 +1,1 @@
+//! tokio adapter for dimse-core (arrives with the std/tokio issue).
