@@ -1,1 +1,1386 @@
-//! (placeholder: filled in by the next commits)
+//! [`Connection`]: one DICOM association, requestor or acceptor, as a Sans-IO state machine.
+//!
+//! ## The contract
+//!
+//! * Feed bytes with [`Connection::handle_input`]; it returns how many it consumed. Keep the
+//!   rest and offer it again with more bytes appended. Offer at least
+//!   [`crate::pdu::MAX_UNIT_LEN`] bytes when you have them: no unit the parser needs whole is
+//!   larger, so progress is guaranteed.
+//! * Report time with [`Connection::handle_timeout`] when [`Connection::poll_timeout`]'s
+//!   deadline passes (a spurious call is a no-op), and a closed transport with
+//!   [`Connection::handle_transport_closed`].
+//! * **After every call that changes the connection, drain [`Connection::poll_transmit`] and
+//!   [`Connection::poll_event`] until both return `None`.** `handle_input` stops consuming when
+//!   undrained events pile up, or while a received P-DATA value has not been polled.
+//! * When [`Event::Closed`] arrives (or [`Connection::is_closed`] is true), write what
+//!   `poll_transmit` still has, then close the transport.
+//!
+//! The core never reads a clock: every call that can start or fire a timer takes `now`.
+//! Protocol failures are never `Err`s: they become the A-ABORT or A-ASSOCIATE-RJ the
+//! standard prescribes, plus an [`Event`].
+
+use heapless::Deque;
+
+use crate::assoc::{
+    AcceptorNegotiation, AcceptorPolicy, ContextResult, Limits, Negotiated, PresentationContext,
+    RequestorConfig, RequestorNegotiation, Syntaxes, IMPLICIT_VR_LITTLE_ENDIAN,
+    MAX_ROLE_SELECTIONS,
+};
+use crate::codec::Writer;
+use crate::pdu::{
+    self, Abort, AbortReason, AeTitle, AssociateFixed, AssociateRj, AssociateRq, ItemHeader, Parse,
+    ParseError, PduHeader, PduType, Pdv, PdvHeader, PresentationContextAc, RejectSource, ReleaseRp,
+    ReleaseRq, RoleSelection, SubItem, UserIdentityAc, UserInformation, APPLICATION_CONTEXT_NAME,
+    MAX_UNIT_LEN, PDU_HEADER_LEN, PDV_HEADER_LEN,
+};
+use crate::time::Instant;
+use crate::ul::{self, Action, Role, State};
+use crate::BufferTooSmall;
+
+/// Caller-owned buffers of one association.
+#[derive(Debug)]
+pub struct Storage<'a> {
+    /// Receives one complete command set or data set, reassembled from its PDV fragments.
+    pub rx: &'a mut [u8],
+    /// Holds one outgoing command set or data set until it has been fragmented into
+    /// P-DATA-TF PDUs.
+    pub tx: &'a mut [u8],
+}
+
+/// What the association's user is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Event {
+    /// The association is established (A-ASSOCIATE-AC sent or received). The negotiated
+    /// contexts are available from [`Connection::presentation_context`].
+    Established {
+        /// The requestor's AE title.
+        calling_ae: AeTitle,
+        /// The acceptor's AE title, as the requestor called it.
+        called_ae: AeTitle,
+        /// The largest P-DATA-TF PDU-length the peer accepts (0 = no limit).
+        peer_max_pdu_length: u32,
+    },
+    /// The association was rejected: by us (acceptor) or by the peer (requestor).
+    Rejected(AssociateRj),
+    /// A complete command set (`is_command`) or data set arrived on `context_id`; read it with
+    /// [`Connection::received`] before the next `handle_input`.
+    PData {
+        /// Presentation-context-ID.
+        context_id: u8,
+        /// Command set (`true`) or data set.
+        is_command: bool,
+        /// Its length in bytes.
+        len: usize,
+    },
+    /// The association was released in an orderly way.
+    Released,
+    /// The association was aborted.
+    Aborted(AbortOrigin),
+    /// The transport should now be closed (after writing what `poll_transmit` still holds),
+    /// or has been.
+    Closed,
+}
+
+/// Who or what ended an association abruptly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum AbortOrigin {
+    /// The peer sent this A-ABORT.
+    Peer(Abort),
+    /// We sent this A-ABORT because of a protocol error by the peer (an A-P-ABORT).
+    Protocol(Abort),
+    /// We sent an A-ABORT because a timer expired (ACSE or network timeout).
+    Timeout,
+    /// The local user asked for it ([`Connection::abort`]), or a local resource ran out.
+    Local,
+    /// The transport closed without a release (an A-P-ABORT).
+    TransportClosed,
+}
+
+/// A local request the connection cannot carry out now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ApiError {
+    /// Not valid in the current state (e.g. P-DATA before the association is established).
+    InvalidState,
+    /// The presentation context is not an accepted one.
+    UnknownContext,
+    /// An outgoing message is still being transmitted.
+    Busy,
+    /// The data does not fit the transmit buffer.
+    TooLarge,
+}
+
+/// A requestor configuration that cannot produce a valid A-ASSOCIATE-RQ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ConfigError {
+    /// No presentation context, an even or repeated ID, or more than 128.
+    PresentationContexts,
+}
+
+/// Where the receive side is in the byte stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Rx {
+    /// Expecting a PDU header.
+    Header,
+    /// Expecting the 4-byte body of a fixed-size PDU.
+    Fixed(PduType),
+    /// Expecting the 68 fixed bytes of an A-ASSOCIATE-RQ (`ac` false) or -AC.
+    AssocFixed { ac: bool, left: u32 },
+    /// Inside the variable items: `left` bytes of the PDU remain after the current item.
+    AssocItems {
+        ac: bool,
+        left: u32,
+        container: Container,
+        skip: u32,
+    },
+    /// Inside a P-DATA-TF, expecting a PDV header (or the end).
+    Pdv { left: u32 },
+    /// Inside a PDV's fragment.
+    PdvData {
+        left: u32,
+        pdv_left: u32,
+        last: bool,
+    },
+    /// Skipping the rest of a PDU that is ignored or was answered already.
+    Ignore { left: u32 },
+    /// The stream cannot be framed any more: swallow everything.
+    Discard,
+}
+
+/// The item being walked inside an A-ASSOCIATE-RQ/AC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Container {
+    Top,
+    ContextRq {
+        left: u16,
+    },
+    ContextAc {
+        left: u16,
+        id: u8,
+        result: u8,
+        answered: bool,
+    },
+    UserInfo {
+        left: u16,
+    },
+}
+
+/// The negotiation in progress, or its outcome.
+#[derive(Debug, Clone)]
+enum Neg {
+    None,
+    Acceptor(AcceptorNegotiation),
+    Requestor(RequestorNegotiation),
+    Done(Negotiated),
+}
+
+/// A PDU waiting for `poll_transmit`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outgoing {
+    AssociateRq,
+    AssociateAc,
+    AssociateRj(AssociateRj),
+    ReleaseRq,
+    ReleaseRp,
+    Abort(Abort),
+    PData,
+}
+
+/// What a PDU (or a local call, or time) means to the state machine, with its data.
+enum Input {
+    AssociateRq(Result<Negotiated, AssociateRj>),
+    AssociateAc(Option<Negotiated>),
+    AssociateRj(AssociateRj),
+    PData,
+    ReleaseRq,
+    ReleaseRp,
+    Abort(Abort),
+    Invalid(AbortReason),
+    TransportClosed,
+    Artim,
+    LocalAbort(AbortOrigin),
+    LocalRelease,
+    ReleaseResponse,
+}
+
+/// Progress of one receive step.
+enum Step {
+    Consumed(usize),
+    NeedMore,
+}
+
+const EVENT_CAPACITY: usize = 8;
+/// The most events one receive step can queue; below this much room, input waits.
+const EVENT_HEADROOM: usize = 4;
+
+/// One association. See the [module documentation](self) for the contract.
+pub struct Connection<'a> {
+    role: Role,
+    state: State,
+    syntaxes: Syntaxes<'a>,
+    limits: Limits,
+    storage: Storage<'a>,
+    rx: Rx,
+    neg: Neg,
+    /// Reassembly of the incoming command or data set.
+    rx_len: usize,
+    rx_context: u8,
+    rx_command: bool,
+    rx_active: bool,
+    /// A completed value sits in `storage.rx` and its event is unread (`rx_pending`) or was
+    /// read during the current drain (`rx_delivered`).
+    rx_pending: bool,
+    rx_delivered: bool,
+    /// The outgoing value in `storage.tx`.
+    tx_len: usize,
+    tx_sent: usize,
+    tx_context: u8,
+    tx_command: bool,
+    /// A release response waits for outgoing P-DATA to finish (AR-7 before AR-4).
+    release_response_pending: bool,
+    txq: Deque<Outgoing, 4>,
+    events: Deque<Event, EVENT_CAPACITY>,
+    artim: Option<Instant>,
+    acse: Option<Instant>,
+    network: Option<Instant>,
+}
+
+impl core::fmt::Debug for Connection<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("rx", &self.rx)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'a> Connection<'a> {
+    fn new(role: Role, syntaxes: Syntaxes<'a>, limits: Limits, storage: Storage<'a>) -> Self {
+        Connection {
+            role,
+            state: State::Sta1,
+            syntaxes,
+            limits,
+            storage,
+            rx: Rx::Header,
+            neg: Neg::None,
+            rx_len: 0,
+            rx_context: 0,
+            rx_command: false,
+            rx_active: false,
+            rx_pending: false,
+            rx_delivered: false,
+            tx_len: 0,
+            tx_sent: 0,
+            tx_context: 0,
+            tx_command: false,
+            release_response_pending: false,
+            txq: Deque::new(),
+            events: Deque::new(),
+            artim: None,
+            acse: None,
+            network: None,
+        }
+    }
+
+    /// An acceptor on a transport connection that has just been accepted (Evt5, AE-5: ARTIM
+    /// starts, waiting for the A-ASSOCIATE-RQ).
+    pub fn acceptor(policy: &'a AcceptorPolicy<'a>, storage: Storage<'a>, now: Instant) -> Self {
+        let mut c = Self::new(
+            Role::Acceptor,
+            Syntaxes::Acceptor(policy),
+            policy.limits,
+            storage,
+        );
+        c.state = State::Sta1;
+        c.apply(now, ul::Event::TransportConnectIndication, Input::Artim);
+        c
+    }
+
+    /// A requestor on a transport connection that has just been established (Evt1 and Evt2:
+    /// AE-1, then AE-2 queues the A-ASSOCIATE-RQ).
+    pub fn requestor(
+        config: &'a RequestorConfig<'a>,
+        storage: Storage<'a>,
+        now: Instant,
+    ) -> Result<Self, ConfigError> {
+        let pcs = config.presentation_contexts;
+        let mut seen = [false; 256];
+        let ids_ok = !pcs.is_empty()
+            && pcs.len() <= crate::assoc::MAX_PRESENTATION_CONTEXTS
+            && pcs.iter().all(|pc| {
+                let fresh = seen
+                    .get_mut(usize::from(pc.id))
+                    .map(|s| !core::mem::replace(s, true))
+                    .unwrap_or(false);
+                pc.id % 2 == 1 && fresh && !pc.transfer_syntaxes.is_empty()
+            });
+        if !ids_ok {
+            return Err(ConfigError::PresentationContexts);
+        }
+        let mut c = Self::new(
+            Role::Requestor,
+            Syntaxes::Requestor(config),
+            config.limits,
+            storage,
+        );
+        c.apply(now, ul::Event::AssociateRequest, Input::Artim);
+        c.apply(now, ul::Event::TransportConnectConfirm, Input::Artim);
+        Ok(c)
+    }
+
+    /// The Upper Layer state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Our role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The association has ended and the transport should be (or is) closed.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Sta1
+    }
+
+    /// The association is established and not being released or aborted.
+    pub fn is_established(&self) -> bool {
+        self.state == State::Sta6
+    }
+
+    /// The negotiation's outcome, once the association is established.
+    pub fn negotiated(&self) -> Option<&Negotiated> {
+        match &self.neg {
+            Neg::Done(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The accepted presentation context `id`, with its syntaxes.
+    pub fn presentation_context(&self, id: u8) -> Option<PresentationContext<'a>> {
+        self.syntaxes.accepted(self.negotiated()?, id)
+    }
+
+    /// The accepted presentation contexts.
+    pub fn presentation_contexts(&self) -> impl Iterator<Item = PresentationContext<'a>> + '_ {
+        self.negotiated()
+            .into_iter()
+            .flat_map(|n| n.contexts.iter())
+            .filter_map(|r| self.presentation_context(r.id))
+    }
+
+    /// The value announced by the last [`Event::PData`], valid until the next `handle_input`.
+    pub fn received(&self) -> &[u8] {
+        if self.rx_pending || self.rx_delivered {
+            self.storage.rx.get(..self.rx_len).unwrap_or(&[])
+        } else {
+            &[]
+        }
+    }
+
+    // ---------------------------------------------------------------- input
+
+    /// Consumes bytes received from the peer and returns how many were used.
+    pub fn handle_input(&mut self, now: Instant, input: &[u8]) -> usize {
+        if self.rx_delivered {
+            // The user had the whole drain to read the value; the buffer is free again.
+            self.rx_delivered = false;
+            self.rx_len = 0;
+        }
+        if !input.is_empty() && self.network.is_some() {
+            self.network = Some(now + self.limits.network_timeout);
+        }
+        let mut used = 0;
+        while self.events.capacity() - self.events.len() >= EVENT_HEADROOM {
+            let Some(rest) = input.get(used..).filter(|r| !r.is_empty()) else {
+                break;
+            };
+            match self.step(now, rest) {
+                Step::Consumed(n) => used += n,
+                Step::NeedMore => break,
+            }
+        }
+        used
+    }
+
+    /// One unit of receive progress. `Consumed(0)` is allowed when the state changed.
+    fn step(&mut self, now: Instant, input: &[u8]) -> Step {
+        if matches!(self.state, State::Sta1) {
+            // No association and no transport to speak of: nothing can be received.
+            return Step::Consumed(input.len());
+        }
+        match self.rx {
+            Rx::Header => self.rx_header(now, input),
+            Rx::Fixed(pdu_type) => {
+                let Some(body) = input.first_chunk::<4>() else {
+                    return Step::NeedMore;
+                };
+                self.rx = Rx::Header;
+                let input_ = match pdu_type {
+                    PduType::AssociateRj => match AssociateRj::parse_body(*body) {
+                        Ok(rj) => Input::AssociateRj(rj),
+                        Err(e) => Input::Invalid(e.abort_reason()),
+                    },
+                    PduType::ReleaseRq => Input::ReleaseRq,
+                    PduType::ReleaseRp => Input::ReleaseRp,
+                    _ => Input::Abort(Abort::parse_body(*body)),
+                };
+                self.dispatch(now, input_);
+                Step::Consumed(4)
+            }
+            Rx::AssocFixed { ac, left } => {
+                let Parse::Complete(fixed, n) = AssociateFixed::parse(input) else {
+                    return Step::NeedMore;
+                };
+                self.neg = if ac {
+                    Neg::Requestor(RequestorNegotiation::new(fixed))
+                } else {
+                    Neg::Acceptor(AcceptorNegotiation::new(fixed))
+                };
+                self.rx = Rx::AssocItems {
+                    ac,
+                    left: left.saturating_sub(AssociateFixed::LEN as u32),
+                    container: Container::Top,
+                    skip: 0,
+                };
+                Step::Consumed(n)
+            }
+            Rx::AssocItems {
+                ac,
+                left,
+                container,
+                skip,
+            } => self.rx_assoc_items(now, input, ac, left, container, skip),
+            Rx::Pdv { left } => self.rx_pdv(now, input, left),
+            Rx::PdvData {
+                left,
+                pdv_left,
+                last,
+            } => self.rx_pdv_data(now, input, left, pdv_left, last),
+            Rx::Ignore { left } => {
+                let n = input.len().min(left as usize);
+                let left = left - n as u32;
+                self.rx = if left == 0 {
+                    Rx::Header
+                } else {
+                    Rx::Ignore { left }
+                };
+                Step::Consumed(n)
+            }
+            Rx::Discard => Step::Consumed(input.len()),
+        }
+    }
+
+    fn rx_header(&mut self, now: Instant, input: &[u8]) -> Step {
+        let header = match PduHeader::parse(input) {
+            Ok(Parse::Partial) => return Step::NeedMore,
+            Ok(Parse::Complete(h, _)) => h,
+            Err(e) => {
+                // An unknown type still has a length: skip it so the stream stays framed.
+                let length = input
+                    .get(2..6)
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                    .map_or(0, u32::from_be_bytes);
+                self.rx = Rx::Ignore { left: length };
+                if length == 0 {
+                    self.rx = Rx::Header;
+                }
+                self.dispatch(now, Input::Invalid(e.abort_reason()));
+                return Step::Consumed(PDU_HEADER_LEN);
+            }
+        };
+        let length = header.length;
+        let ignore = |length: u32| {
+            if length == 0 {
+                Rx::Header
+            } else {
+                Rx::Ignore { left: length }
+            }
+        };
+        match header.pdu_type {
+            PduType::AssociateRq | PduType::AssociateAc => {
+                let ac = header.pdu_type == PduType::AssociateAc;
+                let wanted = if ac {
+                    self.state == State::Sta5
+                } else {
+                    self.state == State::Sta2
+                };
+                if !wanted {
+                    // Unexpected here: the table answers at once; the body is not needed.
+                    self.rx = ignore(length);
+                    let ev = if ac {
+                        Input::AssociateAc(None)
+                    } else {
+                        Input::AssociateRq(Err(AssociateRj::PROVIDER_NO_REASON))
+                    };
+                    self.dispatch(now, ev);
+                } else if (length as usize) < AssociateFixed::LEN
+                    || length > self.limits.max_associate_length
+                {
+                    self.rx = ignore(length);
+                    self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
+                } else {
+                    self.rx = Rx::AssocFixed { ac, left: length };
+                }
+            }
+            PduType::PDataTf => {
+                if matches!(self.state, State::Sta6 | State::Sta7)
+                    && length > self.limits.max_pdu_length
+                {
+                    self.rx = ignore(length);
+                    self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
+                } else {
+                    let before = self.state;
+                    self.dispatch(now, Input::PData);
+                    // DT-2 / AR-6 keep the state: read the PDVs. Anything else answered it.
+                    self.rx = if self.state == before && matches!(before, State::Sta6 | State::Sta7)
+                    {
+                        if length == 0 {
+                            Rx::Header
+                        } else {
+                            Rx::Pdv { left: length }
+                        }
+                    } else {
+                        ignore(length)
+                    };
+                }
+            }
+            fixed => {
+                if length as usize == pdu::FIXED_BODY_LEN {
+                    self.rx = Rx::Fixed(fixed);
+                } else {
+                    self.rx = ignore(length);
+                    self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
+                }
+            }
+        }
+        Step::Consumed(PDU_HEADER_LEN)
+    }
+
+    /// A framing error inside a PDU: abort as the table says, and skip what the PDU-length
+    /// still covers so that a following PDU (in Sta13) is read correctly.
+    fn rx_invalid(&mut self, now: Instant, e: ParseError, rest_of_pdu: u32) -> Step {
+        self.rx = if rest_of_pdu == 0 {
+            Rx::Header
+        } else {
+            Rx::Ignore { left: rest_of_pdu }
+        };
+        self.neg = match core::mem::replace(&mut self.neg, Neg::None) {
+            Neg::Done(n) => Neg::Done(n),
+            _ => Neg::None,
+        };
+        self.dispatch(now, Input::Invalid(e.abort_reason()));
+        Step::Consumed(0)
+    }
+
+    fn rx_assoc_items(
+        &mut self,
+        now: Instant,
+        input: &[u8],
+        ac: bool,
+        left: u32,
+        container: Container,
+        skip: u32,
+    ) -> Step {
+        if skip > 0 {
+            let n = input.len().min(skip as usize);
+            self.rx = Rx::AssocItems {
+                ac,
+                left,
+                container,
+                skip: skip - n as u32,
+            };
+            return Step::Consumed(n);
+        }
+        let set = |c: &mut Self, left: u32, container: Container, skip: u32| {
+            c.rx = Rx::AssocItems {
+                ac,
+                left,
+                container,
+                skip,
+            };
+        };
+        match container {
+            Container::Top => {
+                if left == 0 {
+                    self.rx = Rx::Header;
+                    self.finish_associate(now, ac);
+                    return Step::Consumed(0);
+                }
+                let Parse::Complete(h, _) = ItemHeader::parse(input) else {
+                    if left < ItemHeader::LEN as u32 {
+                        return self.rx_invalid(now, ParseError::InvalidLength, left);
+                    }
+                    return Step::NeedMore;
+                };
+                let total = h.total_len() as u32;
+                if total > left {
+                    return self.rx_invalid(now, ParseError::InvalidLength, left);
+                }
+                let left = left - total;
+                match (h.item_type, ac) {
+                    (0x10, _) if h.total_len() <= MAX_UNIT_LEN => {
+                        let Some(body) = input.get(ItemHeader::LEN..h.total_len()) else {
+                            return Step::NeedMore;
+                        };
+                        let item =
+                            SubItem::from_body(0x10, body).unwrap_or(SubItem::Malformed(0x10));
+                        match &mut self.neg {
+                            Neg::Acceptor(n) => n.application_context(&item),
+                            Neg::Requestor(n) => n.application_context(&item),
+                            _ => {}
+                        }
+                        set(self, left, Container::Top, 0);
+                        Step::Consumed(h.total_len())
+                    }
+                    (0x20, false) | (0x21, true) => {
+                        let Some(&[id, _, result, _]) = input.get(4..8) else {
+                            if h.length < 4 {
+                                return self.rx_invalid(
+                                    now,
+                                    ParseError::InvalidLength,
+                                    left + u32::from(h.length),
+                                );
+                            }
+                            return Step::NeedMore;
+                        };
+                        if h.length < 4 {
+                            return self.rx_invalid(
+                                now,
+                                ParseError::InvalidLength,
+                                left + u32::from(h.length),
+                            );
+                        }
+                        let inner = h.length - 4;
+                        let container = if ac {
+                            Container::ContextAc {
+                                left: inner,
+                                id,
+                                result,
+                                answered: false,
+                            }
+                        } else {
+                            if let Neg::Acceptor(n) = &mut self.neg {
+                                n.context_start(id);
+                            }
+                            Container::ContextRq { left: inner }
+                        };
+                        set(self, left, container, 0);
+                        Step::Consumed(8)
+                    }
+                    (0x50, _) => {
+                        set(self, left, Container::UserInfo { left: h.length }, 0);
+                        Step::Consumed(ItemHeader::LEN)
+                    }
+                    (0x10, _) => {
+                        // An application context name too long to be a UID.
+                        if let Neg::Acceptor(n) = &mut self.neg {
+                            n.application_context(&SubItem::Malformed(0x10));
+                        }
+                        set(self, left, Container::Top, u32::from(h.length));
+                        Step::Consumed(ItemHeader::LEN)
+                    }
+                    _ => {
+                        // Unknown items are ignored (PS3.8 §9.3.1).
+                        set(self, left, Container::Top, u32::from(h.length));
+                        Step::Consumed(ItemHeader::LEN)
+                    }
+                }
+            }
+            Container::ContextRq { left: cl }
+            | Container::ContextAc { left: cl, .. }
+            | Container::UserInfo { left: cl } => {
+                if cl == 0 {
+                    self.end_container(container);
+                    set(self, left, Container::Top, 0);
+                    return Step::Consumed(0);
+                }
+                let Parse::Complete(h, _) = ItemHeader::parse(input) else {
+                    if cl < ItemHeader::LEN as u16 {
+                        return self.rx_invalid(
+                            now,
+                            ParseError::InvalidLength,
+                            left + u32::from(cl),
+                        );
+                    }
+                    return Step::NeedMore;
+                };
+                let total = h.total_len();
+                if total > usize::from(cl) {
+                    return self.rx_invalid(now, ParseError::InvalidLength, left + u32::from(cl));
+                }
+                let cl_after = cl - total as u16;
+                let container_after = match container {
+                    Container::ContextRq { .. } => Container::ContextRq { left: cl_after },
+                    Container::ContextAc {
+                        id,
+                        result,
+                        answered,
+                        ..
+                    } => Container::ContextAc {
+                        left: cl_after,
+                        id,
+                        result,
+                        answered,
+                    },
+                    _ => Container::UserInfo { left: cl_after },
+                };
+                if total > MAX_UNIT_LEN {
+                    // Too large to need whole: a UID this long is malformed, a long user
+                    // identity (a token) cannot be checked, anything else is skipped.
+                    let item = match h.item_type {
+                        0x58 => None,
+                        t => Some(SubItem::Malformed(t)),
+                    };
+                    match (item, &mut self.neg) {
+                        (None, Neg::Acceptor(n)) => {
+                            if let Syntaxes::Acceptor(p) = self.syntaxes {
+                                n.user_identity_unreadable(p);
+                            }
+                        }
+                        (Some(item), _) => self.feed_sub_item(container, &item),
+                        _ => {}
+                    }
+                    set(self, left, container_after, u32::from(h.length));
+                    return Step::Consumed(ItemHeader::LEN);
+                }
+                let item = match SubItem::parse(input) {
+                    Ok(Parse::Complete(item, _)) => item,
+                    Ok(Parse::Partial) => return Step::NeedMore,
+                    Err(e) => return self.rx_invalid(now, e, left + u32::from(cl_after)),
+                };
+                let container_after = match (container_after, item) {
+                    (
+                        Container::ContextAc {
+                            left,
+                            id,
+                            result,
+                            answered: false,
+                        },
+                        SubItem::TransferSyntax(_) | SubItem::Malformed(0x40),
+                    ) => {
+                        self.feed_sub_item(container, &item);
+                        Container::ContextAc {
+                            left,
+                            id,
+                            result,
+                            answered: true,
+                        }
+                    }
+                    (c, _) => {
+                        self.feed_sub_item(container, &item);
+                        c
+                    }
+                };
+                set(self, left, container_after, 0);
+                Step::Consumed(total)
+            }
+        }
+    }
+
+    fn feed_sub_item(&mut self, container: Container, item: &SubItem<'_>) {
+        match (&mut self.neg, self.syntaxes, container) {
+            (Neg::Acceptor(n), Syntaxes::Acceptor(p), Container::ContextRq { .. }) => {
+                n.context_sub_item(p, item)
+            }
+            (Neg::Acceptor(n), Syntaxes::Acceptor(p), Container::UserInfo { .. }) => {
+                n.user_info_sub_item(p, item)
+            }
+            (
+                Neg::Requestor(n),
+                Syntaxes::Requestor(c),
+                Container::ContextAc {
+                    id,
+                    result,
+                    answered: false,
+                    ..
+                },
+            ) => match item {
+                SubItem::TransferSyntax(ts) => n.context(c, id, result, Some(ts)),
+                SubItem::Malformed(0x40) => n.context(c, id, result, None),
+                _ => {}
+            },
+            (Neg::Requestor(n), _, Container::UserInfo { .. }) => n.user_info_sub_item(item),
+            _ => {}
+        }
+    }
+
+    fn end_container(&mut self, container: Container) {
+        match (&mut self.neg, self.syntaxes, container) {
+            (Neg::Acceptor(n), Syntaxes::Acceptor(p), Container::ContextRq { .. }) => {
+                n.context_end(p)
+            }
+            (
+                Neg::Requestor(n),
+                Syntaxes::Requestor(c),
+                Container::ContextAc {
+                    id,
+                    result,
+                    answered: false,
+                    ..
+                },
+            ) => n.context(c, id, result, None),
+            _ => {}
+        }
+    }
+
+    fn finish_associate(&mut self, now: Instant, ac: bool) {
+        let neg = core::mem::replace(&mut self.neg, Neg::None);
+        let input = match (neg, self.syntaxes, ac) {
+            (Neg::Acceptor(n), Syntaxes::Acceptor(p), false) => Input::AssociateRq(n.finish(p)),
+            (Neg::Requestor(n), Syntaxes::Requestor(c), true) => Input::AssociateAc(n.finish(c)),
+            _ => Input::Invalid(AbortReason::UnexpectedPdu),
+        };
+        self.dispatch(now, input);
+    }
+
+    fn rx_pdv(&mut self, now: Instant, input: &[u8], left: u32) -> Step {
+        if left == 0 {
+            self.rx = Rx::Header;
+            return Step::Consumed(0);
+        }
+        if self.rx_pending {
+            // The previous value has not been polled yet: its buffer is still the user's.
+            return Step::NeedMore;
+        }
+        let h = match PdvHeader::parse(input) {
+            Ok(Parse::Complete(h, _)) => h,
+            Ok(Parse::Partial) if left >= PDV_HEADER_LEN as u32 => return Step::NeedMore,
+            Ok(Parse::Partial) => return self.rx_invalid(now, ParseError::InvalidLength, left),
+            Err(e) => return self.rx_invalid(now, e, left),
+        };
+        let Some(after) = left.checked_sub(4).and_then(|l| l.checked_sub(h.length)) else {
+            return self.rx_invalid(now, ParseError::InvalidLength, left);
+        };
+        let accepted = self
+            .negotiated()
+            .and_then(|n| n.record(h.context_id))
+            .is_some_and(|r| r.result == ContextResult::Acceptance);
+        let continues = !self.rx_active
+            || (self.rx_context == h.context_id && self.rx_command == h.control.is_command());
+        if !accepted || !continues {
+            return self.rx_invalid(now, ParseError::InvalidValue, left);
+        }
+        if !self.rx_active {
+            self.rx_active = true;
+            self.rx_len = 0;
+            self.rx_context = h.context_id;
+            self.rx_command = h.control.is_command();
+        }
+        self.rx = Rx::PdvData {
+            left: after,
+            pdv_left: h.fragment_len(),
+            last: h.control.is_last(),
+        };
+        Step::Consumed(PDV_HEADER_LEN)
+    }
+
+    fn rx_pdv_data(
+        &mut self,
+        now: Instant,
+        input: &[u8],
+        left: u32,
+        pdv_left: u32,
+        last: bool,
+    ) -> Step {
+        if pdv_left == 0 {
+            if last {
+                self.rx_active = false;
+                self.rx_pending = true;
+                self.push_event(Event::PData {
+                    context_id: self.rx_context,
+                    is_command: self.rx_command,
+                    len: self.rx_len,
+                });
+            }
+            self.rx = Rx::Pdv { left };
+            return Step::Consumed(0);
+        }
+        let n = input.len().min(pdv_left as usize);
+        let end = self.rx_len + n;
+        let (Some(dst), Some(src)) = (self.storage.rx.get_mut(self.rx_len..end), input.get(..n))
+        else {
+            // The peer's value is larger than our receive buffer: a local resource limit,
+            // not a protocol error. Abort and stop reading.
+            self.rx_active = false;
+            self.dispatch(now, Input::LocalAbort(AbortOrigin::Local));
+            self.rx = Rx::Discard;
+            return Step::Consumed(0);
+        };
+        dst.copy_from_slice(src);
+        self.rx_len = end;
+        self.rx = Rx::PdvData {
+            left,
+            pdv_left: pdv_left - n as u32,
+            last,
+        };
+        Step::Consumed(n)
+    }
+
+    // ---------------------------------------------------------------- local calls and time
+
+    /// The transport connection closed (by the peer, or by us), Evt17.
+    pub fn handle_transport_closed(&mut self, now: Instant) {
+        self.dispatch(now, Input::TransportClosed);
+    }
+
+    /// Asks for an orderly release (A-RELEASE-RQ, Evt11). Only in an established association.
+    pub fn release(&mut self, now: Instant) -> Result<(), ApiError> {
+        if self.state != State::Sta6 {
+            return Err(ApiError::InvalidState);
+        }
+        self.dispatch(now, Input::LocalRelease);
+        Ok(())
+    }
+
+    /// Aborts the association (A-ABORT from the service user, Evt15).
+    pub fn abort(&mut self, now: Instant) -> Result<(), ApiError> {
+        if ul::transition(self.state, ul::Event::AbortRequest).is_none() {
+            return Err(ApiError::InvalidState);
+        }
+        self.dispatch(now, Input::LocalAbort(AbortOrigin::Local));
+        Ok(())
+    }
+
+    /// Queues a complete command set (`is_command`) or data set on an accepted context, to be
+    /// fragmented by `poll_transmit` (Evt9: DT-1 in Sta6, AR-7 in Sta8).
+    pub fn send_pdata(
+        &mut self,
+        now: Instant,
+        context_id: u8,
+        is_command: bool,
+        data: &[u8],
+    ) -> Result<(), ApiError> {
+        if !matches!(self.state, State::Sta6 | State::Sta8) {
+            return Err(ApiError::InvalidState);
+        }
+        if self.presentation_context(context_id).is_none() {
+            return Err(ApiError::UnknownContext);
+        }
+        if self.txq.iter().any(|o| *o == Outgoing::PData) {
+            return Err(ApiError::Busy);
+        }
+        let dst = self
+            .storage
+            .tx
+            .get_mut(..data.len())
+            .ok_or(ApiError::TooLarge)?;
+        dst.copy_from_slice(data);
+        self.tx_len = data.len();
+        self.tx_sent = 0;
+        self.tx_context = context_id;
+        self.tx_command = is_command;
+        let _ = now;
+        self.queue(Outgoing::PData);
+        Ok(())
+    }
+
+    /// The earliest deadline at which [`Connection::handle_timeout`] must be called.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [self.artim, self.acse, self.network]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Fires every timer whose deadline is at or before `now`. Spurious calls do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.artim.is_some_and(|t| t <= now) {
+            self.artim = None;
+            self.dispatch(now, Input::Artim);
+        }
+        if self.acse.is_some_and(|t| t <= now) {
+            self.acse = None;
+            self.dispatch(now, Input::LocalAbort(AbortOrigin::Timeout));
+        }
+        if self.network.is_some_and(|t| t <= now) {
+            self.network = None;
+            self.dispatch(now, Input::LocalAbort(AbortOrigin::Timeout));
+        }
+    }
+
+    // ---------------------------------------------------------------- output
+
+    /// The next event, if any.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        let ev = self.events.pop_front()?;
+        if matches!(ev, Event::PData { .. }) {
+            self.rx_pending = false;
+            self.rx_delivered = true;
+        }
+        Some(ev)
+    }
+
+    /// Writes the next PDU into `out` and returns its length, or `None` when nothing is
+    /// waiting. P-DATA is cut to fit both the peer's maximum and `out`. `Err` means `out`
+    /// cannot hold the next PDU (an A-ASSOCIATE-AC needs room for all its contexts; any other
+    /// PDU fits in [`MAX_UNIT_LEN`] bytes); the PDU stays queued.
+    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<usize>, BufferTooSmall> {
+        let Some(&next) = self.txq.front() else {
+            return Ok(None);
+        };
+        let n = match next {
+            Outgoing::AssociateRq => self.emit_associate_rq(out)?,
+            Outgoing::AssociateAc => self.emit_associate_ac(out)?,
+            Outgoing::AssociateRj(rj) => rj.emit(out)?,
+            Outgoing::ReleaseRq => ReleaseRq.emit(out)?,
+            Outgoing::ReleaseRp => ReleaseRp.emit(out)?,
+            Outgoing::Abort(a) => a.emit(out)?,
+            Outgoing::PData => {
+                let (n, done) = self.emit_pdata(out)?;
+                if !done {
+                    return Ok(Some(n));
+                }
+                n
+            }
+        };
+        self.txq.pop_front();
+        if next == Outgoing::PData && self.release_response_pending {
+            self.release_response_pending = false;
+            self.dispatch(Instant::ZERO, Input::ReleaseResponse);
+        }
+        Ok(Some(n))
+    }
+
+    fn emit_associate_rq(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
+        let Syntaxes::Requestor(c) = self.syntaxes else {
+            return Err(BufferTooSmall);
+        };
+        AssociateRq {
+            fixed: AssociateFixed::new(c.called_ae, c.calling_ae),
+            application_context: APPLICATION_CONTEXT_NAME,
+            presentation_contexts: c.presentation_contexts,
+            user_information: UserInformation {
+                max_length: self.limits.max_pdu_length,
+                implementation_class_uid: c.implementation_class_uid,
+                async_ops_window: c.async_ops_window,
+                role_selections: c.role_selections,
+                implementation_version_name: c.implementation_version_name,
+                user_identity_rq: c.user_identity,
+                ..UserInformation::default()
+            },
+        }
+        .emit(out)
+    }
+
+    fn emit_associate_ac(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
+        let (Syntaxes::Acceptor(p), Some(n)) = (self.syntaxes, self.negotiated()) else {
+            return Err(BufferTooSmall);
+        };
+        let mut roles: heapless::Vec<RoleSelection<'_>, MAX_ROLE_SELECTIONS> = heapless::Vec::new();
+        for &(i, scu, scp) in &n.roles {
+            if let Some(uid) = p.abstract_syntaxes.get(usize::from(i)) {
+                let _ = roles.push(RoleSelection {
+                    sop_class_uid: uid,
+                    scu_role: scu,
+                    scp_role: scp,
+                });
+            }
+        }
+        let user_information = UserInformation {
+            max_length: self.limits.max_pdu_length,
+            implementation_class_uid: p.implementation_class_uid,
+            async_ops_window: n.async_ops_proposed.then_some((1, 1)),
+            role_selections: &roles,
+            implementation_version_name: p.implementation_version_name,
+            user_identity_ac: n.user_identity_response.then_some(UserIdentityAc {
+                server_response: &[],
+            }),
+            ..UserInformation::default()
+        };
+        let mut w = Writer::new(out);
+        let start = pdu::start_associate(
+            &mut w,
+            PduType::AssociateAc,
+            &n.fixed,
+            APPLICATION_CONTEXT_NAME,
+        )?;
+        for rec in &n.contexts {
+            // A rejected context still carries a transfer syntax sub-item, not significant.
+            let transfer_syntax = self
+                .syntaxes
+                .resolve(rec)
+                .1
+                .filter(|_| rec.result == ContextResult::Acceptance)
+                .unwrap_or(IMPLICIT_VR_LITTLE_ENDIAN);
+            PresentationContextAc {
+                id: rec.id,
+                result: rec.result.to_u8(),
+                transfer_syntax,
+            }
+            .write(&mut w)?;
+        }
+        user_information.write(&mut w)?;
+        pdu::finish_pdu(&mut w, start)
+    }
+
+    /// One P-DATA-TF with one PDV; `true` when it carried the last fragment.
+    fn emit_pdata(&mut self, out: &mut [u8]) -> Result<(usize, bool), BufferTooSmall> {
+        let peer = self.negotiated().map_or(0, |n| n.peer_max_pdu_length);
+        let peer = if peer == 0 { usize::MAX } else { peer as usize };
+        let room = out.len().saturating_sub(PDU_HEADER_LEN).min(peer);
+        let max_fragment = room.saturating_sub(PDV_HEADER_LEN);
+        let remaining = self.tx_len - self.tx_sent;
+        let (fragment, last) = if remaining <= max_fragment {
+            (remaining, true)
+        } else {
+            // Every fragment but the last has an even length (PS3.8 Annex E.1).
+            (max_fragment & !1, false)
+        };
+        if fragment == 0 && !last {
+            return Err(BufferTooSmall);
+        }
+        let data = self
+            .storage
+            .tx
+            .get(self.tx_sent..self.tx_sent + fragment)
+            .ok_or(BufferTooSmall)?;
+        let n = pdu::PDataTf {
+            pdvs: &[Pdv {
+                context_id: self.tx_context,
+                control: pdu::MessageControlHeader::new(self.tx_command, last),
+                data,
+            }],
+        }
+        .emit(out)?;
+        self.tx_sent += fragment;
+        Ok((n, last))
+    }
+
+    // ---------------------------------------------------------------- the state machine
+
+    fn push_event(&mut self, ev: Event) {
+        // EVENT_HEADROOM guarantees room for what one step queues; if that ever failed the
+        // oldest information is kept and this one dropped, which is logged.
+        if self.events.push_back(ev).is_err() {
+            warn!("event queue full");
+        }
+    }
+
+    fn queue(&mut self, o: Outgoing) {
+        if self.txq.push_back(o).is_err() {
+            warn!("transmit queue full");
+        }
+    }
+
+    fn close_transport(&mut self) {
+        self.artim = None;
+        self.acse = None;
+        self.network = None;
+        self.push_event(Event::Closed);
+    }
+
+    /// Queues an A-ABORT in place of anything not yet sent: the association is over.
+    fn queue_abort(&mut self, abort: Abort) {
+        self.txq.clear();
+        self.release_response_pending = false;
+        self.queue(Outgoing::Abort(abort));
+    }
+
+    fn dispatch(&mut self, now: Instant, input: Input) {
+        let event = match &input {
+            Input::AssociateRq(_) => ul::Event::AssociateRqReceived,
+            Input::AssociateAc(_) => ul::Event::AssociateAcReceived,
+            Input::AssociateRj(_) => ul::Event::AssociateRjReceived,
+            Input::PData => ul::Event::PDataReceived,
+            Input::ReleaseRq => ul::Event::ReleaseRqReceived,
+            Input::ReleaseRp => ul::Event::ReleaseRpReceived,
+            Input::Abort(_) => ul::Event::AbortReceived,
+            Input::Invalid(_) => ul::Event::InvalidPdu,
+            Input::TransportClosed => ul::Event::TransportClosed,
+            Input::Artim => ul::Event::ArtimExpired,
+            Input::LocalAbort(_) => ul::Event::AbortRequest,
+            Input::LocalRelease => ul::Event::ReleaseRequest,
+            Input::ReleaseResponse => ul::Event::ReleaseResponse,
+        };
+        // An A-ASSOCIATE-AC that does not answer what we proposed is an invalid PDU.
+        let (event, input) = match input {
+            Input::AssociateAc(None) if self.state == State::Sta5 => (
+                ul::Event::InvalidPdu,
+                Input::Invalid(AbortReason::InvalidPduParameterValue),
+            ),
+            other => (event, other),
+        };
+        self.apply(now, event, input);
+    }
+
+    fn apply(&mut self, now: Instant, event: ul::Event, input: Input) {
+        let Some(action) = ul::transition(self.state, event) else {
+            debug!("no transition");
+            return;
+        };
+        trace!("UL transition");
+        let mut acceptable = true;
+        if action.stops_artim() {
+            self.artim = None;
+        }
+        match action {
+            Action::Ae1 | Action::Ae5 | Action::Dt1 | Action::Dt2 | Action::Ar6 | Action::Ar7 => {}
+            Action::Aa6 => {}
+            Action::Ae2 => {
+                self.queue(Outgoing::AssociateRq);
+                self.acse = Some(now + self.limits.acse_timeout);
+            }
+            Action::Ae3 => {
+                if let Input::AssociateAc(Some(n)) = input {
+                    self.established(now, n);
+                }
+            }
+            Action::Ae4 => {
+                if let Input::AssociateRj(rj) = input {
+                    self.push_event(Event::Rejected(rj));
+                }
+                self.close_transport();
+            }
+            Action::Ae6 => {
+                if let Input::AssociateRq(outcome) = input {
+                    match outcome {
+                        Ok(n) => {
+                            // Sta3: the policy answers for the local user at once (Evt7).
+                            self.state = State::Sta3;
+                            self.neg = Neg::Done(n);
+                            self.apply(now, ul::Event::AssociateAccept, Input::Artim);
+                            return;
+                        }
+                        Err(rj) if rj.source == RejectSource::ServiceUser => {
+                            self.state = State::Sta3;
+                            self.apply(now, ul::Event::AssociateReject, Input::AssociateRj(rj));
+                            return;
+                        }
+                        Err(rj) => {
+                            acceptable = false;
+                            self.queue(Outgoing::AssociateRj(rj));
+                            self.push_event(Event::Rejected(rj));
+                        }
+                    }
+                }
+            }
+            Action::Ae7 => {
+                self.queue(Outgoing::AssociateAc);
+                if let Some(n) = self.negotiated() {
+                    let ev = Event::Established {
+                        calling_ae: n.calling_ae,
+                        called_ae: n.called_ae,
+                        peer_max_pdu_length: n.peer_max_pdu_length,
+                    };
+                    self.push_event(ev);
+                }
+                self.network = Some(now + self.limits.network_timeout);
+            }
+            Action::Ae8 => {
+                if let Input::AssociateRj(rj) = input {
+                    self.queue(Outgoing::AssociateRj(rj));
+                    self.push_event(Event::Rejected(rj));
+                }
+            }
+            Action::Ar1 => {
+                self.queue(Outgoing::ReleaseRq);
+                self.acse = Some(now + self.limits.acse_timeout);
+            }
+            Action::Ar2 => {
+                // The release cannot be refused; answer once our outgoing P-DATA is out.
+                self.state = State::Sta8;
+                if self.txq.iter().any(|o| *o == Outgoing::PData) {
+                    self.release_response_pending = true;
+                } else {
+                    self.apply(now, ul::Event::ReleaseResponse, Input::ReleaseResponse);
+                }
+                return;
+            }
+            Action::Ar3 => {
+                self.push_event(Event::Released);
+                self.close_transport();
+            }
+            Action::Ar4 => {
+                self.queue(Outgoing::ReleaseRp);
+                self.push_event(Event::Released);
+            }
+            Action::Ar5 | Action::Aa5 => self.push_event(Event::Closed),
+            Action::Ar8 => {
+                self.state = action.next_state(self.role, true);
+                if self.role == Role::Requestor {
+                    // Sta9: the requestor answers the collision first (AR-9).
+                    self.apply(now, ul::Event::ReleaseResponse, Input::ReleaseResponse);
+                }
+                return;
+            }
+            Action::Ar9 => self.queue(Outgoing::ReleaseRp),
+            Action::Ar10 => {
+                // Sta12: the acceptor now answers the requestor's release (AR-4).
+                self.state = State::Sta12;
+                self.apply(now, ul::Event::ReleaseResponse, Input::ReleaseResponse);
+                return;
+            }
+            Action::Aa1 => {
+                self.queue_abort(Abort::USER);
+                let origin = match input {
+                    Input::LocalAbort(o) => o,
+                    // AA-1 in Sta2: garbage before any A-ASSOCIATE-RQ; the standard names
+                    // the service-user source.
+                    _ => AbortOrigin::Protocol(Abort::USER),
+                };
+                self.push_event(Event::Aborted(origin));
+            }
+            Action::Aa2 => self.close_transport(),
+            Action::Aa3 => {
+                if let Input::Abort(a) = input {
+                    self.push_event(Event::Aborted(AbortOrigin::Peer(a)));
+                }
+                self.close_transport();
+            }
+            Action::Aa4 => self.push_event(Event::Aborted(AbortOrigin::TransportClosed)),
+            Action::Aa7 => {
+                let reason = match input {
+                    Input::Invalid(r) => r,
+                    _ => AbortReason::UnexpectedPdu,
+                };
+                self.queue_abort(Abort::provider(reason));
+            }
+            Action::Aa8 => {
+                let reason = match input {
+                    Input::Invalid(r) => r,
+                    _ => AbortReason::UnexpectedPdu,
+                };
+                let abort = Abort::provider(reason);
+                self.queue_abort(abort);
+                self.push_event(Event::Aborted(AbortOrigin::Protocol(abort)));
+            }
+        }
+        if action.starts_artim(acceptable) {
+            self.artim = Some(now + self.limits.artim_timeout);
+        }
+        self.state = action.next_state(self.role, acceptable);
+        if matches!(self.state, State::Sta13 | State::Sta1) {
+            self.acse = None;
+            self.network = None;
+            self.rx_active = false;
+        }
+        if self.state == State::Sta13 && matches!(self.rx, Rx::Pdv { .. } | Rx::PdvData { .. }) {
+            // The rest of this P-DATA no longer matters.
+            self.rx = match self.rx {
+                Rx::Pdv { left } => Rx::Ignore { left },
+                Rx::PdvData { left, pdv_left, .. } => Rx::Ignore {
+                    left: left + pdv_left,
+                },
+                other => other,
+            };
+        }
+    }
+
+    fn established(&mut self, now: Instant, n: Negotiated) {
+        self.acse = None;
+        self.network = Some(now + self.limits.network_timeout);
+        let ev = Event::Established {
+            calling_ae: n.calling_ae,
+            called_ae: n.called_ae,
+            peer_max_pdu_length: n.peer_max_pdu_length,
+        };
+        self.neg = Neg::Done(n);
+        self.push_event(ev);
+    }
+}

@@ -15,7 +15,7 @@
 //! | [`ul`] | the Upper Layer state machine: states Sta1..Sta13, events, actions (PS3.8 §9.2) |
 //! | [`assoc`] | association negotiation: acceptor policy, requestor configuration (PS3.7 Annex D) |
 //! | [`connection`] | [`Connection`]: one association, driven by `handle_*` / `poll_*` calls |
-//! | [`time`] | `Instant` and `Duration`, supplied by the caller |
+//! | [`time`] | [`Instant`] and [`Duration`], supplied by the caller |
 //!
 //! ## The drain contract
 //!
@@ -58,4 +58,5 @@ pub mod pdu;
 pub mod time;
 pub mod ul;
 
+pub use connection::{Connection, Event, Storage};
 pub use time::{Duration, Instant};

@@ -5,7 +5,7 @@ use super::items::{
     SopClassCommonExtended, SopClassExtended, SubItem, UserIdentityAc, UserIdentityRq,
 };
 use super::primitives::{write_uid_item, AeTitle};
-use super::{Parse, ParseError, PduHeader, PduType, PDU_HEADER_LEN};
+use super::{Parse, PduHeader, PduType, PDU_HEADER_LEN};
 use crate::codec::{Reader, Writer};
 use crate::BufferTooSmall;
 
@@ -111,7 +111,9 @@ impl<'a> UserInformation<'a> {
         mut f: impl FnMut(SubItem<'a>) -> Result<(), E>,
     ) -> Result<(), E> {
         f(SubItem::MaximumLength(self.max_length))?;
-        f(SubItem::ImplementationClassUid(self.implementation_class_uid))?;
+        f(SubItem::ImplementationClassUid(
+            self.implementation_class_uid,
+        ))?;
         if let Some((inv, perf)) = self.async_ops_window {
             f(SubItem::AsynchronousOperationsWindow(inv, perf))?;
         }
@@ -272,12 +274,4 @@ impl AssociateAc<'_> {
         self.user_information.write(&mut w)?;
         finish_pdu(&mut w, start)
     }
-}
-
-/// Checks that a PDU-length can hold the fixed part of an A-ASSOCIATE-RQ/AC.
-pub(crate) fn check_associate_length(length: u32) -> Result<(), ParseError> {
-    if (length as usize) < AssociateFixed::LEN {
-        return Err(ParseError::InvalidLength);
-    }
-    Ok(())
 }

@@ -440,11 +440,20 @@ impl<'a> SubItem<'a> {
             | SubItem::ImplementationVersionName(u) => u.len(),
             SubItem::MaximumLength(_) | SubItem::AsynchronousOperationsWindow(..) => 4,
             SubItem::RoleSelection(r) => 2 + r.sop_class_uid.len() + 2,
-            SubItem::SopClassExtended(e) => 2 + e.sop_class_uid.len() + e.application_information.len(),
-            SubItem::SopClassCommonExtended(c) => {
-                2 + c.sop_class_uid.len() + 2 + c.service_class_uid.len() + 2 + c.related_encoded.len() + 2
+            SubItem::SopClassExtended(e) => {
+                2 + e.sop_class_uid.len() + e.application_information.len()
             }
-            SubItem::UserIdentityRq(u) => 2 + 2 + u.primary_field.len() + 2 + u.secondary_field.len(),
+            SubItem::SopClassCommonExtended(c) => {
+                2 + c.sop_class_uid.len()
+                    + 2
+                    + c.service_class_uid.len()
+                    + 2
+                    + c.related_encoded.len()
+                    + 2
+            }
+            SubItem::UserIdentityRq(u) => {
+                2 + 2 + u.primary_field.len() + 2 + u.secondary_field.len()
+            }
             SubItem::UserIdentityAc(u) => 2 + u.server_response.len(),
             SubItem::Malformed(_) | SubItem::Unknown(_) => return 0,
         };
@@ -461,7 +470,9 @@ impl<'a> SubItem<'a> {
             w.u16_be(body_len)
         };
         match *self {
-            SubItem::ApplicationContext(u) => write_uid_item(w, ItemType::ApplicationContext as u8, u),
+            SubItem::ApplicationContext(u) => {
+                write_uid_item(w, ItemType::ApplicationContext as u8, u)
+            }
             SubItem::AbstractSyntax(u) => write_uid_item(w, ItemType::AbstractSyntax as u8, u),
             SubItem::TransferSyntax(u) => write_uid_item(w, ItemType::TransferSyntax as u8, u),
             SubItem::ImplementationClassUid(u) => {
@@ -601,7 +612,10 @@ impl<'a> Iterator for ItemIter<'a> {
             let Parse::Complete(h, n) = ItemHeader::parse(self.r.rest()) else {
                 return Err(ParseError::InvalidLength);
             };
-            let whole = self.r.bytes(h.total_len()).ok_or(ParseError::InvalidLength)?;
+            let whole = self
+                .r
+                .bytes(h.total_len())
+                .ok_or(ParseError::InvalidLength)?;
             let body = whole.get(n..).unwrap_or(&[]);
             let mut b = Reader::new(body);
             Ok(match h.item_type {
@@ -624,4 +638,3 @@ impl<'a> Iterator for ItemIter<'a> {
         Some(item)
     }
 }
-

@@ -31,14 +31,16 @@ mod pdata;
 mod primitives;
 mod simple;
 
+pub(crate) use associate::{finish_pdu, start_associate};
 pub use associate::{AssociateAc, AssociateFixed, AssociateRq, UserInformation};
 pub use items::{
-    Item, ItemHeader, ItemIter, ItemType, PresentationContextAc, PresentationContextRq, RoleSelection,
-    SopClassCommonExtended, SopClassExtended, SubItem, SubItemIter, UserIdentityAc,
+    Item, ItemHeader, ItemIter, ItemType, PresentationContextAc, PresentationContextRq,
+    RoleSelection, SopClassCommonExtended, SopClassExtended, SubItem, SubItemIter, UserIdentityAc,
     UserIdentityRq, UserIdentityType, APPLICATION_CONTEXT_NAME,
 };
 pub use pdata::{MessageControlHeader, PDataTf, Pdv, PdvHeader, PDV_HEADER_LEN};
 pub use primitives::{AeTitle, Uid, MAX_UID_LEN};
+pub(crate) use simple::FIXED_BODY_LEN;
 pub use simple::{
     Abort, AbortReason, AbortSource, AssociateRj, RejectReason, RejectResult, RejectSource,
     ReleaseRp, ReleaseRq,
@@ -158,7 +160,10 @@ impl PduHeader {
             return Ok(Parse::Partial);
         };
         let pdu_type = PduType::from_u8(ty).ok_or(ParseError::UnrecognizedPdu(ty))?;
-        Ok(Parse::Complete(PduHeader { pdu_type, length }, PDU_HEADER_LEN))
+        Ok(Parse::Complete(
+            PduHeader { pdu_type, length },
+            PDU_HEADER_LEN,
+        ))
     }
 
     /// Writes the header.

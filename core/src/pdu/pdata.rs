@@ -128,6 +128,7 @@ impl PDataTf<'_> {
 }
 
 /// Walks the PDVs of a complete P-DATA-TF body.
+#[allow(dead_code)] // used by tests and tools that hold whole PDUs
 pub(crate) fn pdvs(body: &[u8]) -> impl Iterator<Item = Result<Pdv<'_>, ParseError>> {
     let mut r = Reader::new(body);
     core::iter::from_fn(move || {

@@ -21,7 +21,10 @@ impl AeTitle {
     pub fn from_field(field: &[u8; 16]) -> AeTitle {
         let is_pad = |b: &u8| *b == b' ' || *b == 0;
         let start = field.iter().position(|b| !is_pad(b)).unwrap_or(16);
-        let end = field.iter().rposition(|b| !is_pad(b)).map_or(start, |i| i + 1);
+        let end = field
+            .iter()
+            .rposition(|b| !is_pad(b))
+            .map_or(start, |i| i + 1);
         let mut bytes = [b' '; 16];
         let src = field.get(start..end).unwrap_or(&[]);
         if let Some(dst) = bytes.get_mut(..src.len()) {

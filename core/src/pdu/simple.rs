@@ -161,7 +161,11 @@ impl AssociateRj {
             RejectSource::ServiceProviderAcse => 2,
             RejectSource::ServiceProviderPresentation => 3,
         };
-        emit_fixed(PduType::AssociateRj, [0, result, source, self.reason.0], buf)
+        emit_fixed(
+            PduType::AssociateRj,
+            [0, result, source, self.reason.0],
+            buf,
+        )
     }
 
     /// The reason in the standard's words.
