@@ -397,15 +397,43 @@ impl<'a> Connection<'a> {
         }
         let mut used = 0;
         while self.events.capacity() - self.events.len() >= EVENT_HEADROOM {
-            let Some(rest) = input.get(used..).filter(|r| !r.is_empty()) else {
+            let rest = input.get(used..).unwrap_or(&[]);
+            if rest.is_empty() && !self.completes_without_input() {
                 break;
-            };
+            }
             match self.step(now, rest) {
                 Step::Consumed(n) => used += n,
                 Step::NeedMore => break,
             }
         }
         used
+    }
+
+    /// The receive side is at the end of an item, a PDV or a PDU: that completion needs no
+    /// more bytes, and must not wait for the next PDU to arrive.
+    fn completes_without_input(&self) -> bool {
+        if self.state == State::Sta1 {
+            return false;
+        }
+        match self.rx {
+            Rx::AssocItems {
+                skip: 0,
+                container: Container::Top,
+                left,
+                ..
+            } => left == 0,
+            Rx::AssocItems {
+                skip: 0,
+                container:
+                    Container::ContextRq { left: 0 }
+                    | Container::ContextAc { left: 0, .. }
+                    | Container::UserInfo { left: 0 },
+                ..
+            } => true,
+            Rx::Pdv { left: 0 } => true,
+            Rx::PdvData { pdv_left: 0, .. } => true,
+            _ => false,
+        }
     }
 
     /// One unit of receive progress. `Consumed(0)` is allowed when the state changed.

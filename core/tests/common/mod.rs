@@ -1,0 +1,192 @@
+//! An in-memory pair: a requestor `Connection` wired to an acceptor `Connection` with a
+//! simulated clock. Deterministic; bytes move in chunks of a chosen size.
+#![allow(dead_code)]
+
+use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
+use dimse_core::connection::Storage;
+use dimse_core::pdu::{AeTitle, PresentationContextRq};
+use dimse_core::{Connection, Event, Instant};
+
+pub const DISPLAY_SYSTEM: &str = "1.2.840.10008.5.1.1.40";
+pub const VERIFICATION: &str = "1.2.840.10008.1.1";
+pub const IMPLICIT: &str = "1.2.840.10008.1.2";
+pub const EXPLICIT: &str = "1.2.840.10008.1.2.1";
+
+pub static SERVED: [&str; 2] = [DISPLAY_SYSTEM, VERIFICATION];
+pub static BOTH_TS: [&str; 2] = [EXPLICIT, IMPLICIT];
+pub static IMPLICIT_ONLY: [&str; 1] = [IMPLICIT];
+
+pub fn ae(s: &str) -> AeTitle {
+    AeTitle::new(s).unwrap()
+}
+
+pub fn policy() -> AcceptorPolicy<'static> {
+    AcceptorPolicy::new(ae("DISPLAY"), &SERVED)
+}
+
+pub fn contexts() -> [PresentationContextRq<'static>; 2] {
+    [
+        PresentationContextRq {
+            id: 1,
+            abstract_syntax: DISPLAY_SYSTEM,
+            transfer_syntaxes: &BOTH_TS,
+        },
+        PresentationContextRq {
+            id: 3,
+            abstract_syntax: VERIFICATION,
+            transfer_syntaxes: &IMPLICIT_ONLY,
+        },
+    ]
+}
+
+pub fn leak<T>(v: T) -> &'static T {
+    Box::leak(Box::new(v))
+}
+
+pub fn storage(rx: usize, tx: usize) -> Storage<'static> {
+    Storage {
+        rx: Box::leak(vec![0u8; rx].into_boxed_slice()),
+        tx: Box::leak(vec![0u8; tx].into_boxed_slice()),
+    }
+}
+
+/// One side: its connection, the bytes it has not consumed yet, and what it said.
+pub struct Side {
+    pub conn: Connection<'static>,
+    pub pending: Vec<u8>,
+    pub events: Vec<Event>,
+    /// Every (kind, data) value received as PData.
+    pub values: Vec<(u8, bool, Vec<u8>)>,
+    /// Every PDU it transmitted, whole.
+    pub sent: Vec<Vec<u8>>,
+    pub transmit_buffer: usize,
+}
+
+impl Side {
+    pub fn new(conn: Connection<'static>) -> Self {
+        Side {
+            conn,
+            pending: Vec::new(),
+            events: Vec::new(),
+            values: Vec::new(),
+            sent: Vec::new(),
+            transmit_buffer: 65536,
+        }
+    }
+
+    /// Drains events and transmit output; returns the bytes to send.
+    pub fn drain(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        loop {
+            let mut progressed = false;
+            while let Some(ev) = self.conn.poll_event() {
+                if let Event::PData {
+                    context_id,
+                    is_command,
+                    ..
+                } = ev
+                {
+                    self.values
+                        .push((context_id, is_command, self.conn.received().to_vec()));
+                }
+                self.events.push(ev);
+                progressed = true;
+            }
+            let mut buf = vec![0u8; self.transmit_buffer];
+            while let Some(n) = self.conn.poll_transmit(&mut buf).unwrap() {
+                self.sent.push(buf[..n].to_vec());
+                out.extend_from_slice(&buf[..n]);
+                progressed = true;
+            }
+            if !progressed {
+                return out;
+            }
+        }
+    }
+
+    /// Offers `bytes` (appended to what is pending) in chunks of `chunk`, draining between.
+    pub fn feed(&mut self, now: Instant, bytes: &[u8], chunk: usize) -> Vec<u8> {
+        let mut out = Vec::new();
+        for piece in bytes.chunks(chunk.max(1)) {
+            self.pending.extend_from_slice(piece);
+            loop {
+                let used = self.conn.handle_input(now, &self.pending);
+                self.pending.drain(..used);
+                let o = self.drain();
+                let progressed = used > 0 || !o.is_empty();
+                out.extend(o);
+                if !progressed || self.pending.is_empty() {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A requestor and an acceptor, connected.
+pub struct Pair {
+    pub now: Instant,
+    pub req: Side,
+    pub acc: Side,
+    pub chunk: usize,
+}
+
+impl Pair {
+    pub fn new(
+        policy: &'static AcceptorPolicy<'static>,
+        config: &'static RequestorConfig<'static>,
+        chunk: usize,
+    ) -> Self {
+        let now = Instant::ZERO;
+        let acc = Connection::acceptor(policy, storage(65536, 65536), now);
+        let req = Connection::requestor(config, storage(65536, 65536), now).unwrap();
+        Pair {
+            now,
+            req: Side::new(req),
+            acc: Side::new(acc),
+            chunk,
+        }
+    }
+
+    /// Moves bytes both ways until neither side has anything to say.
+    pub fn run(&mut self) {
+        let mut to_acc = self.req.drain();
+        let mut to_req = self.acc.drain();
+        for _ in 0..10_000 {
+            if to_acc.is_empty() && to_req.is_empty() {
+                return;
+            }
+            let back = self
+                .acc
+                .feed(self.now, &std::mem::take(&mut to_acc), self.chunk);
+            to_req.extend(back);
+            let fwd = self
+                .req
+                .feed(self.now, &std::mem::take(&mut to_req), self.chunk);
+            to_acc.extend(fwd);
+        }
+        panic!("the pair did not settle");
+    }
+
+    pub fn advance(&mut self, ms: u64) {
+        self.now = Instant::from_millis(self.now.as_millis() + ms);
+        self.req.conn.handle_timeout(self.now);
+        self.acc.conn.handle_timeout(self.now);
+        self.run();
+    }
+
+    /// Associates with the default policy and contexts.
+    pub fn associated(chunk: usize) -> Pair {
+        let config = leak(RequestorConfig::new(
+            ae("QA_SCU"),
+            ae("DISPLAY"),
+            leak(contexts()),
+        ));
+        let mut p = Pair::new(leak(policy()), config, chunk);
+        p.run();
+        assert!(p.req.conn.is_established(), "{:?}", p.req.events);
+        assert!(p.acc.conn.is_established(), "{:?}", p.acc.events);
+        p
+    }
+}
