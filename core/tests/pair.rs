@@ -305,3 +305,12 @@ fn unexpected_pdu_in_sta6_is_a_provider_abort() {
         }))));
     assert_eq!(p.acc.conn.state(), State::Sta13);
 }
+
+/// The figure in BENCHMARKS.md: state of one association besides the caller-owned buffers.
+#[test]
+fn size_of_connection_state() {
+    let n = std::mem::size_of::<Connection<'static>>();
+    println!("size_of::<Connection>() = {n} bytes");
+    // Goal (issue 2): under 8 KiB of state besides the caller-owned buffers.
+    assert!(n < 8 * 1024, "{n}");
+}

@@ -2,6 +2,8 @@
 //! simulated clock. Deterministic; bytes move in chunks of a chosen size.
 #![allow(dead_code)]
 
+pub mod vectors;
+
 use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
 use dimse_core::connection::Storage;
 use dimse_core::pdu::{AeTitle, PresentationContextRq};
