@@ -29,13 +29,11 @@ fn requestor_stream(sizes: &[usize], acceptor_max_pdu: u32) -> Vec<u8> {
     p.req.sent.concat()
 }
 
-/// Feeds `stream` to a fresh acceptor split at `cuts`, returning its events, values and
-/// output.
-fn acceptor_replay(
-    stream: &[u8],
-    cuts: &[usize],
-    max_pdu: u32,
-) -> (Vec<Event>, Vec<(u8, bool, Vec<u8>)>, Vec<u8>) {
+/// What an acceptor said: its events, the values it received, and its output bytes.
+type Replay = (Vec<Event>, Vec<(u8, bool, Vec<u8>)>, Vec<u8>);
+
+/// Feeds `stream` to a fresh acceptor split at `cuts`.
+fn acceptor_replay(stream: &[u8], cuts: &[usize], max_pdu: u32) -> Replay {
     let mut pol = policy();
     pol.limits.max_pdu_length = max_pdu;
     let mut acc = Side::new(Connection::acceptor(
