@@ -442,7 +442,7 @@ impl<'a> SubItem<'a> {
             SubItem::RoleSelection(r) => 2 + r.sop_class_uid.len() + 2,
             SubItem::SopClassExtended(e) => 2 + e.sop_class_uid.len() + e.application_information.len(),
             SubItem::SopClassCommonExtended(c) => {
-                2 + c.sop_class_uid.len() + 2 + c.service_class_uid.len() + 2 + c.related_encoded.len() + 2
+                2 + c.sop_class_uid.len() + 2 + c.service_class_uid.len() + 2 + c.related_encoded.len()
             }
             SubItem::UserIdentityRq(u) => 2 + 2 + u.primary_field.len() + 2 + u.secondary_field.len(),
             SubItem::UserIdentityAc(u) => 2 + u.server_response.len(),
@@ -493,15 +493,15 @@ impl<'a> SubItem<'a> {
                 w.put(e.application_information)
             }
             SubItem::SopClassCommonExtended(c) => {
-                // Byte 2 is the Sub-Item-version, 0 for the version defined today.
+                // Byte 2 is the Sub-Item-version, 0 for the version defined today; its trailing
+                // Reserved field is zero-length, so nothing follows the related list.
                 header(w, ItemType::SopClassCommonExtendedNegotiation)?;
                 w.u16_be(len16(c.sop_class_uid.len())?)?;
                 w.put(c.sop_class_uid.as_bytes())?;
                 w.u16_be(len16(c.service_class_uid.len())?)?;
                 w.put(c.service_class_uid.as_bytes())?;
                 w.u16_be(len16(c.related_encoded.len())?)?;
-                w.put(c.related_encoded)?;
-                w.u16_be(0)
+                w.put(c.related_encoded)
             }
             SubItem::UserIdentityRq(u) => {
                 header(w, ItemType::UserIdentityRq)?;
