@@ -449,7 +449,6 @@ impl<'a> SubItem<'a> {
                     + c.service_class_uid.len()
                     + 2
                     + c.related_encoded.len()
-                    + 2
             }
             SubItem::UserIdentityRq(u) => {
                 2 + 2 + u.primary_field.len() + 2 + u.secondary_field.len()
@@ -504,15 +503,15 @@ impl<'a> SubItem<'a> {
                 w.put(e.application_information)
             }
             SubItem::SopClassCommonExtended(c) => {
-                // Byte 2 is the Sub-Item-version, 0 for the version defined today.
+                // Byte 2 is the Sub-Item-version, 0 for the version defined today; its trailing
+                // Reserved field is zero-length, so nothing follows the related list.
                 header(w, ItemType::SopClassCommonExtendedNegotiation)?;
                 w.u16_be(len16(c.sop_class_uid.len())?)?;
                 w.put(c.sop_class_uid.as_bytes())?;
                 w.u16_be(len16(c.service_class_uid.len())?)?;
                 w.put(c.service_class_uid.as_bytes())?;
                 w.u16_be(len16(c.related_encoded.len())?)?;
-                w.put(c.related_encoded)?;
-                w.u16_be(0)
+                w.put(c.related_encoded)
             }
             SubItem::UserIdentityRq(u) => {
                 header(w, ItemType::UserIdentityRq)?;
