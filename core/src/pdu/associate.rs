@@ -201,32 +201,23 @@ pub struct AssociateRq<'a> {
 impl AssociateRq<'_> {
     /// Bytes the PDU takes.
     pub fn buffer_len(&self) -> usize {
-        PDU_HEADER_LEN
-            + AssociateFixed::LEN
-            + ItemHeader::LEN
-            + self.application_context.len()
-            + self
-                .presentation_contexts
-                .iter()
-                .map(|pc| ItemHeader::LEN + pc.body_len())
-                .sum::<usize>()
-            + self.user_information.buffer_len()
+        associate_len(
+            self.application_context,
+            self.presentation_contexts,
+            &self.user_information,
+        )
     }
 
     /// Emits the PDU into `buf`, returning its length.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
-        let mut w = Writer::new(buf);
-        let start = start_associate(
-            &mut w,
+        emit_associate(
+            buf,
             PduType::AssociateRq,
             &self.fixed,
             self.application_context,
-        )?;
-        for pc in self.presentation_contexts {
-            pc.write(&mut w)?;
-        }
-        self.user_information.write(&mut w)?;
-        finish_pdu(&mut w, start)
+            self.presentation_contexts,
+            &self.user_information,
+        )
     }
 }
 
@@ -247,31 +238,81 @@ pub struct AssociateAc<'a> {
 impl AssociateAc<'_> {
     /// Bytes the PDU takes.
     pub fn buffer_len(&self) -> usize {
-        PDU_HEADER_LEN
-            + AssociateFixed::LEN
-            + ItemHeader::LEN
-            + self.application_context.len()
-            + self
-                .presentation_contexts
-                .iter()
-                .map(|pc| ItemHeader::LEN + pc.body_len())
-                .sum::<usize>()
-            + self.user_information.buffer_len()
+        associate_len(
+            self.application_context,
+            self.presentation_contexts,
+            &self.user_information,
+        )
     }
 
     /// Emits the PDU into `buf`, returning its length.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
-        let mut w = Writer::new(buf);
-        let start = start_associate(
-            &mut w,
+        emit_associate(
+            buf,
             PduType::AssociateAc,
             &self.fixed,
             self.application_context,
-        )?;
-        for pc in self.presentation_contexts {
-            pc.write(&mut w)?;
-        }
-        self.user_information.write(&mut w)?;
-        finish_pdu(&mut w, start)
+            self.presentation_contexts,
+            &self.user_information,
+        )
     }
+}
+
+/// A presentation-context item of either kind (20H in an RQ, 21H in an AC).
+trait ContextItem {
+    fn body_len(&self) -> usize;
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall>;
+}
+
+impl ContextItem for PresentationContextRq<'_> {
+    fn body_len(&self) -> usize {
+        PresentationContextRq::body_len(self)
+    }
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        PresentationContextRq::write(self, w)
+    }
+}
+
+impl ContextItem for PresentationContextAc<'_> {
+    fn body_len(&self) -> usize {
+        PresentationContextAc::body_len(self)
+    }
+    fn write(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
+        PresentationContextAc::write(self, w)
+    }
+}
+
+/// The shared layout of an A-ASSOCIATE-RQ and -AC: header, fixed part, application context,
+/// presentation contexts, user information.
+fn associate_len<C: ContextItem>(
+    application_context: &str,
+    contexts: &[C],
+    user_information: &UserInformation<'_>,
+) -> usize {
+    PDU_HEADER_LEN
+        + AssociateFixed::LEN
+        + ItemHeader::LEN
+        + application_context.len()
+        + contexts
+            .iter()
+            .map(|pc| ItemHeader::LEN + pc.body_len())
+            .sum::<usize>()
+        + user_information.buffer_len()
+}
+
+fn emit_associate<C: ContextItem>(
+    buf: &mut [u8],
+    pdu_type: PduType,
+    fixed: &AssociateFixed,
+    application_context: &str,
+    contexts: &[C],
+    user_information: &UserInformation<'_>,
+) -> Result<usize, BufferTooSmall> {
+    let mut w = Writer::new(buf);
+    let start = start_associate(&mut w, pdu_type, fixed, application_context)?;
+    for pc in contexts {
+        pc.write(&mut w)?;
+    }
+    user_information.write(&mut w)?;
+    finish_pdu(&mut w, start)
 }
