@@ -734,54 +734,47 @@ impl Sut {
 // ------------------------------------------------------------------------------------------
 // proptest-state-machine glue.
 
-fn arb_tr() -> impl Strategy<Value = Tr> {
-    prop_oneof![
-        Just(Tr::PeerRq),
-        Just(Tr::PeerRqUserReject),
-        Just(Tr::PeerRqProviderReject),
-        Just(Tr::PeerAc),
-        Just(Tr::PeerRj),
-        (any::<bool>(), 0u8..=64).prop_map(|(command, len)| Tr::PeerPData { command, len }),
-        Just(Tr::PeerReleaseRq),
-        Just(Tr::PeerReleaseRp),
-        any::<bool>().prop_map(|user| Tr::PeerAbort { user }),
-        Just(Tr::PeerInvalid),
-        Just(Tr::LocalRelease),
-        Just(Tr::LocalAbort),
-        (any::<bool>(), 0u8..=64).prop_map(|(command, len)| Tr::LocalPData { command, len }),
-        Just(Tr::TransportClosed),
-        Just(Tr::Timeout),
-        (1u16..=20_000).prop_map(|ms| Tr::Idle { ms }),
-        Just(Tr::PDataThenPeerReleaseRq),
-    ]
+/// One of `trs`, with fresh parameters.
+fn one_of(trs: Vec<Tr>) -> BoxedStrategy<Tr> {
+    proptest::sample::select(trs)
+        .prop_flat_map(|tr| match tr {
+            Tr::PeerPData { .. } => (any::<bool>(), 0u8..=64)
+                .prop_map(|(command, len)| Tr::PeerPData { command, len })
+                .boxed(),
+            Tr::LocalPData { .. } => (any::<bool>(), 0u8..=64)
+                .prop_map(|(command, len)| Tr::LocalPData { command, len })
+                .boxed(),
+            Tr::PeerAbort { .. } => any::<bool>()
+                .prop_map(|user| Tr::PeerAbort { user })
+                .boxed(),
+            Tr::Idle { .. } => (1u16..=20_000).prop_map(|ms| Tr::Idle { ms }).boxed(),
+            other => Just(other).boxed(),
+        })
+        .boxed()
 }
 
-/// Transitions that the table answers with something other than an abort are made more
-/// likely, so that sequences get deep (Sta7, Sta10, Sta11) before they end.
+/// Inputs are weighted by what the model says they do in `sta`, so that sequences get deep
+/// (Sta7, Sta10, Sta11, Sta13) before they end: an input that ends the connection (next
+/// state Sta1) is least likely, one that aborts, is refused or is ignored more, and one
+/// that the table answers with an AE/DT/AR action most.
 fn weighted_transitions(role: Role, sta: u8) -> BoxedStrategy<Tr> {
-    let progress: Vec<Tr> = ALL_TRS
-        .iter()
-        .copied()
-        .filter(|&tr| {
-            let x = expect(role, sta, tr);
-            !x.refused
-                && !x.cells.is_empty()
-                && x.cells.iter().all(|(_, _, a)| !a.starts_with("AA"))
-        })
-        .collect();
-    if progress.is_empty() {
-        return arb_tr().boxed();
+    let (mut ending, mut aborting, mut progress) = (Vec::new(), Vec::new(), Vec::new());
+    for tr in ALL_TRS {
+        let x = expect(role, sta, tr);
+        if x.next == 1 {
+            ending.push(tr);
+        } else if x.refused || x.cells.is_empty() || x.cells.iter().any(|c| c.2.starts_with("AA")) {
+            aborting.push(tr);
+        } else {
+            progress.push(tr);
+        }
     }
-    let progress = proptest::sample::select(progress).prop_flat_map(|tr| match tr {
-        Tr::PeerPData { .. } => (any::<bool>(), 0u8..=64)
-            .prop_map(|(command, len)| Tr::PeerPData { command, len })
-            .boxed(),
-        Tr::LocalPData { .. } => (any::<bool>(), 0u8..=64)
-            .prop_map(|(command, len)| Tr::LocalPData { command, len })
-            .boxed(),
-        other => Just(other).boxed(),
-    });
-    prop_oneof![3 => progress, 2 => arb_tr()].boxed()
+    let groups: Vec<(u32, BoxedStrategy<Tr>)> = [(1, ending), (3, aborting), (8, progress)]
+        .into_iter()
+        .filter(|(_, trs)| !trs.is_empty())
+        .map(|(w, trs)| (w, one_of(trs)))
+        .collect();
+    proptest::strategy::Union::new_weighted(groups).boxed()
 }
 
 struct Reference<const REQUESTOR: bool>;
