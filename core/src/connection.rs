@@ -246,6 +246,9 @@ pub struct Connection<'a> {
     artim: Option<Instant>,
     acse: Option<Instant>,
     network: Option<Instant>,
+    /// The latest `now` any call supplied: `poll_transmit` takes no time, yet the release
+    /// answer it may send (AR-4) starts ARTIM, which must run from the present.
+    now: Instant,
 }
 
 impl core::fmt::Debug for Connection<'_> {
@@ -284,6 +287,7 @@ impl<'a> Connection<'a> {
             artim: None,
             acse: None,
             network: None,
+            now: Instant::ZERO,
         }
     }
 
@@ -1070,7 +1074,7 @@ impl<'a> Connection<'a> {
         self.txq.pop_front();
         if next == Outgoing::PData && self.release_response_pending {
             self.release_response_pending = false;
-            self.dispatch(Instant::ZERO, Input::ReleaseResponse);
+            self.dispatch(self.now, Input::ReleaseResponse);
         }
         Ok(Some(n))
     }
@@ -1238,6 +1242,7 @@ impl<'a> Connection<'a> {
     }
 
     fn apply(&mut self, now: Instant, event: ul::Event, input: Input) {
+        self.now = self.now.max(now);
         let Some(action) = ul::transition(self.state, event) else {
             debug!("no transition");
             return;
@@ -1361,7 +1366,10 @@ impl<'a> Connection<'a> {
                 }
                 self.close_transport();
             }
-            Action::Aa4 => self.push_event(Event::Aborted(AbortOrigin::TransportClosed)),
+            Action::Aa4 => {
+                self.push_event(Event::Aborted(AbortOrigin::TransportClosed));
+                self.close_transport();
+            }
             Action::Aa7 => {
                 let reason = match input {
                     Input::Invalid(r) => r,

@@ -602,7 +602,6 @@ impl Sut {
         let sent0 = self.side.sent.len();
         let events0 = self.side.events.len();
         let values0 = self.side.values.len();
-        let mut artim_checked = true;
         let ctx = format!("{tr:?} in Sta{before_state}, expected {x:?}");
         match tr {
             Tr::LocalRelease => {
@@ -647,12 +646,6 @@ impl Sut {
                 assert_eq!(self.side.conn.handle_input(self.now, &rq), rq.len());
                 // AR-2 has been taken, AR-4 waits for the P-DATA-TF to go out.
                 assert_eq!(self.side.conn.state(), State::Sta8, "{ctx}");
-                // BUG: the A-RELEASE-RP queued behind P-DATA is sent from `poll_transmit`,
-                // which runs AR-4 with `Instant::ZERO` instead of the current time, so ARTIM
-                // is started at 30 s after time zero, not 30 s after now. The ARTIM deadline
-                // check is therefore left out for this step; see
-                // `release_rp_after_queued_pdata_starts_artim_from_now` (ignored).
-                artim_checked = false;
             }
             _ => {
                 let bytes = peer_bytes(tr).unwrap();
@@ -668,14 +661,7 @@ impl Sut {
         let pdus: Vec<Pdu> = self.side.sent[sent0..].iter().map(|p| Pdu::of(p)).collect();
         assert_eq!(pdus, x.pdus, "PDUs sent after {ctx}");
         let events: Vec<Ev> = self.side.events[events0..].iter().map(Ev::of).collect();
-        let mut want = x.events.clone();
-        if x.cells.last().is_some_and(|c| c.2 == "AA-4") {
-            // BUG: AA-4 (Evt17 in Sta3..Sta12) ends the connection without `Event::Closed`,
-            // unlike every other way into Sta1, including AR-5 and AA-5 which answer the
-            // same Evt17. The missing `Closed` is tolerated here so that the file passes;
-            // `transport_closed_mid_association_reports_closed` (ignored) asserts it.
-            assert_eq!(want.pop(), Some(Ev::Closed));
-        }
+        let want = x.events.clone();
         assert_eq!(events, want, "events after {ctx}");
         for e in &self.side.events[events0..] {
             if let Event::Rejected(rj) = e {
@@ -700,7 +686,7 @@ impl Sut {
         }
         // ARTIM: started with a fresh deadline; in Sta13 (where only ARTIM runs) it keeps
         // its deadline while AA-6/AA-7 leave it alone.
-        if x.artim_started && artim_checked {
+        if x.artim_started {
             assert!(matches!(x.next, 2 | 13), "{ctx}");
             assert_eq!(
                 self.side.conn.poll_timeout(),
@@ -712,13 +698,11 @@ impl Sut {
         }
         // No timer is ever left in the past.
         if let Some(t) = self.side.conn.poll_timeout() {
-            if artim_checked {
-                assert!(
-                    t > self.now,
-                    "timer at {t:?} <= now {:?} after {ctx}",
-                    self.now
-                );
-            }
+            assert!(
+                t > self.now,
+                "timer at {t:?} <= now {:?} after {ctx}",
+                self.now
+            );
         }
     }
 
@@ -994,13 +978,10 @@ fn every_reachable_cell_is_exercised() {
     }
 }
 
-/// BUG: an A-RELEASE-RQ that arrives while our P-DATA-TF is still queued is answered from
-/// `poll_transmit` once the P-DATA is out (AR-2 → Sta8, then AR-4). AR-4 starts ARTIM, which
-/// must run from the time of the answer; the connection dispatches it with `Instant::ZERO`,
-/// so the ARTIM deadline is 30 s after time zero rather than 30 s after now (already in the
-/// past here). Ignored so that the file passes; run with `--ignored` to see it fail.
+/// Regression (found by this model): an A-RELEASE-RQ that arrives while our P-DATA-TF is
+/// still queued is answered from `poll_transmit` once the P-DATA is out (AR-2 → Sta8, then
+/// AR-4). AR-4 starts ARTIM, which must run from the present, not from time zero.
 #[test]
-#[ignore = "BUG: AR-4 after queued P-DATA starts ARTIM from Instant::ZERO"]
 fn release_rp_after_queued_pdata_starts_artim_from_now() {
     let mut sut = Sut::new(Role::Acceptor, 100_000);
     let x = expect(Role::Acceptor, 2, Tr::PeerRq);
@@ -1018,12 +999,9 @@ fn release_rp_after_queued_pdata_starts_artim_from_now() {
     );
 }
 
-/// BUG: the transport closing in an association (Evt17 in Sta3..Sta12, AA-4) reports the
-/// A-P-ABORT but not `Event::Closed`, although the connection is finished (Sta1) and
-/// AR-5/AA-5, which answer the same Evt17 in Sta13/Sta2, do report `Closed`. Ignored so
-/// that the file passes; run with `--ignored` to see it fail.
+/// Regression (found by this model): the transport closing in an association (Evt17 in
+/// Sta3..Sta12, AA-4) reports the A-P-ABORT and then `Event::Closed`, like AR-5 and AA-5.
 #[test]
-#[ignore = "BUG: AA-4 does not report Event::Closed"]
 fn transport_closed_mid_association_reports_closed() {
     let mut sut = Sut::new(Role::Acceptor, 100_000);
     let x = expect(Role::Acceptor, 2, Tr::PeerRq);
