@@ -1,0 +1,469 @@
+//! The data set encoder: elements into a caller-provided buffer, in either [`Encoding`].
+
+use super::dictionary;
+use super::filter::{AttributeFilter, Missing};
+use super::{Encoding, Tag, Vr, MAX_DEPTH};
+use crate::codec::{self, BufferTooSmall};
+
+/// Why a data set could not be written. Whatever was written so far is not a valid data set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum WriteError {
+    /// The buffer is full (the core answers 0213H, resource limitation).
+    BufferFull,
+    /// A tag not greater than the previous one in the same data set or item (PS3.5 §7.1
+    /// requires strictly ascending tags).
+    OutOfOrder,
+    /// A value that cannot be encoded: odd-length bytes for a word-sized VR, a value too long
+    /// for its VR's length field, a NUL in a string, a backslash inside one of several values,
+    /// several values for a single-valued VR, a string for a non-string VR, a raw SQ value, or
+    /// an (FFFE,xxxx) tag used as an element.
+    InvalidValue,
+    /// Sequences nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+}
+
+impl From<BufferTooSmall> for WriteError {
+    fn from(_: BufferTooSmall) -> Self {
+        WriteError::BufferFull
+    }
+}
+
+/// How sequences and items are delimited (PS3.5 §7.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum SequenceLength {
+    /// Explicit lengths, patched in once the content is written. This is what pydicom and
+    /// pynetdicom emit, so the bytes can match theirs exactly.
+    #[default]
+    Defined,
+    /// Length FFFFFFFFH with Item Delimitation and Sequence Delimitation Items, as in the
+    /// PS3.17 Annex PPP examples.
+    Undefined,
+}
+
+/// Anything that can write a data set: the application's Display System model, a static
+/// table of [`Attribute`](super::Attribute)s, or a closure.
+pub trait DataSetSource {
+    /// Writes the data set's elements, in ascending tag order, into `w`.
+    ///
+    /// Write every attribute you have: the writer drops those the peer did not ask for.
+    fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError>;
+}
+
+impl<F> DataSetSource for F
+where
+    F: Fn(&mut Writer<'_>) -> Result<(), WriteError>,
+{
+    fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
+        self(w)
+    }
+}
+
+/// Encodes a data set into a borrowed buffer.
+///
+/// Every element goes through a method that knows its VR, checks that tags ascend, and
+/// writes header and value in one go; nothing is buffered, nothing is allocated. Sequences
+/// and items are written through closures ([`Writer::sequence`], [`Sequence::item`]) so that
+/// their lengths can be patched in, or their delimiters appended, when the closure returns.
+///
+/// With an [`AttributeFilter`], top-level elements that were not requested are skipped (a
+/// skipped sequence's closure is not even called) and [`Writer::missing`] lists the requested
+/// tags that never came. Values of skipped elements are still checked, so a source fails the
+/// same way whatever the peer asks for.
+///
+/// ```
+/// use dimse_core::dataset::{Encoding, Tag, Vr, Writer};
+///
+/// let mut buf = [0u8; 128];
+/// let mut w = Writer::new(&mut buf, Encoding::ImplicitVrLittleEndian);
+/// w.string(Tag::new(0x0008, 0x0070), Vr::LO, "ACME")?;
+/// w.sequence(Tag::new(0x0028, 0x7023), |seq| {
+///     seq.item(|item| {
+///         item.u16(Tag::new(0x0028, 0x7003), 1)?;
+///         item.string(Tag::new(0x0028, 0x7006), Vr::CS, "OK")
+///     })
+/// })?;
+/// assert_eq!(w.written(), 48);
+/// # Ok::<(), dimse_core::dataset::WriteError>(())
+/// ```
+#[derive(Debug)]
+pub struct Writer<'a> {
+    out: codec::Writer<'a>,
+    encoding: Encoding,
+    lengths: SequenceLength,
+    filter: AttributeFilter<'a>,
+    /// Open sequences around the element being written.
+    depth: usize,
+    /// The last tag written (or skipped) in the current data set or item.
+    last: Option<Tag>,
+}
+
+impl<'a> Writer<'a> {
+    /// A writer of `encoding` into `buf`, with defined-length sequences and no filter.
+    pub fn new(buf: &'a mut [u8], encoding: Encoding) -> Self {
+        Writer {
+            out: codec::Writer::new(buf),
+            encoding,
+            lengths: SequenceLength::Defined,
+            filter: AttributeFilter::all(),
+            depth: 0,
+            last: None,
+        }
+    }
+
+    /// Writes only the top-level attributes `filter` lets through.
+    pub fn with_filter(mut self, filter: AttributeFilter<'a>) -> Self {
+        self.filter = filter;
+        self
+    }
+
+    /// Chooses how sequences and items are delimited.
+    pub fn with_sequence_length(mut self, lengths: SequenceLength) -> Self {
+        self.lengths = lengths;
+        self
+    }
+
+    /// The encoding being written.
+    pub const fn encoding(&self) -> Encoding {
+        self.encoding
+    }
+
+    /// Bytes written so far; after a successful write, the data set's length.
+    pub const fn written(&self) -> usize {
+        self.out.position()
+    }
+
+    /// Sequences open around the next element (0 at the top level).
+    pub const fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// The attribute filter, with its record of what was produced.
+    pub const fn filter(&self) -> &AttributeFilter<'a> {
+        &self.filter
+    }
+
+    /// The requested top-level tags not written so far, each once, in request order.
+    pub fn missing(&self) -> Missing<'_, 'a> {
+        self.filter.missing()
+    }
+
+    /// Runs `source` against this writer.
+    pub fn write<S: DataSetSource + ?Sized>(&mut self, source: &S) -> Result<(), WriteError> {
+        source.write_to(self)
+    }
+
+    /// Checks the order, and says whether the element is to be emitted.
+    fn begin(&mut self, tag: Tag) -> Result<bool, WriteError> {
+        if tag.group() == 0xFFFE {
+            return Err(WriteError::InvalidValue);
+        }
+        if self.last.is_some_and(|last| tag <= last) {
+            return Err(WriteError::OutOfOrder);
+        }
+        self.last = Some(tag);
+        Ok(self.depth > 0 || self.filter.contains(tag))
+    }
+
+    fn emitted(&mut self, tag: Tag) {
+        if self.depth == 0 {
+            self.filter.mark(tag);
+        }
+    }
+
+    fn header(&mut self, tag: Tag, vr: Vr, len: u32) -> Result<(), WriteError> {
+        self.out.put(&tag.to_le_bytes())?;
+        match self.encoding {
+            Encoding::ImplicitVrLittleEndian => self.out.u32_le(len)?,
+            Encoding::ExplicitVrLittleEndian => {
+                self.out.put(vr.as_bytes())?;
+                if vr.has_long_length() {
+                    self.out.u16_le(0)?;
+                    self.out.u32_le(len)?;
+                } else {
+                    let len = u16::try_from(len).map_err(|_| WriteError::InvalidValue)?;
+                    self.out.u16_le(len)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A string value with the given VR, padded to even length with the VR's padding.
+    /// Backslashes separate values, as on the wire.
+    pub fn string(&mut self, tag: Tag, vr: Vr, value: &str) -> Result<(), WriteError> {
+        self.text(tag, vr, core::slice::from_ref(&value), false)
+    }
+
+    /// A multi-valued string, backslash-joined on the fly. A value may not contain a
+    /// backslash (unless the VR is single-valued: LT, ST, UT, UR, which then take one value).
+    pub fn strings(&mut self, tag: Tag, vr: Vr, values: &[&str]) -> Result<(), WriteError> {
+        self.text(tag, vr, values, true)
+    }
+
+    /// A string value whose VR is looked up in the [`dictionary`]; an unknown tag or a
+    /// non-string VR is [`WriteError::InvalidValue`].
+    pub fn text_auto(&mut self, tag: Tag, value: &str) -> Result<(), WriteError> {
+        let vr = dictionary::vr(tag).ok_or(WriteError::InvalidValue)?;
+        self.string(tag, vr, value)
+    }
+
+    fn text(
+        &mut self,
+        tag: Tag,
+        vr: Vr,
+        values: &[&str],
+        separate: bool,
+    ) -> Result<(), WriteError> {
+        if !vr.is_string() || (values.len() > 1 && !vr.is_multi_valued_string()) {
+            return Err(WriteError::InvalidValue);
+        }
+        let mut len = values.len().saturating_sub(1);
+        for v in values {
+            if v.bytes()
+                .any(|b| b == 0 || (separate && b == b'\\' && vr.is_multi_valued_string()))
+            {
+                return Err(WriteError::InvalidValue);
+            }
+            len = len.checked_add(v.len()).ok_or(WriteError::InvalidValue)?;
+        }
+        let padded = len.checked_add(len % 2).ok_or(WriteError::InvalidValue)?;
+        let wire_len = checked_length(vr, padded)?;
+        if !self.begin(tag)? {
+            return Ok(());
+        }
+        self.header(tag, vr, wire_len)?;
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.out.u8(b'\\')?;
+            }
+            self.out.put(v.as_bytes())?;
+        }
+        self.out.fill(vr.padding(), padded - len)?;
+        self.emitted(tag);
+        Ok(())
+    }
+
+    fn numbers<T: Copy, const N: usize>(
+        &mut self,
+        tag: Tag,
+        vr: Vr,
+        values: &[T],
+        to_le: fn(T) -> [u8; N],
+    ) -> Result<(), WriteError> {
+        let len = values
+            .len()
+            .checked_mul(N)
+            .ok_or(WriteError::InvalidValue)?;
+        let wire_len = checked_length(vr, len)?;
+        if !self.begin(tag)? {
+            return Ok(());
+        }
+        self.header(tag, vr, wire_len)?;
+        for v in values {
+            self.out.put(&to_le(*v))?;
+        }
+        self.emitted(tag);
+        Ok(())
+    }
+
+    /// One US value.
+    pub fn u16(&mut self, tag: Tag, value: u16) -> Result<(), WriteError> {
+        self.u16s(tag, &[value])
+    }
+
+    /// US values.
+    pub fn u16s(&mut self, tag: Tag, values: &[u16]) -> Result<(), WriteError> {
+        self.numbers(tag, Vr::US, values, u16::to_le_bytes)
+    }
+
+    /// One UL value.
+    pub fn u32(&mut self, tag: Tag, value: u32) -> Result<(), WriteError> {
+        self.u32s(tag, &[value])
+    }
+
+    /// UL values.
+    pub fn u32s(&mut self, tag: Tag, values: &[u32]) -> Result<(), WriteError> {
+        self.numbers(tag, Vr::UL, values, u32::to_le_bytes)
+    }
+
+    /// One SS value.
+    pub fn i16(&mut self, tag: Tag, value: i16) -> Result<(), WriteError> {
+        self.i16s(tag, &[value])
+    }
+
+    /// SS values.
+    pub fn i16s(&mut self, tag: Tag, values: &[i16]) -> Result<(), WriteError> {
+        self.numbers(tag, Vr::SS, values, i16::to_le_bytes)
+    }
+
+    /// One SL value.
+    pub fn i32(&mut self, tag: Tag, value: i32) -> Result<(), WriteError> {
+        self.i32s(tag, &[value])
+    }
+
+    /// SL values.
+    pub fn i32s(&mut self, tag: Tag, values: &[i32]) -> Result<(), WriteError> {
+        self.numbers(tag, Vr::SL, values, i32::to_le_bytes)
+    }
+
+    /// One FL value.
+    pub fn f32(&mut self, tag: Tag, value: f32) -> Result<(), WriteError> {
+        self.f32s(tag, &[value])
+    }
+
+    /// FL values (CIExy White Point is two).
+    pub fn f32s(&mut self, tag: Tag, values: &[f32]) -> Result<(), WriteError> {
+        self.numbers(tag, Vr::FL, values, f32::to_le_bytes)
+    }
+
+    /// One FD value.
+    pub fn f64(&mut self, tag: Tag, value: f64) -> Result<(), WriteError> {
+        self.f64s(tag, &[value])
+    }
+
+    /// FD values.
+    pub fn f64s(&mut self, tag: Tag, values: &[f64]) -> Result<(), WriteError> {
+        self.numbers(tag, Vr::FD, values, f64::to_le_bytes)
+    }
+
+    /// One AT value.
+    pub fn tag(&mut self, tag: Tag, value: Tag) -> Result<(), WriteError> {
+        self.tags(tag, &[value])
+    }
+
+    /// AT values.
+    pub fn tags(&mut self, tag: Tag, values: &[Tag]) -> Result<(), WriteError> {
+        self.numbers(tag, Vr::AT, values, Tag::to_le_bytes)
+    }
+
+    /// A value already in little-endian wire form, with the given VR. An odd length is padded
+    /// for string VRs and for OB/UN, and refused for the word-sized VRs, as is a length that
+    /// is not a whole number of values (6 bytes of FD).
+    pub fn bytes(&mut self, tag: Tag, vr: Vr, value: &[u8]) -> Result<(), WriteError> {
+        if vr == Vr::SQ {
+            return Err(WriteError::InvalidValue);
+        }
+        let pad = value.len() % 2;
+        if let Some(size) = vr.value_size() {
+            if value.len() % size != 0 {
+                return Err(WriteError::InvalidValue);
+            }
+        } else if pad == 1 && !(vr.is_string() || matches!(vr, Vr::OB | Vr::UN)) {
+            return Err(WriteError::InvalidValue);
+        }
+        let padded = value
+            .len()
+            .checked_add(pad)
+            .ok_or(WriteError::InvalidValue)?;
+        let wire_len = checked_length(vr, padded)?;
+        if !self.begin(tag)? {
+            return Ok(());
+        }
+        self.header(tag, vr, wire_len)?;
+        self.out.put(value)?;
+        self.out.fill(vr.padding(), pad)?;
+        self.emitted(tag);
+        Ok(())
+    }
+
+    /// A value in wire form whose VR is looked up in the [`dictionary`] (UN when the tag is
+    /// not in it), as [`Writer::bytes`].
+    pub fn element(&mut self, tag: Tag, value: &[u8]) -> Result<(), WriteError> {
+        self.bytes(tag, dictionary::vr(tag).unwrap_or(Vr::UN), value)
+    }
+
+    /// A sequence: `items` adds each item through [`Sequence::item`]. A sequence with no
+    /// items is fine (PS3.5 §7.4.6 allows a zero-length Type 2 or 3 sequence).
+    pub fn sequence<F>(&mut self, tag: Tag, items: F) -> Result<(), WriteError>
+    where
+        F: FnOnce(&mut Sequence<'_, 'a>) -> Result<(), WriteError>,
+    {
+        if self.depth >= MAX_DEPTH {
+            return Err(WriteError::TooDeep);
+        }
+        if !self.begin(tag)? {
+            return Ok(());
+        }
+        self.out.put(&tag.to_le_bytes())?;
+        if self.encoding.is_explicit() {
+            self.out.put(Vr::SQ.as_bytes())?;
+            self.out.u16_le(0)?;
+        }
+        let at = self.open()?;
+        self.depth += 1;
+        let result = items(&mut Sequence { w: self });
+        self.depth -= 1;
+        result?;
+        self.close(at, Tag::SEQUENCE_DELIMITATION)?;
+        self.emitted(tag);
+        Ok(())
+    }
+
+    /// Writes the length field of a sequence or item; returns where its value starts.
+    fn open(&mut self) -> Result<usize, WriteError> {
+        let len = match self.lengths {
+            SequenceLength::Defined => 0,
+            SequenceLength::Undefined => u32::MAX,
+        };
+        self.out.u32_le(len)?;
+        Ok(self.out.position())
+    }
+
+    /// Patches the length of the sequence or item whose value started at `start`, or appends
+    /// its delimiter.
+    fn close(&mut self, start: usize, delimiter: Tag) -> Result<(), WriteError> {
+        match self.lengths {
+            SequenceLength::Defined => {
+                let len = self
+                    .out
+                    .position()
+                    .checked_sub(start)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|&n| n != u32::MAX)
+                    .ok_or(WriteError::InvalidValue)?;
+                let at = start.checked_sub(4).ok_or(WriteError::InvalidValue)?;
+                self.out.patch_u32_le(at, len)?;
+            }
+            SequenceLength::Undefined => {
+                self.out.put(&delimiter.to_le_bytes())?;
+                self.out.u32_le(0)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The length field of a value of `len` bytes, if the VR's field can hold it. The 16-bit
+/// limit applies in Implicit VR too, so that a source behaves the same in both encodings.
+fn checked_length(vr: Vr, len: usize) -> Result<u32, WriteError> {
+    u32::try_from(len)
+        .ok()
+        .filter(|&n| n <= vr.max_length())
+        .ok_or(WriteError::InvalidValue)
+}
+
+/// The inside of a sequence being written: a list of items (see [`Writer::sequence`]).
+#[derive(Debug)]
+pub struct Sequence<'w, 'a> {
+    w: &'w mut Writer<'a>,
+}
+
+impl<'a> Sequence<'_, 'a> {
+    /// Adds an item; `content` writes its elements, in ascending order, through the same
+    /// writer (the order check starts afresh in each item).
+    pub fn item<F>(&mut self, content: F) -> Result<(), WriteError>
+    where
+        F: FnOnce(&mut Writer<'a>) -> Result<(), WriteError>,
+    {
+        let w = &mut *self.w;
+        w.out.put(&Tag::ITEM.to_le_bytes())?;
+        let at = w.open()?;
+        let outer = w.last.take();
+        let result = content(w);
+        w.last = outer;
+        result?;
+        w.close(at, Tag::ITEM_DELIMITATION)
+    }
+}
