@@ -109,12 +109,11 @@ const UNDEFINED: u32 = u32::MAX;
 /// // (0008,0070) LO "ACME", Implicit VR Little Endian.
 /// let data = [0x08, 0x00, 0x70, 0x00, 4, 0, 0, 0, b'A', b'C', b'M', b'E'];
 /// let mut r = Reader::new(&data, Encoding::ImplicitVrLittleEndian);
-/// match r.next() {
-///     Some(Ok(Event::Element { tag, value, .. })) => {
-///         assert_eq!(tag, Tag::new(0x0008, 0x0070));
-///         assert_eq!(value::string(value), Some("ACME"));
-///     }
-///     other => panic!("{other:?}"),
+/// let first = r.next();
+/// assert!(matches!(first, Some(Ok(Event::Element { .. }))), "{first:?}");
+/// if let Some(Ok(Event::Element { tag, value, .. })) = first {
+///     assert_eq!(tag, Tag::new(0x0008, 0x0070));
+///     assert_eq!(value::string(value), Some("ACME"));
 /// }
 /// assert!(r.next().is_none());
 /// ```
