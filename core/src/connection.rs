@@ -300,7 +300,6 @@ impl<'a> Connection<'a> {
             policy.limits,
             storage,
         );
-        c.state = State::Sta1;
         c.apply(now, ul::Event::TransportConnectIndication, Input::Artim);
         c
     }
@@ -671,16 +670,7 @@ impl<'a> Connection<'a> {
                         Step::Consumed(h.total_len())
                     }
                     (0x20, false) | (0x21, true) => {
-                        let Some(&[id, _, result, _]) = input.get(4..8) else {
-                            if h.length < 4 {
-                                return self.rx_invalid(
-                                    now,
-                                    ParseError::InvalidLength,
-                                    left + u32::from(h.length),
-                                );
-                            }
-                            return Step::NeedMore;
-                        };
+                        // The 4 fixed bytes (ID, reserved, result, reserved) must fit the item.
                         if h.length < 4 {
                             return self.rx_invalid(
                                 now,
@@ -688,6 +678,9 @@ impl<'a> Connection<'a> {
                                 left + u32::from(h.length),
                             );
                         }
+                        let Some(&[id, _, result, _]) = input.get(4..8) else {
+                            return Step::NeedMore;
+                        };
                         let inner = h.length - 4;
                         let container = if ac {
                             Container::ContextAc {
@@ -1007,7 +1000,8 @@ impl<'a> Connection<'a> {
         self.tx_sent = 0;
         self.tx_context = context_id;
         self.tx_command = is_command;
-        let _ = now;
+        // DT-1 and AR-7 start no timer, but the clock still moves for `poll_transmit`.
+        self.now = self.now.max(now);
         self.queue(Outgoing::PData);
         Ok(())
     }

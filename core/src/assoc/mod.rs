@@ -419,7 +419,9 @@ impl AcceptorNegotiation {
 
     /// A 20H item begins.
     pub fn context_start(&mut self, id: u8) {
-        self.context_end_inner();
+        // With correct framing the previous context was closed first; a context left open
+        // is dropped so that the state stays bounded.
+        self.pending = None;
         let (byte, bit) = (usize::from(id / 8), id % 8);
         let duplicate = self.ids_seen.get(byte).is_some_and(|b| b & (1 << bit) != 0);
         if let Some(b) = self.ids_seen.get_mut(byte) {
@@ -503,12 +505,6 @@ impl AcceptorNegotiation {
                 self.reject_provider();
             }
         }
-    }
-
-    fn context_end_inner(&mut self) {
-        // A context header while another is open cannot happen with correct framing; the
-        // connection always closes one first. Dropping it keeps the state bounded.
-        self.pending = None;
     }
 
     /// A sub-item of the 50H item.
