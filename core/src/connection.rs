@@ -27,6 +27,7 @@ use crate::assoc::{
     MAX_ROLE_SELECTIONS,
 };
 use crate::codec::Writer;
+use crate::dimse::{CommandField, Exchange};
 use crate::pdu::{
     self, Abort, AbortReason, AeTitle, AssociateFixed, AssociateRj, AssociateRq, ItemHeader, Parse,
     ParseError, PduHeader, PduType, Pdv, PdvHeader, PresentationContextAc, RejectSource, ReleaseRp,
@@ -63,15 +64,44 @@ pub enum Event {
     },
     /// The association was rejected: by us (acceptor) or by the peer (requestor).
     Rejected(AssociateRj),
-    /// A complete command set (`is_command`) or data set arrived on `context_id`; read it with
-    /// [`Connection::received`] before the next `handle_input`.
-    PData {
-        /// Presentation-context-ID.
+    /// (SCP) An N-GET-RQ passed the service checks and waits for the application's answer:
+    /// read it with [`Connection::n_get_request`], answer it with
+    /// [`Connection::respond_n_get`] before the DIMSE timeout, or the core answers 0110H.
+    NGet {
+        /// Its Message ID.
+        message_id: u16,
+        /// The presentation context it arrived on.
         context_id: u8,
-        /// Command set (`true`) or data set.
-        is_command: bool,
-        /// Its length in bytes.
-        len: usize,
+    },
+    /// (SCP) The core answered a request itself: a C-ECHO (0000H), or a request refused
+    /// before it reached the application (0118H, 0122H, 0112H, 0210H, 0211H, 0212H, 0213H),
+    /// or an N-GET the application did not answer in time (0110H).
+    Answered {
+        /// The request's Message ID.
+        message_id: u16,
+        /// The presentation context it arrived on.
+        context_id: u8,
+        /// The request's Command Field.
+        command_field: CommandField,
+        /// The status sent.
+        status: u16,
+    },
+    /// (SCU) The N-GET-RSP to [`Connection::send_n_get`] arrived; read its command elements
+    /// and data set with [`Connection::received_response`] before the next `handle_input`.
+    NGetResponse {
+        /// The request's Message ID.
+        message_id: u16,
+        /// Status (0000,0900).
+        status: u16,
+        /// The data set's length, when one came.
+        data_set_len: Option<usize>,
+    },
+    /// (SCU) The C-ECHO-RSP to [`Connection::send_c_echo`] arrived.
+    CEchoResponse {
+        /// The request's Message ID.
+        message_id: u16,
+        /// Status (0000,0900).
+        status: u16,
     },
     /// The association was released in an orderly way.
     Released,
@@ -102,14 +132,24 @@ pub enum AbortOrigin {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ApiError {
-    /// Not valid in the current state (e.g. P-DATA before the association is established).
+    /// Not valid in the current state (e.g. a request before the association is
+    /// established, or after it ended).
     InvalidState,
-    /// The presentation context is not an accepted one.
+    /// No accepted presentation context carries this SOP class.
     UnknownContext,
-    /// An outgoing message is still being transmitted.
+    /// An outgoing message is still being transmitted (drain `poll_transmit` first), or
+    /// (SCU) a request is still outstanding: the asynchronous operations window is 1.
     Busy,
-    /// The data does not fit the transmit buffer.
+    /// The request does not fit the transmit buffer.
     TooLarge,
+    /// No request with this Message ID waits for an answer (it was answered already, or the
+    /// core answered 0110H when the DIMSE timeout expired).
+    UnknownRequest,
+    /// The status carries an element PS3.7 Annex C does not allow with its code, or an Error
+    /// Comment that is not LO text of at most 64 characters.
+    InvalidStatus,
+    /// A UID argument is not a valid UID.
+    InvalidUid,
 }
 
 /// A requestor configuration that cannot produce a valid A-ASSOCIATE-RQ.
@@ -206,6 +246,26 @@ enum Input {
     ReleaseResponse,
 }
 
+/// The outgoing DIMSE message in `storage.tx`: a command set and an optional data set, each
+/// a `(start, len)` range of the buffer (the data set may come first in memory: it is
+/// written before the command set that describes it), and how many bytes have been sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TxMessage {
+    pub(crate) context_id: u8,
+    pub(crate) command: (usize, usize),
+    pub(crate) data: (usize, usize),
+    pub(crate) sent: usize,
+}
+
+impl TxMessage {
+    pub(crate) const EMPTY: TxMessage = TxMessage {
+        context_id: 0,
+        command: (0, 0),
+        data: (0, 0),
+        sent: 0,
+    };
+}
+
 /// Progress of one receive step.
 enum Step {
     Consumed(usize),
@@ -220,25 +280,31 @@ const EVENT_HEADROOM: usize = 4;
 pub struct Connection<'a> {
     role: Role,
     state: State,
-    syntaxes: Syntaxes<'a>,
-    limits: Limits,
-    storage: Storage<'a>,
+    pub(crate) syntaxes: Syntaxes<'a>,
+    pub(crate) limits: Limits,
+    pub(crate) storage: Storage<'a>,
     rx: Rx,
     neg: Neg,
-    /// Reassembly of the incoming command or data set.
-    rx_len: usize,
-    rx_context: u8,
+    /// Reassembly of the incoming command or data set: `rx_len` bytes so far at
+    /// `storage.rx[rx_base..]` (a response's data set goes after its command set), or none
+    /// kept at all when `rx_discard`.
+    pub(crate) rx_len: usize,
+    pub(crate) rx_base: usize,
+    pub(crate) rx_discard: bool,
+    pub(crate) rx_context: u8,
     rx_command: bool,
     rx_active: bool,
-    /// A completed value sits in `storage.rx` and its event is unread (`rx_pending`) or was
+    /// A complete command set sits in `storage.rx[..rx_len]`, not yet acted on (it waits for
+    /// the transmit buffer, or for the application to answer the request before it).
+    pub(crate) rx_held: bool,
+    /// A received response sits in `storage.rx`: its event is unread (`rx_pending`) or was
     /// read during the current drain (`rx_delivered`).
-    rx_pending: bool,
+    pub(crate) rx_pending: bool,
     rx_delivered: bool,
-    /// The outgoing value in `storage.tx`.
-    tx_len: usize,
-    tx_sent: usize,
-    tx_context: u8,
-    tx_command: bool,
+    /// The DIMSE layer: requests and responses in flight.
+    pub(crate) dimse: Exchange,
+    /// The outgoing message in `storage.tx`.
+    pub(crate) tx: TxMessage,
     /// A release response waits for outgoing P-DATA to finish (AR-7 before AR-4).
     release_response_pending: bool,
     txq: Deque<Outgoing, 4>,
@@ -272,15 +338,16 @@ impl<'a> Connection<'a> {
             rx: Rx::Header,
             neg: Neg::None,
             rx_len: 0,
+            rx_base: 0,
+            rx_discard: false,
             rx_context: 0,
             rx_command: false,
             rx_active: false,
+            rx_held: false,
             rx_pending: false,
             rx_delivered: false,
-            tx_len: 0,
-            tx_sent: 0,
-            tx_context: 0,
-            tx_command: false,
+            dimse: Exchange::new(),
+            tx: TxMessage::EMPTY,
             release_response_pending: false,
             txq: Deque::new(),
             events: Deque::new(),
@@ -377,13 +444,9 @@ impl<'a> Connection<'a> {
             .filter_map(|r| self.presentation_context(r.id))
     }
 
-    /// The value announced by the last [`Event::PData`], valid until the next `handle_input`.
-    pub fn received(&self) -> &[u8] {
-        if self.rx_pending || self.rx_delivered {
-            self.storage.rx.get(..self.rx_len).unwrap_or(&[])
-        } else {
-            &[]
-        }
+    /// Whether a received response is still readable (see [`Event::NGetResponse`]).
+    pub(crate) fn response_readable(&self) -> bool {
+        self.rx_pending || self.rx_delivered
     }
 
     // ---------------------------------------------------------------- input
@@ -391,10 +454,13 @@ impl<'a> Connection<'a> {
     /// Consumes bytes received from the peer and returns how many were used.
     pub fn handle_input(&mut self, now: Instant, input: &[u8]) -> usize {
         if self.rx_delivered {
-            // The user had the whole drain to read the value; the buffer is free again.
+            // The user had the whole drain to read the response; the buffer is free again.
             self.rx_delivered = false;
             self.rx_len = 0;
+            self.rx_base = 0;
+            self.dimse.response_command_len = 0;
         }
+        self.process_held(now);
         if !input.is_empty() && self.network.is_some() {
             self.network = Some(now + self.limits.network_timeout);
         }
@@ -869,8 +935,9 @@ impl<'a> Connection<'a> {
             self.rx = Rx::Header;
             return Step::Consumed(0);
         }
-        if self.rx_pending {
-            // The previous value has not been polled yet: its buffer is still the user's.
+        if self.rx_pending || self.rx_held {
+            // The previous value has not been polled, or a command waits to be acted on:
+            // the buffer is not free.
             return Step::NeedMore;
         }
         let h = match PdvHeader::parse(input) {
@@ -892,8 +959,13 @@ impl<'a> Connection<'a> {
             return self.rx_invalid(now, ParseError::InvalidValue, left);
         }
         if !self.rx_active {
+            // A new value: a command set unless the last command announced a data set.
+            let Some(discard) = self.value_starts(h.context_id, h.control.is_command()) else {
+                return self.rx_invalid(now, ParseError::InvalidValue, left);
+            };
             self.rx_active = true;
             self.rx_len = 0;
+            self.rx_discard = discard;
             self.rx_context = h.context_id;
             self.rx_command = h.control.is_command();
         }
@@ -914,22 +986,30 @@ impl<'a> Connection<'a> {
         last: bool,
     ) -> Step {
         if pdv_left == 0 {
+            self.rx = Rx::Pdv { left };
             if last {
                 self.rx_active = false;
-                self.rx_pending = true;
-                self.push_event(Event::PData {
-                    context_id: self.rx_context,
-                    is_command: self.rx_command,
-                    len: self.rx_len,
-                });
+                if self.rx_command {
+                    self.rx_held = true;
+                    self.process_held(now);
+                } else {
+                    self.data_set_received(now);
+                }
             }
-            self.rx = Rx::Pdv { left };
             return Step::Consumed(0);
         }
         let n = input.len().min(pdv_left as usize);
+        if self.rx_discard {
+            self.rx = Rx::PdvData {
+                left,
+                pdv_left: pdv_left - n as u32,
+                last,
+            };
+            return Step::Consumed(n);
+        }
         let end = self.rx_len + n;
-        let (Some(dst), Some(src)) = (self.storage.rx.get_mut(self.rx_len..end), input.get(..n))
-        else {
+        let at = self.rx_base + self.rx_len..self.rx_base + end;
+        let (Some(dst), Some(src)) = (self.storage.rx.get_mut(at), input.get(..n)) else {
             // The peer's value is larger than our receive buffer: a local resource limit,
             // not a protocol error. Abort and stop reading.
             self.rx_active = false;
@@ -972,43 +1052,9 @@ impl<'a> Connection<'a> {
         Ok(())
     }
 
-    /// Queues a complete command set (`is_command`) or data set on an accepted context, to be
-    /// fragmented by `poll_transmit` (Evt9: DT-1 in Sta6, AR-7 in Sta8).
-    pub fn send_pdata(
-        &mut self,
-        now: Instant,
-        context_id: u8,
-        is_command: bool,
-        data: &[u8],
-    ) -> Result<(), ApiError> {
-        if !matches!(self.state, State::Sta6 | State::Sta8) {
-            return Err(ApiError::InvalidState);
-        }
-        if self.presentation_context(context_id).is_none() {
-            return Err(ApiError::UnknownContext);
-        }
-        if self.txq.iter().any(|o| *o == Outgoing::PData) {
-            return Err(ApiError::Busy);
-        }
-        let dst = self
-            .storage
-            .tx
-            .get_mut(..data.len())
-            .ok_or(ApiError::TooLarge)?;
-        dst.copy_from_slice(data);
-        self.tx_len = data.len();
-        self.tx_sent = 0;
-        self.tx_context = context_id;
-        self.tx_command = is_command;
-        // DT-1 and AR-7 start no timer, but the clock still moves for `poll_transmit`.
-        self.now = self.now.max(now);
-        self.queue(Outgoing::PData);
-        Ok(())
-    }
-
     /// The earliest deadline at which [`Connection::handle_timeout`] must be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.artim, self.acse, self.network]
+        [self.artim, self.acse, self.network, self.dimse.deadline()]
             .into_iter()
             .flatten()
             .min()
@@ -1028,6 +1074,7 @@ impl<'a> Connection<'a> {
             self.network = None;
             self.dispatch(now, Input::LocalAbort(AbortOrigin::Timeout));
         }
+        self.dimse_timeout(now);
     }
 
     // ---------------------------------------------------------------- output
@@ -1035,7 +1082,7 @@ impl<'a> Connection<'a> {
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
         let ev = self.events.pop_front()?;
-        if matches!(ev, Event::PData { .. }) {
+        if matches!(ev, Event::NGetResponse { .. } | Event::CEchoResponse { .. }) {
             self.rx_pending = false;
             self.rx_delivered = true;
         }
@@ -1066,9 +1113,16 @@ impl<'a> Connection<'a> {
             }
         };
         self.txq.pop_front();
-        if next == Outgoing::PData && self.release_response_pending {
-            self.release_response_pending = false;
-            self.dispatch(self.now, Input::ReleaseResponse);
+        if next == Outgoing::PData {
+            self.tx = TxMessage::EMPTY;
+            if self.release_response_pending {
+                self.release_response_pending = false;
+                self.dispatch(self.now, Input::ReleaseResponse);
+            }
+            // The transmit buffer is free: a held command or an overdue answer can go now.
+            let now = self.now;
+            self.process_held(now);
+            self.dimse_timeout(now);
         }
         Ok(Some(n))
     }
@@ -1145,13 +1199,22 @@ impl<'a> Connection<'a> {
         pdu::finish_pdu(&mut w, start)
     }
 
-    /// One P-DATA-TF with one PDV; `true` when it carried the last fragment.
+    /// One P-DATA-TF with one PDV of the outgoing message (its command set first, then its
+    /// data set: never both in one PDV, PS3.7 §6.3.1); `true` when it carried the last
+    /// fragment of the message.
     fn emit_pdata(&mut self, out: &mut [u8]) -> Result<(usize, bool), BufferTooSmall> {
         let peer = self.negotiated().map_or(0, |n| n.peer_max_pdu_length);
         let peer = if peer == 0 { usize::MAX } else { peer as usize };
         let room = out.len().saturating_sub(PDU_HEADER_LEN).min(peer);
         let max_fragment = room.saturating_sub(PDV_HEADER_LEN);
-        let remaining = self.tx_len - self.tx_sent;
+        let tx = self.tx;
+        let (command, start, len) = if tx.sent < tx.command.1 {
+            (true, tx.command.0, tx.command.1)
+        } else {
+            (false, tx.data.0, tx.data.1)
+        };
+        let sent = if command { tx.sent } else { tx.sent - tx.command.1 };
+        let remaining = len - sent;
         let (fragment, last) = if remaining <= max_fragment {
             (remaining, true)
         } else {
@@ -1164,23 +1227,50 @@ impl<'a> Connection<'a> {
         let data = self
             .storage
             .tx
-            .get(self.tx_sent..self.tx_sent + fragment)
+            .get(start + sent..start + sent + fragment)
             .ok_or(BufferTooSmall)?;
         let n = pdu::PDataTf {
             pdvs: &[Pdv {
-                context_id: self.tx_context,
-                control: pdu::MessageControlHeader::new(self.tx_command, last),
+                context_id: tx.context_id,
+                control: pdu::MessageControlHeader::new(command, last),
                 data,
             }],
         }
         .emit(out)?;
-        self.tx_sent += fragment;
-        Ok((n, last))
+        self.tx.sent += fragment;
+        Ok((n, last && (!command || tx.data.1 == 0)))
     }
 
     // ---------------------------------------------------------------- the state machine
 
-    fn push_event(&mut self, ev: Event) {
+    /// Whether an outgoing message still occupies `storage.tx`.
+    pub(crate) fn tx_busy(&self) -> bool {
+        self.txq.iter().any(|o| *o == Outgoing::PData)
+    }
+
+    /// Queues the message laid out in `storage.tx` (Evt9: DT-1 in Sta6, AR-7 in Sta8).
+    pub(crate) fn queue_message(&mut self, now: Instant, m: TxMessage) {
+        self.tx = m;
+        // DT-1 and AR-7 start no timer, but the clock still moves for `poll_transmit`.
+        self.now = self.now.max(now);
+        self.queue(Outgoing::PData);
+    }
+
+    /// A DIMSE-level protocol error by the peer: A-ABORT (service-provider) as for an
+    /// invalid PDU (Evt19).
+    pub(crate) fn protocol_abort(&mut self, now: Instant, reason: AbortReason) {
+        self.rx_held = false;
+        self.dispatch(now, Input::Invalid(reason));
+    }
+
+    /// A local resource ran out, or our request timed out: A-ABORT (service-user), as
+    /// [`Connection::abort`].
+    pub(crate) fn local_abort(&mut self, now: Instant, origin: AbortOrigin) {
+        self.rx_held = false;
+        self.dispatch(now, Input::LocalAbort(origin));
+    }
+
+    pub(crate) fn push_event(&mut self, ev: Event) {
         // EVENT_HEADROOM guarantees room for what one step queues; if that ever failed the
         // oldest information is kept and this one dropped, which is logged.
         if self.events.push_back(ev).is_err() {
@@ -1389,6 +1479,8 @@ impl<'a> Connection<'a> {
             self.acse = None;
             self.network = None;
             self.rx_active = false;
+            self.rx_held = false;
+            self.dimse.clear();
         }
         if self.state == State::Sta13 && matches!(self.rx, Rx::Pdv { .. } | Rx::PdvData { .. }) {
             // The rest of this P-DATA no longer matters.

@@ -14,6 +14,8 @@
 //! | [`pdu`] | the wire format: PDUs, items and sub-items, incremental parse and emit (PS3.8 §9.3) |
 //! | [`ul`] | the Upper Layer state machine: states Sta1..Sta13, events, actions (PS3.8 §9.2) |
 //! | [`assoc`] | association negotiation: acceptor policy, requestor configuration (PS3.7 Annex D) |
+//! | [`dimse`] | DIMSE messages: command sets, N-GET and C-ECHO requests and responses (PS3.7) |
+//! | [`dataset`] | data sets: the bounded writer and reader, the dictionary, the attribute filter (PS3.5) |
 //! | [`connection`] | [`Connection`]: one association, driven by `handle_*` / `poll_*` calls |
 //! | [`time`] | [`Instant`] and [`Duration`], supplied by the caller |
 //!
@@ -54,7 +56,9 @@ pub use codec::BufferTooSmall;
 pub mod assoc;
 pub mod connection;
 pub mod dataset;
+pub mod dimse;
 pub mod pdu;
+pub mod service;
 pub mod time;
 pub mod ul;
 

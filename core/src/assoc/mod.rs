@@ -56,6 +56,10 @@ pub struct Limits {
     pub acse_timeout: Duration,
     /// No bytes from the peer for this long on an established association: abort.
     pub network_timeout: Duration,
+    /// DIMSE timeout: how long the application may take to answer a request (SCP: then the
+    /// core answers 0110H itself), and how long a response may take (SCU: then the
+    /// association is aborted, as pynetdicom does).
+    pub dimse_timeout: Duration,
 }
 
 impl Limits {
@@ -68,6 +72,7 @@ impl Limits {
         artim_timeout: Duration::from_secs(30),
         acse_timeout: Duration::from_secs(30),
         network_timeout: Duration::from_secs(60),
+        dimse_timeout: Duration::from_secs(30),
     };
 }
 

@@ -9,6 +9,10 @@ pub const MAX_REQUESTED: usize = 256;
 
 const WORDS: usize = MAX_REQUESTED / 32;
 
+/// The filter's record of which list entries were produced, kept apart from the list so that
+/// a filter can be rebuilt over the same list once the writer that used it is gone.
+pub(crate) type Produced = [u32; WORDS];
+
 /// Why an Attribute Identifier List cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -84,6 +88,17 @@ impl<'a> AttributeFilter<'a> {
                 }
             }
         }
+    }
+
+    /// The record of what was produced (see [`Produced`]).
+    pub(crate) const fn produced(&self) -> Produced {
+        self.produced
+    }
+
+    /// This filter with a record taken from another filter over the same list.
+    pub(crate) const fn with_produced(mut self, produced: Produced) -> Self {
+        self.produced = produced;
+        self
     }
 
     fn was_produced(&self, i: usize) -> bool {

@@ -47,6 +47,7 @@ mod vr;
 mod writer;
 
 pub use attribute::{Attribute, Value};
+pub(crate) use filter::Produced;
 pub use filter::{AttributeFilter, FilterError, Missing, MAX_REQUESTED};
 pub use reader::{Event, ReadError, Reader};
 pub use tag::Tag;

@@ -52,13 +52,22 @@ pub fn storage(rx: usize, tx: usize) -> Storage<'static> {
     }
 }
 
+/// A response as the SCU received it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub status: u16,
+    pub error_comment: Option<String>,
+    pub attribute_list: Vec<dimse_core::dataset::Tag>,
+    pub data_set: Option<Vec<u8>>,
+}
+
 /// One side: its connection, the bytes it has not consumed yet, and what it said.
 pub struct Side {
     pub conn: Connection<'static>,
     pub pending: Vec<u8>,
     pub events: Vec<Event>,
-    /// Every (kind, data) value received as PData.
-    pub values: Vec<(u8, bool, Vec<u8>)>,
+    /// Every response received (SCU): status, Error Comment, data set.
+    pub responses: Vec<Received>,
     /// Every PDU it transmitted, whole.
     pub sent: Vec<Vec<u8>>,
     pub transmit_buffer: usize,
@@ -70,7 +79,7 @@ impl Side {
             conn,
             pending: Vec::new(),
             events: Vec::new(),
-            values: Vec::new(),
+            responses: Vec::new(),
             sent: Vec::new(),
             transmit_buffer: 65536,
         }
@@ -82,14 +91,14 @@ impl Side {
         loop {
             let mut progressed = false;
             while let Some(ev) = self.conn.poll_event() {
-                if let Event::PData {
-                    context_id,
-                    is_command,
-                    ..
-                } = ev
-                {
-                    self.values
-                        .push((context_id, is_command, self.conn.received().to_vec()));
+                if matches!(ev, Event::NGetResponse { .. } | Event::CEchoResponse { .. }) {
+                    let r = self.conn.received_response().unwrap();
+                    self.responses.push(Received {
+                        status: r.command.status.unwrap(),
+                        error_comment: r.command.error_comment.map(str::to_owned),
+                        attribute_list: r.command.attribute_tags().collect(),
+                        data_set: r.data_set.map(<[u8]>::to_vec),
+                    });
                 }
                 self.events.push(ev);
                 progressed = true;
@@ -176,6 +185,27 @@ impl Pair {
         self.req.conn.handle_timeout(self.now);
         self.acc.conn.handle_timeout(self.now);
         self.run();
+    }
+
+    /// Answers the acceptor's waiting N-GET and moves the bytes; returns the status sent.
+    pub fn respond(
+        &mut self,
+        status: dimse_core::dimse::Status<'_>,
+        data_set: Option<&dyn dimse_core::dataset::DataSetSource>,
+    ) -> u16 {
+        let id = self
+            .acc
+            .conn
+            .n_get_request()
+            .expect("an N-GET waits")
+            .message_id;
+        let sent = self
+            .acc
+            .conn
+            .respond_n_get(self.now, id, status, data_set)
+            .unwrap();
+        self.run();
+        sent
     }
 
     /// Associates with the default policy and contexts.

@@ -1,0 +1,50 @@
+//! DIMSE messages (PS3.7): command sets, and the requests and responses an association
+//! carries.
+//!
+//! ## Where this sits
+//!
+//! [`Connection`](crate::Connection) reassembles P-DATA fragments into whole command sets and
+//! data sets (PS3.8 Annex E) and cuts outgoing ones into P-DATA-TF PDUs no longer than the
+//! peer's maximum. This layer gives those values their meaning:
+//!
+//! * a **command set** is group 0000 in Implicit VR Little Endian, whatever the context's
+//!   transfer syntax ([`Command`] decodes one, [`NGetRq`], [`CEchoRq`] and [`Response`]
+//!   encode them);
+//! * on the **SCP** side, an N-GET-RQ passes the service checks (SOP class served, on this
+//!   context, well-known instance) and becomes [`Event::NGet`](crate::Event::NGet); the
+//!   application reads it with [`Connection::n_get_request`](crate::Connection::n_get_request)
+//!   and answers with [`Connection::respond_n_get`](crate::Connection::respond_n_get) and a
+//!   [`Status`]. C-ECHO, malformed requests, duplicates and operations we do not perform are
+//!   answered by the core itself ([`Event::Answered`](crate::Event::Answered)). No request
+//!   goes unanswered: one the application never answers gets 0110H at the DIMSE timeout.
+//! * on the **SCU** side, [`Connection::send_n_get`](crate::Connection::send_n_get) and
+//!   [`Connection::send_c_echo`](crate::Connection::send_c_echo) send requests, and the
+//!   matching response arrives as [`Event::NGetResponse`](crate::Event::NGetResponse) or
+//!   [`Event::CEchoResponse`](crate::Event::CEchoResponse).
+//!
+//! ## What is refused, and how
+//!
+//! | received | answer |
+//! |---|---|
+//! | a request without Message ID, an unknown or missing Command Field, a response to nothing we asked | A-ABORT (service-provider, invalid-PDU-parameter value) |
+//! | a data set where the command announced none, a command where a data set was due | A-ABORT (service-provider, invalid-PDU-parameter value) |
+//! | N-GET-RQ with a missing or malformed Requested SOP Class/Instance UID or Attribute Identifier List | 0212H (mistyped argument) |
+//! | N-GET-RQ with more than [`MAX_REQUESTED`](crate::dataset::MAX_REQUESTED) tags | 0213H (resource limitation) |
+//! | a SOP class no negotiated abstract syntax serves | 0118H (no such SOP class) |
+//! | a SOP class this context does not serve (nor a meta SOP class on it) | 0122H (SOP class not supported) |
+//! | another instance than a class's well-known one | 0112H (no such SOP instance) |
+//! | a Message ID equal to the one the application still holds | 0210H (duplicate invocation) |
+//! | any other request PS3.7 defines (C-STORE, N-SET, ...) | its response with 0211H (unrecognized operation) |
+//!
+//! The asynchronous operations window is 1: a second request (with another Message ID)
+//! waits, unread, until the application has answered the first.
+
+mod command;
+mod exchange;
+
+pub use command::{
+    CEchoRq, Command, CommandField, NGetRq, Response, Status, DATA_SET_PRESENT,
+    MAX_ERROR_COMMENT_LEN, NO_DATA_SET,
+};
+pub(crate) use exchange::Exchange;
+pub use exchange::{NGetRequest, ReceivedResponse};
