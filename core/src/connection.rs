@@ -1213,7 +1213,11 @@ impl<'a> Connection<'a> {
         } else {
             (false, tx.data.0, tx.data.1)
         };
-        let sent = if command { tx.sent } else { tx.sent - tx.command.1 };
+        let sent = if command {
+            tx.sent
+        } else {
+            tx.sent - tx.command.1
+        };
         let remaining = len - sent;
         let (fragment, last) = if remaining <= max_fragment {
             (remaining, true)

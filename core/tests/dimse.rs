@@ -26,7 +26,13 @@ fn n_get_success_and_c_echo() {
         .unwrap();
     p.run();
     let ev = *p.acc.events.last().unwrap();
-    assert_eq!(ev, Event::NGet { message_id: id, context_id: 1 });
+    assert_eq!(
+        ev,
+        Event::NGet {
+            message_id: id,
+            context_id: 1
+        }
+    );
     let rq = p.acc.conn.n_get_request().unwrap();
     assert_eq!(rq.sop_instance_uid, INSTANCE);
     assert_eq!(rq.requested_len(), 0);

@@ -76,6 +76,13 @@ impl DataSetSource for [Attribute<'_>] {
     }
 }
 
+/// A borrowed slice is a source too, so that `&SLICE` coerces to `&dyn DataSetSource`.
+impl DataSetSource for &[Attribute<'_>] {
+    fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
+        (**self).write_to(w)
+    }
+}
+
 impl<const N: usize> DataSetSource for [Attribute<'_>; N] {
     fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
         self.as_slice().write_to(w)

@@ -278,9 +278,7 @@ impl<'a> Connection<'a> {
         message_id: u16,
         context_id: u8,
     ) {
-        let class = cmd
-            .requested_sop_class_uid
-            .or(cmd.affected_sop_class_uid);
+        let class = cmd.requested_sop_class_uid.or(cmd.affected_sop_class_uid);
         let instance = cmd
             .requested_sop_instance_uid
             .or(cmd.affected_sop_instance_uid);
@@ -428,7 +426,13 @@ impl<'a> Connection<'a> {
         });
     }
 
-    fn response_received(&mut self, now: Instant, cmd: &Command<'_>, field: CommandField, len: usize) {
+    fn response_received(
+        &mut self,
+        now: Instant,
+        cmd: &Command<'_>,
+        field: CommandField,
+        len: usize,
+    ) {
         let expected = self.dimse.outstanding.filter(|o| {
             o.response == field
                 && cmd.message_id_being_responded_to == Some(o.message_id)
@@ -482,7 +486,11 @@ impl<'a> Connection<'a> {
             self.local_abort(now, AbortOrigin::Timeout);
             return;
         }
-        let overdue = self.dimse.pending.as_ref().is_some_and(|p| p.deadline <= now);
+        let overdue = self
+            .dimse
+            .pending
+            .as_ref()
+            .is_some_and(|p| p.deadline <= now);
         if !overdue || self.tx_busy() {
             // An answer still being sent delays this one; it is retried when it is out.
             return;
