@@ -70,3 +70,497 @@ fn missing_attributes_give_0107_with_the_list() {
     assert_eq!(r.attribute_list, vec![Tag::new(0x0028, 0x7008)]);
     assert!(r.data_set.is_some());
 }
+
+// ---------------------------------------------------------------- raw requests to the SCP
+
+use dimse_core::connection::{AbortOrigin, ApiError};
+use dimse_core::dimse::{CEchoRq, Command, NGetRq};
+use dimse_core::pdu::{Abort, AbortReason, AbortSource, MessageControlHeader, PDataTf, Pdv};
+use dimse_core::Instant;
+
+/// One P-DATA-TF with one PDV.
+fn pdv(context_id: u8, command: bool, data: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; data.len() + 12];
+    let n = PDataTf {
+        pdvs: &[Pdv {
+            context_id,
+            control: MessageControlHeader::new(command, true),
+            data,
+        }],
+    }
+    .emit(&mut out)
+    .unwrap();
+    out.truncate(n);
+    out
+}
+
+fn n_get(message_id: u16, class: &str, instance: &str, list: Option<&[Tag]>) -> Vec<u8> {
+    let mut buf = vec![0u8; 4096];
+    let n = NGetRq {
+        message_id,
+        requested_sop_class_uid: class,
+        requested_sop_instance_uid: instance,
+        attribute_identifier_list: list,
+    }
+    .emit(&mut buf)
+    .unwrap();
+    buf.truncate(n);
+    buf
+}
+
+/// A command set from raw (group 0000) elements: (element, value), the group length first.
+fn raw_command(elements: &[(u16, &[u8])]) -> Vec<u8> {
+    let mut body = Vec::new();
+    for (e, v) in elements {
+        body.extend_from_slice(&0u16.to_le_bytes());
+        body.extend_from_slice(&e.to_le_bytes());
+        body.extend_from_slice(&(v.len() as u32).to_le_bytes());
+        body.extend_from_slice(v);
+    }
+    let mut out = vec![0, 0, 0, 0, 4, 0, 0, 0];
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+/// The responses (command sets) in the acceptor's output.
+fn responses(out: &[u8]) -> Vec<Vec<u8>> {
+    let mut v = Vec::new();
+    let mut rest = out;
+    while rest.len() >= 6 {
+        let len = u32::from_be_bytes(rest[2..6].try_into().unwrap()) as usize;
+        if rest[0] == 4 && rest[11] & 1 == 1 {
+            v.push(rest[12..6 + len].to_vec());
+        }
+        rest = &rest[6 + len..];
+    }
+    v
+}
+
+/// Feeds raw bytes to the associated acceptor; returns the command sets it answered.
+fn send(p: &mut Pair, bytes: &[u8]) -> Vec<Vec<u8>> {
+    let out = p.acc.feed(p.now, bytes, 5);
+    responses(&out)
+}
+
+fn answered(p: &Pair) -> Vec<(u16, u16)> {
+    p.acc
+        .events
+        .iter()
+        .filter_map(|e| match *e {
+            Event::Answered {
+                message_id, status, ..
+            } => Some((message_id, status)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn refusals_before_the_application() {
+    let mut p = Pair::associated(1000);
+    let wrong_instance = "1.2.840.10008.5.1.1.40.2";
+    let cases: Vec<(Vec<u8>, u8, u16, &str)> = vec![
+        // A class nobody negotiated: no such SOP class.
+        (
+            n_get(10, "1.2.840.10008.5.1.1.16", INSTANCE, None),
+            1,
+            0x0118,
+            "0118",
+        ),
+        // Served (Verification) but not on the Display System context.
+        (n_get(11, VERIFICATION, INSTANCE, None), 1, 0x0122, "0122"),
+        // Not the well-known instance.
+        (
+            n_get(12, DISPLAY_SYSTEM, wrong_instance, None),
+            1,
+            0x0112,
+            "0112",
+        ),
+        // N-GET of Verification on its own context: not an operation it has.
+        (
+            n_get(13, VERIFICATION, INSTANCE, None),
+            3,
+            0x0211,
+            "0211 n-get verification",
+        ),
+    ];
+    for (command, ctx, status, what) in cases {
+        let rsp = send(&mut p, &pdv(ctx, true, &command));
+        assert_eq!(rsp.len(), 1, "{what}");
+        let c = Command::parse(&rsp[0]);
+        assert_eq!(c.status, Some(status), "{what}");
+        assert_eq!(c.command_field, Some(CommandField::N_GET_RSP));
+        assert!(!c.has_data_set(), "{what}");
+    }
+    // The affected UIDs come from the request.
+    let rsp = send(
+        &mut p,
+        &pdv(1, true, &n_get(14, DISPLAY_SYSTEM, wrong_instance, None)),
+    );
+    let c = Command::parse(&rsp[0]);
+    assert_eq!(c.affected_sop_instance_uid, Some(wrong_instance));
+    assert_eq!(c.message_id_being_responded_to, Some(14));
+    assert_eq!(
+        answered(&p),
+        vec![
+            (10, 0x0118),
+            (11, 0x0122),
+            (12, 0x0112),
+            (13, 0x0211),
+            (14, 0x0112)
+        ]
+    );
+    assert!(p.acc.conn.is_established());
+}
+
+#[test]
+fn mistyped_and_oversized_requests() {
+    let mut p = Pair::associated(1000);
+    let id = 21u16.to_le_bytes();
+    let ngetrq = 0x0110u16.to_le_bytes();
+    let none = 0x0101u16.to_le_bytes();
+    let class = b"1.2.840.10008.5.1.1.40\0\0";
+    // Without Requested SOP Instance UID.
+    let no_instance = raw_command(&[
+        (0x0003, class),
+        (0x0100, &ngetrq),
+        (0x0110, &id),
+        (0x0800, &none),
+    ]);
+    // An Attribute Identifier List of 6 bytes.
+    let odd = raw_command(&[
+        (0x0003, class),
+        (0x0100, &ngetrq),
+        (0x0110, &id),
+        (0x0800, &none),
+        (0x1001, b"1.2.840.10008.5.1.1.40.1\0\0"),
+        (0x1005, &[8, 0, 0x70, 0, 8, 0]),
+    ]);
+    // A malformed UID.
+    let bad_uid = raw_command(&[
+        (0x0003, b"1.2.840.10008.5.1.1.4O"),
+        (0x0100, &ngetrq),
+        (0x0110, &id),
+        (0x0800, &none),
+        (0x1001, b"1.2.840.10008.5.1.1.40.1\0\0"),
+    ]);
+    for (what, cmd) in [
+        ("no instance", no_instance),
+        ("odd list", odd),
+        ("bad uid", bad_uid),
+    ] {
+        let rsp = send(&mut p, &pdv(1, true, &cmd));
+        assert_eq!(rsp.len(), 1, "{what}");
+        let c = Command::parse(&rsp[0]);
+        assert_eq!(c.status, Some(0x0212), "{what}");
+        assert_eq!(c.message_id_being_responded_to, Some(21), "{what}");
+    }
+    // 257 tags: more than the filter holds.
+    let many: Vec<Tag> = (1..=257).map(|e| Tag::new(0x0009, e)).collect();
+    let rsp = send(
+        &mut p,
+        &pdv(1, true, &n_get(22, DISPLAY_SYSTEM, INSTANCE, Some(&many))),
+    );
+    assert_eq!(Command::parse(&rsp[0]).status, Some(0x0213));
+    assert!(p.acc.conn.is_established());
+}
+
+#[test]
+fn other_operations_get_0211_and_their_data_set_is_skipped() {
+    let mut p = Pair::associated(1000);
+    // N-SET-RQ with a data set (type 0001H) on context 1.
+    let cmd = raw_command(&[
+        (0x0003, b"1.2.840.10008.5.1.1.40\0\0"),
+        (0x0100, &0x0120u16.to_le_bytes()),
+        (0x0110, &31u16.to_le_bytes()),
+        (0x0800, &1u16.to_le_bytes()),
+        (0x1001, b"1.2.840.10008.5.1.1.40.1\0\0"),
+    ]);
+    let mut bytes = pdv(1, true, &cmd);
+    bytes.extend(pdv(1, false, &[0x55; 300]));
+    let rsp = send(&mut p, &bytes);
+    let c = Command::parse(&rsp[0]);
+    assert_eq!(c.command_field, Some(CommandField(0x8120)));
+    assert_eq!(c.status, Some(0x0211));
+    // The association goes on: a normal N-GET after it.
+    let id = p
+        .req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None)
+        .unwrap();
+    p.run();
+    assert!(
+        matches!(p.acc.events.last(), Some(Event::NGet { message_id, .. }) if *message_id == id)
+    );
+    // C-CANCEL has no response.
+    let cancel = raw_command(&[
+        (0x0100, &0x0FFFu16.to_le_bytes()),
+        (0x0120, &1u16.to_le_bytes()),
+        (0x0800, &0x0101u16.to_le_bytes()),
+    ]);
+    assert!(send(&mut p, &pdv(1, true, &cancel)).is_empty());
+}
+
+#[test]
+fn duplicate_message_id_gets_0210_and_the_next_request_waits() {
+    let mut p = Pair::associated(1000);
+    let first = n_get(40, DISPLAY_SYSTEM, INSTANCE, None);
+    assert!(send(&mut p, &pdv(1, true, &first)).is_empty());
+    // The same Message ID while the first is with the application.
+    let rsp = send(&mut p, &pdv(1, true, &first));
+    let c = Command::parse(&rsp[0]);
+    assert_eq!(c.status, Some(0x0210));
+    // Another Message ID waits (window 1) until the first is answered.
+    assert!(send(
+        &mut p,
+        &pdv(1, true, &n_get(41, DISPLAY_SYSTEM, INSTANCE, None))
+    )
+    .is_empty());
+    assert_eq!(p.acc.conn.n_get_request().unwrap().message_id, 40);
+    p.acc
+        .conn
+        .respond_n_get(p.now, 40, Status::SUCCESS, Some(&DISPLAY))
+        .unwrap();
+    let out = p.acc.drain();
+    assert_eq!(Command::parse(&responses(&out)[0]).status, Some(0));
+    // Now 41 reaches the application.
+    let out = p.acc.feed(p.now, &[], 1);
+    assert!(out.is_empty());
+    assert_eq!(p.acc.conn.n_get_request().unwrap().message_id, 41);
+    assert_eq!(
+        p.acc
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::NGet { .. }))
+            .count(),
+        2
+    );
+}
+
+#[test]
+fn protocol_errors_abort() {
+    let no_message_id = raw_command(&[
+        (0x0003, b"1.2.840.10008.5.1.1.40\0\0"),
+        (0x0100, &0x0110u16.to_le_bytes()),
+        (0x0800, &0x0101u16.to_le_bytes()),
+    ]);
+    let unknown_field = raw_command(&[
+        (0x0100, &0x0042u16.to_le_bytes()),
+        (0x0110, &1u16.to_le_bytes()),
+        (0x0800, &0x0101u16.to_le_bytes()),
+    ]);
+    let response_to_nothing = raw_command(&[
+        (0x0100, &0x8110u16.to_le_bytes()),
+        (0x0120, &1u16.to_le_bytes()),
+        (0x0800, &0x0101u16.to_le_bytes()),
+        (0x0900, &0u16.to_le_bytes()),
+    ]);
+    let mut echo = vec![0u8; 256];
+    let n = CEchoRq {
+        message_id: 5,
+        affected_sop_class_uid: VERIFICATION,
+    }
+    .emit(&mut echo)
+    .unwrap();
+    echo.truncate(n);
+    let mut echo_then_data = pdv(3, true, &echo);
+    echo_then_data.extend(pdv(3, false, &[0; 8]));
+    let cases = [
+        ("no message id", pdv(1, true, &no_message_id)),
+        ("unknown command field", pdv(1, true, &unknown_field)),
+        ("response to nothing", pdv(1, true, &response_to_nothing)),
+        ("data set nobody announced", pdv(1, false, &[0; 8])),
+        ("data set after a command without one", echo_then_data),
+    ];
+    for (what, bytes) in cases {
+        let mut p = Pair::associated(1000);
+        let out = p.acc.feed(p.now, &bytes, 3);
+        let abort = Abort::provider(AbortReason::InvalidPduParameterValue);
+        let mut expected = vec![0u8; 10];
+        abort.emit(&mut expected).unwrap();
+        assert!(out.ends_with(&expected), "{what}: {out:02x?}");
+        assert_eq!(abort.source, AbortSource::ServiceProvider);
+        assert!(
+            p.acc
+                .events
+                .contains(&Event::Aborted(AbortOrigin::Protocol(abort))),
+            "{what}: {:?}",
+            p.acc.events
+        );
+    }
+}
+
+#[test]
+fn unanswered_request_gets_0110_at_the_dimse_timeout() {
+    let mut p = Pair::associated(1000);
+    let id = p
+        .req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None)
+        .unwrap();
+    p.run();
+    assert!(p.acc.conn.n_get_request().is_some());
+    // Deadlines: the SCP's answer is due at 30 s, like the SCU's wait; the SCP fires first
+    // when both started at the same instant because the SCU's wait began when it sent.
+    let due = p.acc.conn.poll_timeout().unwrap();
+    assert_eq!(due, Instant::from_millis(30_000));
+    p.now = due;
+    p.acc.conn.handle_timeout(p.now);
+    p.run();
+    assert!(p.acc.events.contains(&Event::Answered {
+        message_id: id,
+        context_id: 1,
+        command_field: CommandField::N_GET_RQ,
+        status: 0x0110
+    }));
+    let r = p.req.responses.last().unwrap();
+    assert_eq!(r.status, 0x0110);
+    assert!(r.error_comment.as_deref().unwrap().contains("in time"));
+    // Answering afterwards is refused.
+    assert_eq!(
+        p.acc.conn.respond_n_get(p.now, id, Status::SUCCESS, None),
+        Err(ApiError::UnknownRequest)
+    );
+    assert!(p.acc.conn.is_established() && p.req.conn.is_established());
+}
+
+#[test]
+fn scu_aborts_when_no_response_comes() {
+    let mut p = Pair::associated(1000);
+    p.req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None)
+        .unwrap();
+    let _ = p.req.drain(); // the request is lost on the way
+    p.advance(30_000);
+    assert!(p.req.events.contains(&Event::Aborted(AbortOrigin::Timeout)));
+}
+
+#[test]
+fn response_semantics_like_pynetdicom() {
+    let mut p = Pair::associated(100_000);
+    let ask = |p: &mut Pair| {
+        p.req
+            .conn
+            .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None)
+            .unwrap();
+        p.run();
+    };
+    // A failing handler: 0110H with the comment.
+    ask(&mut p);
+    let id = p.acc.conn.n_get_request().unwrap().message_id;
+    p.acc.conn.fail_n_get(p.now, id, "sensor offline").unwrap();
+    p.run();
+    let r = p.req.responses.last().unwrap().clone();
+    assert_eq!(
+        (r.status, r.error_comment.as_deref()),
+        (0x0110, Some("sensor offline"))
+    );
+    // A status with extras.
+    ask(&mut p);
+    let s = Status::new(0x0110)
+        .with_error_comment("calibration running")
+        .with_error_id(7);
+    assert_eq!(p.respond(s, None), 0x0110);
+    assert_eq!(
+        p.req.responses.last().unwrap().error_comment.as_deref(),
+        Some("calibration running")
+    );
+    // An unknown code is sent as given; its category (failure) drops the data set.
+    ask(&mut p);
+    assert_eq!(p.respond(Status::new(0x0999), Some(&DISPLAY)), 0x0999);
+    assert_eq!(p.req.responses.last().unwrap().data_set, None);
+    // A failure with a data set: the data set is dropped.
+    ask(&mut p);
+    assert_eq!(p.respond(Status::new(0xC001), Some(&DISPLAY)), 0xC001);
+    assert_eq!(p.req.responses.last().unwrap().data_set, None);
+    // A warning keeps it.
+    ask(&mut p);
+    assert_eq!(p.respond(Status::new(0x0001), Some(&DISPLAY)), 0x0001);
+    assert!(p.req.responses.last().unwrap().data_set.is_some());
+    // Empty success: no data set.
+    ask(&mut p);
+    assert_eq!(p.respond(Status::SUCCESS, None), 0);
+    assert_eq!(p.req.responses.last().unwrap().data_set, None);
+    // Elements Annex C does not allow with the code are refused at the API.
+    ask(&mut p);
+    let id = p.acc.conn.n_get_request().unwrap().message_id;
+    for bad in [
+        Status::SUCCESS.with_error_comment("fine"),
+        Status::new(0x0112).with_error_id(1),
+        Status::new(0x0110).with_error_comment(&"x".repeat(65)),
+        Status::new(0x0110).with_error_comment("two\\values"),
+    ] {
+        assert_eq!(
+            p.acc.conn.respond_n_get(p.now, id, bad, None),
+            Err(ApiError::InvalidStatus),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(p.respond(Status::SUCCESS, Some(&DISPLAY)), 0);
+}
+
+#[test]
+fn a_response_too_large_for_the_buffer_is_0213() {
+    let config = leak(dimse_core::assoc::RequestorConfig::new(
+        ae("QA_SCU"),
+        ae("DISPLAY"),
+        leak(contexts()),
+    ));
+    let mut p = Pair::new(leak(policy()), config, 1000);
+    // A small transmit buffer on the acceptor.
+    p.acc = Side::new(dimse_core::Connection::acceptor(
+        leak(policy()),
+        storage(4096, 300),
+        p.now,
+    ));
+    p.run();
+    p.req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None)
+        .unwrap();
+    p.run();
+    let big = [Attribute::new(
+        MANUFACTURER,
+        Value::Bytes(Vr::OB, leak([7u8; 400])),
+    )];
+    assert_eq!(p.respond(Status::SUCCESS, Some(&big)), 0x0213);
+    assert_eq!(p.req.responses.last().unwrap().status, 0x0213);
+}
+
+#[test]
+fn filtered_n_get_in_both_transfer_syntaxes() {
+    for implicit in [false, true] {
+        let mut pol = policy();
+        if implicit {
+            pol.transfer_syntaxes = &IMPLICIT_ONLY;
+        }
+        let config = leak(dimse_core::assoc::RequestorConfig::new(
+            ae("QA_SCU"),
+            ae("DISPLAY"),
+            leak(contexts()),
+        ));
+        let mut p = Pair::new(leak(pol), config, 3);
+        p.run();
+        p.req
+            .conn
+            .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, Some(&[SERIAL]))
+            .unwrap();
+        p.run();
+        assert_eq!(p.respond(Status::SUCCESS, Some(&DISPLAY)), 0);
+        let data = p.req.responses.last().unwrap().data_set.clone().unwrap();
+        let enc = if implicit {
+            dimse_core::dataset::Encoding::ImplicitVrLittleEndian
+        } else {
+            dimse_core::dataset::Encoding::ExplicitVrLittleEndian
+        };
+        let tags: Vec<Tag> = dimse_core::dataset::Reader::new(&data, enc)
+            .filter_map(|e| match e.unwrap() {
+                dimse_core::dataset::Event::Element { tag, .. } => Some(tag),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(tags, vec![SERIAL], "implicit {implicit}");
+    }
+}
