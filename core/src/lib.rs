@@ -15,6 +15,7 @@
 //! | [`ul`] | the Upper Layer state machine: states Sta1..Sta13, events, actions (PS3.8 §9.2) |
 //! | [`assoc`] | association negotiation: acceptor policy, requestor configuration (PS3.7 Annex D) |
 //! | [`connection`] | [`Connection`]: one association, driven by `handle_*` / `poll_*` calls |
+//! | [`service`] | the N-GET service classes' tables: SOP classes, well-known instances, status codes (PS3.4, PS3.7 Annex C) |
 //! | [`time`] | [`Instant`] and [`Duration`], supplied by the caller |
 //!
 //! ## The drain contract
@@ -55,6 +56,7 @@ pub mod assoc;
 pub mod connection;
 pub mod dataset;
 pub mod pdu;
+pub mod service;
 pub mod time;
 pub mod ul;
 
