@@ -17,6 +17,7 @@
 //! | [`dimse`] | DIMSE messages: command sets, N-GET and C-ECHO requests and responses (PS3.7) |
 //! | [`dataset`] | data sets: the bounded writer and reader, the dictionary, the attribute filter (PS3.5) |
 //! | [`connection`] | [`Connection`]: one association, driven by `handle_*` / `poll_*` calls |
+//! | [`service`] | the N-GET service classes' tables: SOP classes, well-known instances, status codes (PS3.4, PS3.7 Annex C) |
 //! | [`time`] | [`Instant`] and [`Duration`], supplied by the caller |
 //!
 //! ## The drain contract

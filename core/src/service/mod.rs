@@ -49,7 +49,9 @@
 //! | [`AllowedElements`], [`allowed_elements`] | the optional response elements Annex C allows per status |
 //! | [`SopClass`], [`SOP_CLASSES`], [`sop_class`] | the SOP classes commonly read with N-GET, with their well-known instances and own statuses |
 //! | [`MetaSopClass`], [`META_SOP_CLASSES`], [`serves_on`] | meta SOP classes and the presentation-context check |
-//! | [`classes`] | the SOP Class and SOP Instance UID constants ([`classes::DISPLAY_SYSTEM`], ...) |
+//! | [`DISPLAY_SYSTEM`], [`PRINTER`], ... | SOP Class and SOP Instance UID constants, from [`classes`] |
+//!
+//! Everything is defined in [`classes`] and [`status`] and re-exported here.
 
 pub mod classes;
 pub mod status;
