@@ -564,3 +564,43 @@ fn filtered_n_get_in_both_transfer_syntaxes() {
         assert_eq!(tags, vec![SERIAL], "implicit {implicit}");
     }
 }
+
+mod fragmentation {
+    use super::*;
+    use dimse_core::assoc::RequestorConfig;
+    use dimse_core::dataset::{Encoding, Writer};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Whatever the peer's maximum PDU length and however the bytes are chunked, the
+        /// SCU receives exactly the data set the SCP's source encodes.
+        #[test]
+        fn any_peer_maximum_reassembles_the_same_message(
+            len in 0usize..6000,
+            max_pdu in 16u32..20_000,
+            chunk in 1usize..700,
+            seed in any::<u8>(),
+        ) {
+            let mut config = RequestorConfig::new(ae("QA_SCU"), ae("DISPLAY"), leak(contexts()));
+            config.limits.max_pdu_length = max_pdu;
+            let mut p = Pair::new(leak(policy()), leak(config), chunk);
+            p.run();
+            p.req.conn.send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None).unwrap();
+            p.run();
+            let value: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(seed)).collect();
+            let value = leak(value);
+            let source = [Attribute::new(Tag::new(0x0009, 0x0010), Value::Bytes(Vr::OB, value))];
+            prop_assert_eq!(p.respond(Status::SUCCESS, Some(&source)), 0);
+            let mut expected = vec![0u8; len + 64];
+            let mut w = Writer::new(&mut expected, Encoding::ExplicitVrLittleEndian);
+            w.write(&source).unwrap();
+            let n = w.written();
+            let got = p.req.responses.last().unwrap().data_set.clone().unwrap();
+            prop_assert_eq!(&got[..], &expected[..n]);
+            for pdu in p.acc.sent.iter().filter(|pdu| pdu[0] == 4) {
+                let pdu_len = u32::from_be_bytes(pdu[2..6].try_into().unwrap());
+                prop_assert!(pdu_len <= max_pdu);
+            }
+        }
+    }
+}
