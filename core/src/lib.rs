@@ -55,6 +55,7 @@ pub mod assoc;
 pub mod connection;
 pub mod dataset;
 pub mod pdu;
+pub mod service;
 pub mod time;
 pub mod ul;
 
