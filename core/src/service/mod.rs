@@ -50,10 +50,12 @@
 //! | [`SopClass`], [`SOP_CLASSES`], [`sop_class`] | the SOP classes commonly read with N-GET, with their well-known instances and own statuses |
 //! | [`MetaSopClass`], [`META_SOP_CLASSES`], [`serves_on`] | meta SOP classes and the presentation-context check |
 //! | [`DISPLAY_SYSTEM`], [`PRINTER`], ... | SOP Class and SOP Instance UID constants, from [`classes`] |
+//! | [`display`] | the Display System IOD as typed, `const`-friendly data that writes its own N-GET data set, and a [`display::DEMO`] instance |
 //!
-//! Everything is defined in [`classes`] and [`status`] and re-exported here.
+//! The tables are defined in [`classes`] and [`status`] and re-exported here.
 
 pub mod classes;
+pub mod display;
 pub mod status;
 
 pub use classes::{

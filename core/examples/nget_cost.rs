@@ -1,0 +1,115 @@
+//! The cost of one N-GET in the core alone: an acceptor decodes a Display System N-GET-RQ
+//! (one P-DATA-TF), the application answers with the full demo Display System, and the
+//! response is encoded and cut into P-DATA-TF PDUs (max PDU 16382). No I/O, no allocation
+//! in the loop.
+//!
+//! `cargo run --release -p dimse-core --example nget_cost -- N` runs N N-GETs after the
+//! association and prints the time per N-GET; `scripts/bench` runs it under
+//! `valgrind --tool=callgrind` at two values of N and reports the instructions per N-GET
+//! (the difference, so that setup cancels out).
+
+use std::time::Instant as Clock;
+
+use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
+use dimse_core::dimse::{NGetRq, Status};
+use dimse_core::pdu::{AeTitle, MessageControlHeader, PDataTf, Pdv, PresentationContextRq};
+use dimse_core::service::display::DEMO;
+use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, VERIFICATION};
+use dimse_core::{Connection, Event, Instant, Storage};
+
+static SERVED: [&str; 2] = [DISPLAY_SYSTEM, VERIFICATION];
+static TS: [&str; 2] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"];
+
+fn main() {
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(100_000);
+    let title = |s| AeTitle::new(s).expect("AE title");
+    let policy = AcceptorPolicy::new(title("DISPLAY"), &SERVED);
+    let contexts = [PresentationContextRq {
+        id: 1,
+        abstract_syntax: DISPLAY_SYSTEM,
+        transfer_syntaxes: &TS,
+    }];
+    let config = RequestorConfig::new(title("QA"), title("DISPLAY"), &contexts);
+    let (mut rx, mut tx) = (vec![0u8; 16384], vec![0u8; 16384]);
+    let (mut srx, mut stx) = (vec![0u8; 1024], vec![0u8; 1024]);
+    let now = Instant::ZERO;
+    let mut out = vec![0u8; 16384];
+
+    // Associate: the requestor's A-ASSOCIATE-RQ into the acceptor.
+    let mut scu = Connection::requestor(
+        &config,
+        Storage {
+            rx: &mut srx,
+            tx: &mut stx,
+        },
+        now,
+    )
+    .expect("config");
+    let len = scu.poll_transmit(&mut out).expect("rq").expect("rq");
+    let rq_pdu = out[..len].to_vec();
+    let mut scp = Connection::acceptor(
+        &policy,
+        Storage {
+            rx: &mut rx,
+            tx: &mut tx,
+        },
+        now,
+    );
+    assert_eq!(scp.handle_input(now, &rq_pdu), rq_pdu.len());
+    while scp.poll_transmit(&mut out).expect("ac").is_some() {}
+    while scp.poll_event().is_some() {}
+    assert!(scp.is_established());
+
+    // The request: what pynetdicom sends for send_n_get(None, DisplaySystem, instance).
+    let mut command = [0u8; 256];
+    let clen = NGetRq {
+        message_id: 1,
+        requested_sop_class_uid: DISPLAY_SYSTEM,
+        requested_sop_instance_uid: DISPLAY_SYSTEM_INSTANCE,
+        attribute_identifier_list: None,
+    }
+    .emit(&mut command)
+    .expect("command");
+    let mut request = [0u8; 512];
+    let rlen = PDataTf {
+        pdvs: &[Pdv {
+            context_id: 1,
+            control: MessageControlHeader::new(true, true),
+            data: &command[..clen],
+        }],
+    }
+    .emit(&mut request)
+    .expect("pdu");
+    let request = &request[..rlen];
+
+    let mut sent = 0usize;
+    let start = Clock::now();
+    for _ in 0..n {
+        let used = scp.handle_input(now, request);
+        debug_assert_eq!(used, request.len());
+        let mut id = None;
+        while let Some(ev) = scp.poll_event() {
+            if let Event::NGet { message_id, .. } = ev {
+                id = Some(message_id);
+            }
+        }
+        let id = id.expect("an N-GET event");
+        let status = scp
+            .respond_n_get(now, id, Status::SUCCESS, Some(&DEMO))
+            .expect("respond");
+        assert_eq!(status, 0);
+        while let Some(k) = scp.poll_transmit(&mut out).expect("transmit") {
+            sent += k;
+        }
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "{n} N-GETs: {:.0} ns per N-GET ({} request bytes in, {} response bytes out each)",
+        elapsed.as_nanos() as f64 / n.max(1) as f64,
+        request.len(),
+        sent / n.max(1)
+    );
+}
