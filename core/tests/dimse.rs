@@ -604,3 +604,100 @@ mod fragmentation {
         }
     }
 }
+
+/// The "done means": an SCU core and an SCP core complete association, Display
+/// System N-GET (full, filtered, fragmented at max PDU 256), C-ECHO and release, in both
+/// transfer syntaxes, serving the demo Display System.
+#[test]
+fn display_system_end_to_end() {
+    use dimse_core::assoc::RequestorConfig;
+    use dimse_core::dataset::{Encoding, Reader, Writer};
+    use dimse_core::service::display::{tags, DEMO};
+    use dimse_core::ul::State;
+
+    for (implicit, max_pdu, chunk) in [
+        (false, 16382, 100_000),
+        (true, 16382, 9),
+        (false, 256, 50),
+        (true, 256, 1),
+    ] {
+        let mut pol = policy();
+        if implicit {
+            pol.transfer_syntaxes = &IMPLICIT_ONLY;
+        }
+        let mut config = RequestorConfig::new(ae("QA_SCU"), ae("DISPLAY"), leak(contexts()));
+        config.limits.max_pdu_length = max_pdu;
+        let mut p = Pair::new(leak(pol), leak(config), chunk);
+        p.run();
+        let what = format!("implicit {implicit}, max PDU {max_pdu}");
+        let encoding = if implicit {
+            Encoding::ImplicitVrLittleEndian
+        } else {
+            Encoding::ExplicitVrLittleEndian
+        };
+        let mut whole = vec![0u8; 8192];
+        let mut w = Writer::new(&mut whole, encoding);
+        w.write(&DEMO).unwrap();
+        let n = w.written();
+        whole.truncate(n);
+
+        // Full.
+        p.req
+            .conn
+            .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None)
+            .unwrap();
+        p.run();
+        assert_eq!(p.respond(Status::SUCCESS, Some(&DEMO)), 0, "{what}");
+        let got = p.req.responses.last().unwrap().data_set.clone().unwrap();
+        assert_eq!(got, whole, "{what}");
+        if max_pdu == 256 {
+            let pdata: Vec<_> = p.acc.sent.iter().filter(|s| s[0] == 4).collect();
+            assert!(pdata.len() > n / 250, "{what}: {} PDUs", pdata.len());
+        }
+
+        // Filtered: a top-level attribute and the subsystem sequence, whole.
+        let asked = [tags::MANUFACTURER, tags::DISPLAY_SUBSYSTEM_SEQUENCE];
+        p.req
+            .conn
+            .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, Some(&asked))
+            .unwrap();
+        p.run();
+        assert_eq!(p.respond(Status::SUCCESS, Some(&DEMO)), 0, "{what}");
+        let got = p.req.responses.last().unwrap().data_set.clone().unwrap();
+        let top: Vec<Tag> = top_level_tags(&got, encoding);
+        assert_eq!(top, asked, "{what}");
+        let _ = Reader::new(&got, encoding).count();
+
+        // C-ECHO and release.
+        p.req.conn.send_c_echo(p.now).unwrap();
+        p.run();
+        assert!(matches!(
+            p.req.events.last(),
+            Some(Event::CEchoResponse { status: 0, .. })
+        ));
+        p.req.conn.release(p.now).unwrap();
+        p.run();
+        assert_eq!(p.req.conn.state(), State::Sta1, "{what}");
+        assert!(p.acc.events.contains(&Event::Released));
+    }
+}
+
+fn top_level_tags(data: &[u8], encoding: dimse_core::dataset::Encoding) -> Vec<Tag> {
+    use dimse_core::dataset::{Event as E, Reader};
+    let mut depth = 0;
+    let mut out = Vec::new();
+    for e in Reader::new(data, encoding) {
+        match e.unwrap() {
+            E::Element { tag, .. } if depth == 0 => out.push(tag),
+            E::SequenceStart { tag, .. } => {
+                if depth == 0 {
+                    out.push(tag);
+                }
+                depth += 1;
+            }
+            E::SequenceEnd { .. } => depth -= 1,
+            _ => {}
+        }
+    }
+    out
+}

@@ -231,9 +231,10 @@ pub use terms::{
     SystemStatus, TestImageValidation, TestResult, WhitePointFlag,
 };
 
-/// The Display System SOP Class UID (PS3.4 EE.2.3).
-pub const SOP_CLASS_UID: &str = "1.2.840.10008.5.1.1.40";
+/// The Display System SOP Class UID (PS3.4 EE.2.3), as [`super::DISPLAY_SYSTEM`].
+pub use super::classes::DISPLAY_SYSTEM as SOP_CLASS_UID;
 
 /// The well-known Display System SOP Instance UID (PS3.4 EE.2.4): the only instance, created
-/// by the SCP at start-up, and the one an SCU names in its N-GET.
-pub const SOP_INSTANCE_UID: &str = "1.2.840.10008.5.1.1.40.1";
+/// by the SCP at start-up, and the one an SCU names in its N-GET. As
+/// [`super::DISPLAY_SYSTEM_INSTANCE`].
+pub use super::classes::DISPLAY_SYSTEM_INSTANCE as SOP_INSTANCE_UID;
