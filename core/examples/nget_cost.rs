@@ -6,7 +6,9 @@
 //! `cargo run --release -p dimse-core --example nget_cost -- N` runs N N-GETs after the
 //! association and prints the time per N-GET; `scripts/bench` runs it under
 //! `valgrind --tool=callgrind` at two values of N and reports the instructions per N-GET
-//! (the difference, so that setup cancels out).
+//! (the difference, so that setup cancels out). `-- N --dump DIR` also writes the request
+//! PDU, the data set and the response PDUs of one N-GET into DIR, for the pynetdicom side of
+//! the benchmark (`scripts/bench-pynetdicom.py`), which checks that it sends the same bytes.
 
 use std::time::Instant as Clock;
 
@@ -21,10 +23,16 @@ static SERVED: [&str; 2] = [DISPLAY_SYSTEM, VERIFICATION];
 static TS: [&str; 2] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"];
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args
+        .get(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
+    let dump = args
+        .iter()
+        .position(|a| a == "--dump")
+        .and_then(|i| args.get(i + 1))
+        .map(std::path::PathBuf::from);
     let title = |s| AeTitle::new(s).expect("AE title");
     let policy = AcceptorPolicy::new(title("DISPLAY"), &SERVED);
     let contexts = [PresentationContextRq {
@@ -106,6 +114,26 @@ fn main() {
         }
     }
     let elapsed = start.elapsed();
+    if let Some(dir) = dump {
+        let _ = scp.handle_input(now, request);
+        while scp.poll_event().is_some() {}
+        scp.respond_n_get(now, 1, Status::SUCCESS, Some(&DEMO))
+            .expect("respond");
+        let mut response = Vec::new();
+        while let Some(k) = scp.poll_transmit(&mut out).expect("transmit") {
+            response.extend_from_slice(&out[..k]);
+        }
+        let mut data = vec![0u8; 16384];
+        let mut w = dimse_core::dataset::Writer::new(
+            &mut data,
+            dimse_core::dataset::Encoding::ExplicitVrLittleEndian,
+        );
+        w.write(&DEMO).expect("data set");
+        let dlen = w.written();
+        std::fs::write(dir.join("request.bin"), request).expect("write");
+        std::fs::write(dir.join("dataset.bin"), &data[..dlen]).expect("write");
+        std::fs::write(dir.join("response.bin"), response).expect("write");
+    }
     println!(
         "{n} N-GETs: {:.0} ns per N-GET ({} request bytes in, {} response bytes out each)",
         elapsed.as_nanos() as f64 / n.max(1) as f64,
