@@ -277,7 +277,8 @@ impl<'b> CommandWriter<'b> {
         self.last = Some(elem);
         self.w.u16_le(0)?;
         self.w.u16_le(elem)?;
-        self.w.u32_le(u32::try_from(len).map_err(|_| BufferTooSmall)?)
+        self.w
+            .u32_le(u32::try_from(len).map_err(|_| BufferTooSmall)?)
     }
 
     pub(crate) fn us(&mut self, elem: u16, v: u16) -> Result<(), BufferTooSmall> {
@@ -564,8 +565,11 @@ mod tests {
         w.us(element::COMMAND_FIELD, 0x0110).unwrap();
         w.us(element::MESSAGE_ID, 9).unwrap();
         w.uid(element::REQUESTED_SOP_INSTANCE_UID, "1.2.x").unwrap();
-        w.tags(element::ATTRIBUTE_IDENTIFIER_LIST, [Tag::new(8, 0x70)].into_iter())
-            .unwrap();
+        w.tags(
+            element::ATTRIBUTE_IDENTIFIER_LIST,
+            [Tag::new(8, 0x70)].into_iter(),
+        )
+        .unwrap();
         let n = w.finish().unwrap();
         let c = Command::parse(&buf[..n]);
         assert_eq!(c.message_id, Some(9));
