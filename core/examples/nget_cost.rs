@@ -24,10 +24,7 @@ static TS: [&str; 2] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"];
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let n: usize = args
-        .get(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(100_000);
+    let n: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let dump = args
         .iter()
         .position(|a| a == "--dump")

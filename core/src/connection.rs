@@ -1115,14 +1115,14 @@ impl<'a> Connection<'a> {
         self.txq.pop_front();
         if next == Outgoing::PData {
             self.tx = TxMessage::EMPTY;
-            if self.release_response_pending {
-                self.release_response_pending = false;
-                self.dispatch(self.now, Input::ReleaseResponse);
-            }
             // The transmit buffer is free: a held command or an overdue answer can go now.
             let now = self.now;
             self.process_held(now);
             self.dimse_timeout(now);
+            if self.release_response_pending && !self.release_must_wait() {
+                self.release_response_pending = false;
+                self.dispatch(now, Input::ReleaseResponse);
+            }
         }
         Ok(Some(n))
     }
@@ -1246,6 +1246,12 @@ impl<'a> Connection<'a> {
     }
 
     // ---------------------------------------------------------------- the state machine
+
+    /// Whether a release response must wait (Sta8): for our outgoing P-DATA, or for the
+    /// answer to a request received before the A-RELEASE-RQ (with the application, or held).
+    fn release_must_wait(&self) -> bool {
+        self.tx_busy() || self.rx_held || self.dimse.owes_answer()
+    }
 
     /// Whether an outgoing message still occupies `storage.tx`.
     pub(crate) fn tx_busy(&self) -> bool {
@@ -1404,9 +1410,10 @@ impl<'a> Connection<'a> {
                 self.acse = Some(now + self.limits.acse_timeout);
             }
             Action::Ar2 => {
-                // The release cannot be refused; answer once our outgoing P-DATA is out.
+                // The release cannot be refused; answer once our outgoing P-DATA is out and
+                // every request received before it is answered (AR-7 in Sta8, PS3.8 §7.2.2).
                 self.state = State::Sta8;
-                if self.txq.iter().any(|o| *o == Outgoing::PData) {
+                if self.release_must_wait() {
                     self.release_response_pending = true;
                 } else {
                     self.apply(now, ul::Event::ReleaseResponse, Input::ReleaseResponse);

@@ -4,7 +4,9 @@ mod common;
 
 use common::*;
 use dimse_core::assoc::{AcceptorPolicy, ContextResult, RequestorConfig};
-use dimse_core::connection::AbortOrigin;
+use dimse_core::connection::{AbortOrigin, ApiError};
+use dimse_core::dataset::Tag;
+use dimse_core::dimse::{CommandField, Status};
 use dimse_core::pdu::{Abort, AbortReason, AbortSource, AssociateRj};
 use dimse_core::ul::State;
 use dimse_core::{Connection, Event, Instant};
@@ -33,22 +35,74 @@ fn associate_exchange_release() {
             IMPLICIT
         );
 
-        // A command and a data set from the requestor, one answer back.
-        p.req
+        // An N-GET from the requestor, answered with a data set of several PDUs; then a
+        // C-ECHO on context 3, which the acceptor core answers itself.
+        let id = p
+            .req
             .conn
-            .send_pdata(p.now, 1, true, &[1, 2, 3, 4])
+            .send_n_get(p.now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None)
             .unwrap();
         p.run();
-        let data: Vec<u8> = (0..5000u32).map(|i| i as u8).collect();
-        p.req.conn.send_pdata(p.now, 1, false, &data).unwrap();
-        p.run();
-        p.acc.conn.send_pdata(p.now, 3, true, &[9; 10]).unwrap();
+        assert_eq!(
+            p.acc.events.last(),
+            Some(&Event::NGet {
+                message_id: id,
+                context_id: 1
+            })
+        );
+        let rq = p.acc.conn.n_get_request().unwrap();
+        assert_eq!(
+            (rq.sop_class_uid, rq.sop_instance_uid, rq.requested_len()),
+            (DISPLAY_SYSTEM, DISPLAY_INSTANCE, 0)
+        );
+        let data = blob(5000, 1);
+        assert_eq!(p.respond(Status::SUCCESS, Some(&ob_attribute(&data))), 0);
+        assert_eq!(
+            p.req.events.last(),
+            Some(&Event::NGetResponse {
+                message_id: id,
+                status: 0,
+                data_set_len: Some(5012)
+            })
+        );
+        let echo = p.req.conn.send_c_echo(p.now).unwrap();
+        assert_ne!(echo, id);
         p.run();
         assert_eq!(
-            p.acc.values,
-            vec![(1, true, vec![1, 2, 3, 4]), (1, false, data.clone())]
+            p.acc.events.last(),
+            Some(&Event::Answered {
+                message_id: echo,
+                context_id: 3,
+                command_field: CommandField::C_ECHO_RQ,
+                status: 0
+            })
         );
-        assert_eq!(p.req.values, vec![(3, true, vec![9; 10])]);
+        assert_eq!(
+            p.req.events.last(),
+            Some(&Event::CEchoResponse {
+                message_id: echo,
+                status: 0
+            })
+        );
+        assert_eq!(
+            p.req.responses,
+            vec![
+                Received {
+                    status: 0,
+                    error_comment: None,
+                    attribute_list: vec![],
+                    data_set: Some(ob_explicit(&data)),
+                },
+                Received {
+                    status: 0,
+                    error_comment: None,
+                    attribute_list: vec![],
+                    data_set: None,
+                }
+            ]
+        );
+        // Nothing is left waiting on either side.
+        assert!(p.acc.conn.n_get_request().is_none());
 
         p.req.conn.release(p.now).unwrap();
         p.run();
@@ -67,35 +121,115 @@ fn associate_exchange_release() {
     }
 }
 
-#[test]
-fn pdata_is_fragmented_to_the_peer_maximum() {
-    let mut pol = policy();
-    pol.limits.max_pdu_length = 256;
-    let config = leak(RequestorConfig::new(
-        ae("QA_SCU"),
-        ae("DISPLAY"),
-        leak(contexts()),
-    ));
-    let mut p = Pair::new(leak(pol), config, 1000);
-    p.run();
-    let data: Vec<u8> = (0..2000u32).map(|i| (i * 7) as u8).collect();
-    p.req.sent.clear();
-    p.req.conn.send_pdata(p.now, 1, false, &data).unwrap();
-    p.run();
-    assert_eq!(p.acc.values, vec![(1, false, data)]);
-    assert!(p.req.sent.len() >= 8);
-    for pdu in &p.req.sent {
+/// The P-DATA-TF PDUs in `sent`, each checked against a peer maximum of `max`: one PDV per
+/// PDU, PDU-length <= `max`, every fragment but a value's last one even. Returns each PDV's
+/// Message Control Header.
+fn check_fragments(sent: &[Vec<u8>], max: u32) -> Vec<u8> {
+    let mut headers = Vec::new();
+    for pdu in sent.iter().filter(|p| p[0] == 0x04) {
         let len = u32::from_be_bytes(pdu[2..6].try_into().unwrap());
         assert!(
-            len <= 256,
-            "P-DATA-TF of PDU-length {len} sent to a peer that takes 256"
+            len <= max,
+            "P-DATA-TF of PDU-length {len} sent to a peer that takes {max}"
         );
+        assert_eq!(len as usize, pdu.len() - 6);
+        // One PDV filling the PDU: its length covers the rest.
+        let pdv = u32::from_be_bytes(pdu[6..10].try_into().unwrap());
+        assert_eq!(pdv as usize, pdu.len() - 10, "one PDV per P-DATA-TF");
         let frag = pdu.len() - 12;
+        let mch = pdu[11];
         // Every fragment but the last is even.
-        if pdu[11] & 2 == 0 {
-            assert_eq!(frag % 2, 0);
+        if mch & 2 == 0 {
+            assert_eq!(frag % 2, 0, "odd fragment that is not the last");
         }
+        headers.push(mch);
     }
+    headers
+}
+
+/// A message's Message Control Headers: command fragments (bit 0 set) ending with the last
+/// one (03H), then, if it has one, data set fragments (bit 0 clear) ending with 02H. A PDV is
+/// either command or data, so the two never share one.
+fn assert_command_then_data(headers: &[u8], with_data: bool) {
+    let split = headers
+        .iter()
+        .position(|h| h & 1 == 0)
+        .unwrap_or(headers.len());
+    let (command, data) = headers.split_at(split);
+    assert!(!command.is_empty(), "{headers:02x?}");
+    assert!(
+        command[..command.len() - 1].iter().all(|&h| h == 0x01),
+        "{headers:02x?}"
+    );
+    assert_eq!(command[command.len() - 1], 0x03, "{headers:02x?}");
+    if with_data {
+        assert!(!data.is_empty(), "{headers:02x?}");
+        assert!(
+            data[..data.len() - 1].iter().all(|&h| h == 0x00),
+            "{headers:02x?}"
+        );
+        assert_eq!(data[data.len() - 1], 0x02, "{headers:02x?}");
+    } else {
+        assert!(data.is_empty(), "{headers:02x?}");
+    }
+}
+
+#[test]
+fn pdata_is_fragmented_to_the_peer_maximum() {
+    // Both sides take at most 256-byte P-DATA-TF PDUs.
+    let mut pol = policy();
+    pol.limits.max_pdu_length = 256;
+    let mut config = RequestorConfig::new(ae("QA_SCU"), ae("DISPLAY"), leak(contexts()));
+    config.limits.max_pdu_length = 256;
+    let mut p = Pair::new(leak(pol), leak(config), 1000);
+    p.run();
+    assert!(p.req.conn.is_established());
+
+    // An N-GET-RQ with a long Attribute Identifier List: a command set of several PDUs.
+    let asked: Vec<Tag> = std::iter::once(BLOB)
+        .chain((0..99u16).map(|i| Tag::new(0x0011, 0x1000 + i)))
+        .collect();
+    p.req.sent.clear();
+    let id = p
+        .req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, Some(&asked))
+        .unwrap();
+    p.run();
+    let headers = check_fragments(&p.req.sent, 256);
+    assert!(headers.len() >= 2, "{headers:02x?}");
+    assert_command_then_data(&headers, false);
+    let rq = p.acc.conn.n_get_request().unwrap();
+    assert_eq!(rq.requested_tags().collect::<Vec<_>>(), asked);
+
+    // The answer: 99 requested attributes missing (0107H, listed in the command set, which
+    // takes several PDUs too) and a 2000-byte data set.
+    let data = blob(2000, 2);
+    p.acc.sent.clear();
+    assert_eq!(
+        p.respond(Status::SUCCESS, Some(&ob_attribute(&data))),
+        0x0107
+    );
+    let headers = check_fragments(&p.acc.sent, 256);
+    assert!(headers.len() >= 10, "{headers:02x?}");
+    assert_command_then_data(&headers, true);
+    assert_eq!(
+        p.req.events.last(),
+        Some(&Event::NGetResponse {
+            message_id: id,
+            status: 0x0107,
+            data_set_len: Some(2012)
+        })
+    );
+    assert_eq!(
+        p.req.responses,
+        vec![Received {
+            status: 0x0107,
+            error_comment: None,
+            attribute_list: asked[1..].to_vec(),
+            data_set: Some(ob_explicit(&data)),
+        }]
+    );
 }
 
 #[test]
@@ -230,9 +364,133 @@ fn unsupported_abstract_syntax_rejects_the_context_only() {
         ]
     );
     assert!(p.req.conn.presentation_context(5).is_none());
+    // No accepted context carries the Printer class: nothing to send an N-GET on.
     assert_eq!(
-        p.req.conn.send_pdata(p.now, 5, true, &[0, 0]),
-        Err(dimse_core::connection::ApiError::UnknownContext)
+        p.req
+            .conn
+            .send_n_get(p.now, PRINTER[0], "1.2.840.10008.5.1.1.17", None),
+        Err(ApiError::UnknownContext)
+    );
+    // Nor Verification, which was not proposed.
+    assert_eq!(p.req.conn.send_c_echo(p.now), Err(ApiError::UnknownContext));
+    // The Display System context still works.
+    p.req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None)
+        .unwrap();
+    p.run();
+    assert!(matches!(
+        p.acc.events.last(),
+        Some(Event::NGet { context_id: 1, .. })
+    ));
+}
+
+/// The local API's refusals: before and after the association, an unknown SOP class, a second
+/// request while one is outstanding (window of 1) or while the transmit buffer is full, an
+/// answer to no request.
+#[test]
+fn api_errors() {
+    let config = leak(RequestorConfig::new(
+        ae("QA_SCU"),
+        ae("DISPLAY"),
+        leak(contexts()),
+    ));
+    let mut p = Pair::new(leak(policy()), config, 9);
+    // Sta5: not established yet.
+    assert_eq!(
+        p.req
+            .conn
+            .send_n_get(p.now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None),
+        Err(ApiError::InvalidState)
+    );
+    assert_eq!(p.req.conn.send_c_echo(p.now), Err(ApiError::InvalidState));
+    p.run();
+    assert!(p.req.conn.is_established());
+
+    // An SOP class no context carries; UIDs that are not UIDs.
+    assert_eq!(
+        p.req
+            .conn
+            .send_n_get(p.now, "1.2.840.10008.5.1.1.16", DISPLAY_INSTANCE, None),
+        Err(ApiError::UnknownContext)
+    );
+    assert_eq!(
+        p.req
+            .conn
+            .send_n_get(p.now, "1.2.x", DISPLAY_INSTANCE, None),
+        Err(ApiError::InvalidUid)
+    );
+    assert_eq!(
+        p.req.conn.send_n_get(p.now, DISPLAY_SYSTEM, "1..2", None),
+        Err(ApiError::InvalidUid)
+    );
+
+    // One request at a time: a second one is Busy, before and after the first is on the wire.
+    let id = p
+        .req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None)
+        .unwrap();
+    assert_eq!(p.req.conn.send_c_echo(p.now), Err(ApiError::Busy));
+    p.run();
+    assert_eq!(p.req.conn.send_c_echo(p.now), Err(ApiError::Busy));
+    assert_eq!(
+        p.req
+            .conn
+            .send_n_get(p.now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None),
+        Err(ApiError::Busy)
+    );
+
+    // The SCP: an unknown Message ID, a status with an element its code does not allow, then
+    // the answer; a second answer finds no request; the requestor can ask again.
+    assert_eq!(
+        p.acc
+            .conn
+            .respond_n_get(p.now, id.wrapping_add(1), Status::SUCCESS, None),
+        Err(ApiError::UnknownRequest)
+    );
+    assert_eq!(
+        p.acc.conn.respond_n_get(
+            p.now,
+            id,
+            Status::SUCCESS.with_error_comment("not with success"),
+            None
+        ),
+        Err(ApiError::InvalidStatus)
+    );
+    let data = [1u8, 2, 3];
+    let source = ob_attribute(&data);
+    assert_eq!(
+        p.acc
+            .conn
+            .respond_n_get(p.now, id, Status::SUCCESS, Some(&source)),
+        Ok(0)
+    );
+    // The response sits in the transmit buffer until drained.
+    assert_eq!(
+        p.acc
+            .conn
+            .respond_n_get(p.now, id, Status::SUCCESS, Some(&source)),
+        Err(ApiError::UnknownRequest)
+    );
+    p.run();
+    assert_eq!(p.req.responses.len(), 1);
+    assert_eq!(p.req.responses[0].data_set, Some(ob_explicit(&data)));
+    let echo = p.req.conn.send_c_echo(p.now).unwrap();
+    p.run();
+    assert!(p.req.events.contains(&Event::CEchoResponse {
+        message_id: echo,
+        status: 0
+    }));
+
+    // After the release nothing can be sent any more.
+    p.req.conn.release(p.now).unwrap();
+    p.run();
+    assert!(p.req.conn.is_closed());
+    assert_eq!(p.req.conn.send_c_echo(p.now), Err(ApiError::InvalidState));
+    assert_eq!(
+        p.acc.conn.respond_n_get(p.now, id, Status::SUCCESS, None),
+        Err(ApiError::InvalidState)
     );
 }
 

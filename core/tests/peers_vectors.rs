@@ -5,6 +5,7 @@ mod common;
 use common::vectors::vector;
 use common::*;
 use dimse_core::assoc::{RequestorConfig, UserIdentityCheck};
+use dimse_core::dataset::Tag;
 use dimse_core::pdu::{
     AssociateRj, Item, ItemIter, PresentationContextRq, SubItem, UserIdentityRq,
 };
@@ -270,6 +271,7 @@ fn our_requestor_accepts_pynetdicoms_ac() {
 
 #[test]
 fn pynetdicom_pdata_is_reassembled() {
+    // pynetdicom's N-GET-RQ, fed 3 bytes at a time to our SCP.
     let mut acc = Side::new(Connection::acceptor(
         leak(policy()),
         storage(4096, 1024),
@@ -277,18 +279,57 @@ fn pynetdicom_pdata_is_reassembled() {
     ));
     acc.feed(Instant::ZERO, &vector("a-associate-rq-display"), 1000);
     acc.feed(Instant::ZERO, &vector("n-get-rq-attr-list"), 3);
-    let rq = vector("n-get-rq-attr-list");
-    assert_eq!(acc.values, vec![(1, true, rq[12..].to_vec())]);
-    // A multi-PDU response arrives as one data set.
-    acc.values.clear();
-    acc.feed(
+    assert_eq!(
+        acc.events.last(),
+        Some(&Event::NGet {
+            message_id: 1,
+            context_id: 1
+        })
+    );
+    let rq = acc.conn.n_get_request().unwrap();
+    assert_eq!(rq.sop_class_uid, DISPLAY_SYSTEM);
+    assert_eq!(rq.sop_instance_uid, DISPLAY_INSTANCE);
+    assert_eq!(
+        rq.requested_tags().collect::<Vec<_>>(),
+        [Tag::new(0x0008, 0x0070), Tag::new(0x0028, 0x7023)]
+    );
+    // The list as received: the command set's last 8 bytes.
+    let bytes = vector("n-get-rq-attr-list");
+    assert_eq!(rq.attribute_identifier_list, &bytes[bytes.len() - 8..]);
+
+    // pynetdicom's N-GET-RSP cut at a max PDU of 256 (four PDUs, fragment boundaries inside
+    // elements), fed 17 bytes at a time to our SCU that asked for it: one data set.
+    let mut req = Side::new(
+        Connection::requestor(pynetdicom_like_config(), storage(4096, 1024), Instant::ZERO)
+            .unwrap(),
+    );
+    req.drain();
+    req.feed(Instant::ZERO, &vector("a-associate-ac-display"), 1000);
+    let id = req
+        .conn
+        .send_n_get(Instant::ZERO, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None)
+        .unwrap();
+    assert_eq!(id, 1, "the vector answers Message ID 1");
+    req.drain();
+    req.feed(
         Instant::ZERO,
         &vector("n-get-rsp-success-fragmented-256"),
         17,
     );
-    assert_eq!(acc.values.len(), 2);
-    assert!(acc.values[0].1 && !acc.values[1].1);
-    assert_eq!(acc.values[1].2.len(), 648);
+    assert_eq!(
+        req.events.last(),
+        Some(&Event::NGetResponse {
+            message_id: 1,
+            status: 0,
+            data_set_len: Some(648)
+        })
+    );
+    let data = req.responses[0].data_set.as_ref().unwrap();
+    assert_eq!(data.len(), 648);
+    // It starts with (0008,0070) LO "ACME" in Explicit VR LE.
+    assert_eq!(data[..12], *b"\x08\x00\x70\x00LO\x04\x00ACME");
+    assert_eq!(req.responses[0].status, 0);
+    assert!(req.conn.is_established());
 }
 
 #[test]

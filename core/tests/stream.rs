@@ -4,73 +4,232 @@
 mod common;
 
 use common::*;
-use dimse_core::assoc::RequestorConfig;
+use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
+use dimse_core::dimse::Status;
 use dimse_core::{Connection, Event, Instant};
 use proptest::prelude::*;
 
-/// A requestor's whole conversation: A-ASSOCIATE-RQ, messages, A-RELEASE-RQ.
-fn requestor_stream(sizes: &[usize], acceptor_max_pdu: u32) -> Vec<u8> {
-    let mut pol = policy();
-    pol.limits.max_pdu_length = acceptor_max_pdu;
-    let config = leak(RequestorConfig::new(
-        ae("QA_SCU"),
-        ae("DISPLAY"),
-        leak(contexts()),
-    ));
-    let mut p = Pair::new(leak(pol), config, 1 << 20);
-    p.run();
-    for (i, &n) in sizes.iter().enumerate() {
-        let data: Vec<u8> = (0..n).map(|b| (b * 31 + i) as u8).collect();
-        p.req.conn.send_pdata(p.now, 1, i % 2 == 0, &data).unwrap();
-        p.run();
-    }
-    p.req.conn.release(p.now).unwrap();
-    p.run();
-    p.req.sent.concat()
-}
+/// The data set the SCP answers the `k`-th N-GET with: `None` for none at all, `Some(n)` for
+/// one OB element of `n` bytes.
+type Answer = Option<usize>;
 
-/// What an acceptor said: its events, the values it received, and its output bytes.
-type Replay = (Vec<Event>, Vec<(u8, bool, Vec<u8>)>, Vec<u8>);
-
-/// Feeds `stream` to a fresh acceptor split at `cuts`.
-fn acceptor_replay(stream: &[u8], cuts: &[usize], max_pdu: u32) -> Replay {
+/// The acceptor's policy and the requestor's configuration, both taking P-DATA-TF PDUs of at
+/// most `max_pdu` bytes.
+fn configs(
+    max_pdu: u32,
+) -> (
+    &'static AcceptorPolicy<'static>,
+    &'static RequestorConfig<'static>,
+) {
     let mut pol = policy();
     pol.limits.max_pdu_length = max_pdu;
+    let mut config = RequestorConfig::new(ae("QA_SCU"), ae("DISPLAY"), leak(contexts()));
+    config.limits.max_pdu_length = max_pdu;
+    (leak(pol), leak(config))
+}
+
+/// The SCP application: answers the `k`-th N-GET with `answers[k]`.
+fn responder(answers: &[Answer]) -> impl FnMut(&mut Connection<'static>, Instant, &Event) {
+    let answers = answers.to_vec();
+    let mut k = 0;
+    move |conn, now, ev| {
+        if let Event::NGet { message_id, .. } = *ev {
+            let answer = answers[k];
+            k += 1;
+            let data = answer.map(|n| blob(n, k));
+            let attr = data.as_deref().map(ob_attribute);
+            let source = attr
+                .as_ref()
+                .map(|a| a as &dyn dimse_core::dataset::DataSetSource);
+            let sent = conn
+                .respond_n_get(now, message_id, Status::SUCCESS, source)
+                .unwrap();
+            assert_eq!(sent, 0);
+        }
+    }
+}
+
+/// The SCU application: once established, and after each response, the next of `gets`
+/// N-GETs; after the last, the release.
+fn driver(gets: usize) -> impl FnMut(&mut Connection<'static>, Instant, &Event) {
+    let mut left = gets;
+    move |conn, now, ev| {
+        if matches!(ev, Event::Established { .. } | Event::NGetResponse { .. }) {
+            if left > 0 {
+                left -= 1;
+                conn.send_n_get(now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None)
+                    .unwrap();
+            } else {
+                conn.release(now).unwrap();
+            }
+        }
+    }
+}
+
+/// A whole conversation, as it happened between an SCU core and an SCP core: each side's
+/// output, in turns (the acceptor's turn `k` answers the requestor's turn `k`).
+struct Conversation {
+    requestor: Vec<Vec<u8>>,
+    acceptor: Vec<Vec<u8>>,
+}
+
+impl Conversation {
+    /// Runs one turn: `act`, then the bytes move until both sides are quiet.
+    fn turn(&mut self, p: &mut Pair, act: impl FnOnce(&mut Pair)) {
+        let (r, a) = (p.req.sent.len(), p.acc.sent.len());
+        act(p);
+        p.run();
+        self.requestor.push(p.req.sent[r..].concat());
+        self.acceptor.push(p.acc.sent[a..].concat());
+    }
+}
+
+/// A-ASSOCIATE-RQ, one N-GET per answer (each answered by the SCP), A-RELEASE-RQ.
+fn conversation(answers: &[Answer], max_pdu: u32) -> Conversation {
+    let (pol, config) = configs(max_pdu);
+    let mut p = Pair::new(pol, config, 1 << 20);
+    let mut c = Conversation {
+        requestor: Vec::new(),
+        acceptor: Vec::new(),
+    };
+    c.turn(&mut p, |_| {});
+    assert!(p.req.conn.is_established());
+    for (k, &answer) in answers.iter().enumerate() {
+        // The request, then the SCP's answer: one turn.
+        c.turn(&mut p, |p| {
+            p.req
+                .conn
+                .send_n_get(p.now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None)
+                .unwrap();
+            p.run();
+            let data = answer.map(|n| blob(n, k + 1));
+            let attr = data.as_deref().map(ob_attribute);
+            let source = attr
+                .as_ref()
+                .map(|a| a as &dyn dimse_core::dataset::DataSetSource);
+            assert_eq!(p.respond(Status::SUCCESS, source), 0);
+        });
+    }
+    c.turn(&mut p, |p| p.req.conn.release(p.now).unwrap());
+    assert!(p.req.events.ends_with(&[Event::Released, Event::Closed]));
+    c
+}
+
+/// The positions `cuts` picks in a stream of `len` bytes, sorted, and the end.
+fn split_points(cuts: &[usize], len: usize) -> Vec<usize> {
+    let mut points: Vec<usize> = cuts.iter().map(|c| c % (len + 1)).collect();
+    points.sort_unstable();
+    points.push(len);
+    points
+}
+
+/// What an acceptor said: its events and its output bytes.
+type AcceptorReplay = (Vec<Event>, Vec<u8>);
+
+/// Feeds the requestor's whole `stream` to a fresh SCP split at `cuts`; the SCP answers each
+/// N-GET as it comes.
+fn acceptor_replay(
+    stream: &[u8],
+    cuts: &[usize],
+    answers: &[Answer],
+    max_pdu: u32,
+) -> AcceptorReplay {
+    let (pol, _) = configs(max_pdu);
     let mut acc = Side::new(Connection::acceptor(
-        leak(pol),
+        pol,
         storage(1 << 16, 1 << 16),
         Instant::ZERO,
-    ));
+    ))
+    .with_hook(responder(answers));
     let mut out = Vec::new();
     let mut start = 0;
-    let mut points: Vec<usize> = cuts.iter().map(|c| c % (stream.len() + 1)).collect();
-    points.sort_unstable();
-    points.push(stream.len());
-    for end in points {
+    for end in split_points(cuts, stream.len()) {
         if end > start {
             out.extend(acc.feed(Instant::ZERO, &stream[start..end], usize::MAX));
             start = end;
         }
     }
-    (acc.events, acc.values, out)
+    (acc.events, out)
+}
+
+/// What a requestor said: its events, the responses (status and data set) it received, and
+/// its output bytes.
+type RequestorReplay = (Vec<Event>, Vec<Received>, Vec<u8>);
+
+/// Feeds the acceptor's turns to a fresh SCU, each turn split at the `cuts` that fall in it;
+/// the SCU sends its next request (or the release) when a response arrives. A turn is not
+/// merged with the next one: the acceptor only says it after the SCU's request.
+fn requestor_replay(
+    turns: &[Vec<u8>],
+    cuts: &[usize],
+    gets: usize,
+    max_pdu: u32,
+) -> RequestorReplay {
+    let (_, config) = configs(max_pdu);
+    let mut req =
+        Side::new(Connection::requestor(config, storage(1 << 16, 1 << 16), Instant::ZERO).unwrap())
+            .with_hook(driver(gets));
+    let mut out = req.drain();
+    let stream = turns.concat();
+    let points = split_points(cuts, stream.len());
+    let mut turn_start = 0;
+    for turn in turns {
+        let turn_end = turn_start + turn.len();
+        let inside = points
+            .iter()
+            .copied()
+            .filter(|&p| p > turn_start && p < turn_end);
+        let mut start = turn_start;
+        for end in inside.chain([turn_end]) {
+            if end > start {
+                out.extend(req.feed(Instant::ZERO, &stream[start..end], usize::MAX));
+                start = end;
+            }
+        }
+        turn_start = turn_end;
+    }
+    (req.events, req.responses, out)
 }
 
 proptest! {
     #[test]
     fn any_split_gives_the_same_events_and_output(
-        sizes in proptest::collection::vec(0usize..3000, 0..4),
-        max_pdu in prop_oneof![Just(16382u32), 64u32..2048],
+        answers in proptest::collection::vec(proptest::option::of(0usize..3000), 0..4),
+        max_pdu in prop_oneof![Just(16382u32), 64u32..16382],
         cuts in proptest::collection::vec(any::<usize>(), 0..40),
     ) {
-        let stream = requestor_stream(&sizes, max_pdu);
-        let whole = acceptor_replay(&stream, &[], max_pdu);
-        let split = acceptor_replay(&stream, &cuts, max_pdu);
+        let live = conversation(&answers, max_pdu);
+        let rq_stream = live.requestor.concat();
+        let ac_stream = live.acceptor.concat();
+
+        // The SCP: the requestor's conversation, whole or split.
+        let whole = acceptor_replay(&rq_stream, &[], &answers, max_pdu);
+        let split = acceptor_replay(&rq_stream, &cuts, &answers, max_pdu);
         prop_assert_eq!(&whole, &split);
-        // And the whole conversation happened: established, every message, released.
+        // It said what the SCP said live.
+        prop_assert_eq!(&whole.1, &ac_stream);
+        // And the whole conversation happened: established, every N-GET, released.
         let established = matches!(whole.0.first(), Some(Event::Established { .. }));
         prop_assert!(established);
-        prop_assert_eq!(whole.1.len(), sizes.len());
+        let n_gets = whole.0.iter().filter(|e| matches!(e, Event::NGet { .. })).count();
+        prop_assert_eq!(n_gets, answers.len());
         prop_assert!(whole.0.contains(&Event::Released));
+
+        // The SCU: the acceptor's answers, each whole or split.
+        let whole = requestor_replay(&live.acceptor, &[], answers.len(), max_pdu);
+        let split = requestor_replay(&live.acceptor, &cuts, answers.len(), max_pdu);
+        prop_assert_eq!(&whole, &split);
+        prop_assert_eq!(&whole.2, &rq_stream);
+        // It received every data set, byte for byte.
+        let want: Vec<Option<Vec<u8>>> = answers
+            .iter()
+            .enumerate()
+            .map(|(k, a)| a.map(|n| ob_explicit(&blob(n, k + 1))))
+            .collect();
+        let got: Vec<Option<Vec<u8>>> = whole.1.iter().map(|r| r.data_set.clone()).collect();
+        prop_assert_eq!(got, want);
+        prop_assert!(whole.1.iter().all(|r| r.status == 0));
+        prop_assert!(whole.0.ends_with(&[Event::Released, Event::Closed]));
     }
 
     #[test]

@@ -11,8 +11,16 @@
 //! How the `Connection` plays the standard's "local user" is modelled as composite steps:
 //! an acceptable A-ASSOCIATE-RQ is answered at once (AE-6 → Sta3 → AE-7), a user-rejected
 //! one too (AE-6 → Sta3 → AE-8), an A-RELEASE-RQ in Sta6 is answered at once (AR-2 → Sta8
-//! → AR-4), and in a release collision the requestor answers at once (AR-8 → Sta9 → AR-9)
-//! and the acceptor after AR-10 (Sta12 → AR-4).
+//! → AR-4) unless a request still waits for an answer (see below), and in a release
+//! collision the requestor answers at once (AR-8 → Sta9 → AR-9) and the acceptor after AR-10
+//! (Sta12 → AR-4).
+//!
+//! P-DATA carries real DIMSE messages, since the connection interprets every command set:
+//! the peer's P-DATA is a C-ECHO-RQ, which the core answers at once (DT-2, then DT-1 with the
+//! C-ECHO-RSP; in Sta7 it is received but, after our A-RELEASE-RQ, not answered), and the
+//! local P-DATA is `send_c_echo` answered by the peer's C-ECHO-RSP (DT-1, then DT-2). An
+//! A-RELEASE-RQ behind an N-GET-RQ leaves the connection waiting in Sta8 for the
+//! application's answer, where the local P-DATA is `respond_n_get` (AR-7, then AR-4).
 
 mod common;
 
@@ -22,6 +30,8 @@ use common::*;
 use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::assoc::RequestorConfig;
 use dimse_core::connection::{AbortOrigin, ApiError};
+use dimse_core::dataset::Tag;
+use dimse_core::dimse::{CEchoRq, Command, CommandField, NGetRq, Response, Status};
 use dimse_core::pdu::{
     Abort, AbortReason, AssociateAc, AssociateFixed, AssociateRj, AssociateRq,
     MessageControlHeader, PDataTf, Pdv, PresentationContextAc, ReleaseRp, ReleaseRq,
@@ -108,8 +118,14 @@ enum Tr {
     PeerAc,
     /// An A-ASSOCIATE-RJ (Evt4).
     PeerRj,
-    /// A P-DATA-TF with one PDV on context 1 (Evt10).
-    PeerPData { command: bool, len: u8 },
+    /// A P-DATA-TF carrying a C-ECHO-RQ (one command PDV on context 3, Verification) with
+    /// this Message ID (Evt10). In Sta6 the core answers it at once with a C-ECHO-RSP (DT-1).
+    ///
+    /// This replaced a PDV of arbitrary bytes: the DIMSE layer now reads every command set,
+    /// and arbitrary bytes (or a data set nobody announced) are a protocol error it aborts
+    /// on, which would test Evt19's path instead of Evt10's. A C-ECHO-RQ keeps the model
+    /// simple: it is answered at once, so no request stays pending.
+    PeerPData { message_id: u16 },
     /// A-RELEASE-RQ (Evt12).
     PeerReleaseRq,
     /// A-RELEASE-RP (Evt13).
@@ -122,44 +138,51 @@ enum Tr {
     LocalRelease,
     /// `abort()` (Evt15).
     LocalAbort,
-    /// `send_pdata()` on context 1 (Evt9).
-    LocalPData { command: bool, len: u8 },
+    /// A local P-DATA request (Evt9), replacing `send_pdata()` of arbitrary bytes, which is
+    /// gone. In Sta6: `send_c_echo()` (DT-1), and the peer answers with the C-ECHO-RSP at
+    /// once (DT-2), so that no request stays outstanding (a second one would be refused with
+    /// `Busy`, the asynchronous operations window being 1). In Sta8:
+    /// `respond_n_get()` to the request waiting there (AR-7), after which the release is
+    /// answered (AR-4). Elsewhere `send_c_echo()`, refused.
+    LocalPData,
     /// `handle_transport_closed()` (Evt17).
     TransportClosed,
     /// Time jumps to `poll_timeout()` and `handle_timeout` runs: ARTIM (Evt18) in Sta2 and
-    /// Sta13, otherwise the ACSE or network timer, which aborts like the local user (Evt15).
+    /// Sta13; in Sta8 the DIMSE timeout of the waiting N-GET, which the core answers with
+    /// 0110H (Evt9, AR-7) before the release (AR-4); otherwise the ACSE or network timer,
+    /// which aborts like the local user (Evt15).
     Timeout,
     /// Some time passes, less than any running timer (a spurious `handle_timeout`).
     Idle { ms: u16 },
-    /// `send_pdata()` and, before the P-DATA-TF is drained, an A-RELEASE-RQ arrives: the
-    /// release response waits for the P-DATA (AR-2 → Sta8, DT-1's PDU, then AR-4).
+    /// `send_c_echo()` and, before the P-DATA-TF is drained, an A-RELEASE-RQ arrives: the
+    /// release response waits for the P-DATA (AR-2 → Sta8, DT-1's PDU, then AR-4). Outside
+    /// Sta6 only the A-RELEASE-RQ.
     PDataThenPeerReleaseRq,
+    /// In Sta6, an N-GET-RQ (handed to the application, `Event::NGet`) and right behind it an
+    /// A-RELEASE-RQ: AR-2, and the connection rests in Sta8 until the N-GET is answered
+    /// (PS3.8 §7.2.2). Outside Sta6 only the A-RELEASE-RQ.
+    PeerNGetThenReleaseRq,
 }
 
-const ALL_TRS: [Tr; 17] = [
+const ALL_TRS: [Tr; 18] = [
     Tr::PeerRq,
     Tr::PeerRqUserReject,
     Tr::PeerRqProviderReject,
     Tr::PeerAc,
     Tr::PeerRj,
-    Tr::PeerPData {
-        command: false,
-        len: 5,
-    },
+    Tr::PeerPData { message_id: 5 },
     Tr::PeerReleaseRq,
     Tr::PeerReleaseRp,
     Tr::PeerAbort { user: true },
     Tr::PeerInvalid,
     Tr::LocalRelease,
     Tr::LocalAbort,
-    Tr::LocalPData {
-        command: true,
-        len: 4,
-    },
+    Tr::LocalPData,
     Tr::TransportClosed,
     Tr::Timeout,
     Tr::Idle { ms: 1000 },
     Tr::PDataThenPeerReleaseRq,
+    Tr::PeerNGetThenReleaseRq,
 ];
 
 /// The Table 9-10 event a transition is in state `sta`, if any.
@@ -169,16 +192,18 @@ fn event_of(tr: Tr, sta: u8) -> Option<u8> {
         Tr::PeerAc => 3,
         Tr::PeerRj => 4,
         Tr::PeerPData { .. } => 10,
-        Tr::PeerReleaseRq | Tr::PDataThenPeerReleaseRq => 12,
+        Tr::PeerReleaseRq | Tr::PDataThenPeerReleaseRq | Tr::PeerNGetThenReleaseRq => 12,
         Tr::PeerReleaseRp => 13,
         Tr::PeerAbort { .. } => 16,
         Tr::PeerInvalid => 19,
         Tr::LocalRelease => 11,
         Tr::LocalAbort => 15,
-        Tr::LocalPData { .. } => 9,
+        Tr::LocalPData => 9,
         Tr::TransportClosed => 17,
         Tr::Timeout if sta == 1 => return None,
         Tr::Timeout if sta == 2 || sta == 13 => 18,
+        // The waiting N-GET's DIMSE timeout: the core answers for the application.
+        Tr::Timeout if sta == 8 => 9,
         Tr::Timeout => 15,
         Tr::Idle { .. } => return None,
     })
@@ -220,7 +245,14 @@ impl Pdu {
 enum Ev {
     Established,
     Rejected,
-    PData { command: bool, len: usize },
+    /// An N-GET-RQ handed to the application.
+    NGet,
+    /// The core answered a request itself: (the request's Command Field, status).
+    Answered(CommandField, u16),
+    /// The C-ECHO-RSP to our request, with its status.
+    EchoResponse(u16),
+    /// An N-GET-RSP (never expected here: the model sends no N-GET).
+    NGetResponse,
     Released,
     Aborted(AbortOrigin),
     Closed,
@@ -231,12 +263,14 @@ impl Ev {
         match *e {
             Event::Established { .. } => Ev::Established,
             Event::Rejected(_) => Ev::Rejected,
-            Event::PData {
-                is_command, len, ..
-            } => Ev::PData {
-                command: is_command,
-                len,
-            },
+            Event::NGet { .. } => Ev::NGet,
+            Event::Answered {
+                command_field,
+                status,
+                ..
+            } => Ev::Answered(command_field, status),
+            Event::CEchoResponse { status, .. } => Ev::EchoResponse(status),
+            Event::NGetResponse { .. } => Ev::NGetResponse,
             Event::Released => Ev::Released,
             Event::Aborted(o) => Ev::Aborted(o),
             Event::Closed => Ev::Closed,
@@ -267,6 +301,8 @@ struct Model {
     last: Option<Expect>,
 }
 
+const SUCCESS: u16 = 0x0000;
+const PROCESSING_FAILURE: u16 = 0x0110;
 const UNRECOGNIZED_PDU: u8 = 1;
 const UNEXPECTED_PDU: u8 = 2;
 
@@ -280,10 +316,7 @@ fn expect(role: Role, sta: u8, tr: Tr) -> Expect {
         events: Vec::new(),
         artim_started: false,
     };
-    let local = matches!(
-        tr,
-        Tr::LocalRelease | Tr::LocalAbort | Tr::LocalPData { .. }
-    );
+    let local = matches!(tr, Tr::LocalRelease | Tr::LocalAbort | Tr::LocalPData);
     if sta == 1 {
         // Finished: local calls are refused (blank cells), everything else is a no-op.
         x.refused = local;
@@ -301,6 +334,14 @@ fn expect(role: Role, sta: u8, tr: Tr) -> Expect {
         x.events = vec![Ev::Released];
         x.artim_started = true;
         x.next = next_state("AR-4", role, true);
+        return x;
+    }
+    if tr == Tr::PeerNGetThenReleaseRq && sta == 6 {
+        // DT-2 hands the N-GET to the application; AR-2, and the release waits in Sta8.
+        x.cells.push((10, 6, cell(10, 6).unwrap()));
+        x.cells.push((12, 6, cell(12, 6).unwrap()));
+        x.events = vec![Ev::NGet];
+        x.next = next_state("AR-2", role, true);
         return x;
     }
     let Some(action) = cell(evt, sta) else {
@@ -347,15 +388,34 @@ fn expect(role: Role, sta: u8, tr: Tr) -> Expect {
             x.events.push(Ev::Rejected);
             x.artim_started = true;
         }
-        "DT-1" | "AR-7" => x.pdus.push(Pdu::PData),
-        "DT-2" | "AR-6" => {
-            let (Tr::PeerPData { command, len } | Tr::LocalPData { command, len }) = tr else {
-                unreachable!()
-            };
-            x.events.push(Ev::PData {
-                command,
-                len: usize::from(len),
-            });
+        "DT-1" => {
+            // Our C-ECHO-RQ, then the peer's C-ECHO-RSP (DT-2).
+            x.pdus.push(Pdu::PData);
+            x.cells.push((10, 6, cell(10, 6).unwrap()));
+            x.events.push(Ev::EchoResponse(0));
+        }
+        "DT-2" => {
+            // The peer's C-ECHO-RQ, which the core answers at once (DT-1).
+            x.cells.push((9, 6, cell(9, 6).unwrap()));
+            x.pdus.push(Pdu::PData);
+            x.events
+                .push(Ev::Answered(CommandField::C_ECHO_RQ, SUCCESS));
+        }
+        // Received; after our A-RELEASE-RQ nothing may be sent, so it is not answered.
+        "AR-6" => {}
+        "AR-7" => {
+            // The N-GET-RSP (the application's, or the core's 0110H at the DIMSE timeout),
+            // then the release response that waited for it (Evt14 → AR-4).
+            x.pdus.push(Pdu::PData);
+            if tr == Tr::Timeout {
+                x.events
+                    .push(Ev::Answered(CommandField::N_GET_RQ, PROCESSING_FAILURE));
+            }
+            x.cells.push((14, 8, cell(14, 8).unwrap()));
+            x.next = next_state("AR-4", role, true);
+            x.pdus.push(Pdu::ReleaseRp);
+            x.events.push(Ev::Released);
+            x.artim_started = true;
         }
         "AR-1" => x.pdus.push(Pdu::ReleaseRq),
         "AR-2" | "AR-10" => {
@@ -495,25 +555,74 @@ fn associate_ac() -> Vec<u8> {
     buf
 }
 
-fn payload(len: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| i.wrapping_mul(31).wrapping_add(7))
-        .collect()
-}
-
-fn pdata(command: bool, len: u8) -> Vec<u8> {
-    let data = payload(len);
+/// A P-DATA-TF carrying one whole command set on `context_id`.
+fn pdata(context_id: u8, command: &[u8]) -> Vec<u8> {
     let p = PDataTf {
         pdvs: &[Pdv {
-            context_id: 1,
-            control: MessageControlHeader::new(command, true),
-            data: &data,
+            context_id,
+            control: MessageControlHeader::new(true, true),
+            data: command,
         }],
     };
     let mut buf = vec![0u8; p.buffer_len()];
     let n = p.emit(&mut buf).unwrap();
     buf.truncate(n);
     buf
+}
+
+/// The command set a closure emits.
+fn command(emit: impl FnOnce(&mut [u8]) -> usize) -> Vec<u8> {
+    let mut buf = vec![0u8; 512];
+    let n = emit(&mut buf);
+    buf.truncate(n);
+    buf
+}
+
+/// The peer's C-ECHO-RQ, on the Verification context.
+fn c_echo_rq(message_id: u16) -> Vec<u8> {
+    let rq = CEchoRq {
+        message_id,
+        affected_sop_class_uid: VERIFICATION,
+    };
+    pdata(3, &command(|b| rq.emit(b).unwrap()))
+}
+
+/// The peer's C-ECHO-RSP (Success) to our request `message_id`.
+fn c_echo_rsp(message_id: u16) -> Vec<u8> {
+    let rsp = Response {
+        command_field: CommandField::C_ECHO_RSP,
+        message_id_being_responded_to: message_id,
+        affected_sop_class_uid: Some(VERIFICATION),
+        affected_sop_instance_uid: None,
+        has_data_set: false,
+        status: Status::SUCCESS,
+    };
+    pdata(
+        3,
+        &command(|b| rsp.emit(b, None::<std::iter::Empty<Tag>>).unwrap()),
+    )
+}
+
+/// The peer's N-GET-RQ for every attribute of the Display System.
+fn n_get_rq(message_id: u16) -> Vec<u8> {
+    let rq = NGetRq {
+        message_id,
+        requested_sop_class_uid: DISPLAY_SYSTEM,
+        requested_sop_instance_uid: DISPLAY_INSTANCE,
+        attribute_identifier_list: None,
+    };
+    pdata(1, &command(|b| rq.emit(b).unwrap()))
+}
+
+/// The Message ID of the N-GET-RQ that `PeerNGetThenReleaseRq` sends.
+const PEER_N_GET_ID: u16 = 77;
+
+/// The command set of a P-DATA-TF we sent (one PDV, one whole command: the messages here
+/// are far below the peer's maximum).
+fn sent_command(pdu: &[u8]) -> Command<'_> {
+    assert_eq!(pdu[0], 0x04);
+    assert_eq!(pdu[11], 0x03, "one whole command set");
+    Command::parse(&pdu[12..])
 }
 
 fn fixed_pdu(emit: impl FnOnce(&mut [u8]) -> usize) -> Vec<u8> {
@@ -532,8 +641,11 @@ fn peer_bytes(tr: Tr) -> Option<Vec<u8>> {
         Tr::PeerRqProviderReject => associate_rq("DISPLAY", 2),
         Tr::PeerAc => associate_ac(),
         Tr::PeerRj => fixed_pdu(|b| PEER_RJ.emit(b).unwrap()),
-        Tr::PeerPData { command, len } => pdata(command, len),
-        Tr::PeerReleaseRq | Tr::PDataThenPeerReleaseRq => fixed_pdu(|b| ReleaseRq.emit(b).unwrap()),
+        Tr::PeerPData { message_id } => c_echo_rq(message_id),
+        // Outside Sta6 (the composite steps are handled by `Sut::step`).
+        Tr::PeerReleaseRq | Tr::PDataThenPeerReleaseRq | Tr::PeerNGetThenReleaseRq => {
+            fixed_pdu(|b| ReleaseRq.emit(b).unwrap())
+        }
         Tr::PeerReleaseRp => fixed_pdu(|b| ReleaseRp.emit(b).unwrap()),
         Tr::PeerAbort { user } => fixed_pdu(|b| peer_abort(user).emit(b).unwrap()),
         Tr::PeerInvalid => vec![0x09, 0, 0, 0, 0, 4, 0xde, 0xad, 0xbe, 0xef],
@@ -601,8 +713,12 @@ impl Sut {
         let before_timeout = self.side.conn.poll_timeout();
         let sent0 = self.side.sent.len();
         let events0 = self.side.events.len();
-        let values0 = self.side.values.len();
         let ctx = format!("{tr:?} in Sta{before_state}, expected {x:?}");
+        // The DIMSE commands our P-DATA-TF PDUs must carry: (Command Field, Message ID or
+        // Message ID Being Responded To, status).
+        let mut commands: Vec<(CommandField, u16, Option<u16>)> = Vec::new();
+        // The Message ID of the C-ECHO-RQ we sent in this step.
+        let mut echo_id = None;
         match tr {
             Tr::LocalRelease => {
                 let r = self.side.conn.release(self.now);
@@ -612,18 +728,44 @@ impl Sut {
                 let r = self.side.conn.abort(self.now);
                 self.check_api(r, x, &ctx);
             }
-            Tr::LocalPData { command, len } => {
-                let r = self
+            Tr::LocalPData if before_state == 8 => {
+                // Answer the N-GET that keeps the release waiting.
+                let rq = self
                     .side
                     .conn
-                    .send_pdata(self.now, 1, command, &payload(len));
-                self.check_api(r, x, &ctx);
+                    .n_get_request()
+                    .expect("an N-GET waits in Sta8");
+                assert_eq!(rq.message_id, PEER_N_GET_ID, "{ctx}");
+                let r =
+                    self.side
+                        .conn
+                        .respond_n_get(self.now, PEER_N_GET_ID, Status::SUCCESS, None);
+                assert_eq!(r, Ok(SUCCESS), "{ctx}");
+                commands.push((CommandField::N_GET_RSP, PEER_N_GET_ID, Some(SUCCESS)));
+            }
+            Tr::LocalPData => {
+                let r = self.side.conn.send_c_echo(self.now);
+                self.check_api(r.map(|_| ()), x, &ctx);
+                if let Ok(id) = r {
+                    // The request goes out; the peer answers it.
+                    self.side.drain();
+                    self.side.feed(self.now, &c_echo_rsp(id), self.chunk);
+                    commands.push((CommandField::C_ECHO_RQ, id, None));
+                    echo_id = Some(id);
+                }
             }
             Tr::TransportClosed => self.side.conn.handle_transport_closed(self.now),
             Tr::Timeout => {
                 if let Some(t) = self.side.conn.poll_timeout() {
                     self.now = self.now.max(t);
                     self.side.conn.handle_timeout(self.now);
+                }
+                if before_state == 8 {
+                    commands.push((
+                        CommandField::N_GET_RSP,
+                        PEER_N_GET_ID,
+                        Some(PROCESSING_FAILURE),
+                    ));
                 }
             }
             Tr::Idle { ms } => {
@@ -637,19 +779,26 @@ impl Sut {
                 self.side.conn.handle_timeout(self.now);
             }
             Tr::PDataThenPeerReleaseRq if before_state == 6 => {
-                let data = payload(9);
-                self.side
-                    .conn
-                    .send_pdata(self.now, 1, false, &data)
-                    .unwrap();
+                let id = self.side.conn.send_c_echo(self.now).unwrap();
+                commands.push((CommandField::C_ECHO_RQ, id, None));
                 let rq = peer_bytes(tr).unwrap();
                 assert_eq!(self.side.conn.handle_input(self.now, &rq), rq.len());
                 // AR-2 has been taken, AR-4 waits for the P-DATA-TF to go out.
                 assert_eq!(self.side.conn.state(), State::Sta8, "{ctx}");
             }
+            Tr::PeerNGetThenReleaseRq if before_state == 6 => {
+                let mut bytes = n_get_rq(PEER_N_GET_ID);
+                bytes.extend(peer_bytes(tr).unwrap());
+                self.side.feed(self.now, &bytes, self.chunk);
+            }
             _ => {
                 let bytes = peer_bytes(tr).unwrap();
                 self.side.feed(self.now, &bytes, self.chunk);
+                if let Tr::PeerPData { message_id } = tr {
+                    if x.pdus.contains(&Pdu::PData) {
+                        commands.push((CommandField::C_ECHO_RSP, message_id, Some(SUCCESS)));
+                    }
+                }
             }
         }
         self.side.drain();
@@ -670,13 +819,40 @@ impl Sut {
                 }
             }
         }
-        // A received value is what the peer sent.
-        if let Tr::PeerPData { command, len } = tr {
-            let got = &self.side.values[values0..];
-            if x.events.iter().any(|e| matches!(e, Ev::PData { .. })) {
-                assert_eq!(got, [(1, command, payload(len))], "{ctx}");
-            } else {
-                assert!(got.is_empty(), "{ctx}");
+        // The DIMSE messages are the ones exchanged: what we sent, and the IDs the events
+        // name (the peer's C-ECHO-RQ on context 3, its N-GET-RQ on context 1, our C-ECHO-RQ).
+        let sent: Vec<(CommandField, u16, Option<u16>)> = self.side.sent[sent0..]
+            .iter()
+            .filter(|p| p[0] == 0x04)
+            .map(|p| {
+                let c = sent_command(p);
+                let id = c.message_id.or(c.message_id_being_responded_to).unwrap();
+                (c.command_field.unwrap(), id, c.status)
+            })
+            .collect();
+        assert_eq!(sent, commands, "DIMSE commands sent after {ctx}");
+        for e in &self.side.events[events0..] {
+            match *e {
+                Event::Answered {
+                    message_id,
+                    context_id,
+                    command_field,
+                    ..
+                } => {
+                    let want = match tr {
+                        Tr::PeerPData { message_id } => (CommandField::C_ECHO_RQ, message_id, 3),
+                        _ => (CommandField::N_GET_RQ, PEER_N_GET_ID, 1),
+                    };
+                    assert_eq!((command_field, message_id, context_id), want, "{ctx}");
+                }
+                Event::NGet {
+                    message_id,
+                    context_id,
+                } => assert_eq!((message_id, context_id), (PEER_N_GET_ID, 1), "{ctx}"),
+                Event::CEchoResponse { message_id, .. } => {
+                    assert_eq!(Some(message_id), echo_id, "{ctx}")
+                }
+                _ => {}
             }
         }
         // Nothing comes out of a finished connection, and its timers are all stopped.
@@ -722,11 +898,8 @@ impl Sut {
 fn one_of(trs: Vec<Tr>) -> BoxedStrategy<Tr> {
     proptest::sample::select(trs)
         .prop_flat_map(|tr| match tr {
-            Tr::PeerPData { .. } => (any::<bool>(), 0u8..=64)
-                .prop_map(|(command, len)| Tr::PeerPData { command, len })
-                .boxed(),
-            Tr::LocalPData { .. } => (any::<bool>(), 0u8..=64)
-                .prop_map(|(command, len)| Tr::LocalPData { command, len })
+            Tr::PeerPData { .. } => any::<u16>()
+                .prop_map(|message_id| Tr::PeerPData { message_id })
                 .boxed(),
             Tr::PeerAbort { .. } => any::<bool>()
                 .prop_map(|user| Tr::PeerAbort { user })
@@ -868,6 +1041,8 @@ fn path_to(role: Role, sta: u8) -> Vec<Tr> {
         // Requestor collision: AR-8 → Sta9 → AR-9 → Sta11.
         (Role::Requestor, 11) => [established, vec![LocalRelease, PeerReleaseRq]].concat(),
         (_, 13) => [established, vec![LocalAbort]].concat(),
+        // A release behind a request the application has not answered yet.
+        (_, 8) => [established, vec![PeerNGetThenReleaseRq]].concat(),
         _ => panic!("Sta{sta} is not a resting state of the {role:?}"),
     }
 }
@@ -913,10 +1088,7 @@ fn sta13_stray_pdus_then_artim() {
             Idle { ms: 5000 },
             PeerRq,
             PeerInvalid,
-            PeerPData {
-                command: true,
-                len: 3,
-            },
+            PeerPData { message_id: 3 },
             Timeout,
         ],
     );
@@ -926,8 +1098,8 @@ fn sta13_stray_pdus_then_artim() {
 
 /// The states a connection rests in between calls (after draining), per role.
 const RESTING: [(Role, &[u8]); 2] = [
-    (Role::Acceptor, &[2, 6, 7, 10, 13]),
-    (Role::Requestor, &[5, 6, 7, 11, 13]),
+    (Role::Acceptor, &[2, 6, 7, 8, 10, 13]),
+    (Role::Requestor, &[5, 6, 7, 8, 11, 13]),
 ];
 
 /// Every cell reachable through the `Connection` API, walked deterministically: each
@@ -935,10 +1107,14 @@ const RESTING: [(Role, &[u8]); 2] = [
 /// filled cells of the resting states' columns for the events the API can produce, plus
 /// the local user's answers the connection gives at once in the transient states.
 ///
+/// Sta8 is a resting state since the DIMSE layer: a peer's A-RELEASE-RQ behind a request the
+/// application has not answered waits there (PS3.8 §7.2.2), which makes its whole column
+/// reachable, AR-7 included (the answer, or the core's 0110H at the DIMSE timeout): 88 cells,
+/// the 77 of the raw P-DATA API plus 11 in Sta8.
+///
 /// Not reachable: the Sta1 and Sta4 columns and Evt1/Evt2/Evt5 (taken inside the
-/// constructors), any event in Sta3, Sta8, Sta9 or Sta12 other than the immediate answer
-/// (the connection never rests there), and so AR-7 (Evt9 in Sta8: a P-DATA request while
-/// a release response waits for the previous P-DATA is refused with `Busy`).
+/// constructors), any event in Sta3, Sta9 or Sta12 other than the immediate answer (the
+/// connection never rests there).
 #[test]
 fn every_reachable_cell_is_exercised() {
     let mut taken = BTreeSet::new();
@@ -952,7 +1128,7 @@ fn every_reachable_cell_is_exercised() {
         }
     }
     let mut want = BTreeSet::new();
-    for sta in [2u8, 5, 6, 7, 10, 11, 13] {
+    for sta in [2u8, 5, 6, 7, 8, 10, 11, 13] {
         for evt in [3u8, 4, 6, 9, 10, 11, 12, 13, 15, 16, 17, 18, 19] {
             if let Some(c) = cell(evt, sta) {
                 want.insert((evt, sta, c));
@@ -972,7 +1148,7 @@ fn every_reachable_cell_is_exercised() {
         show(&want),
         "taken (left) vs reachable (right)"
     );
-    assert_eq!(taken.len(), 77);
+    assert_eq!(taken.len(), 88);
     if std::env::var_os("UL_MODEL_PRINT_CELLS").is_some() {
         println!("{} cells exercised: {:?}", taken.len(), show(&taken));
     }
@@ -988,7 +1164,7 @@ fn release_rp_after_queued_pdata_starts_artim_from_now() {
     sut.step(Tr::PeerRq, &x);
     let later = Instant::from_millis(45_000);
     sut.now = later;
-    sut.side.conn.send_pdata(later, 1, false, &[1, 2]).unwrap();
+    sut.side.conn.send_c_echo(later).unwrap();
     let rq = peer_bytes(Tr::PeerReleaseRq).unwrap();
     assert_eq!(sut.side.conn.handle_input(later, &rq), rq.len());
     sut.side.drain();

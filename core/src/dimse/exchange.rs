@@ -91,6 +91,11 @@ impl Exchange {
         }
     }
 
+    /// A request of the peer's waits for the application's answer.
+    pub(crate) fn owes_answer(&self) -> bool {
+        self.pending.is_some()
+    }
+
     /// The association is over: nothing is in flight any more.
     pub(crate) fn clear(&mut self) {
         self.pending = None;
@@ -254,6 +259,16 @@ impl<'a> Connection<'a> {
             self.protocol_abort(now, AbortReason::InvalidPduParameterValue);
             return true;
         };
+        if !matches!(self.state(), State::Sta6 | State::Sta8) {
+            // We sent an A-RELEASE-RQ (Sta7, or a release collision): from then on we may
+            // receive P-DATA but send none (PS3.8 §7.2.2; Evt9 is blank in Sta7), so the
+            // request cannot be answered. Drop it, and its data set.
+            warn!("request after our A-RELEASE-RQ: not answered");
+            if cmd.has_data_set() {
+                self.dimse.expect = Expect::Discard { context_id };
+            }
+            return true;
+        }
         if self.tx_busy()
             || self
                 .dimse
@@ -495,6 +510,13 @@ impl<'a> Connection<'a> {
             // An answer still being sent delays this one; it is retried when it is out.
             return;
         }
+        if !matches!(self.state(), State::Sta6 | State::Sta8) {
+            // The application released without answering: no P-DATA may follow our
+            // A-RELEASE-RQ (PS3.8 §7.2.2), so the request is dropped.
+            warn!("DIMSE timeout after our A-RELEASE-RQ: request dropped");
+            self.dimse.pending = None;
+            return;
+        }
         if let Some(p) = self.dimse.pending.take() {
             let status = Status::new(code::PROCESSING_FAILURE)
                 .with_error_comment("No answer from the application in time");
@@ -550,11 +572,11 @@ impl<'a> Connection<'a> {
         if !matches!(self.state(), State::Sta6 | State::Sta8) {
             return Err(ApiError::InvalidState);
         }
-        if !self
+        if self
             .dimse
             .pending
             .as_ref()
-            .is_some_and(|p| p.message_id == message_id)
+            .is_none_or(|p| p.message_id != message_id)
         {
             return Err(ApiError::UnknownRequest);
         }

@@ -16,7 +16,10 @@
 //!   and answers with [`Connection::respond_n_get`](crate::Connection::respond_n_get) and a
 //!   [`Status`]. C-ECHO, malformed requests, duplicates and operations we do not perform are
 //!   answered by the core itself ([`Event::Answered`](crate::Event::Answered)). No request
-//!   goes unanswered: one the application never answers gets 0110H at the DIMSE timeout.
+//!   goes unanswered: one the application never answers gets 0110H at the DIMSE timeout, and
+//!   a peer's A-RELEASE-RQ is answered only once every request before it has been (Sta8,
+//!   PS3.8 §7.2.2). The one exception: after our own A-RELEASE-RQ no P-DATA may be sent, so
+//!   a request that arrives then, or that the application still holds, is dropped.
 //! * on the **SCU** side, [`Connection::send_n_get`](crate::Connection::send_n_get) and
 //!   [`Connection::send_c_echo`](crate::Connection::send_c_echo) send requests, and the
 //!   matching response arrives as [`Event::NGetResponse`](crate::Event::NGetResponse) or

@@ -61,6 +61,10 @@ pub struct Received {
     pub data_set: Option<Vec<u8>>,
 }
 
+/// The application on one side, called inside [`Side::drain`] with each event as it is
+/// polled: it may answer an N-GET, send the next request, release, ...
+pub type Hook = Box<dyn FnMut(&mut Connection<'static>, Instant, &Event)>;
+
 /// One side: its connection, the bytes it has not consumed yet, and what it said.
 pub struct Side {
     pub conn: Connection<'static>,
@@ -71,6 +75,10 @@ pub struct Side {
     /// Every PDU it transmitted, whole.
     pub sent: Vec<Vec<u8>>,
     pub transmit_buffer: usize,
+    /// The application, if any (otherwise the test acts between calls).
+    pub hook: Option<Hook>,
+    /// The latest `now` given to [`Side::feed`]: the time the hook acts at.
+    pub now: Instant,
 }
 
 impl Side {
@@ -82,7 +90,18 @@ impl Side {
             responses: Vec::new(),
             sent: Vec::new(),
             transmit_buffer: 65536,
+            hook: None,
+            now: Instant::ZERO,
         }
+    }
+
+    /// This side with an application that acts on events inside `drain`.
+    pub fn with_hook(
+        mut self,
+        hook: impl FnMut(&mut Connection<'static>, Instant, &Event) + 'static,
+    ) -> Self {
+        self.hook = Some(Box::new(hook));
+        self
     }
 
     /// Drains events and transmit output; returns the bytes to send.
@@ -99,6 +118,9 @@ impl Side {
                         attribute_list: r.command.attribute_tags().collect(),
                         data_set: r.data_set.map(<[u8]>::to_vec),
                     });
+                }
+                if let Some(hook) = self.hook.as_mut() {
+                    hook(&mut self.conn, self.now, &ev);
                 }
                 self.events.push(ev);
                 progressed = true;
@@ -117,6 +139,7 @@ impl Side {
 
     /// Offers `bytes` (appended to what is pending) in chunks of `chunk`, draining between.
     pub fn feed(&mut self, now: Instant, bytes: &[u8], chunk: usize) -> Vec<u8> {
+        self.now = now;
         let mut out = Vec::new();
         for piece in bytes.chunks(chunk.max(1)) {
             self.pending.extend_from_slice(piece);
@@ -221,4 +244,35 @@ impl Pair {
         assert!(p.acc.conn.is_established(), "{:?}", p.acc.events);
         p
     }
+}
+
+/// The Display System's well-known SOP instance.
+pub const DISPLAY_INSTANCE: &str = "1.2.840.10008.5.1.1.40.1";
+
+/// A private OB element the tests fill with data sets of chosen sizes.
+pub const BLOB: dimse_core::dataset::Tag = dimse_core::dataset::Tag::new(0x0009, 0x1010);
+
+/// `n` bytes of a recognisable pattern (`seed` tells messages apart).
+pub fn blob(n: usize, seed: usize) -> Vec<u8> {
+    (0..n).map(|i| (i * 31 + seed * 7) as u8).collect()
+}
+
+/// A data set of one OB element holding `value`.
+pub fn ob_attribute(value: &[u8]) -> dimse_core::dataset::Attribute<'_> {
+    use dimse_core::dataset::{Attribute, Value, Vr};
+    Attribute::new(BLOB, Value::Bytes(Vr::OB, value))
+}
+
+/// The bytes of that element in Explicit VR Little Endian, written out by hand (PS3.5
+/// §7.1.2: tag, "OB", 2 reserved bytes, 32-bit length, value padded to even length with 00H).
+pub fn ob_explicit(value: &[u8]) -> Vec<u8> {
+    let padded = value.len() + value.len() % 2;
+    let mut out = Vec::with_capacity(12 + padded);
+    out.extend_from_slice(&BLOB.group().to_le_bytes());
+    out.extend_from_slice(&BLOB.element().to_le_bytes());
+    out.extend_from_slice(b"OB\0\0");
+    out.extend_from_slice(&(padded as u32).to_le_bytes());
+    out.extend_from_slice(value);
+    out.resize(12 + padded, 0);
+    out
 }
