@@ -307,6 +307,8 @@ pub struct Connection<'a> {
     pub(crate) tx: TxMessage,
     /// A release response waits for outgoing P-DATA to finish (AR-7 before AR-4).
     release_response_pending: bool,
+    /// Set by [`Connection::refuse`]: the A-ASSOCIATE-RQ gets this answer whatever the policy.
+    refusal: Option<AssociateRj>,
     txq: Deque<Outgoing, 4>,
     events: Deque<Event, EVENT_CAPACITY>,
     artim: Option<Instant>,
@@ -349,6 +351,7 @@ impl<'a> Connection<'a> {
             dimse: Exchange::new(),
             tx: TxMessage::EMPTY,
             release_response_pending: false,
+            refusal: None,
             txq: Deque::new(),
             events: Deque::new(),
             artim: None,
@@ -406,6 +409,16 @@ impl<'a> Connection<'a> {
     /// The Upper Layer state.
     pub fn state(&self) -> State {
         self.state
+    }
+
+    /// Makes an acceptor reject the coming A-ASSOCIATE-RQ with `rj`, whatever its policy
+    /// says: for a server at its association limit, [`AssociateRj::LOCAL_LIMIT_EXCEEDED`]
+    /// (transient, service-provider presentation, local limit exceeded). The request is
+    /// still read whole, so the answer comes at the right point of the stream. A source of
+    /// service-provider (ACSE or presentation) rejects without the Sta3 detour (AE-6's
+    /// "unacceptable" branch); service-user goes through AE-8.
+    pub fn refuse(&mut self, rj: AssociateRj) {
+        self.refusal = Some(rj);
     }
 
     /// Our role.
@@ -923,7 +936,12 @@ impl<'a> Connection<'a> {
     fn finish_associate(&mut self, now: Instant, ac: bool) {
         let neg = core::mem::replace(&mut self.neg, Neg::None);
         let input = match (neg, self.syntaxes, ac) {
-            (Neg::Acceptor(n), Syntaxes::Acceptor(p), false) => Input::AssociateRq(n.finish(p)),
+            (Neg::Acceptor(n), Syntaxes::Acceptor(p), false) => {
+                Input::AssociateRq(match self.refusal {
+                    Some(rj) => Err(rj),
+                    None => n.finish(p),
+                })
+            }
             (Neg::Requestor(n), Syntaxes::Requestor(c), true) => Input::AssociateAc(n.finish(c)),
             _ => Input::Invalid(AbortReason::UnexpectedPdu),
         };

@@ -572,3 +572,24 @@ fn size_of_connection_state() {
     // Goal (issue 2): under 8 KiB of state besides the caller-owned buffers.
     assert!(n < 8 * 1024, "{n}");
 }
+
+#[test]
+fn refuse_rejects_with_the_given_reason_whatever_the_policy() {
+    let config = leak(RequestorConfig::new(
+        ae("QA_SCU"),
+        ae("DISPLAY"),
+        leak(contexts()),
+    ));
+    let mut p = Pair::new(leak(policy()), config, 5);
+    p.acc.conn.refuse(AssociateRj::LOCAL_LIMIT_EXCEEDED);
+    p.run();
+    assert!(p
+        .req
+        .events
+        .contains(&Event::Rejected(AssociateRj::LOCAL_LIMIT_EXCEEDED)));
+    assert!(p.req.conn.is_closed());
+    // The acceptor waits for the requestor to close (ARTIM running), then is closed.
+    assert_eq!(p.acc.conn.state(), State::Sta13);
+    p.acc.conn.handle_transport_closed(p.now);
+    assert!(p.acc.conn.is_closed());
+}

@@ -1,1 +1,44 @@
-//! tokio adapter for dimse-core (arrives with the std/tokio issue).
+//! # dimse-tokio
+//!
+//! The tokio adapter of [`dimse_core`]: an N-GET [`Server`] (a task per association) and a
+//! [`Client`]. It moves bytes and time and nothing else: negotiation, the state machine,
+//! every DIMSE check and every answer the standard prescribes happen in the core, the same
+//! code that runs on firmware.
+//!
+//! * Every socket has `TCP_NODELAY`, and each burst of PDUs (a response's command and data
+//!   set) leaves in one write: a DICOM exchange is request/response, and Nagle plus delayed
+//!   ACKs would cost tens of milliseconds per message.
+//! * The core's deadlines (ARTIM, ACSE, DIMSE, network) become tokio timers.
+//! * The server answers beyond [`ServerOptions::max_associations`] with A-ASSOCIATE-RJ
+//!   (transient, local limit exceeded) and keeps serving; a handler that fails or panics is
+//!   answered 0110H with an Error Comment; no handler gives 0110H, as in pynetdicom.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use dimse_core::pdu::AeTitle;
+//! use dimse_core::service::display::DEMO;
+//! use dimse_tokio::{Reply, Server};
+//!
+//! # async fn run() -> std::io::Result<()> {
+//! let server = Server::builder(AeTitle::new("DISPLAY").unwrap())
+//!     .n_get(|request: dimse_tokio::NGetRequest| async move {
+//!         println!("{}", request.description);
+//!         Ok(Reply::success(Arc::new(DEMO)))
+//!     })
+//!     .bind("0.0.0.0:11112")
+//!     .await?;
+//! server.serve().await
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+mod driver;
+mod server;
+
+pub use client::{Client, ClientConfig, ClientError, NGetResponse};
+pub use server::{
+    HandlerError, HandlerFuture, NGetHandler, NGetRequest, Reply, Server, ServerBuilder,
+    ServerOptions, SharedDataSet,
+};

@@ -83,8 +83,9 @@ impl Default for Limits {
 }
 
 /// Decides whether a User Identity (58H) is accepted (PS3.7 D.3.3.7). Implementations should
-/// compare secrets in constant time.
-pub trait UserIdentityCheck {
+/// compare secrets in constant time. `Sync`, because one policy serves every association of a
+/// server, on whatever thread or task runs it.
+pub trait UserIdentityCheck: Sync {
     /// `true` to accept the identity.
     fn check(&self, identity: &UserIdentityRq<'_>) -> bool;
 }

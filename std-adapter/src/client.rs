@@ -1,0 +1,408 @@
+//! The N-GET client: one association, driven by a task that owns the requestor
+//! [`Connection`]; the [`Client`] handle sends it requests.
+
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use dimse_core::assoc::{
+    Limits, RequestorConfig, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
+};
+use dimse_core::connection::{AbortOrigin, ApiError};
+use dimse_core::dataset::{Encoding, Tag};
+use dimse_core::pdu::{AeTitle, AssociateRj, PresentationContextRq};
+use dimse_core::{Connection, Event, Storage};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, oneshot};
+use tracing::debug;
+
+use crate::driver::{describe_abort, sleep_until, Driver};
+
+/// What goes wrong on the client side, in words a user can act on.
+#[derive(Debug)]
+pub enum ClientError {
+    /// The TCP connection failed (refused, unreachable, reset).
+    Io(io::Error),
+    /// The peer rejected the association.
+    Rejected(AssociateRj),
+    /// The association was aborted.
+    Aborted(AbortOrigin),
+    /// No answer in time (connect, association or DIMSE timeout).
+    Timeout(&'static str),
+    /// The association is over (released, or the client was closed).
+    Closed,
+    /// The core refused the call (no context for the class, invalid UID, ...).
+    Api(ApiError),
+    /// A configuration value is not valid (AE title, contexts).
+    Config(&'static str),
+}
+
+impl fmt::Display for ClientError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientError::Io(e) => write!(f, "connection failed: {e}"),
+            ClientError::Rejected(rj) => write!(f, "association rejected: {}", rj.describe()),
+            ClientError::Aborted(origin) => write!(f, "association {}", describe_abort(origin)),
+            ClientError::Timeout(what) => write!(f, "timed out waiting for {what}"),
+            ClientError::Closed => write!(f, "the association is closed"),
+            ClientError::Api(ApiError::UnknownContext) => {
+                write!(
+                    f,
+                    "the peer accepted no presentation context for this SOP class"
+                )
+            }
+            ClientError::Api(e) => write!(f, "request refused locally: {e:?}"),
+            ClientError::Config(what) => write!(f, "invalid configuration: {what}"),
+        }
+    }
+}
+
+impl std::error::Error for ClientError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ClientError::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<io::Error> for ClientError {
+    fn from(e: io::Error) -> Self {
+        ClientError::Io(e)
+    }
+}
+
+/// The presentation contexts and AE titles of a client.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Our AE title (calling).
+    pub calling_ae: String,
+    /// The peer's AE title (called).
+    pub called_ae: String,
+    /// Abstract syntaxes proposed, each with Explicit then Implicit VR LE.
+    pub abstract_syntaxes: Vec<String>,
+    /// Max PDU and timeouts (ACSE, DIMSE, network).
+    pub limits: Limits,
+    /// TCP connect timeout.
+    pub connect_timeout: Duration,
+    /// Receive buffer: the largest response (command and data set) accepted.
+    pub rx_buffer: usize,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            calling_ae: "DIMSE_SCU".into(),
+            called_ae: "ANY-SCP".into(),
+            abstract_syntaxes: vec![
+                dimse_core::service::DISPLAY_SYSTEM.into(),
+                dimse_core::service::VERIFICATION.into(),
+            ],
+            limits: Limits::DEFAULT,
+            connect_timeout: Duration::from_secs(10),
+            rx_buffer: 1024 * 1024,
+        }
+    }
+}
+
+/// An N-GET response as the client returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NGetResponse {
+    /// Status (0000,0900).
+    pub status: u16,
+    /// Error Comment (0000,0902), if any.
+    pub error_comment: Option<String>,
+    /// Error ID (0000,0903), if any.
+    pub error_id: Option<u16>,
+    /// Attribute Identifier List (0000,1005) of the response (with 0107H: the tags the peer
+    /// did not recognise).
+    pub attribute_identifier_list: Vec<Tag>,
+    /// The data set, if one came.
+    pub data_set: Option<Vec<u8>>,
+    /// The data set's encoding (the context's transfer syntax).
+    pub encoding: Encoding,
+}
+
+enum Request {
+    NGet {
+        class: String,
+        instance: String,
+        attributes: Option<Vec<Tag>>,
+        reply: oneshot::Sender<Result<NGetResponse, ClientError>>,
+    },
+    Echo {
+        reply: oneshot::Sender<Result<u16, ClientError>>,
+    },
+    Release {
+        reply: oneshot::Sender<Result<(), ClientError>>,
+    },
+    Abort,
+}
+
+/// One association with an N-GET SCP. Requests are answered one at a time (asynchronous
+/// operations window 1).
+pub struct Client {
+    requests: mpsc::Sender<Request>,
+    peer: SocketAddr,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("peer", &self.peer).finish()
+    }
+}
+
+impl Client {
+    /// Connects to `addr` and negotiates an association.
+    pub async fn connect(
+        addr: impl tokio::net::ToSocketAddrs,
+        config: ClientConfig,
+    ) -> Result<Client, ClientError> {
+        let calling =
+            AeTitle::new(&config.calling_ae).ok_or(ClientError::Config("calling AE title"))?;
+        let called =
+            AeTitle::new(&config.called_ae).ok_or(ClientError::Config("called AE title"))?;
+        if config.abstract_syntaxes.is_empty() || config.abstract_syntaxes.len() > 128 {
+            return Err(ClientError::Config("between 1 and 128 abstract syntaxes"));
+        }
+        let stream = tokio::time::timeout(config.connect_timeout, TcpStream::connect(addr))
+            .await
+            .map_err(|_| ClientError::Timeout("the TCP connection"))??;
+        let _ = stream.set_nodelay(true);
+        let peer = stream.peer_addr()?;
+        let (tx, rx) = mpsc::channel(4);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        tokio::spawn(run(stream, config, calling, called, rx, ready_tx));
+        ready_rx.await.map_err(|_| ClientError::Closed)??;
+        Ok(Client { requests: tx, peer })
+    }
+
+    /// The peer's address.
+    pub fn peer(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// N-GET of `instance` of `class`; `attributes: None` asks for all of them.
+    pub async fn n_get(
+        &self,
+        class: &str,
+        instance: &str,
+        attributes: Option<&[Tag]>,
+    ) -> Result<NGetResponse, ClientError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::NGet {
+            class: class.into(),
+            instance: instance.into(),
+            attributes: attributes.map(<[Tag]>::to_vec),
+            reply,
+        })
+        .await?;
+        answer.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// C-ECHO; returns the status.
+    pub async fn c_echo(&self) -> Result<u16, ClientError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::Echo { reply }).await?;
+        answer.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Releases the association (A-RELEASE) and closes the connection.
+    pub async fn release(self) -> Result<(), ClientError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Request::Release { reply }).await?;
+        answer.await.map_err(|_| ClientError::Closed)?
+    }
+
+    /// Aborts the association (A-ABORT) and closes the connection.
+    pub async fn abort(self) {
+        let _ = self.requests.send(Request::Abort).await;
+    }
+
+    async fn send(&self, r: Request) -> Result<(), ClientError> {
+        self.requests.send(r).await.map_err(|_| ClientError::Closed)
+    }
+}
+
+/// What the association task is waiting for.
+enum Waiting {
+    Nothing,
+    Established(oneshot::Sender<Result<(), ClientError>>),
+    NGet(oneshot::Sender<Result<NGetResponse, ClientError>>),
+    Echo(oneshot::Sender<Result<u16, ClientError>>),
+    Release(oneshot::Sender<Result<(), ClientError>>),
+}
+
+impl Waiting {
+    /// Tells whoever waits that the association ended.
+    fn fail(self, e: impl Fn() -> ClientError) {
+        match self {
+            Waiting::Nothing => {}
+            Waiting::Established(r) => {
+                let _ = r.send(Err(e()));
+            }
+            Waiting::NGet(r) => {
+                let _ = r.send(Err(e()));
+            }
+            Waiting::Echo(r) => {
+                let _ = r.send(Err(e()));
+            }
+            Waiting::Release(r) => {
+                let _ = r.send(Err(e()));
+            }
+        }
+    }
+}
+
+async fn run(
+    stream: TcpStream,
+    config: ClientConfig,
+    calling: AeTitle,
+    called: AeTitle,
+    mut requests: mpsc::Receiver<Request>,
+    ready: oneshot::Sender<Result<(), ClientError>>,
+) {
+    static TS: [&str; 2] = [EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN];
+    let contexts: Vec<PresentationContextRq<'_>> = config
+        .abstract_syntaxes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| PresentationContextRq {
+            id: (2 * i + 1) as u8,
+            abstract_syntax: a,
+            transfer_syntaxes: &TS,
+        })
+        .collect();
+    let mut rq = RequestorConfig::new(calling, called, &contexts);
+    rq.limits = config.limits;
+    let mut rx = vec![0u8; config.rx_buffer];
+    let mut tx = vec![0u8; 16 * 1024];
+    let mut io = Driver::new(stream, 64 * 1024, 64 * 1024);
+    let mut conn = match Connection::requestor(
+        &rq,
+        Storage {
+            rx: &mut rx,
+            tx: &mut tx,
+        },
+        io.now(),
+    ) {
+        Ok(c) => c,
+        Err(_) => {
+            let _ = ready.send(Err(ClientError::Config("presentation contexts")));
+            return;
+        }
+    };
+    let mut waiting = Waiting::Established(ready);
+    let mut ended: Option<ClientError> = None;
+    loop {
+        let mut done: Vec<Event> = Vec::new();
+        let mut response: Option<NGetResponse> = None;
+        let settled = io
+            .settle(&mut conn, |c, ev, _| {
+                if matches!(ev, Event::NGetResponse { .. }) {
+                    response = c.received_response().map(|r| NGetResponse {
+                        status: r.command.status.unwrap_or(0x0110),
+                        error_comment: r.command.error_comment.map(str::to_owned),
+                        error_id: r.command.error_id,
+                        attribute_identifier_list: r.command.attribute_tags().collect(),
+                        data_set: r.data_set.map(<[u8]>::to_vec),
+                        encoding: r.encoding,
+                    });
+                }
+                done.push(ev);
+            })
+            .await;
+        let closed = match settled {
+            Ok(c) => c,
+            Err(e) => {
+                ended.get_or_insert(ClientError::Io(e));
+                true
+            }
+        };
+        for ev in done {
+            debug!(?ev, "client event");
+            waiting = match (ev, waiting) {
+                (Event::Established { .. }, Waiting::Established(r)) => {
+                    let _ = r.send(Ok(()));
+                    Waiting::Nothing
+                }
+                (Event::NGetResponse { .. }, Waiting::NGet(r)) => {
+                    let _ = r.send(response.take().ok_or(ClientError::Closed));
+                    Waiting::Nothing
+                }
+                (Event::CEchoResponse { status, .. }, Waiting::Echo(r)) => {
+                    let _ = r.send(Ok(status));
+                    Waiting::Nothing
+                }
+                (Event::Released, Waiting::Release(r)) => {
+                    let _ = r.send(Ok(()));
+                    Waiting::Nothing
+                }
+                (Event::Rejected(rj), w) => {
+                    ended = Some(ClientError::Rejected(rj));
+                    w
+                }
+                (Event::Aborted(o), w) => {
+                    ended = Some(ClientError::Aborted(o));
+                    w
+                }
+                (_, w) => w,
+            };
+        }
+        if closed {
+            io.shutdown().await;
+            waiting.fail(|| match &ended {
+                Some(ClientError::Rejected(rj)) => ClientError::Rejected(*rj),
+                Some(ClientError::Aborted(o)) => ClientError::Aborted(*o),
+                Some(ClientError::Io(e)) => {
+                    ClientError::Io(io::Error::new(e.kind(), e.to_string()))
+                }
+                _ => ClientError::Closed,
+            });
+            return;
+        }
+        let idle = matches!(waiting, Waiting::Nothing) && conn.is_established();
+        let deadline = io.deadline(&conn);
+        tokio::select! {
+            read = io.read(), if io.can_read() => match read {
+                Ok(0) | Err(_) => conn.handle_transport_closed(io.now()),
+                Ok(_) => {}
+            },
+            () = sleep_until(deadline), if deadline.is_some() => conn.handle_timeout(io.now()),
+            request = requests.recv(), if idle => {
+                let now = io.now();
+                waiting = match request {
+                    Some(Request::NGet { class, instance, attributes, reply }) => {
+                        match conn.send_n_get(now, &class, &instance, attributes.as_deref()) {
+                            Ok(_) => Waiting::NGet(reply),
+                            Err(e) => {
+                                let _ = reply.send(Err(ClientError::Api(e)));
+                                Waiting::Nothing
+                            }
+                        }
+                    }
+                    Some(Request::Echo { reply }) => match conn.send_c_echo(now) {
+                        Ok(_) => Waiting::Echo(reply),
+                        Err(e) => {
+                            let _ = reply.send(Err(ClientError::Api(e)));
+                            Waiting::Nothing
+                        }
+                    },
+                    Some(Request::Release { reply }) => match conn.release(now) {
+                        Ok(()) => Waiting::Release(reply),
+                        Err(e) => {
+                            let _ = reply.send(Err(ClientError::Api(e)));
+                            Waiting::Nothing
+                        }
+                    },
+                    Some(Request::Abort) | None => {
+                        // The handle is gone: abort rather than leave the peer waiting.
+                        let _ = conn.abort(now);
+                        Waiting::Nothing
+                    }
+                };
+            }
+        }
+    }
+}

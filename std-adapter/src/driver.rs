@@ -1,0 +1,154 @@
+//! Moving bytes and time between a tokio stream and a [`Connection`]: the only I/O code of
+//! the adapter. Every protocol decision stays in the core.
+
+use std::io;
+use std::time::Duration;
+
+use dimse_core::{Connection, Event, Instant};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+/// The bytes of one association's transport, with a clock whose zero is the connection's
+/// start (the core's [`Instant`] is milliseconds since an epoch the caller chooses).
+pub(crate) struct Driver<S> {
+    pub(crate) stream: S,
+    epoch: tokio::time::Instant,
+    /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
+    inbuf: Vec<u8>,
+    filled: usize,
+    /// One PDU at a time from `poll_transmit`.
+    out: Vec<u8>,
+    /// Everything `poll_transmit` had, written with one call: a response's command and data
+    /// set PDUs leave together (two writes would cost a round trip with Nagle and delayed
+    /// ACKs on the peer).
+    wbuf: Vec<u8>,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+    /// `out_len` must hold the largest PDU the core emits whole: the A-ASSOCIATE-AC/RQ with
+    /// all its contexts (P-DATA is cut to fit).
+    pub(crate) fn new(stream: S, in_len: usize, out_len: usize) -> Self {
+        Driver {
+            stream,
+            epoch: tokio::time::Instant::now(),
+            inbuf: vec![0; in_len.max(dimse_core::pdu::MAX_UNIT_LEN)],
+            filled: 0,
+            out: vec![0; out_len],
+            wbuf: Vec::with_capacity(out_len),
+        }
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_millis(self.epoch.elapsed().as_millis() as u64)
+    }
+
+    /// The core's next deadline as a tokio instant.
+    pub(crate) fn deadline(&self, conn: &Connection<'_>) -> Option<tokio::time::Instant> {
+        conn.poll_timeout()
+            .map(|t| self.epoch + Duration::from_millis(t.as_millis()))
+    }
+
+    /// Whether there is room to read more (the core may be holding input back while the
+    /// application answers a request).
+    pub(crate) fn can_read(&self) -> bool {
+        self.filled < self.inbuf.len()
+    }
+
+    /// Reads what the socket has; `Ok(0)` is an orderly close by the peer.
+    pub(crate) async fn read(&mut self) -> io::Result<usize> {
+        let n = self.stream.read(&mut self.inbuf[self.filled..]).await?;
+        self.filled += n;
+        Ok(n)
+    }
+
+    /// Feeds input, writes output and hands events to `on_event` until the core is quiet
+    /// (the drain contract of dimse-core). Returns whether the transport should close.
+    pub(crate) async fn settle<F>(
+        &mut self,
+        conn: &mut Connection<'_>,
+        mut on_event: F,
+    ) -> io::Result<bool>
+    where
+        F: FnMut(&mut Connection<'_>, Event, Instant),
+    {
+        let mut closed = false;
+        loop {
+            let now = self.now();
+            let used = if self.filled > 0 {
+                conn.handle_input(now, &self.inbuf[..self.filled])
+            } else {
+                0
+            };
+            if used > 0 {
+                self.inbuf.copy_within(used..self.filled, 0);
+                self.filled -= used;
+            }
+            let mut progressed = used > 0;
+            while let Some(ev) = conn.poll_event() {
+                progressed = true;
+                if ev == Event::Closed {
+                    closed = true;
+                }
+                on_event(conn, ev, now);
+            }
+            self.wbuf.clear();
+            loop {
+                match conn.poll_transmit(&mut self.out) {
+                    Ok(Some(n)) => self.wbuf.extend_from_slice(&self.out[..n]),
+                    Ok(None) => break,
+                    Err(_) => {
+                        // Only an A-ASSOCIATE-AC can outgrow `out`; the buffer is sized for
+                        // the policy's contexts, so this is a local fault: abort.
+                        tracing::error!("transmit buffer too small for the next PDU");
+                        let _ = conn.abort(now);
+                        break;
+                    }
+                }
+            }
+            if !self.wbuf.is_empty() {
+                progressed = true;
+                self.stream.write_all(&self.wbuf).await?;
+            }
+            if !progressed {
+                return Ok(closed || conn.is_closed());
+            }
+        }
+    }
+
+    /// Closes the write side after the last PDU.
+    pub(crate) async fn shutdown(&mut self) {
+        let _ = self.stream.flush().await;
+        let _ = self.stream.shutdown().await;
+    }
+}
+
+/// An abort in words, for errors and logs.
+pub(crate) fn describe_abort(origin: &dimse_core::connection::AbortOrigin) -> String {
+    use dimse_core::connection::AbortOrigin;
+    match origin {
+        AbortOrigin::Peer(a) => format!("aborted by the peer ({})", describe_abort_pdu(a)),
+        AbortOrigin::Protocol(a) => format!(
+            "aborted because the peer broke the protocol ({})",
+            describe_abort_pdu(a)
+        ),
+        AbortOrigin::Timeout => "aborted: a timer expired (no answer from the peer)".into(),
+        AbortOrigin::Local => "aborted locally".into(),
+        AbortOrigin::TransportClosed => "the peer closed the connection without a release".into(),
+    }
+}
+
+fn describe_abort_pdu(a: &dimse_core::pdu::Abort) -> String {
+    use dimse_core::pdu::AbortSource;
+    match a.source {
+        AbortSource::ServiceUser => "service-user".into(),
+        AbortSource::ServiceProvider => format!("service-provider: {}", a.reason.describe()),
+        _ => format!("reserved source: {}", a.reason.describe()),
+    }
+}
+
+/// Sleeps until `deadline`, or forever without one (a `select!` branch that never fires).
+pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}

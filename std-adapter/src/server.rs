@@ -1,0 +1,504 @@
+//! The N-GET server: a task per association, each driving one acceptor [`Connection`].
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use dimse_core::assoc::AcceptorPolicy;
+use dimse_core::dataset::{DataSetSource, Tag};
+use dimse_core::dimse::{Status, MAX_ERROR_COMMENT_LEN};
+use dimse_core::pdu::{AeTitle, AssociateRj};
+use dimse_core::{Connection, Event, Storage};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio::task::{JoinHandle, JoinSet};
+use tracing::{debug, info, info_span, warn, Instrument};
+
+use crate::driver::{describe_abort, sleep_until, Driver};
+
+/// An N-GET request as the handler receives it: an owned copy of the core's
+/// [`NGetRequest`](dimse_core::dimse::NGetRequest), with the peer's address and a wall-clock
+/// timestamp (pynetdicom's `EVT_N_GET` event carries the same).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NGetRequest {
+    /// Message ID.
+    pub message_id: u16,
+    /// The presentation context: ID, abstract syntax, transfer syntax.
+    pub context_id: u8,
+    /// The context's abstract syntax.
+    pub abstract_syntax: String,
+    /// The context's transfer syntax, in which the data set will be encoded.
+    pub transfer_syntax: String,
+    /// Requested SOP Class UID.
+    pub sop_class_uid: String,
+    /// Requested SOP Instance UID.
+    pub sop_instance_uid: String,
+    /// The Attribute Identifier List; empty means every attribute.
+    pub attributes: Vec<Tag>,
+    /// The requestor's AE title.
+    pub calling_ae: String,
+    /// The AE title it called.
+    pub called_ae: String,
+    /// The peer's address.
+    pub peer: SocketAddr,
+    /// When the request arrived.
+    pub timestamp: SystemTime,
+    /// The core's one-line description, for logs.
+    pub description: String,
+}
+
+/// A data set the handler answers with: anything that writes itself, shared so that a
+/// server can answer every request from the same value.
+pub type SharedDataSet = Arc<dyn DataSetSource + Send + Sync>;
+
+/// The handler's answer: a status (with the optional elements PS3.7 Annex C allows for it)
+/// and, for Success or Warning, a data set.
+#[derive(Clone)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Error Comment (0000,0902), at most 64 characters.
+    pub error_comment: Option<String>,
+    /// Error ID (0000,0903), with 0110H only.
+    pub error_id: Option<u16>,
+    /// Attribute Identifier List (0000,1005).
+    pub attribute_identifier_list: Option<Vec<Tag>>,
+    /// Offending Element (0000,0901).
+    pub offending_element: Option<Vec<Tag>>,
+    /// The data set; sent only when the status is Success or Warning.
+    pub data_set: Option<SharedDataSet>,
+}
+
+impl core::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &format_args!("{:04X}H", self.status))
+            .field("error_comment", &self.error_comment)
+            .field("data_set", &self.data_set.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Reply {
+    /// Success (0000H) with a data set. The core turns it into 0107H when requested
+    /// attributes are missing from it.
+    pub fn success(data_set: SharedDataSet) -> Self {
+        Reply {
+            data_set: Some(data_set),
+            ..Reply::status(0x0000)
+        }
+    }
+
+    /// A bare status.
+    pub fn status(code: u16) -> Self {
+        Reply {
+            status: code,
+            error_comment: None,
+            error_id: None,
+            attribute_identifier_list: None,
+            offending_element: None,
+            data_set: None,
+        }
+    }
+
+    /// With an Error Comment.
+    pub fn with_error_comment(mut self, comment: impl Into<String>) -> Self {
+        self.error_comment = Some(comment.into());
+        self
+    }
+
+    /// With an Error ID.
+    pub fn with_error_id(mut self, id: u16) -> Self {
+        self.error_id = Some(id);
+        self
+    }
+
+    /// With a data set.
+    pub fn with_data_set(mut self, data_set: SharedDataSet) -> Self {
+        self.data_set = Some(data_set);
+        self
+    }
+}
+
+/// What a handler may fail with: the request is answered 0110H with this error as comment.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The future a handler returns.
+pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Reply, HandlerError>> + Send>>;
+
+/// Answers N-GET requests. Any `Fn(NGetRequest) -> impl Future<Output = Result<Reply,
+/// HandlerError>>` is one.
+pub trait NGetHandler: Send + Sync + 'static {
+    /// Answers one request. It runs in its own task: a panic is caught and answered 0110H.
+    fn n_get(&self, request: NGetRequest) -> HandlerFuture;
+}
+
+impl<F, Fut> NGetHandler for F
+where
+    F: Fn(NGetRequest) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Reply, HandlerError>> + Send + 'static,
+{
+    fn n_get(&self, request: NGetRequest) -> HandlerFuture {
+        Box::pin(self(request))
+    }
+}
+
+/// Sizes and limits of a server, with pynetdicom-like defaults.
+#[derive(Debug, Clone)]
+pub struct ServerOptions {
+    /// Associations served at once (default 32); beyond it, A-ASSOCIATE-RJ (transient,
+    /// service-provider presentation, local limit exceeded).
+    pub max_associations: usize,
+    /// Receive buffer per association: the largest command set, or response command and
+    /// data set, it can hold (default 64 KiB).
+    pub rx_buffer: usize,
+    /// Transmit buffer per association: the largest N-GET response (data set + command
+    /// set) it can send; larger ones are answered 0213H (default 256 KiB).
+    pub tx_buffer: usize,
+    /// How long open associations may take to finish their current message after a
+    /// shutdown request before they are aborted (default 5 s).
+    pub shutdown_grace: Duration,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions {
+            max_associations: 32,
+            rx_buffer: 64 * 1024,
+            tx_buffer: 256 * 1024,
+            shutdown_grace: Duration::from_secs(5),
+        }
+    }
+}
+
+struct Inner {
+    policy: AcceptorPolicy<'static>,
+    handler: Option<Arc<dyn NGetHandler>>,
+    options: ServerOptions,
+}
+
+/// Builds a [`Server`].
+pub struct ServerBuilder {
+    policy: AcceptorPolicy<'static>,
+    handler: Option<Arc<dyn NGetHandler>>,
+    options: ServerOptions,
+}
+
+/// The abstract syntaxes a default server serves: Display System and Verification.
+static DEFAULT_SYNTAXES: [&str; 2] = [
+    dimse_core::service::DISPLAY_SYSTEM,
+    dimse_core::service::VERIFICATION,
+];
+
+impl ServerBuilder {
+    /// A Display System SCP (with C-ECHO) named `ae_title`, accepting any calling and called
+    /// AE title, Explicit VR LE preferred, Implicit VR LE always.
+    pub fn new(ae_title: AeTitle) -> Self {
+        ServerBuilder {
+            policy: AcceptorPolicy::new(ae_title, &DEFAULT_SYNTAXES),
+            handler: None,
+            options: ServerOptions::default(),
+        }
+    }
+
+    /// Replaces the acceptor policy (syntaxes, AE checks, user identity, limits).
+    pub fn policy(mut self, policy: AcceptorPolicy<'static>) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// The policy, to adjust a field.
+    pub fn policy_mut(&mut self) -> &mut AcceptorPolicy<'static> {
+        &mut self.policy
+    }
+
+    /// Binds the N-GET handler. Without one every N-GET is answered 0110H, as pynetdicom
+    /// does.
+    pub fn n_get(mut self, handler: impl NGetHandler) -> Self {
+        self.handler = Some(Arc::new(handler));
+        self
+    }
+
+    /// Sizes and limits.
+    pub fn options(mut self, options: ServerOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// Binds the listening socket.
+    pub async fn bind(self, addr: impl tokio::net::ToSocketAddrs) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Server {
+            listener,
+            inner: Arc::new(Inner {
+                policy: self.policy,
+                handler: self.handler,
+                options: self.options,
+            }),
+        })
+    }
+}
+
+/// A bound N-GET server. [`Server::serve`] runs it.
+pub struct Server {
+    listener: TcpListener,
+    inner: Arc<Inner>,
+}
+
+impl Server {
+    /// A builder for a Display System SCP named `ae_title`.
+    pub fn builder(ae_title: AeTitle) -> ServerBuilder {
+        ServerBuilder::new(ae_title)
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets open associations finish
+    /// their current message for [`ServerOptions::shutdown_grace`] and aborts the rest.
+    pub async fn serve_until(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+        let limit = Arc::new(Semaphore::new(self.inner.options.max_associations));
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut tasks = JoinSet::new();
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                accepted = self.listener.accept() => {
+                    let (stream, peer) = match accepted {
+                        Ok(a) => a,
+                        Err(e) => {
+                            // Running out of descriptors must not end the server.
+                            warn!(error = %e, "accept failed");
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            continue;
+                        }
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let permit = limit.clone().try_acquire_owned().ok();
+                    let inner = self.inner.clone();
+                    let stop = stop_rx.clone();
+                    let span = info_span!("association", %peer);
+                    tasks.spawn(
+                        async move {
+                            let refuse = permit.is_none();
+                            if refuse {
+                                info!("association limit reached: rejecting");
+                            }
+                            if let Err(e) = serve_association(inner, stream, peer, refuse, stop).await {
+                                debug!(error = %e, "transport error");
+                            }
+                            drop(permit);
+                        }
+                        .instrument(span),
+                    );
+                }
+                Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
+                () = &mut shutdown => break,
+            }
+        }
+        info!("shutting down: no new associations");
+        let _ = stop_tx.send(true);
+        while tasks.join_next().await.is_some() {}
+        Ok(())
+    }
+
+    /// Serves until Ctrl-C.
+    pub async fn serve(self) -> io::Result<()> {
+        self.serve_until(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    }
+}
+
+/// Serves one association on any byte stream (TCP, or TLS over TCP).
+async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
+    inner: Arc<Inner>,
+    stream: S,
+    peer: SocketAddr,
+    refuse: bool,
+    mut stop: watch::Receiver<bool>,
+) -> io::Result<()> {
+    let opts = &inner.options;
+    let mut rx = vec![0u8; opts.rx_buffer];
+    let mut tx = vec![0u8; opts.tx_buffer];
+    // The A-ASSOCIATE-AC with every context is the largest PDU emitted whole; P-DATA is cut
+    // to fit (one PDU per write stays below the peer's maximum anyway).
+    let out_len = (inner.policy.limits.max_pdu_length as usize + 6).max(16 * 1024);
+    let mut io = Driver::new(stream, 64 * 1024, out_len);
+    let mut conn = Connection::acceptor(
+        &inner.policy,
+        Storage {
+            rx: &mut rx,
+            tx: &mut tx,
+        },
+        io.now(),
+    );
+    if refuse {
+        conn.refuse(AssociateRj::LOCAL_LIMIT_EXCEEDED);
+    }
+    let mut handler: Option<(u16, JoinHandle<Result<Reply, HandlerError>>)> = None;
+    let mut grace: Option<tokio::time::Instant> = None;
+    loop {
+        let mut started: Option<(u16, NGetRequest)> = None;
+        let closed = io
+            .settle(&mut conn, |c, ev, _now| match ev {
+                Event::NGet { message_id, .. } => {
+                    if let Some(r) = c.n_get_request() {
+                        started = Some((message_id, owned_request(&r, peer)));
+                    }
+                }
+                Event::Established {
+                    calling_ae,
+                    called_ae,
+                    ..
+                } => info!(
+                    calling = calling_ae.as_str().unwrap_or("?"),
+                    called = called_ae.as_str().unwrap_or("?"),
+                    "association established"
+                ),
+                Event::Answered {
+                    message_id,
+                    command_field,
+                    status,
+                    ..
+                } => info!(
+                    message_id,
+                    command = command_field.name(),
+                    status = format_args!("{status:04X}H"),
+                    "answered by the core"
+                ),
+                Event::Rejected(rj) => info!(reason = rj.describe(), "association rejected"),
+                Event::Aborted(origin) => info!("{}", describe_abort(&origin)),
+                Event::Released => info!("association released"),
+                _ => {}
+            })
+            .await?;
+        if let Some((id, request)) = started {
+            info!(message_id = id, "{}", request.description);
+            match &inner.handler {
+                Some(h) => {
+                    let fut = h.n_get(request);
+                    handler = Some((id, tokio::spawn(fut)));
+                }
+                None => {
+                    let _ = conn.fail_n_get(io.now(), id, "No N-GET handler is bound");
+                }
+            }
+            continue;
+        }
+        if closed {
+            io.shutdown().await;
+            return Ok(());
+        }
+        if grace.is_some() && handler.is_none() && conn.is_established() {
+            // Shutting down and between messages: end the association now.
+            let _ = conn.abort(io.now());
+            continue;
+        }
+        let deadline = io.deadline(&conn);
+        tokio::select! {
+            read = io.read(), if io.can_read() => match read {
+                Ok(0) | Err(_) => conn.handle_transport_closed(io.now()),
+                Ok(_) => {}
+            },
+            () = sleep_until(deadline), if deadline.is_some() => conn.handle_timeout(io.now()),
+            joined = async { (&mut handler.as_mut().expect("guarded").1).await }, if handler.is_some() => {
+                let (id, _) = handler.take().expect("guarded");
+                answer(&mut conn, io.now(), id, joined);
+            }
+            _ = stop.changed(), if grace.is_none() => {
+                grace = Some(tokio::time::Instant::now() + inner.options.shutdown_grace);
+            }
+            () = sleep_until(grace), if grace.is_some() => {
+                // The grace period is over: abort whatever is still going on.
+                if let Some((_, h)) = handler.take() {
+                    h.abort();
+                }
+                let _ = conn.abort(io.now());
+                grace = Some(tokio::time::Instant::now() + Duration::from_secs(3600));
+            }
+        }
+    }
+}
+
+/// Hands the handler's outcome to the core.
+fn answer(
+    conn: &mut Connection<'_>,
+    now: dimse_core::Instant,
+    id: u16,
+    joined: Result<Result<Reply, HandlerError>, tokio::task::JoinError>,
+) {
+    let result = match joined {
+        Ok(Ok(reply)) => {
+            let status = Status {
+                code: reply.status,
+                error_comment: reply.error_comment.as_deref(),
+                error_id: reply.error_id,
+                attribute_identifier_list: reply.attribute_identifier_list.as_deref(),
+                offending_element: reply.offending_element.as_deref(),
+            };
+            let data_set = reply.data_set.as_deref().map(|d| d as &dyn DataSetSource);
+            match conn.respond_n_get(now, id, status, data_set) {
+                Err(dimse_core::connection::ApiError::InvalidStatus) => {
+                    warn!(
+                        status = format_args!("{:04X}H", reply.status),
+                        "the handler's status carries elements PS3.7 Annex C does not allow"
+                    );
+                    conn.fail_n_get(now, id, "Invalid status from the application")
+                }
+                other => other,
+            }
+        }
+        Ok(Err(e)) => {
+            warn!(error = %e, "N-GET handler failed");
+            conn.fail_n_get(now, id, &comment(&e.to_string()))
+        }
+        Err(e) => {
+            warn!(error = %e, "N-GET handler panicked");
+            conn.fail_n_get(now, id, "The N-GET handler panicked")
+        }
+    };
+    match result {
+        Ok(status) => debug!(
+            message_id = id,
+            status = format_args!("{status:04X}H"),
+            "answered"
+        ),
+        // The association ended, or the DIMSE timeout answered first.
+        Err(e) => debug!(message_id = id, error = ?e, "answer not sent"),
+    }
+}
+
+/// An Error Comment: LO text of at most 64 characters.
+fn comment(text: &str) -> String {
+    text.chars()
+        .map(|c| if c == '\\' || c.is_control() { ' ' } else { c })
+        .take(MAX_ERROR_COMMENT_LEN)
+        .collect::<String>()
+        .trim_end()
+        .to_string()
+}
+
+fn owned_request(r: &dimse_core::dimse::NGetRequest<'_>, peer: SocketAddr) -> NGetRequest {
+    NGetRequest {
+        message_id: r.message_id,
+        context_id: r.context.id,
+        abstract_syntax: r.context.abstract_syntax.to_string(),
+        transfer_syntax: r.context.transfer_syntax.to_string(),
+        sop_class_uid: r.sop_class_uid.to_string(),
+        sop_instance_uid: r.sop_instance_uid.to_string(),
+        attributes: r.requested_tags().collect(),
+        calling_ae: r.calling_ae.as_str().unwrap_or_default().to_string(),
+        called_ae: r.called_ae.as_str().unwrap_or_default().to_string(),
+        peer,
+        timestamp: SystemTime::now(),
+        description: r.to_string(),
+    }
+}

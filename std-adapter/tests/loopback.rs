@@ -1,0 +1,216 @@
+//! Our client against our server over loopback TCP.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use dimse_core::dataset::{Encoding, Tag, Writer};
+use dimse_core::pdu::{AeTitle, AssociateRj};
+use dimse_core::service::display::{tags, DEMO};
+use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
+use dimse_tokio::{Client, ClientConfig, ClientError, NGetRequest, Reply, Server, ServerOptions};
+
+fn ae(s: &str) -> AeTitle {
+    AeTitle::new(s).unwrap()
+}
+
+fn demo_bytes(encoding: Encoding) -> Vec<u8> {
+    let mut buf = vec![0u8; 16384];
+    let mut w = Writer::new(&mut buf, encoding);
+    w.write(&DEMO).unwrap();
+    let n = w.written();
+    buf.truncate(n);
+    buf
+}
+
+async fn start(
+    server: dimse_tokio::ServerBuilder,
+) -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let server = server.bind("127.0.0.1:0").await.unwrap();
+    let addr = server.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(server.serve_until(async move {
+        let _ = stopped.await;
+    }));
+    (addr, stop, task)
+}
+
+fn demo_server() -> dimse_tokio::ServerBuilder {
+    Server::builder(ae("DISPLAY"))
+        .n_get(|_req: NGetRequest| async move { Ok(Reply::success(Arc::new(DEMO))) })
+}
+
+#[tokio::test]
+async fn n_get_full_filtered_echo_release() {
+    let (addr, stop, task) = start(demo_server()).await;
+    let client = Client::connect(addr, ClientConfig::default())
+        .await
+        .unwrap();
+    let full = client
+        .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+        .await
+        .unwrap();
+    assert_eq!(full.status, 0);
+    assert_eq!(full.encoding, Encoding::ExplicitVrLittleEndian);
+    assert_eq!(
+        full.data_set.unwrap(),
+        demo_bytes(Encoding::ExplicitVrLittleEndian)
+    );
+
+    let asked = [tags::MANUFACTURER, Tag::new(0x0018, 0x1020)];
+    let some = client
+        .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, Some(&asked))
+        .await
+        .unwrap();
+    assert_eq!(some.status, 0x0107);
+    assert_eq!(
+        some.attribute_identifier_list,
+        vec![Tag::new(0x0018, 0x1020)]
+    );
+
+    let wrong = client.n_get(DISPLAY_SYSTEM, "1.2.3.4", None).await.unwrap();
+    assert_eq!(wrong.status, 0x0112);
+    assert_eq!(wrong.data_set, None);
+
+    assert_eq!(client.c_echo().await.unwrap(), 0);
+    client.release().await.unwrap();
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn failing_panicking_and_missing_handlers_give_0110() {
+    let failing = Server::builder(ae("DISPLAY"))
+        .n_get(|_r: NGetRequest| async move { Err::<Reply, _>("sensor offline".into()) });
+    let panicking = Server::builder(ae("DISPLAY")).n_get(|r: NGetRequest| async move {
+        if r.message_id > 0 {
+            panic!("handler bug");
+        }
+        Ok(Reply::status(0))
+    });
+    let none = Server::builder(ae("DISPLAY"));
+    for (builder, comment) in [
+        (failing, "sensor offline"),
+        (panicking, "The N-GET handler panicked"),
+        (none, "No N-GET handler is bound"),
+    ] {
+        let (addr, stop, task) = start(builder).await;
+        let client = Client::connect(addr, ClientConfig::default())
+            .await
+            .unwrap();
+        for _ in 0..2 {
+            let r = client
+                .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+                .await
+                .unwrap();
+            assert_eq!(r.status, 0x0110);
+            assert_eq!(r.error_comment.as_deref(), Some(comment));
+        }
+        // The association survives the failure.
+        assert_eq!(client.c_echo().await.unwrap(), 0);
+        client.release().await.unwrap();
+        stop.send(()).unwrap();
+        task.await.unwrap().unwrap();
+    }
+}
+
+#[tokio::test]
+async fn beyond_the_limit_associations_are_rejected_transiently() {
+    let builder = demo_server().options(ServerOptions {
+        max_associations: 1,
+        ..ServerOptions::default()
+    });
+    let (addr, stop, task) = start(builder).await;
+    let first = Client::connect(addr, ClientConfig::default())
+        .await
+        .unwrap();
+    match Client::connect(addr, ClientConfig::default()).await {
+        Err(ClientError::Rejected(rj)) => assert_eq!(rj, AssociateRj::LOCAL_LIMIT_EXCEEDED),
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    // The first keeps working, and once it is gone the next one is served.
+    assert_eq!(first.c_echo().await.unwrap(), 0);
+    first.release().await.unwrap();
+    let mut served = None;
+    for _ in 0..50 {
+        match Client::connect(addr, ClientConfig::default()).await {
+            Ok(c) => {
+                served = Some(c);
+                break;
+            }
+            Err(ClientError::Rejected(_)) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let again = served.expect("served after the first released");
+    assert_eq!(again.c_echo().await.unwrap(), 0);
+    again.release().await.unwrap();
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_aborts_idle_associations_and_returns() {
+    let builder = demo_server().options(ServerOptions {
+        shutdown_grace: Duration::from_millis(200),
+        ..ServerOptions::default()
+    });
+    let (addr, stop, task) = start(builder).await;
+    let client = Client::connect(addr, ClientConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(client.c_echo().await.unwrap(), 0);
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    match client.c_echo().await {
+        Err(ClientError::Aborted(_) | ClientError::Closed) => {}
+        other => panic!("expected the association to be over, got {other:?}"),
+    }
+    // And nothing listens any more.
+    assert!(Client::connect(addr, ClientConfig::default())
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn many_associations_at_once() {
+    let (addr, stop, task) = start(demo_server()).await;
+    let mut handles = Vec::new();
+    for i in 0..8 {
+        handles.push(tokio::spawn(async move {
+            let client = Client::connect(
+                addr,
+                ClientConfig {
+                    calling_ae: format!("SCU{i}"),
+                    ..ClientConfig::default()
+                },
+            )
+            .await
+            .unwrap();
+            for _ in 0..20 {
+                let r = client
+                    .n_get(
+                        DISPLAY_SYSTEM,
+                        DISPLAY_SYSTEM_INSTANCE,
+                        Some(&[tags::MANUFACTURER]),
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(r.status, 0);
+            }
+            client.release().await.unwrap();
+        }));
+    }
+    for h in handles {
+        h.await.unwrap();
+    }
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
