@@ -88,6 +88,29 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Receive buffer: the largest response (command and data set) accepted.
     pub rx_buffer: usize,
+    /// DICOM over TLS (PS3.15 Annex B): the rustls configuration (trusted roots, client
+    /// certificate) and the server name to verify.
+    #[cfg(feature = "tls")]
+    pub tls: Option<ClientTls>,
+}
+
+/// TLS settings of a client.
+#[cfg(feature = "tls")]
+#[derive(Clone)]
+pub struct ClientTls {
+    /// The rustls client configuration.
+    pub config: std::sync::Arc<tokio_rustls::rustls::ClientConfig>,
+    /// The name the server's certificate must carry (a DNS name or an IP address).
+    pub server_name: String,
+}
+
+#[cfg(feature = "tls")]
+impl fmt::Debug for ClientTls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientTls")
+            .field("server_name", &self.server_name)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for ClientConfig {
@@ -102,6 +125,8 @@ impl Default for ClientConfig {
             limits: Limits::DEFAULT,
             connect_timeout: Duration::from_secs(10),
             rx_buffer: 1024 * 1024,
+            #[cfg(feature = "tls")]
+            tls: None,
         }
     }
 }
@@ -173,6 +198,19 @@ impl Client {
         let peer = stream.peer_addr()?;
         let (tx, rx) = mpsc::channel(4);
         let (ready_tx, ready_rx) = oneshot::channel();
+        #[cfg(feature = "tls")]
+        if let Some(tls) = config.tls.clone() {
+            let name = tokio_rustls::rustls::pki_types::ServerName::try_from(tls.server_name)
+                .map_err(|_| ClientError::Config("TLS server name"))?;
+            let connector = tokio_rustls::TlsConnector::from(tls.config);
+            let stream =
+                tokio::time::timeout(config.connect_timeout, connector.connect(name, stream))
+                    .await
+                    .map_err(|_| ClientError::Timeout("the TLS handshake"))??;
+            tokio::spawn(run(stream, config, calling, called, rx, ready_tx));
+            ready_rx.await.map_err(|_| ClientError::Closed)??;
+            return Ok(Client { requests: tx, peer });
+        }
         tokio::spawn(run(stream, config, calling, called, rx, ready_tx));
         ready_rx.await.map_err(|_| ClientError::Closed)??;
         Ok(Client { requests: tx, peer })
@@ -255,8 +293,8 @@ impl Waiting {
     }
 }
 
-async fn run(
-    stream: TcpStream,
+async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    stream: S,
     config: ClientConfig,
     calling: AeTitle,
     called: AeTitle,

@@ -37,8 +37,13 @@ mod client;
 mod driver;
 mod server;
 
+#[cfg(feature = "tls")]
+pub use client::ClientTls;
 pub use client::{Client, ClientConfig, ClientError, NGetResponse};
 pub use server::{
     HandlerError, HandlerFuture, NGetHandler, NGetRequest, Reply, Server, ServerBuilder,
     ServerOptions, SharedDataSet,
 };
+/// The rustls version the `tls` feature uses, for building configurations.
+#[cfg(feature = "tls")]
+pub use tokio_rustls::rustls;

@@ -179,6 +179,8 @@ struct Inner {
     policy: AcceptorPolicy<'static>,
     handler: Option<Arc<dyn NGetHandler>>,
     options: ServerOptions,
+    #[cfg(feature = "tls")]
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 /// Builds a [`Server`].
@@ -186,6 +188,8 @@ pub struct ServerBuilder {
     policy: AcceptorPolicy<'static>,
     handler: Option<Arc<dyn NGetHandler>>,
     options: ServerOptions,
+    #[cfg(feature = "tls")]
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
 }
 
 /// The abstract syntaxes a default server serves: Display System and Verification.
@@ -202,7 +206,18 @@ impl ServerBuilder {
             policy: AcceptorPolicy::new(ae_title, &DEFAULT_SYNTAXES),
             handler: None,
             options: ServerOptions::default(),
+            #[cfg(feature = "tls")]
+            tls: None,
         }
+    }
+
+    /// Serves DICOM over TLS (PS3.15 Annex B, the secure transport connection profiles):
+    /// every accepted connection does a TLS handshake first, then the association runs
+    /// inside it. rustls negotiates TLS 1.2 or 1.3 only. The DICOM port for TLS is 2762.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: Arc<tokio_rustls::rustls::ServerConfig>) -> Self {
+        self.tls = Some(config);
+        self
     }
 
     /// Replaces the acceptor policy (syntaxes, AE checks, user identity, limits).
@@ -238,6 +253,8 @@ impl ServerBuilder {
                 policy: self.policy,
                 handler: self.handler,
                 options: self.options,
+                #[cfg(feature = "tls")]
+                tls: self.tls.map(tokio_rustls::TlsAcceptor::from),
             }),
         })
     }
@@ -290,7 +307,7 @@ impl Server {
                             if refuse {
                                 info!("association limit reached: rejecting");
                             }
-                            if let Err(e) = serve_association(inner, stream, peer, refuse, stop).await {
+                            if let Err(e) = serve_stream(inner, stream, peer, refuse, stop).await {
                                 debug!(error = %e, "transport error");
                             }
                             drop(permit);
@@ -315,6 +332,26 @@ impl Server {
         })
         .await
     }
+}
+
+/// Serves one accepted connection: in TLS first when the server is configured so.
+async fn serve_stream(
+    inner: Arc<Inner>,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    refuse: bool,
+    stop: watch::Receiver<bool>,
+) -> io::Result<()> {
+    #[cfg(feature = "tls")]
+    if let Some(acceptor) = inner.tls.clone() {
+        // The handshake is bounded like the wait for an A-ASSOCIATE-RQ (ARTIM).
+        let artim = Duration::from_millis(inner.policy.limits.artim_timeout.as_millis());
+        let tls = tokio::time::timeout(artim, acceptor.accept(stream))
+            .await
+            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+        return serve_association(inner, tls, peer, refuse, stop).await;
+    }
+    serve_association(inner, stream, peer, refuse, stop).await
 }
 
 /// Serves one association on any byte stream (TCP, or TLS over TCP).
