@@ -1,0 +1,226 @@
+//! `dimse demo`: a requestor core (the SCU) and an acceptor core (the
+//! Display System SCP) wired together in memory, printing every PDU and event of an
+//! association: negotiation, a Display System N-GET answered from a small static data set, a
+//! C-ECHO, and release.
+
+use dimse::core::assoc::{AcceptorPolicy, RequestorConfig};
+use dimse::core::connection::Storage;
+use dimse::core::dataset::{self, Attribute, Encoding, Reader, Tag, Value, Vr};
+use dimse::core::dimse::Status;
+use dimse::core::pdu::{AeTitle, PduType, PresentationContextRq};
+use dimse::core::service;
+use dimse::core::{Connection, Event, Instant};
+
+use service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE as DISPLAY_INSTANCE, VERIFICATION};
+
+const MANUFACTURER: Tag = Tag::new(0x0008, 0x0070);
+const INSTITUTION_NAME: Tag = Tag::new(0x0008, 0x0080);
+const MODEL_NAME: Tag = Tag::new(0x0008, 0x1090);
+const SERIAL_NUMBER: Tag = Tag::new(0x0018, 0x1000);
+
+/// What the SCP knows about its display: the N-GET answers from it, keeping the attributes
+/// asked for.
+static DISPLAY: [Attribute<'static>; 4] = [
+    Attribute::new(MANUFACTURER, Value::Str(Vr::LO, "ACME")),
+    Attribute::new(INSTITUTION_NAME, Value::Str(Vr::LO, "General Hospital")),
+    Attribute::new(MODEL_NAME, Value::Str(Vr::LO, "DiagView 3MP")),
+    Attribute::new(SERIAL_NUMBER, Value::Str(Vr::LO, "SN-0001")),
+];
+
+/// The attributes the SCU asks for.
+static ASKED: [Tag; 2] = [MANUFACTURER, SERIAL_NUMBER];
+
+fn describe(pdu: &[u8]) -> String {
+    let name = pdu
+        .first()
+        .and_then(|&t| PduType::from_u8(t))
+        .map_or("?", PduType::name);
+    format!("{name} ({} bytes)", pdu.len())
+}
+
+fn status(code: u16) -> String {
+    format!("{code:04X}H ({})", service::meaning(code))
+}
+
+/// Prints the top-level elements of a received data set.
+fn print_data_set(data: &[u8], encoding: Encoding) {
+    for ev in Reader::new(data, encoding) {
+        match ev {
+            Ok(dataset::Event::Element {
+                tag,
+                vr,
+                value,
+                depth: 0,
+            }) => println!(
+                "        {tag} {vr} {:<24} {:?}",
+                dataset::dictionary::keyword(tag).unwrap_or("?"),
+                dataset::value::string(value).unwrap_or("(binary)")
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                println!("        unreadable data set: {e:?}");
+                return;
+            }
+        }
+    }
+}
+
+/// Drains one side: prints its events (the SCP answers an N-GET from `DISPLAY` as it
+/// comes) and returns the PDUs it sent.
+fn drain(who: &str, conn: &mut Connection<'_>, now: Instant) -> Vec<u8> {
+    let mut wire = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    loop {
+        let mut progressed = false;
+        while let Some(ev) = conn.poll_event() {
+            progressed = true;
+            match ev {
+                Event::NGet {
+                    message_id,
+                    context_id,
+                } => {
+                    println!("  {who}: event N-GET #{message_id} on context {context_id}");
+                    if let Some(rq) = conn.n_get_request() {
+                        println!("  {who}:   {rq}");
+                    }
+                    match conn.respond_n_get(now, message_id, Status::SUCCESS, Some(&DISPLAY)) {
+                        Ok(sent) => println!("  {who}:   answered with status {}", status(sent)),
+                        Err(e) => println!("  {who}:   could not answer: {e:?}"),
+                    }
+                }
+                Event::NGetResponse {
+                    message_id,
+                    status: code,
+                    data_set_len,
+                } => {
+                    let len = data_set_len.map_or("no data set".into(), |n| format!("{n} bytes"));
+                    println!(
+                        "  {who}: event N-GET-RSP #{message_id}: status {}, data set: {len}",
+                        status(code)
+                    );
+                    if let Some(rsp) = conn.received_response() {
+                        if let Some(data) = rsp.data_set {
+                            print_data_set(data, rsp.encoding);
+                        }
+                    }
+                }
+                Event::CEchoResponse {
+                    message_id,
+                    status: code,
+                } => println!(
+                    "  {who}: event C-ECHO-RSP #{message_id}: status {}",
+                    status(code)
+                ),
+                Event::Answered {
+                    message_id,
+                    context_id,
+                    command_field,
+                    status: code,
+                } => println!(
+                    "  {who}: event {} #{message_id} on context {context_id} answered by the core: status {}",
+                    command_field.name(),
+                    status(code)
+                ),
+                other => println!("  {who}: event {other:?}"),
+            }
+        }
+        while let Ok(Some(n)) = conn.poll_transmit(&mut buf) {
+            progressed = true;
+            println!("{who} -> {}", describe(&buf[..n]));
+            wire.extend_from_slice(&buf[..n]);
+        }
+        if !progressed {
+            return wire;
+        }
+    }
+}
+
+/// Runs the in-memory demo.
+pub fn run() {
+    static SERVED: [&str; 2] = [DISPLAY_SYSTEM, VERIFICATION];
+    static TS: [&str; 2] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"];
+    static IMPLICIT: [&str; 1] = ["1.2.840.10008.1.2"];
+    let title = |s| AeTitle::new(s).expect("valid AE title");
+    let policy = AcceptorPolicy::new(title("DISPLAY"), &SERVED);
+    let contexts = [
+        PresentationContextRq {
+            id: 1,
+            abstract_syntax: DISPLAY_SYSTEM,
+            transfer_syntaxes: &TS,
+        },
+        PresentationContextRq {
+            id: 3,
+            abstract_syntax: VERIFICATION,
+            transfer_syntaxes: &IMPLICIT,
+        },
+    ];
+    let config = RequestorConfig::new(title("QA_SCU"), title("DISPLAY"), &contexts);
+    let (mut a_rx, mut a_tx, mut r_rx, mut r_tx) =
+        (vec![0; 4096], vec![0; 4096], vec![0; 4096], vec![0; 4096]);
+    let now = Instant::ZERO;
+    let mut scp = Connection::acceptor(
+        &policy,
+        Storage {
+            rx: &mut a_rx,
+            tx: &mut a_tx,
+        },
+        now,
+    );
+    let mut scu = Connection::requestor(
+        &config,
+        Storage {
+            rx: &mut r_rx,
+            tx: &mut r_tx,
+        },
+        now,
+    )
+    .expect("valid requestor configuration");
+
+    println!("dimse demo: QA_SCU associates with the DISPLAY SCP core, in memory\n");
+    let mut to_scp = drain("SCU", &mut scu, now);
+    let step = |scu: &mut Connection<'_>, scp: &mut Connection<'_>, to_scp: &mut Vec<u8>| {
+        for _ in 0..100 {
+            let used = scp.handle_input(now, to_scp);
+            to_scp.drain(..used);
+            let to_scu = drain("SCP", scp, now);
+            let used = scu.handle_input(now, &to_scu);
+            assert_eq!(used, to_scu.len());
+            to_scp.extend(drain("SCU", scu, now));
+            if to_scp.is_empty() {
+                return;
+            }
+        }
+    };
+    step(&mut scu, &mut scp, &mut to_scp);
+    println!();
+    for pc in scp.presentation_contexts() {
+        println!(
+            "negotiated context {}: {} with transfer syntax {}",
+            pc.id, pc.abstract_syntax, pc.transfer_syntax
+        );
+    }
+
+    println!("\nSCU asks the Display System for Manufacturer and Device Serial Number\n");
+    scu.send_n_get(now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, Some(&ASKED))
+        .expect("established");
+    to_scp.extend(drain("SCU", &mut scu, now));
+    step(&mut scu, &mut scp, &mut to_scp);
+
+    println!("\nSCU verifies the connection (C-ECHO)\n");
+    scu.send_c_echo(now).expect("established");
+    to_scp.extend(drain("SCU", &mut scu, now));
+    step(&mut scu, &mut scp, &mut to_scp);
+
+    println!("\nSCU releases the association\n");
+    scu.release(now).expect("established");
+    to_scp.extend(drain("SCU", &mut scu, now));
+    step(&mut scu, &mut scp, &mut to_scp);
+    scp.handle_transport_closed(now);
+    drain("SCP", &mut scp, now);
+    println!(
+        "\nSCU state {:?}, SCP state {:?}: association released",
+        scu.state(),
+        scp.state()
+    );
+    assert!(scu.is_closed() && scp.is_closed());
+}

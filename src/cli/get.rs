@@ -1,0 +1,175 @@
+//! `dimse get` and `dimse echo`: one association, one request, the answer printed.
+
+use std::time::Duration;
+
+use clap::Args;
+use dimse::core::dataset::Tag;
+use dimse::core::service::{self, StatusCategory};
+use dimse_tokio::{Client, ClientConfig};
+
+use super::{address, describe_status, parse_tag, Failure};
+
+/// Options shared by the client commands.
+#[derive(Debug, Clone, Args)]
+pub struct Peer {
+    /// The SCP: HOST:PORT (port 11112 when left out).
+    pub address: String,
+    /// Our AE title (calling).
+    #[arg(long = "aet", default_value = "DIMSE_SCU")]
+    pub calling_ae: String,
+    /// The SCP's AE title (called).
+    #[arg(long = "aec", default_value = "ANY-SCP")]
+    pub called_ae: String,
+    /// Seconds to wait for the connection, the association and each response.
+    #[arg(long, default_value_t = 30.0)]
+    pub timeout: f64,
+}
+
+impl Peer {
+    pub fn config(&self, abstract_syntaxes: Vec<String>) -> ClientConfig {
+        let mut c = ClientConfig {
+            calling_ae: self.calling_ae.clone(),
+            called_ae: self.called_ae.clone(),
+            abstract_syntaxes,
+            connect_timeout: Duration::from_secs_f64(self.timeout.max(0.1)),
+            ..ClientConfig::default()
+        };
+        let ms = dimse::core::Duration::from_millis((self.timeout.max(0.1) * 1000.0) as u64);
+        c.limits.acse_timeout = ms;
+        c.limits.dimse_timeout = ms;
+        c
+    }
+}
+
+/// `dimse get`.
+#[derive(Debug, Clone, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub peer: Peer,
+    /// Requested SOP Class UID.
+    #[arg(long, default_value = service::DISPLAY_SYSTEM)]
+    pub class: String,
+    /// Requested SOP Instance UID (default: the class's well-known instance).
+    #[arg(long)]
+    pub instance: Option<String>,
+    /// An attribute to ask for, as (gggg,eeee) or keyword; repeat for several (none: all).
+    #[arg(long = "attr", value_name = "TAG")]
+    pub attributes: Vec<String>,
+    /// Print the data set in the DICOM JSON model (PS3.18 F.2).
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn get(args: GetArgs) -> Result<(), Failure> {
+    let instance = match &args.instance {
+        Some(i) => i.clone(),
+        None => service::sop_class(&args.class)
+            .and_then(|c| c.well_known_instance)
+            .ok_or_else(|| {
+                Failure::new(format!(
+                    "--instance is needed: {} has no well-known instance",
+                    args.class
+                ))
+            })?
+            .to_string(),
+    };
+    let tags: Vec<Tag> = args
+        .attributes
+        .iter()
+        .map(|a| parse_tag(a))
+        .collect::<Result<_, _>>()
+        .map_err(Failure::new)?;
+    let client = Client::connect(
+        address(&args.peer.address),
+        args.peer.config(vec![args.class.clone()]),
+    )
+    .await?;
+    let r = client
+        .n_get(
+            &args.class,
+            &instance,
+            (!tags.is_empty()).then_some(&tags[..]),
+        )
+        .await?;
+    let _ = client.release().await;
+    let category = service::sop_class(&args.class)
+        .map_or(StatusCategory::of(r.status), |c| c.category(r.status));
+    let status = describe_status(&args.class, r.status);
+    let mut line = format!("N-GET status {status}");
+    if let Some(c) = &r.error_comment {
+        line.push_str(&format!(": {c}"));
+    }
+    if !r.attribute_identifier_list.is_empty() {
+        let list: Vec<String> = r
+            .attribute_identifier_list
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        line.push_str(&format!(" [attributes: {}]", list.join(", ")));
+    }
+    if args.json {
+        let data = match &r.data_set {
+            Some(d) => dimse::print::to_json(d, r.encoding)
+                .map_err(|e| Failure::new(format!("the data set could not be read: {e}")))?,
+            None => serde_json::Value::Object(Default::default()),
+        };
+        eprintln!("{line}");
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&data).unwrap_or_default()
+        );
+    } else {
+        println!("{line}");
+        if let Some(d) = &r.data_set {
+            let text = dimse::print::to_text(d, r.encoding)
+                .map_err(|e| Failure::new(format!("the data set could not be read: {e}")))?;
+            print!("{text}");
+        }
+    }
+    if category.is_success_or_warning() {
+        Ok(())
+    } else {
+        Err(Failure {
+            message: format!("N-GET failed: status {status}"),
+            code: 3,
+        })
+    }
+}
+
+/// `dimse echo`.
+#[derive(Debug, Clone, Args)]
+pub struct EchoArgs {
+    #[command(flatten)]
+    pub peer: Peer,
+    /// C-ECHOs to send on the association.
+    #[arg(long, default_value_t = 1)]
+    pub repeat: u32,
+}
+
+pub async fn echo(args: EchoArgs) -> Result<(), Failure> {
+    let client = Client::connect(
+        address(&args.peer.address),
+        args.peer.config(vec![service::VERIFICATION.into()]),
+    )
+    .await?;
+    let start = std::time::Instant::now();
+    for _ in 0..args.repeat.max(1) {
+        let status = client.c_echo().await?;
+        if status != 0 {
+            let _ = client.release().await;
+            return Err(Failure::new(format!(
+                "C-ECHO failed: status {}",
+                describe_status(service::VERIFICATION, status)
+            )));
+        }
+    }
+    let elapsed = start.elapsed();
+    client.release().await?;
+    println!(
+        "C-ECHO {}: status 0000H (Success), {} in {:.1} ms",
+        address(&args.peer.address),
+        args.repeat.max(1),
+        elapsed.as_secs_f64() * 1000.0
+    );
+    Ok(())
+}

@@ -1,0 +1,186 @@
+//! The `dimse` binary end to end: `serve` in a child process, then `get`, `echo` and `poll`
+//! against it, checking output and exit codes.
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const DIMSE: &str = env!("CARGO_BIN_EXE_dimse");
+
+/// Kills the server when the test ends, also on failure.
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn serve() -> (Guard, String) {
+    let port = free_port();
+    let child = Command::new(DIMSE)
+        .args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Guard(child);
+    let addr = format!("127.0.0.1:{port}");
+    let start = Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "dimse serve did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (guard, addr)
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(DIMSE).args(args).output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn get_echo_and_poll_against_serve() {
+    let (_server, addr) = serve();
+
+    let full = run(&["get", &addr]);
+    assert!(full.status.success(), "{}", stderr(&full));
+    let text = stdout(&full);
+    assert!(text.starts_with("N-GET status 0000H (Success)"), "{text}");
+    assert!(
+        text.contains("(0008,0070) LO Manufacturer  Example Displays"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(0028,7023) SQ DisplaySubsystemSequence  <2 items>"),
+        "{text}"
+    );
+    assert!(!text.contains("(0008,0016)") && !text.contains("(0008,0018)"));
+
+    let json = run(&[
+        "get",
+        &addr,
+        "--attr",
+        "Manufacturer",
+        "--attr",
+        "(0018,1000)",
+        "--json",
+    ]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["00080070", "00181000"]);
+    assert_eq!(v["00080070"]["Value"][0], "Example Displays");
+
+    // An unknown attribute: 0107H is a warning, exit 0, and the tag is named.
+    let warn = run(&["get", &addr, "--attr", "(0018,1020)"]);
+    assert!(warn.status.success());
+    assert!(stdout(&warn).contains("0107H (Attribute list error) [attributes: (0018,1020)]"));
+
+    // Another instance: a failure, exit 3, one clear line.
+    let fail = run(&["get", &addr, "--instance", "1.2.3.4"]);
+    assert_eq!(fail.status.code(), Some(3));
+    assert_eq!(
+        stderr(&fail).trim(),
+        "dimse: N-GET failed: status 0112H (No such SOP instance)"
+    );
+
+    let echo = run(&["echo", &addr, "--repeat", "20"]);
+    assert!(echo.status.success(), "{}", stderr(&echo));
+    assert!(stdout(&echo).contains("status 0000H (Success), 20 in"));
+
+    // Poll: two good entries and a dead one.
+    let dir = std::env::temp_dir().join(format!("dimse-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("devices.txt");
+    let dead = format!("127.0.0.1:{}", free_port());
+    std::fs::write(
+        &list,
+        format!("# displays\n{addr} DISPLAY\n{addr}\n{dead} GONE\n"),
+    )
+    .unwrap();
+    let csv = dir.join("rows.csv");
+    let poll = run(&[
+        "poll",
+        list.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(poll.status.code(), Some(4), "{}", stderr(&poll));
+    assert!(stdout(&poll).starts_with(
+        "3 devices: 2 answered (success or warning), 1 failed or refused, 0 timed out"
+    ));
+    let rows = std::fs::read_to_string(&csv).unwrap();
+    let lines: Vec<&str> = rows.lines().collect();
+    assert_eq!(lines.len(), 4);
+    assert!(
+        lines[1].starts_with(&format!("{addr},DISPLAY,success,0000H (Success),")),
+        "{rows}"
+    );
+    assert!(
+        lines[1].ends_with(
+            ",Example Displays,EDS-DX2 Diagnostic Station,EDSDX2-2023-00417,2,OK WARNING"
+        ),
+        "{rows}"
+    );
+    assert!(
+        lines[3].starts_with(&format!("{dead},GONE,error,,connection failed")),
+        "{rows}"
+    );
+    let jsonl = dir.join("rows.jsonl");
+    let _ = run(&[
+        "poll",
+        list.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        jsonl.to_str().unwrap(),
+    ]);
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(&jsonl)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        first["data_set"]["00080070"]["Value"][0],
+        "Example Displays"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn errors_are_one_line_with_a_nonzero_exit() {
+    let dead = format!("127.0.0.1:{}", free_port());
+    let o = run(&["get", &dead]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.starts_with("dimse: connection failed:"), "{e}");
+    let o = run(&["get", &dead, "--attr", "NoSuchKeyword"]);
+    assert!(stderr(&o).contains("neither a tag (gggg,eeee) nor a known keyword"));
+    let o = run(&["serve", "--ae-title", "THIS-TITLE-IS-FAR-TOO-LONG"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("not a valid AE title"));
+}
