@@ -15,7 +15,7 @@ use dimse_core::{Connection, Event, Storage};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::driver::{describe_abort, sleep_until, Driver};
@@ -380,7 +380,9 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     if refuse {
         conn.refuse(AssociateRj::LOCAL_LIMIT_EXCEEDED);
     }
-    let mut handler: Option<(u16, JoinHandle<Result<Reply, HandlerError>>)> = None;
+    // The handler runs inside this task (no spawn: one association is one task, and a hop
+    // to another task per request would cost more than the request); a panic is caught.
+    let mut handler: Option<(u16, CatchUnwind)> = None;
     let mut grace: Option<tokio::time::Instant> = None;
     loop {
         let mut started: Option<(u16, NGetRequest)> = None;
@@ -421,8 +423,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             info!(message_id = id, "{}", request.description);
             match &inner.handler {
                 Some(h) => {
-                    let fut = h.n_get(request);
-                    handler = Some((id, tokio::spawn(fut)));
+                    handler = Some((id, CatchUnwind(h.n_get(request))));
                 }
                 None => {
                     let _ = conn.fail_n_get(io.now(), id, "No N-GET handler is bound");
@@ -455,12 +456,30 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             }
             () = sleep_until(grace), if grace.is_some() => {
                 // The grace period is over: abort whatever is still going on.
-                if let Some((_, h)) = handler.take() {
-                    h.abort();
-                }
+                handler = None;
                 let _ = conn.abort(io.now());
                 grace = Some(tokio::time::Instant::now() + Duration::from_secs(3600));
             }
+        }
+    }
+}
+
+/// A handler's future, polled with panics caught: a panicking handler is answered 0110H and
+/// the association goes on.
+struct CatchUnwind(HandlerFuture);
+
+impl Future for CatchUnwind {
+    type Output = Result<Result<Reply, HandlerError>, Box<dyn std::any::Any + Send>>;
+
+    fn poll(
+        mut self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let fut = &mut self.0;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(r)) => std::task::Poll::Ready(Ok(r)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
         }
     }
 }
@@ -470,7 +489,7 @@ fn answer(
     conn: &mut Connection<'_>,
     now: dimse_core::Instant,
     id: u16,
-    joined: Result<Result<Reply, HandlerError>, tokio::task::JoinError>,
+    joined: Result<Result<Reply, HandlerError>, Box<dyn std::any::Any + Send>>,
 ) {
     let result = match joined {
         Ok(Ok(reply)) => {
@@ -497,8 +516,8 @@ fn answer(
             warn!(error = %e, "N-GET handler failed");
             conn.fail_n_get(now, id, &comment(&e.to_string()))
         }
-        Err(e) => {
-            warn!(error = %e, "N-GET handler panicked");
+        Err(_) => {
+            warn!("N-GET handler panicked");
             conn.fail_n_get(now, id, "The N-GET handler panicked")
         }
     };

@@ -1,0 +1,158 @@
+//! Network benchmark driver for `scripts/bench` (never a test): round trips over loopback.
+//!
+//! * `rtt ADDR N`: one association, N sequential Display System N-GETs; prints N-GETs/s.
+//! * `load ADDR ASSOCIATIONS N`: that many associations at once, N N-GETs each; prints the
+//!   total N-GETs/s and the p50/p99 latency in microseconds.
+//! * `raw-server PORT REQUEST RESPONSE`: reads REQUEST bytes, writes RESPONSE bytes, forever.
+//! * `raw-client ADDR N REQUEST RESPONSE`: the same exchange N times; prints round trips/s.
+//!   The raw pair with the N-GET's sizes is the physical limit of one connection here.
+
+use std::io::{Read, Write};
+use std::time::Instant;
+
+use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
+use dimse_tokio::{Client, ClientConfig};
+
+fn arg<T: std::str::FromStr>(args: &[String], i: usize, what: &str) -> T {
+    args.get(i)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("argument {i}: {what}"))
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("rtt") => rtt(&args[2], arg(&args, 3, "N")),
+        Some("load") => load(&args[2], arg(&args, 3, "associations"), arg(&args, 4, "N")),
+        Some("raw-server") => raw_server(arg(&args, 2, "port"), arg(&args, 3, "request"), arg(&args, 4, "response")),
+        Some("raw-client") => raw_client(&args[2], arg(&args, 3, "N"), arg(&args, 4, "request"), arg(&args, 5, "response")),
+        _ => eprintln!("usage: net_bench rtt ADDR N | load ADDR ASSOCIATIONS N | raw-server PORT REQ RSP | raw-client ADDR N REQ RSP"),
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+fn rtt(addr: &str, n: usize) {
+    // One association is one task: a single-threaded runtime spares the thread hand-offs.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let client = Client::connect(addr, ClientConfig::default())
+            .await
+            .expect("connect");
+        // Warm up, and check the answer once.
+        let r = client
+            .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+            .await
+            .expect("n-get");
+        assert_eq!(r.status, 0, "status");
+        let bytes = r.data_set.map_or(0, |d| d.len());
+        let start = Instant::now();
+        for _ in 0..n {
+            let r = client
+                .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+                .await
+                .expect("n-get");
+            assert_eq!(r.status, 0);
+        }
+        let secs = start.elapsed().as_secs_f64();
+        let _ = client.release().await;
+        println!(
+            "{:.0} N-GET/s ({n} round trips, data set {bytes} bytes)",
+            n as f64 / secs
+        );
+    });
+}
+
+fn load(addr: &str, associations: usize, n: usize) {
+    runtime().block_on(async {
+        let start = Instant::now();
+        let mut tasks = Vec::new();
+        for i in 0..associations {
+            let addr = addr.to_string();
+            tasks.push(tokio::spawn(async move {
+                let config = ClientConfig {
+                    calling_ae: format!("LOAD{i}"),
+                    ..ClientConfig::default()
+                };
+                let mut client = None;
+                for _ in 0..100 {
+                    match Client::connect(&addr, config.clone()).await {
+                        Ok(c) => {
+                            client = Some(c);
+                            break;
+                        }
+                        Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
+                    }
+                }
+                let client = client.expect("connect");
+                let mut lat = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let t = Instant::now();
+                    let r = client
+                        .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+                        .await
+                        .expect("n-get");
+                    assert_eq!(r.status, 0);
+                    lat.push(t.elapsed().as_micros() as u64);
+                }
+                let _ = client.release().await;
+                lat
+            }));
+        }
+        let mut all = Vec::new();
+        for t in tasks {
+            all.extend(t.await.expect("task"));
+        }
+        let secs = start.elapsed().as_secs_f64();
+        all.sort_unstable();
+        let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+        println!(
+            "{:.0} N-GET/s total, p50 {} us, p99 {} us ({associations} associations x {n})",
+            all.len() as f64 / secs,
+            pct(0.50),
+            pct(0.99)
+        );
+    });
+}
+
+fn raw_server(port: u16, request: usize, response: usize) {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", port)).expect("bind");
+    for stream in listener.incoming() {
+        let Ok(mut s) = stream else { continue };
+        std::thread::spawn(move || {
+            let _ = s.set_nodelay(true);
+            let mut rq = vec![0u8; request];
+            let rsp = vec![7u8; response];
+            while s.read_exact(&mut rq).is_ok() {
+                if s.write_all(&rsp).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+}
+
+fn raw_client(addr: &str, n: usize, request: usize, response: usize) {
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_nodelay(true).expect("nodelay");
+    let rq = vec![1u8; request];
+    let mut rsp = vec![0u8; response];
+    let start = Instant::now();
+    for _ in 0..n {
+        s.write_all(&rq).expect("write");
+        s.read_exact(&mut rsp).expect("read");
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{:.0} round trips/s ({n}, {request} B out, {response} B back)",
+        n as f64 / secs
+    );
+}
