@@ -6,3 +6,5 @@
 #![deny(missing_docs)]
 
 pub use dimse_core as core;
+
+pub mod config;
