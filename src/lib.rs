@@ -8,4 +8,5 @@
 
 pub use dimse_core as core;
 
+pub mod config;
 pub mod print;

@@ -26,9 +26,14 @@ fn free_port() -> u16 {
 }
 
 fn serve() -> (Guard, String) {
+    serve_with(&[])
+}
+
+fn serve_with(extra: &[&str]) -> (Guard, String) {
     let port = free_port();
     let child = Command::new(DIMSE)
         .args(["serve", "--bind", "127.0.0.1", "--port", &port.to_string()])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -183,4 +188,45 @@ fn errors_are_one_line_with_a_nonzero_exit() {
     let o = run(&["serve", "--ae-title", "THIS-TITLE-IS-FAR-TOO-LONG"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("not a valid AE title"));
+}
+
+#[test]
+fn serve_a_display_from_a_config_file() {
+    // --print-config gives a starting point; change the manufacturer and serve it.
+    let printed = run(&["serve", "--print-config"]);
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    let toml = stdout(&printed);
+    assert!(
+        toml.contains("manufacturer = \"Example Displays\""),
+        "{toml}"
+    );
+    let edited = toml.replacen(
+        "manufacturer = \"Example Displays\"",
+        "manufacturer = \"Hospital Panels Inc\"",
+        1,
+    );
+    let dir = std::env::temp_dir().join(format!("dimse-cli-cfg-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("display.toml");
+    std::fs::write(&file, edited).unwrap();
+    let (_server, addr) = serve_with(&["--config", file.to_str().unwrap()]);
+    let got = run(&["get", &addr, "--attr", "Manufacturer"]);
+    assert!(got.status.success(), "{}", stderr(&got));
+    assert!(
+        stdout(&got).contains("Manufacturer  Hospital Panels Inc"),
+        "{}",
+        stdout(&got)
+    );
+    // A broken file is one clear error naming the file and the field.
+    std::fs::write(&file, "ae_title = \"WAY-TOO-LONG-AE-TITLE\"\n").unwrap();
+    let bad = run(&[
+        "serve",
+        "--config",
+        file.to_str().unwrap(),
+        "--print-config",
+    ]);
+    assert_eq!(bad.status.code(), Some(1));
+    let e = stderr(&bad);
+    assert!(e.contains("display.toml") && e.contains("ae_title"), "{e}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,11 +1,11 @@
 //! `dimse serve`: the Display System SCP on tokio.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::Args;
-use dimse::core::pdu::AeTitle;
-use dimse::core::service::display::DEMO;
-use dimse_tokio::{NGetRequest, Reply, Server, SharedDataSet};
+use dimse::config::{self, ServerConfig};
+use dimse_tokio::{NGetRequest, Reply, Server, ServerOptions, SharedDataSet};
 use tracing::info;
 
 use super::Failure;
@@ -13,26 +13,57 @@ use super::Failure;
 /// `dimse serve`.
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// TCP port.
-    #[arg(long, default_value_t = 11112)]
-    pub port: u16,
-    /// Our AE title.
-    #[arg(long = "ae-title", default_value = "DISPLAY")]
-    pub ae_title: String,
+    /// The server and display description, TOML or JSON (see examples/display.toml);
+    /// without it, the demo display with the defaults.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// TCP port (overrides the file; default 11112).
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// Our AE title (overrides the file; default DISPLAY).
+    #[arg(long = "ae-title")]
+    pub ae_title: Option<String>,
     /// Address to listen on.
     #[arg(long, default_value = "0.0.0.0")]
     pub bind: String,
+    /// Print the configuration in effect as TOML and exit (a starting point for a file).
+    #[arg(long)]
+    pub print_config: bool,
 }
 
 pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
-    let ae = AeTitle::new(&args.ae_title).ok_or_else(|| {
-        Failure::new(format!(
-            "'{}' is not a valid AE title (1 to 16 characters, no backslash)",
-            args.ae_title
-        ))
-    })?;
-    let display: SharedDataSet = Arc::new(DEMO);
-    let server = Server::builder(ae)
+    let mut cfg = match &args.config {
+        Some(path) => config::load(path).map_err(|e| Failure::new(e.to_string()))?,
+        None => ServerConfig::default(),
+    };
+    if let Some(port) = args.port {
+        cfg.port = port;
+    }
+    if let Some(ae) = &args.ae_title {
+        cfg.ae_title = ae.clone();
+    }
+    cfg.validate().map_err(|e| Failure::new(e.to_string()))?;
+    if args.print_config {
+        print!("{}", config::to_toml(&cfg));
+        return Ok(());
+    }
+    let ae = cfg.ae_title().map_err(|e| Failure::new(e.to_string()))?;
+    let mut builder = Server::builder(ae).options(ServerOptions {
+        max_associations: cfg.max_associations,
+        ..ServerOptions::default()
+    });
+    {
+        let policy = builder.policy_mut();
+        policy.limits = cfg.limits();
+        policy.check_called_ae = cfg.check_called_ae;
+        // The policy borrows for the server's whole life: the allow-list is leaked once.
+        policy.calling_ae_allow_list = cfg
+            .calling_ae_titles()
+            .map_err(|e| Failure::new(e.to_string()))?
+            .map(|list| &*Box::leak(list.into_boxed_slice()));
+    }
+    let display: SharedDataSet = Arc::new(cfg.display.clone());
+    let server = builder
         .n_get(move |request: NGetRequest| {
             let display = display.clone();
             async move {
@@ -40,15 +71,19 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
                 Ok(Reply::success(display))
             }
         })
-        .bind((args.bind.as_str(), args.port))
+        .bind((args.bind.as_str(), cfg.port))
         .await
-        .map_err(|e| Failure::new(format!("cannot listen on {}:{}: {e}", args.bind, args.port)))?;
+        .map_err(|e| Failure::new(format!("cannot listen on {}:{}: {e}", args.bind, cfg.port)))?;
     let addr = server
         .local_addr()
         .map_err(|e| Failure::new(e.to_string()))?;
+    let source = args
+        .config
+        .as_ref()
+        .map_or("the demo display".to_string(), |p| p.display().to_string());
     println!(
-        "dimse serve: Display System SCP '{}' on {addr} (Ctrl-C to stop)",
-        args.ae_title
+        "dimse serve: Display System SCP '{}' on {addr}, serving {source} (Ctrl-C to stop)",
+        cfg.ae_title
     );
     server
         .serve()
