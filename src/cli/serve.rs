@@ -23,6 +23,10 @@ pub struct ServeArgs {
     /// Our AE title (overrides the file; default DISPLAY).
     #[arg(long = "ae-title")]
     pub ae_title: Option<String>,
+    /// Associations at once (overrides the file; default 32); beyond, A-ASSOCIATE-RJ
+    /// (transient, local limit exceeded).
+    #[arg(long)]
+    pub max_associations: Option<usize>,
     /// Address to listen on.
     #[arg(long, default_value = "0.0.0.0")]
     pub bind: String,
@@ -38,6 +42,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     };
     if let Some(port) = args.port {
         cfg.port = port;
+    }
+    if let Some(n) = args.max_associations {
+        cfg.max_associations = n;
     }
     if let Some(ae) = &args.ae_title {
         cfg.ae_title = ae.clone();

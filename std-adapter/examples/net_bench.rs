@@ -83,7 +83,7 @@ fn load(addr: &str, associations: usize, n: usize) {
                     ..ClientConfig::default()
                 };
                 let mut client = None;
-                for _ in 0..100 {
+                for _ in 0..3000 {
                     match Client::connect(&addr, config.clone()).await {
                         Ok(c) => {
                             client = Some(c);

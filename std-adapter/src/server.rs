@@ -300,7 +300,12 @@ impl Server {
                     let permit = limit.clone().try_acquire_owned().ok();
                     let inner = self.inner.clone();
                     let stop = stop_rx.clone();
-                    let span = info_span!("association", %peer);
+                    let span = info_span!(
+                        "association",
+                        %peer,
+                        calling = tracing::field::Empty,
+                        called = tracing::field::Empty
+                    );
                     tasks.spawn(
                         async move {
                             let refuse = permit.is_none();
@@ -397,11 +402,12 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                     calling_ae,
                     called_ae,
                     ..
-                } => info!(
-                    calling = calling_ae.as_str().unwrap_or("?"),
-                    called = called_ae.as_str().unwrap_or("?"),
-                    "association established"
-                ),
+                } => {
+                    let span = tracing::Span::current();
+                    span.record("calling", calling_ae.as_str().unwrap_or("?"));
+                    span.record("called", called_ae.as_str().unwrap_or("?"));
+                    info!("association established");
+                }
                 Event::Answered {
                     message_id,
                     command_field,
@@ -423,7 +429,18 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             info!(message_id = id, "{}", request.description);
             match &inner.handler {
                 Some(h) => {
-                    handler = Some((id, CatchUnwind(h.n_get(request))));
+                    let span = info_span!("n_get", message_id = id, context = request.context_id);
+                    let mut fut = CatchUnwind(Box::pin(h.n_get(request).instrument(span)));
+                    // Most handlers answer at once: poll once here rather than through a
+                    // whole `select!` round (timer registration and all).
+                    let first = std::future::poll_fn(|cx| {
+                        std::task::Poll::Ready(Pin::new(&mut fut).poll(cx))
+                    })
+                    .await;
+                    match first {
+                        std::task::Poll::Ready(joined) => answer(&mut conn, io.now(), id, joined),
+                        std::task::Poll::Pending => handler = Some((id, fut)),
+                    }
                 }
                 None => {
                     let _ = conn.fail_n_get(io.now(), id, "No N-GET handler is bound");
