@@ -1,6 +1,8 @@
 //! Network benchmark driver for `scripts/bench` (never a test): round trips over loopback.
 //!
 //! * `rtt ADDR N`: one association, N sequential Display System N-GETs; prints N-GETs/s.
+//! * `rtt-core ADDR N`: the same with the core driven by a blocking `std::net` loop (no
+//!   async runtime, no task hand-offs): what the server gives to a lean client.
 //! * `load ADDR ASSOCIATIONS N`: that many associations at once, N N-GETs each; prints the
 //!   total N-GETs/s and the p50/p99 latency in microseconds.
 //! * `raw-server PORT REQUEST RESPONSE`: reads REQUEST bytes, writes RESPONSE bytes, forever.
@@ -23,6 +25,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("rtt") => rtt(&args[2], arg(&args, 3, "N")),
+        Some("rtt-core") => rtt_core(&args[2], arg(&args, 3, "N")),
         Some("load") => load(&args[2], arg(&args, 3, "associations"), arg(&args, 4, "N")),
         Some("raw-server") => raw_server(arg(&args, 2, "port"), arg(&args, 3, "request"), arg(&args, 4, "response")),
         Some("raw-client") => raw_client(&args[2], arg(&args, 3, "N"), arg(&args, 4, "request"), arg(&args, 5, "response")),
@@ -153,6 +156,96 @@ fn raw_client(addr: &str, n: usize, request: usize, response: usize) {
     let secs = start.elapsed().as_secs_f64();
     println!(
         "{:.0} round trips/s ({n}, {request} B out, {response} B back)",
+        n as f64 / secs
+    );
+}
+
+fn rtt_core(addr: &str, n: usize) {
+    use dimse_core::assoc::{
+        RequestorConfig, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
+    };
+    use dimse_core::pdu::{AeTitle, PresentationContextRq};
+    use dimse_core::{Connection, Event, Instant as CoreInstant, Storage};
+
+    static TS: [&str; 2] = [EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN];
+    let contexts = [PresentationContextRq {
+        id: 1,
+        abstract_syntax: DISPLAY_SYSTEM,
+        transfer_syntaxes: &TS,
+    }];
+    let config = RequestorConfig::new(
+        AeTitle::new("BENCH").expect("ae"),
+        AeTitle::new("ANY-SCP").expect("ae"),
+        &contexts,
+    );
+    let (mut rx, mut tx) = (vec![0u8; 65536], vec![0u8; 4096]);
+    let epoch = Instant::now();
+    let now = || CoreInstant::from_millis(epoch.elapsed().as_millis() as u64);
+    let mut conn = Connection::requestor(
+        &config,
+        Storage {
+            rx: &mut rx,
+            tx: &mut tx,
+        },
+        now(),
+    )
+    .expect("config");
+    let mut s = std::net::TcpStream::connect(addr).expect("connect");
+    s.set_nodelay(true).expect("nodelay");
+    let (mut out, mut wbuf, mut inbuf) = (vec![0u8; 65536], Vec::new(), vec![0u8; 65536]);
+    let mut filled = 0;
+    // Runs the core until `done` says so: drain, write once, read.
+    let mut step = |conn: &mut Connection<'_>, done: &mut dyn FnMut(Event) -> bool| loop {
+        let mut finished = false;
+        loop {
+            let used = conn.handle_input(now(), &inbuf[..filled]);
+            inbuf.copy_within(used..filled, 0);
+            filled -= used;
+            let mut progressed = used > 0;
+            while let Some(ev) = conn.poll_event() {
+                progressed = true;
+                finished |= done(ev);
+            }
+            wbuf.clear();
+            while let Some(k) = conn.poll_transmit(&mut out).expect("transmit") {
+                wbuf.extend_from_slice(&out[..k]);
+            }
+            if !wbuf.is_empty() {
+                progressed = true;
+                s.write_all(&wbuf).expect("write");
+            }
+            if !progressed {
+                break;
+            }
+        }
+        if finished {
+            return;
+        }
+        let k = s.read(&mut inbuf[filled..]).expect("read");
+        assert!(k > 0, "closed");
+        filled += k;
+    };
+    step(&mut conn, &mut |ev| matches!(ev, Event::Established { .. }));
+    let mut one = |conn: &mut Connection<'_>| {
+        conn.send_n_get(now(), DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+            .expect("send");
+        step(conn, &mut |ev| {
+            if let Event::NGetResponse { status, .. } = ev {
+                assert_eq!(status, 0);
+                true
+            } else {
+                false
+            }
+        });
+    };
+    one(&mut conn);
+    let start = Instant::now();
+    for _ in 0..n {
+        one(&mut conn);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    println!(
+        "{:.0} N-GET/s ({n} round trips, blocking core client)",
         n as f64 / secs
     );
 }

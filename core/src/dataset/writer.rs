@@ -220,10 +220,12 @@ impl<'a> Writer<'a> {
             return Err(WriteError::InvalidValue);
         }
         let mut len = values.len().saturating_sub(1);
+        // Checked once per value with `contains` (memchr), not per byte: this runs for every
+        // string of every response.
+        let no_backslash = separate && vr.is_multi_valued_string();
         for v in values {
-            if v.bytes()
-                .any(|b| b == 0 || (separate && b == b'\\' && vr.is_multi_valued_string()))
-            {
+            let b = v.as_bytes();
+            if b.contains(&0) || (no_backslash && b.contains(&b'\\')) {
                 return Err(WriteError::InvalidValue);
             }
             len = len.checked_add(v.len()).ok_or(WriteError::InvalidValue)?;
