@@ -230,3 +230,46 @@ fn serve_a_display_from_a_config_file() {
     assert!(e.contains("display.toml") && e.contains("ae_title"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `dimse echo` against DCMTK's storescp (a C-ECHO SCP nobody here wrote). scripts/test
+/// installs DCMTK; without it this fails, it does not skip.
+#[test]
+fn echo_against_dcmtk_storescp() {
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("dimse-cli-storescp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let child = Command::new("storescp")
+        .arg(port.to_string())
+        .current_dir(&dir)
+        .env("TCP_NODELAY", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("storescp (DCMTK) is not installed: run scripts/test, or apt-get install dcmtk");
+    let _guard = Guard(child);
+    let addr = format!("127.0.0.1:{port}");
+    let start = Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "storescp did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let o = run(&["echo", &addr, "--repeat", "10"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("status 0000H (Success), 10 in"),
+        "{}",
+        stdout(&o)
+    );
+    // storescp does not serve the Display System: the N-GET is refused locally, in words.
+    let g = run(&["get", &addr]);
+    assert_eq!(g.status.code(), Some(1));
+    assert!(
+        stderr(&g).contains("accepted no presentation context"),
+        "{}",
+        stderr(&g)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
