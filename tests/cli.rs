@@ -273,3 +273,75 @@ fn echo_against_dcmtk_storescp() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// TLS-only serving with a certificate made here, and a username/passcode the server
+/// requires: the right client gets in, a plain one and a wrong passcode do not.
+#[test]
+fn tls_only_with_a_required_passcode() {
+    let dir = std::env::temp_dir().join(format!("dimse-cli-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let cert = dir.join("cert.pem");
+    let key = dir.join("key.pem");
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    let cfg = dir.join("secure.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            "require_user_identity = true\n\
+             [user_identity]\nusername = \"qa\"\npasscode = \"s3cret\"\n\
+             [tls]\ncertificate = {:?}\nprivate_key = {:?}\n",
+            cert.to_str().unwrap(),
+            key.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let (_server, addr) = serve_with(&["--config", cfg.to_str().unwrap()]);
+    let port = addr.rsplit_once(':').unwrap().1;
+    let local = format!("localhost:{port}");
+    let ca = cert.to_str().unwrap();
+    let with = |pass: &str, args: &[&str]| {
+        Command::new(DIMSE)
+            .args(args)
+            .env("DIMSE_PASSCODE", pass)
+            .output()
+            .unwrap()
+    };
+    let ok = with("s3cret", &["echo", &local, "--tls-ca", ca, "--user", "qa"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let got = with(
+        "s3cret",
+        &[
+            "get",
+            &local,
+            "--tls-ca",
+            ca,
+            "--user",
+            "qa",
+            "--attr",
+            "Manufacturer",
+        ],
+    );
+    assert!(
+        stdout(&got).contains("Example Displays"),
+        "{}",
+        stderr(&got)
+    );
+    let wrong = with("guess", &["echo", &local, "--tls-ca", ca, "--user", "qa"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(
+        stderr(&wrong).contains("association rejected"),
+        "{}",
+        stderr(&wrong)
+    );
+    let anonymous = run(&["echo", &local, "--tls-ca", ca]);
+    assert!(
+        stderr(&anonymous).contains("association rejected"),
+        "{}",
+        stderr(&anonymous)
+    );
+    let plain = run(&["echo", &addr, "--timeout", "5"]);
+    assert_eq!(plain.status.code(), Some(1), "{}", stdout(&plain));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -593,3 +593,42 @@ fn refuse_rejects_with_the_given_reason_whatever_the_policy() {
     p.acc.conn.handle_transport_closed(p.now);
     assert!(p.acc.conn.is_closed());
 }
+
+#[test]
+fn passcode_identity_is_enforced() {
+    use dimse_core::assoc::Passcode;
+    use dimse_core::pdu::{UserIdentityRq, UserIdentityType};
+    static CHECK: Passcode<'static> = Passcode::new(b"qa-station", b"s3cret");
+    for (pass, required, accepted) in [
+        (Some(&b"s3cret"[..]), true, true),
+        (Some(&b"wrong"[..]), true, false),
+        (Some(&b"wrong"[..]), false, false),
+        (None, true, false),
+        (None, false, true),
+    ] {
+        let mut pol = policy();
+        pol.user_identity = Some(&CHECK);
+        pol.require_user_identity = required;
+        let mut config = RequestorConfig::new(ae("QA_SCU"), ae("DISPLAY"), leak(contexts()));
+        config.user_identity = pass.map(|p| UserIdentityRq {
+            identity_type: UserIdentityType::UsernamePasscode,
+            positive_response_requested: true,
+            primary_field: b"qa-station",
+            secondary_field: leak(p.to_vec()),
+        });
+        let mut p = Pair::new(leak(pol), leak(config), 7);
+        p.run();
+        let what = format!("passcode {pass:?}, required {required}");
+        if accepted {
+            assert!(p.req.conn.is_established(), "{what}: {:?}", p.req.events);
+        } else {
+            assert!(
+                p.req
+                    .events
+                    .contains(&Event::Rejected(AssociateRj::PROVIDER_NO_REASON)),
+                "{what}: {:?}",
+                p.req.events
+            );
+        }
+    }
+}

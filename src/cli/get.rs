@@ -23,10 +23,20 @@ pub struct Peer {
     /// Seconds to wait for the connection, the association and each response.
     #[arg(long, default_value_t = 30.0)]
     pub timeout: f64,
+    /// Send this username as User Identity, with the passcode from the DIMSE_PASSCODE
+    /// environment variable (not an argument: it would show in the process list).
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Speak TLS, trusting the CA certificates in this PEM file (PS3.15 Annex B).
+    #[arg(long)]
+    pub tls_ca: Option<std::path::PathBuf>,
+    /// The name the server's certificate must carry (default: the host of the address).
+    #[arg(long, requires = "tls_ca")]
+    pub tls_name: Option<String>,
 }
 
 impl Peer {
-    pub fn config(&self, abstract_syntaxes: Vec<String>) -> ClientConfig {
+    pub fn config(&self, abstract_syntaxes: Vec<String>) -> Result<ClientConfig, Failure> {
         let mut c = ClientConfig {
             calling_ae: self.calling_ae.clone(),
             called_ae: self.called_ae.clone(),
@@ -37,7 +47,21 @@ impl Peer {
         let ms = dimse::core::Duration::from_millis((self.timeout.max(0.1) * 1000.0) as u64);
         c.limits.acse_timeout = ms;
         c.limits.dimse_timeout = ms;
-        c
+        if let Some(user) = &self.user {
+            let pass = std::env::var("DIMSE_PASSCODE").map_err(|_| {
+                Failure::new("--user needs the passcode in the DIMSE_PASSCODE environment variable")
+            })?;
+            c.credentials = Some((user.clone(), pass));
+        }
+        if let Some(ca) = &self.tls_ca {
+            let host = self
+                .address
+                .rsplit_once(':')
+                .map_or(self.address.as_str(), |(h, _)| h);
+            let name = self.tls_name.clone().unwrap_or_else(|| host.to_string());
+            c.tls = Some(super::tls::client_config(ca, name)?);
+        }
+        Ok(c)
     }
 }
 
@@ -81,7 +105,7 @@ pub async fn get(args: GetArgs) -> Result<(), Failure> {
         .map_err(Failure::new)?;
     let client = Client::connect(
         address(&args.peer.address),
-        args.peer.config(vec![args.class.clone()]),
+        args.peer.config(vec![args.class.clone()])?,
     )
     .await?;
     let r = client
@@ -149,7 +173,7 @@ pub struct EchoArgs {
 pub async fn echo(args: EchoArgs) -> Result<(), Failure> {
     let client = Client::connect(
         address(&args.peer.address),
-        args.peer.config(vec![service::VERIFICATION.into()]),
+        args.peer.config(vec![service::VERIFICATION.into()])?,
     )
     .await?;
     let start = std::time::Instant::now();

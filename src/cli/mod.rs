@@ -4,6 +4,7 @@ pub mod demo;
 pub mod get;
 pub mod poll;
 pub mod serve;
+pub mod tls;
 
 use dimse::core::service;
 use dimse_tokio::ClientError;

@@ -27,6 +27,13 @@ pub struct ServeArgs {
     /// (transient, local limit exceeded).
     #[arg(long)]
     pub max_associations: Option<usize>,
+    /// Serve over TLS only: the PEM certificate chain (with --tls-key; overrides the file).
+    /// The port then defaults to 2762, the DICOM TLS port.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, default_value = "0.0.0.0")]
     pub bind: String,
@@ -40,6 +47,15 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         Some(path) => config::load(path).map_err(|e| Failure::new(e.to_string()))?,
         None => ServerConfig::default(),
     };
+    if let (Some(certificate), Some(private_key)) = (&args.tls_cert, &args.tls_key) {
+        cfg.tls = Some(config::TlsFiles {
+            certificate: certificate.clone(),
+            private_key: private_key.clone(),
+        });
+        if args.config.is_none() && args.port.is_none() {
+            cfg.port = 2762;
+        }
+    }
     if let Some(port) = args.port {
         cfg.port = port;
     }
@@ -68,6 +84,18 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
             .calling_ae_titles()
             .map_err(|e| Failure::new(e.to_string()))?
             .map(|list| &*Box::leak(list.into_boxed_slice()));
+        if let Some(c) = &cfg.user_identity {
+            // Leaked once, like the allow-list: the policy lives as long as the server.
+            let user: &'static [u8] = Box::leak(c.username.clone().into_bytes().into_boxed_slice());
+            let pass: &'static [u8] = Box::leak(c.passcode.clone().into_bytes().into_boxed_slice());
+            policy.user_identity = Some(Box::leak(Box::new(dimse::core::assoc::Passcode::new(
+                user, pass,
+            ))));
+        }
+        policy.require_user_identity = cfg.require_user_identity;
+    }
+    if let Some(files) = &cfg.tls {
+        builder = builder.tls(super::tls::server_config(files)?);
     }
     let display: SharedDataSet = Arc::new(cfg.display.clone());
     let server = builder
@@ -89,8 +117,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         .as_ref()
         .map_or("the demo display".to_string(), |p| p.display().to_string());
     println!(
-        "dimse serve: Display System SCP '{}' on {addr}, serving {source} (Ctrl-C to stop)",
-        cfg.ae_title
+        "dimse serve: Display System SCP '{}' on {addr}{}, serving {source} (Ctrl-C to stop)",
+        cfg.ae_title,
+        if cfg.tls.is_some() { " (TLS only)" } else { "" }
     );
     server
         .serve()

@@ -167,6 +167,48 @@ pub struct ServerConfig {
     pub network_timeout_ms: u64,
     /// The display served. Default: [`DisplayConfig::demo`].
     pub display: DisplayConfig,
+    /// Accept this username and passcode (User Identity type 2, PS3.7 D.3.3.7); a request
+    /// with other credentials is rejected (A-ASSOCIATE-RJ 1/2/1). The passcode travels in
+    /// clear unless `tls` is set. Default: absent, identities are ignored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_identity: Option<Credentials>,
+    /// Reject associations that carry no user identity (needs `user_identity`). Default
+    /// `false`.
+    pub require_user_identity: bool,
+    /// Serve DICOM over TLS only (PS3.15 Annex B): PEM files of the certificate chain and its
+    /// private key. Plain connections then fail their TLS handshake and get no association.
+    /// Default: absent, plain TCP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsFiles>,
+}
+
+/// A username and passcode.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    /// The username (primary field).
+    pub username: String,
+    /// The passcode (secondary field).
+    pub passcode: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The PEM files of a TLS server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFiles {
+    /// The certificate chain, leaf first.
+    pub certificate: std::path::PathBuf,
+    /// The private key (PKCS#8, PKCS#1 or SEC1).
+    pub private_key: std::path::PathBuf,
 }
 
 impl Default for ServerConfig {
@@ -184,6 +226,9 @@ impl Default for ServerConfig {
             dimse_timeout_ms: limits.dimse_timeout.as_millis(),
             network_timeout_ms: limits.network_timeout.as_millis(),
             display: DisplayConfig::demo(),
+            user_identity: None,
+            require_user_identity: false,
+            tls: None,
         }
     }
 }
@@ -218,6 +263,22 @@ impl ServerConfig {
                 ),
             )
             .into());
+        }
+        if self.require_user_identity && self.user_identity.is_none() {
+            return Err(validate::invalid(
+                "require_user_identity",
+                "needs `user_identity` (the username and passcode to accept)",
+            )
+            .into());
+        }
+        if let Some(c) = &self.user_identity {
+            if c.username.is_empty() || c.passcode.is_empty() {
+                return Err(validate::invalid(
+                    "user_identity",
+                    "username and passcode must not be empty",
+                )
+                .into());
+            }
         }
         validate::display(&self.display)?;
         Ok(())

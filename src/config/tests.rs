@@ -626,7 +626,17 @@ fn to_toml_round_trips() {
         dimse_timeout_ms: 3000,
         network_timeout_ms: 4000,
         display: toml(MINIMAL_DISPLAY).unwrap().display,
+        user_identity: Some(Credentials {
+            username: "qa".to_owned(),
+            passcode: "s3cret".to_owned(),
+        }),
+        require_user_identity: true,
+        tls: Some(TlsFiles {
+            certificate: "cert.pem".into(),
+            private_key: "key.pem".into(),
+        }),
     };
+    assert!(!format!("{:?}", changed.user_identity).contains("s3cret"));
     let path = temp_file("round-trip.toml", &to_toml(&changed));
     assert_eq!(load(&path).unwrap(), changed);
     let path = temp_file("round-trip.json", &to_json(&changed));

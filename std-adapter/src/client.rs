@@ -11,7 +11,9 @@ use dimse_core::assoc::{
 };
 use dimse_core::connection::{AbortOrigin, ApiError};
 use dimse_core::dataset::{Encoding, Tag};
-use dimse_core::pdu::{AeTitle, AssociateRj, PresentationContextRq};
+use dimse_core::pdu::{
+    AeTitle, AssociateRj, PresentationContextRq, UserIdentityRq, UserIdentityType,
+};
 use dimse_core::{Connection, Event, Storage};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -88,6 +90,9 @@ pub struct ClientConfig {
     pub connect_timeout: Duration,
     /// Receive buffer: the largest response (command and data set) accepted.
     pub rx_buffer: usize,
+    /// Username and passcode sent as User Identity (type 2, PS3.7 D.3.3.7); in clear unless
+    /// over TLS.
+    pub credentials: Option<(String, String)>,
     /// DICOM over TLS (PS3.15 Annex B): the rustls configuration (trusted roots, client
     /// certificate) and the server name to verify.
     #[cfg(feature = "tls")]
@@ -125,6 +130,7 @@ impl Default for ClientConfig {
             limits: Limits::DEFAULT,
             connect_timeout: Duration::from_secs(10),
             rx_buffer: 1024 * 1024,
+            credentials: None,
             #[cfg(feature = "tls")]
             tls: None,
         }
@@ -314,6 +320,15 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         .collect();
     let mut rq = RequestorConfig::new(calling, called, &contexts);
     rq.limits = config.limits;
+    rq.user_identity = config
+        .credentials
+        .as_ref()
+        .map(|(user, pass)| UserIdentityRq {
+            identity_type: UserIdentityType::UsernamePasscode,
+            positive_response_requested: false,
+            primary_field: user.as_bytes(),
+            secondary_field: pass.as_bytes(),
+        });
     let mut rx = vec![0u8; config.rx_buffer];
     let mut tx = vec![0u8; 16 * 1024];
     let mut io = Driver::new(stream, 64 * 1024, 64 * 1024);

@@ -214,3 +214,40 @@ async fn many_associations_at_once() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// A handler refuses one operation (0124H, Refused: not authorized, with an Error Comment,
+/// which PS3.7 C.5.25 allows) based on who asks; others get the data set.
+#[tokio::test]
+async fn handler_refuses_per_operation_with_0124() {
+    let builder = Server::builder(ae("DISPLAY")).n_get(|req: NGetRequest| async move {
+        if req.calling_ae == "QA_SCU" {
+            Ok(Reply::success(Arc::new(DEMO)))
+        } else {
+            Ok(Reply::status(0x0124)
+                .with_error_comment("Only the QA station may read this display"))
+        }
+    });
+    let (addr, stop, task) = start(builder).await;
+    for (calling, status) in [("QA_SCU", 0x0000), ("VISITOR", 0x0124)] {
+        let config = ClientConfig {
+            calling_ae: calling.into(),
+            ..ClientConfig::default()
+        };
+        let client = Client::connect(addr, config).await.unwrap();
+        let r = client
+            .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+            .await
+            .unwrap();
+        assert_eq!(r.status, status, "{calling}");
+        assert_eq!(r.data_set.is_some(), status == 0);
+        if status == 0x0124 {
+            assert_eq!(
+                r.error_comment.as_deref(),
+                Some("Only the QA station may read this display")
+            );
+        }
+        client.release().await.unwrap();
+    }
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}

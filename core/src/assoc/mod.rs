@@ -11,6 +11,9 @@
 //! is accepted unless configured otherwise, max PDU 16382, ARTIM/ACSE/DIMSE 30 s, network
 //! 60 s, Implicit VR Little Endian always accepted and Explicit VR Little Endian preferred.
 
+mod identity;
+pub use identity::Passcode;
+
 use crate::pdu::{
     AeTitle, AssociateFixed, AssociateRj, PresentationContextRq, RoleSelection, SubItem,
     UserIdentityRq, UserIdentityType, APPLICATION_CONTEXT_NAME,
