@@ -27,6 +27,8 @@ enum Command {
     Echo(cli::get::EchoArgs),
     /// N-GET the Display System of every device in a list, concurrently.
     Poll(cli::poll::PollArgs),
+    /// Run a trace recorded by `serve --record` through the core again and print what it did.
+    Replay(cli::replay::ReplayArgs),
     /// An SCU core and an SCP core in memory, printing every PDU and event.
     Demo,
 }
@@ -50,6 +52,7 @@ fn main() {
             cli::demo::run();
             Ok(())
         }
+        Some(Command::Replay(a)) => cli::replay::replay(a),
         Some(command) => {
             let runtime = match tokio::runtime::Runtime::new() {
                 Ok(r) => r,
@@ -64,7 +67,7 @@ fn main() {
                     Command::Get(a) => cli::get::get(a).await,
                     Command::Echo(a) => cli::get::echo(a).await,
                     Command::Poll(a) => cli::poll::poll(a).await,
-                    Command::Demo => Ok(()),
+                    Command::Demo | Command::Replay(_) => Ok(()),
                 }
             })
         }

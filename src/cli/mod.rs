@@ -3,6 +3,7 @@
 pub mod demo;
 pub mod get;
 pub mod poll;
+pub mod replay;
 pub mod serve;
 pub mod tls;
 

@@ -34,6 +34,10 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert.
     #[arg(long, requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Record each association's inputs as a trace file in this directory (see
+    /// `dimse replay`).
+    #[arg(long, value_name = "DIR")]
+    pub record: Option<PathBuf>,
     /// Address to listen on.
     #[arg(long, default_value = "0.0.0.0")]
     pub bind: String,
@@ -71,8 +75,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         return Ok(());
     }
     let ae = cfg.ae_title().map_err(|e| Failure::new(e.to_string()))?;
+    if let Some(dir) = &args.record {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
+    }
     let mut builder = Server::builder(ae).options(ServerOptions {
         max_associations: cfg.max_associations,
+        record: args.record.clone(),
         ..ServerOptions::default()
     });
     {

@@ -419,12 +419,14 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         let deadline = io.deadline(&conn);
         tokio::select! {
             read = io.read(), if io.can_read() => match read {
-                Ok(0) | Err(_) => conn.handle_transport_closed(io.now()),
-                Ok(_) => {}
+                Ok(0) | Err(_) => conn.handle_transport_closed(io.tick()),
+                Ok(_) => {
+                    io.tick();
+                }
             },
-            () = sleep_until(deadline), if deadline.is_some() => conn.handle_timeout(io.now()),
+            () = sleep_until(deadline), if deadline.is_some() => conn.handle_timeout(io.tick()),
             request = requests.recv(), if idle => {
-                let now = io.now();
+                let now = io.tick();
                 waiting = match request {
                     Some(Request::NGet { class, instance, attributes, reply }) => {
                         match conn.send_n_get(now, &class, &instance, attributes.as_deref()) {

@@ -12,6 +12,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 pub(crate) struct Driver<S> {
     pub(crate) stream: S,
     epoch: tokio::time::Instant,
+    /// The time of the input being handled: every core call of one step uses it, so that a
+    /// recorded trace replays with the same times.
+    current: Instant,
     /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
     inbuf: Vec<u8>,
     filled: usize,
@@ -30,6 +33,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         Driver {
             stream,
             epoch: tokio::time::Instant::now(),
+            current: Instant::ZERO,
             inbuf: vec![0; in_len.max(dimse_core::pdu::MAX_UNIT_LEN)],
             filled: 0,
             out: vec![0; out_len],
@@ -39,6 +43,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
 
     pub(crate) fn now(&self) -> Instant {
         Instant::from_millis(self.epoch.elapsed().as_millis() as u64)
+    }
+
+    /// Reads the clock for the next step and returns it.
+    pub(crate) fn tick(&mut self) -> Instant {
+        self.current = self.now();
+        self.current
+    }
+
+    /// The bytes the last `read` returned (`n` of them).
+    pub(crate) fn last_read(&self, n: usize) -> &[u8] {
+        &self.inbuf[self.filled.saturating_sub(n)..self.filled]
     }
 
     /// The core's next deadline as a tokio instant.
@@ -71,8 +86,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         F: FnMut(&mut Connection<'_>, Event, Instant),
     {
         let mut closed = false;
+        let now = self.current;
         loop {
-            let now = self.now();
             let used = if self.filled > 0 {
                 conn.handle_input(now, &self.inbuf[..self.filled])
             } else {

@@ -36,6 +36,7 @@
 mod client;
 mod driver;
 mod server;
+pub mod trace;
 
 #[cfg(feature = "tls")]
 pub use client::ClientTls;

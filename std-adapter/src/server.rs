@@ -19,6 +19,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::driver::{describe_abort, sleep_until, Driver};
+use crate::trace::{Record, Trace};
 
 /// An N-GET request as the handler receives it: an owned copy of the core's
 /// [`NGetRequest`](dimse_core::dimse::NGetRequest), with the peer's address and a wall-clock
@@ -162,6 +163,9 @@ pub struct ServerOptions {
     /// How long open associations may take to finish their current message after a
     /// shutdown request before they are aborted (default 5 s).
     pub shutdown_grace: Duration,
+    /// Record every association's inputs as a trace file in this directory
+    /// ([`crate::trace`]); `dimse replay FILE` runs one again.
+    pub record: Option<std::path::PathBuf>,
 }
 
 impl Default for ServerOptions {
@@ -171,6 +175,7 @@ impl Default for ServerOptions {
             rx_buffer: 64 * 1024,
             tx_buffer: 256 * 1024,
             shutdown_grace: Duration::from_secs(5),
+            record: None,
         }
     }
 }
@@ -380,8 +385,9 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             rx: &mut rx,
             tx: &mut tx,
         },
-        io.now(),
+        io.tick(),
     );
+    let mut rec = Recorder::new(&inner, peer);
     if refuse {
         conn.refuse(AssociateRj::LOCAL_LIMIT_EXCEEDED);
     }
@@ -389,9 +395,9 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     // to another task per request would cost more than the request); a panic is caught.
     let mut handler: Option<(u16, CatchUnwind)> = None;
     let mut grace: Option<tokio::time::Instant> = None;
-    loop {
+    let result = loop {
         let mut started: Option<(u16, NGetRequest)> = None;
-        let closed = io
+        let settled = io
             .settle(&mut conn, |c, ev, _now| match ev {
                 Event::NGet { message_id, .. } => {
                     if let Some(r) = c.n_get_request() {
@@ -424,7 +430,11 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 Event::Released => info!("association released"),
                 _ => {}
             })
-            .await?;
+            .await;
+        let closed = match settled {
+            Ok(c) => c,
+            Err(e) => break Err(e),
+        };
         if let Some((id, request)) = started {
             info!(message_id = id, "{}", request.description);
             match &inner.handler {
@@ -438,35 +448,56 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                     })
                     .await;
                     match first {
-                        std::task::Poll::Ready(joined) => answer(&mut conn, io.now(), id, joined),
+                        std::task::Poll::Ready(joined) => {
+                            let answered = answer(&mut conn, io.tick(), id, joined);
+                            rec.answer(io.tick(), id, answered);
+                        }
                         std::task::Poll::Pending => handler = Some((id, fut)),
                     }
                 }
                 None => {
-                    let _ = conn.fail_n_get(io.now(), id, "No N-GET handler is bound");
+                    let comment = "No N-GET handler is bound";
+                    let _ = conn.fail_n_get(io.tick(), id, comment);
+                    rec.answer(io.tick(), id, (0x0110, Some(comment.to_string())));
                 }
             }
             continue;
         }
         if closed {
             io.shutdown().await;
-            return Ok(());
+            break Ok(());
         }
         if grace.is_some() && handler.is_none() && conn.is_established() {
             // Shutting down and between messages: end the association now.
-            let _ = conn.abort(io.now());
+            let _ = conn.abort(io.tick());
+            rec.push(Record::Abort {
+                at: io.tick().as_millis(),
+            });
             continue;
         }
         let deadline = io.deadline(&conn);
         tokio::select! {
             read = io.read(), if io.can_read() => match read {
-                Ok(0) | Err(_) => conn.handle_transport_closed(io.now()),
-                Ok(_) => {}
+                Ok(0) | Err(_) => {
+                    let now = io.tick();
+                    conn.handle_transport_closed(now);
+                    rec.push(Record::TransportClosed { at: now.as_millis() });
+                }
+                Ok(n) => {
+                    let now = io.tick();
+                    rec.push(Record::Input { at: now.as_millis(), bytes: io.last_read(n).to_vec() });
+                }
             },
-            () = sleep_until(deadline), if deadline.is_some() => conn.handle_timeout(io.now()),
+            () = sleep_until(deadline), if deadline.is_some() => {
+                let now = io.tick();
+                conn.handle_timeout(now);
+                rec.push(Record::Timeout { at: now.as_millis() });
+            }
             joined = async { (&mut handler.as_mut().expect("guarded").1).await }, if handler.is_some() => {
                 let (id, _) = handler.take().expect("guarded");
-                answer(&mut conn, io.now(), id, joined);
+                let now = io.tick();
+                let answered = answer(&mut conn, now, id, joined);
+                rec.answer(now, id, answered);
             }
             _ = stop.changed(), if grace.is_none() => {
                 grace = Some(tokio::time::Instant::now() + inner.options.shutdown_grace);
@@ -474,9 +505,73 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             () = sleep_until(grace), if grace.is_some() => {
                 // The grace period is over: abort whatever is still going on.
                 handler = None;
-                let _ = conn.abort(io.now());
+                let now = io.tick();
+                let _ = conn.abort(now);
+                rec.push(Record::Abort { at: now.as_millis() });
                 grace = Some(tokio::time::Instant::now() + Duration::from_secs(3600));
             }
+        }
+    };
+    rec.finish();
+    result
+}
+
+/// Collects an association's inputs when the server records ([`ServerOptions::record`]).
+struct Recorder {
+    dir: Option<std::path::PathBuf>,
+    trace: Trace,
+}
+
+impl Recorder {
+    fn new(inner: &Inner, peer: SocketAddr) -> Self {
+        Recorder {
+            dir: inner.options.record.clone(),
+            trace: Trace {
+                version: crate::trace::VERSION,
+                ae_title: inner
+                    .policy
+                    .ae_title
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                peer: peer.to_string(),
+                records: Vec::new(),
+            },
+        }
+    }
+
+    fn push(&mut self, r: Record) {
+        if self.dir.is_some() {
+            self.trace.records.push(r);
+        }
+    }
+
+    fn answer(
+        &mut self,
+        now: dimse_core::Instant,
+        message_id: u16,
+        (status, error_comment): (u16, Option<String>),
+    ) {
+        self.push(Record::Answer {
+            at: now.as_millis(),
+            message_id,
+            status,
+            error_comment,
+        });
+    }
+
+    /// Writes the trace: `<dir>/<unix ms>-<peer>.trace`.
+    fn finish(self) {
+        let Some(dir) = self.dir else { return };
+        let stamp = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let name = format!(
+            "{stamp}-{}.trace",
+            self.trace.peer.replace([':', '[', ']'], "_")
+        );
+        if let Err(e) = std::fs::write(dir.join(&name), self.trace.to_bytes()) {
+            warn!(error = %e, file = name, "cannot write the trace");
         }
     }
 }
@@ -507,9 +602,11 @@ fn answer(
     now: dimse_core::Instant,
     id: u16,
     joined: Result<Result<Reply, HandlerError>, Box<dyn std::any::Any + Send>>,
-) {
+) -> (u16, Option<String>) {
+    let mut asked = (0x0110, None);
     let result = match joined {
         Ok(Ok(reply)) => {
+            asked = (reply.status, reply.error_comment.clone());
             let status = Status {
                 code: reply.status,
                 error_comment: reply.error_comment.as_deref(),
@@ -524,6 +621,7 @@ fn answer(
                         status = format_args!("{:04X}H", reply.status),
                         "the handler's status carries elements PS3.7 Annex C does not allow"
                     );
+                    asked = (0x0110, Some("Invalid status from the application".into()));
                     conn.fail_n_get(now, id, "Invalid status from the application")
                 }
                 other => other,
@@ -531,10 +629,13 @@ fn answer(
         }
         Ok(Err(e)) => {
             warn!(error = %e, "N-GET handler failed");
-            conn.fail_n_get(now, id, &comment(&e.to_string()))
+            let c = comment(&e.to_string());
+            asked.1 = Some(c.clone());
+            conn.fail_n_get(now, id, &c)
         }
         Err(_) => {
             warn!("N-GET handler panicked");
+            asked.1 = Some("The N-GET handler panicked".to_string());
             conn.fail_n_get(now, id, "The N-GET handler panicked")
         }
     };
@@ -547,6 +648,7 @@ fn answer(
         // The association ended, or the DIMSE timeout answered first.
         Err(e) => debug!(message_id = id, error = ?e, "answer not sent"),
     }
+    asked
 }
 
 /// An Error Comment: LO text of at most 64 characters.
