@@ -1,0 +1,519 @@
+//! One association task: accept on the port, move bytes and time between the socket and the
+//! core, answer N-GETs through the [`Handler`], close, accept again. The only I/O code of the
+//! crate; every protocol decision stays in dimse-core.
+
+use dimse_core::assoc::AcceptorPolicy;
+use dimse_core::connection::ApiError;
+use dimse_core::dimse::CommandField;
+use dimse_core::pdu::MAX_UNIT_LEN;
+use dimse_core::ul::State as UlState;
+use dimse_core::{Connection, Event, Storage};
+use embassy_net::tcp::{State as TcpState, TcpSocket};
+use embassy_net::Stack;
+use embassy_time::{Duration, Instant, Timer, WithTimeout};
+
+use crate::buffers::AssociationBuffers;
+use crate::handler::{End, Handler, Summary, TransportEnd};
+
+/// How long the close handshake may take once the core has said the transport is done (our
+/// FIN acknowledged, the peer's FIN received); past it the connection is reset.
+pub const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Pause before listening again after the socket refused to listen.
+const RETRY_DELAY: Duration = Duration::from_millis(100);
+
+/// Serves associations on `port`, one at a time, forever.
+///
+/// Spawn it once per association the device serves at the same time, each with its own
+/// [`AssociationBuffers`]: every task listens on the same port with its own socket (an
+/// embassy-net socket has no backlog; while every task is busy a new peer's SYN is refused).
+/// Embassy tasks cannot be generic, so the application wraps this in its own task:
+///
+/// ```
+/// use dimse_core::assoc::AcceptorPolicy;
+/// use dimse_embassy::{serve_association, AssociationBuffers, Handler};
+/// # use dimse_embassy::{Failure, Reply};
+/// # use dimse_core::dimse::NGetRequest;
+/// # struct Device;
+/// # impl Handler for Device {
+/// #     async fn n_get(&self, _: &NGetRequest<'_>) -> Result<Reply<'_>, Failure<'_>> {
+/// #         Ok(Reply::success(&dimse_core::service::display::DEMO))
+/// #     }
+/// # }
+/// # static DEVICE: Device = Device;
+///
+/// const ASSOCIATIONS: usize = 2;
+///
+/// #[embassy_executor::task(pool_size = ASSOCIATIONS)]
+/// async fn dicom(
+///     stack: embassy_net::Stack<'static>,
+///     buffers: &'static mut AssociationBuffers,
+///     policy: &'static AcceptorPolicy<'static>,
+/// ) -> ! {
+///     serve_association(stack, 11112, buffers, policy, &DEVICE).await
+/// }
+/// ```
+///
+/// For each connection: the socket's bytes go into [`Connection::handle_input`] (straight
+/// from its receive ring), the core's PDUs go straight into its transmit ring, and the task
+/// sleeps until the socket has bytes or the core's next deadline
+/// ([`Connection::poll_timeout`]) passes. N-GETs go to `handler`; C-ECHO and everything the
+/// core refuses are answered by the core. When the core says the transport is done
+/// ([`Event::Closed`]), the socket is flushed and closed (reset if the close handshake takes
+/// longer than [`CLOSE_TIMEOUT`]), [`Handler::association_ended`] is called, and the task
+/// accepts the next connection.
+pub async fn serve_association<
+    H: Handler,
+    const RX: usize,
+    const TX: usize,
+    const SOCKET_RX: usize,
+    const SOCKET_TX: usize,
+>(
+    stack: Stack<'_>,
+    port: u16,
+    buffers: &mut AssociationBuffers<RX, TX, SOCKET_RX, SOCKET_TX>,
+    policy: &AcceptorPolicy<'_>,
+    handler: &H,
+) -> ! {
+    let AssociationBuffers {
+        rx,
+        tx,
+        socket_rx,
+        socket_tx,
+        carry,
+    } = buffers;
+    let mut socket = TcpSocket::new(stack, socket_rx, socket_tx);
+    let network_timeout = Duration::from_millis(policy.limits.network_timeout.as_millis());
+    loop {
+        if let Err(e) = socket.accept(port).await {
+            // The socket is still closing from the last association: reset it, then retry.
+            warn!("cannot listen on port {}: {:?}", port, e);
+            reset(&mut socket).await;
+            Timer::after(RETRY_DELAY).await;
+            continue;
+        }
+        info!("connection from {:?}", socket.remote_endpoint());
+        // Each drain's PDUs go out at once (Nagle would hold a response's last segment until
+        // the peer acknowledges the first, and the peer delays its acknowledgements).
+        socket.set_nagle_enabled(false);
+        // Bounds how long a write may wait for a peer that stopped acknowledging; idle time
+        // between requests is the core's network timeout.
+        socket.set_timeout(Some(network_timeout));
+        let storage = Storage {
+            rx: &mut rx[..],
+            tx: &mut tx[..],
+        };
+        let conn = Connection::acceptor(policy, storage, now());
+        let mut association = Association {
+            socket: &mut socket,
+            conn,
+            carry,
+            carry_len: 0,
+            pending: None,
+            closed: false,
+            transport_gone: false,
+            input_stalled: false,
+            summary: Summary {
+                end: End::NotAssociated,
+                transport: TransportEnd::Local,
+                n_get: 0,
+                answered_by_core: 0,
+            },
+        };
+        let summary = association.run(handler).await;
+        close(&mut socket).await;
+        info!(
+            "association over: {:?}, transport {:?}, {} N-GET, {} answered by the core",
+            summary.end, summary.transport, summary.n_get, summary.answered_by_core
+        );
+        handler.association_ended(&summary);
+    }
+}
+
+/// The core's clock: milliseconds of embassy-time (since boot).
+fn now() -> dimse_core::Instant {
+    dimse_core::Instant::from_millis(Instant::now().as_millis())
+}
+
+/// A core deadline as an embassy instant, never before it (with a tick rate that is not a
+/// multiple of 1 kHz, `from_millis` rounds down, and `handle_timeout` would find nothing due).
+fn deadline(at: dimse_core::Instant) -> Instant {
+    let ms = at.as_millis();
+    let t = Instant::from_millis(ms);
+    if t.as_millis() < ms {
+        t + Duration::from_ticks(1)
+    } else {
+        t
+    }
+}
+
+/// What one attempt to emit a PDU into the socket's transmit ring did.
+enum Emit {
+    Sent,
+    Nothing,
+    NoRoom,
+}
+
+/// One association on an accepted socket.
+struct Association<'s, 'n, 'c> {
+    socket: &'s mut TcpSocket<'n>,
+    conn: Connection<'c>,
+    /// Bytes taken from the socket that the core has not consumed: only when a unit the core
+    /// needs whole (a PDU header, an item) was split by the receive ring's wrap.
+    carry: &'s mut [u8; MAX_UNIT_LEN],
+    carry_len: usize,
+    /// An N-GET announced by the core, for the handler.
+    pending: Option<u16>,
+    /// The core said the transport is done.
+    closed: bool,
+    /// The socket can neither read nor write any more.
+    transport_gone: bool,
+    /// The core consumed nothing of what the socket offers: wait for time, not bytes.
+    input_stalled: bool,
+    summary: Summary,
+}
+
+impl Association<'_, '_, '_> {
+    async fn run<H: Handler>(&mut self, handler: &H) -> Summary {
+        loop {
+            self.settle(handler).await;
+            if self.closed || self.conn.is_closed() || self.transport_gone {
+                return self.summary;
+            }
+            self.wait().await;
+        }
+    }
+
+    /// The drain contract: feed what is carried, drain events and PDUs, answer N-GETs, until
+    /// a round changes nothing.
+    async fn settle<H: Handler>(&mut self, handler: &H) {
+        loop {
+            let mut progressed = self.feed_carry();
+            progressed |= self.drain_events();
+            progressed |= self.transmit().await;
+            if let Some(message_id) = self.pending.take() {
+                self.answer(message_id, handler).await;
+                progressed = true;
+            }
+            if !progressed {
+                return;
+            }
+        }
+    }
+
+    /// Offers the carried bytes again (also when there are none: a completion at the end of
+    /// a PDV or PDU needs no more bytes, and the core may have paused before it while its
+    /// event queue was full).
+    fn feed_carry(&mut self) -> bool {
+        let len = self.carry_len;
+        let used = self.conn.handle_input(now(), &self.carry[..len]);
+        if used > 0 {
+            self.carry.copy_within(used..len, 0);
+            self.carry_len = len - used;
+            self.input_stalled = false;
+        }
+        used > 0
+    }
+
+    fn drain_events(&mut self) -> bool {
+        let mut any = false;
+        while let Some(event) = self.conn.poll_event() {
+            any = true;
+            match event {
+                Event::Established {
+                    calling_ae,
+                    called_ae,
+                    peer_max_pdu_length,
+                } => info!(
+                    "association {} -> {} established (peer max PDU {})",
+                    calling_ae, called_ae, peer_max_pdu_length
+                ),
+                Event::Rejected(rj) => {
+                    info!("association rejected: {:?}", rj);
+                    self.summary.end = End::Rejected(rj);
+                }
+                Event::NGet { message_id, .. } => self.pending = Some(message_id),
+                Event::Answered {
+                    message_id,
+                    command_field,
+                    status,
+                    ..
+                } => {
+                    self.summary.answered_by_core = self.summary.answered_by_core.saturating_add(1);
+                    if command_field == CommandField::C_ECHO_RQ {
+                        debug!("C-ECHO #{} answered {:X}H", message_id, status);
+                    } else {
+                        info!(
+                            "request #{} (command field {:X}H) answered by the core: {:X}H",
+                            message_id, command_field.0, status
+                        );
+                    }
+                }
+                Event::Released => {
+                    info!("association released");
+                    self.summary.end = End::Released;
+                }
+                Event::Aborted(origin) => {
+                    info!("association aborted: {:?}", origin);
+                    self.summary.end = End::Aborted(origin);
+                }
+                Event::Closed => self.closed = true,
+                // Requestor events: an acceptor never sees them.
+                Event::NGetResponse { .. } | Event::CEchoResponse { .. } => {}
+            }
+        }
+        any
+    }
+
+    /// Writes every PDU the core has straight into the socket's transmit ring.
+    async fn transmit(&mut self) -> bool {
+        let mut any = false;
+        let mut flushed = false;
+        // `poll_transmit` into no room fails exactly when a PDU is waiting, and leaves it
+        // queued: a peek, so that a full ring is waited on only when there is something to
+        // send.
+        while !self.transport_gone && self.conn.poll_transmit(&mut []).is_err() {
+            let conn = &mut self.conn;
+            let written = self
+                .socket
+                .write_with(|ring| match conn.poll_transmit(ring) {
+                    Ok(Some(n)) => (n, Emit::Sent),
+                    Ok(None) => (0, Emit::Nothing),
+                    Err(_) => (0, Emit::NoRoom),
+                })
+                .await;
+            match written {
+                Ok(Emit::Sent) => {
+                    any = true;
+                    flushed = false;
+                }
+                Ok(Emit::Nothing) => break,
+                Ok(Emit::NoRoom) if !flushed && self.socket.send_queue() > 0 => {
+                    // The ring's contiguous free space (up to its end) cannot hold the next
+                    // PDU whole (P-DATA is cut to fit; other PDUs are not). Once everything
+                    // is acknowledged the ring starts over at its beginning.
+                    if self.socket.flush().await.is_err() {
+                        self.transport_lost();
+                    }
+                    flushed = true;
+                }
+                Ok(Emit::NoRoom) => {
+                    // Even the empty ring is too small: an A-ASSOCIATE-AC with more contexts
+                    // than SOCKET_TX can hold. A local resource limit: abort.
+                    error!(
+                        "the next PDU does not fit the socket's transmit buffer ({} bytes)",
+                        self.socket.send_capacity()
+                    );
+                    if self.conn.abort(now()).is_err() {
+                        self.transport_gone = true;
+                    }
+                    any = true;
+                    flushed = false;
+                }
+                Err(_) => self.transport_lost(),
+            }
+        }
+        any
+    }
+
+    /// Runs the handler for the N-GET `message_id`, bounded by the core's next deadline, and
+    /// gives its answer to the core.
+    async fn answer<H: Handler>(&mut self, message_id: u16, handler: &H) {
+        let due = self.conn.poll_timeout();
+        let outcome = {
+            let Some(request) = self.conn.n_get_request() else {
+                // The core answered it already (its DIMSE timeout).
+                return;
+            };
+            if request.message_id != message_id {
+                return;
+            }
+            debug!(
+                "N-GET #{}: {} attributes requested",
+                message_id,
+                request.requested_len()
+            );
+            self.summary.n_get = self.summary.n_get.saturating_add(1);
+            let reply = handler.n_get(&request);
+            match due {
+                Some(at) => reply.with_deadline(deadline(at)).await.ok(),
+                None => Some(reply.await),
+            }
+        };
+        let now = now();
+        let sent = match outcome {
+            None => {
+                warn!("N-GET #{}: the handler did not answer in time", message_id);
+                // The deadline has passed: the core answers 0110H (or aborts, for another
+                // timer).
+                self.conn.handle_timeout(now);
+                return;
+            }
+            Some(Ok(reply)) => {
+                match self
+                    .conn
+                    .respond_n_get(now, message_id, reply.status, reply.data_set)
+                {
+                    Err(ApiError::InvalidStatus) => {
+                        warn!(
+                            "N-GET #{}: the handler's status {:X}H carries elements PS3.7 Annex C does not allow",
+                            message_id, reply.status.code
+                        );
+                        self.conn
+                            .fail_n_get(now, message_id, "Invalid status from the application")
+                    }
+                    other => other,
+                }
+            }
+            Some(Err(failure)) => {
+                warn!("N-GET #{}: the handler failed", message_id);
+                match self.conn.fail_n_get(now, message_id, failure.error_comment) {
+                    Err(ApiError::InvalidStatus) => {
+                        self.conn
+                            .fail_n_get(now, message_id, "The N-GET handler failed")
+                    }
+                    other => other,
+                }
+            }
+        };
+        match sent {
+            Ok(status) => debug!("N-GET #{} answered {:X}H", message_id, status),
+            Err(e) => debug!("N-GET #{} not answered: {:?}", message_id, e),
+        }
+    }
+
+    /// Sleeps until the socket has bytes or the core's deadline passes, and reports which.
+    async fn wait(&mut self) {
+        let due = self.conn.poll_timeout();
+        if due.is_some_and(|at| at <= now()) {
+            self.conn.handle_timeout(now());
+            return;
+        }
+        if self.input_stalled {
+            // The core takes nothing of what the socket holds; only time can change that.
+            match due {
+                Some(at) => {
+                    Timer::at(deadline(at)).await;
+                    self.conn.handle_timeout(now());
+                    self.input_stalled = false;
+                }
+                None => {
+                    error!("the core consumes no input and has no deadline: aborting");
+                    if self.conn.abort(now()).is_err() {
+                        self.transport_gone = true;
+                    }
+                }
+            }
+            return;
+        }
+        let read = read_into(self.socket, &mut self.conn, self.carry, &mut self.carry_len);
+        let result = match due {
+            Some(at) => read.with_deadline(deadline(at)).await,
+            None => Ok(read.await),
+        };
+        match result {
+            Ok(Ok(true)) => {}
+            Ok(Ok(false)) => self.input_stalled = true,
+            Ok(Err(_)) => self.peer_closed(),
+            Err(_timeout) => self.conn.handle_timeout(now()),
+        }
+    }
+
+    /// `read_with` found the receive half closed. embassy-net says `ConnectionReset` both for
+    /// an orderly FIN and for a reset; the socket's state tells them apart, and the core's
+    /// state says whether it matters: once the association has been released (or rejected,
+    /// or aborted: Sta13, waiting for this very close) the close is the orderly end; before
+    /// that (Sta6, a request in progress) it is an A-P-ABORT, whatever TCP called it.
+    fn peer_closed(&mut self) {
+        self.transport_gone = true;
+        self.summary.transport = match self.socket.state() {
+            // RST, or smoltcp's own timeout.
+            TcpState::Closed => TransportEnd::Reset,
+            _ => TransportEnd::PeerClosed,
+        };
+        if matches!(self.conn.state(), UlState::Sta13 | UlState::Sta1) {
+            debug!("peer closed the connection after the association ended");
+        } else {
+            info!(
+                "peer closed the connection ({:?}) without releasing the association",
+                self.summary.transport
+            );
+        }
+        // Evt17: in Sta13 the core just closes (AR-5/AA-5); in Sta2..Sta12 it reports
+        // `Aborted(TransportClosed)` (AA-4).
+        self.conn.handle_transport_closed(now());
+    }
+
+    /// A write failed: the peer reset the connection (or stopped acknowledging).
+    fn transport_lost(&mut self) {
+        self.transport_gone = true;
+        self.summary.transport = TransportEnd::Reset;
+        self.conn.handle_transport_closed(now());
+    }
+}
+
+/// Feeds what the socket holds to the core, straight from its receive ring. Returns whether
+/// anything moved; `Err` when the receive half is closed (FIN or RST, see
+/// [`Association::peer_closed`]).
+async fn read_into(
+    socket: &mut TcpSocket<'_>,
+    conn: &mut Connection<'_>,
+    carry: &mut [u8; MAX_UNIT_LEN],
+    carry_len: &mut usize,
+) -> Result<bool, embassy_net::tcp::Error> {
+    socket
+        .read_with(|ring| {
+            let now = now();
+            if *carry_len == 0 {
+                let used = conn.handle_input(now, ring);
+                if used > 0 {
+                    return (used, true);
+                }
+                if ring.len() < MAX_UNIT_LEN {
+                    // The core needs a unit whole and the ring's contiguous bytes end before
+                    // it does: carry them, and top up from the ring's start next time.
+                    carry[..ring.len()].copy_from_slice(ring);
+                    *carry_len = ring.len();
+                    return (ring.len(), true);
+                }
+                // MAX_UNIT_LEN bytes and nothing taken: the core is holding input back.
+                return (0, false);
+            }
+            let n = (MAX_UNIT_LEN - *carry_len).min(ring.len());
+            if n == 0 {
+                return (0, false);
+            }
+            carry[*carry_len..*carry_len + n].copy_from_slice(&ring[..n]);
+            *carry_len += n;
+            let used = conn.handle_input(now, &carry[..*carry_len]);
+            carry.copy_within(used..*carry_len, 0);
+            *carry_len -= used;
+            (n, true)
+        })
+        .await
+}
+
+/// Closes the connection in an orderly way: our FIN once everything is sent, then the peer's
+/// FIN (whatever data comes before it is dropped); reset if that takes longer than
+/// [`CLOSE_TIMEOUT`].
+async fn close(socket: &mut TcpSocket<'_>) {
+    socket.close();
+    let orderly = async {
+        socket.flush().await?;
+        loop {
+            socket.read_with(|ring| (ring.len(), ())).await?;
+        }
+    };
+    let _: Result<Result<(), embassy_net::tcp::Error>, _> =
+        orderly.with_timeout(CLOSE_TIMEOUT).await;
+    if !matches!(socket.state(), TcpState::Closed | TcpState::TimeWait) {
+        debug!("close handshake incomplete ({:?}): reset", socket.state());
+        reset(socket).await;
+    }
+}
+
+/// Resets the connection, and waits (briefly) for the RST to leave.
+async fn reset(socket: &mut TcpSocket<'_>) {
+    socket.abort();
+    let _ = socket.flush().with_timeout(CLOSE_TIMEOUT).await;
+}
