@@ -639,8 +639,9 @@ impl<'a> Connection<'a> {
                 }
             }
             PduType::PDataTf => {
+                // PS3.8 §9.3.5: one or more PDV items; an empty P-DATA-TF is invalid.
                 if matches!(self.state, State::Sta6 | State::Sta7)
-                    && length > self.limits.max_pdu_length
+                    && (length > self.limits.max_pdu_length || length == 0)
                 {
                     self.rx = ignore(length);
                     self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
@@ -751,11 +752,8 @@ impl<'a> Connection<'a> {
                     (0x20, false) | (0x21, true) => {
                         // The 4 fixed bytes (ID, reserved, result, reserved) must fit the item.
                         if h.length < 4 {
-                            return self.rx_invalid(
-                                now,
-                                ParseError::InvalidLength,
-                                left + u32::from(h.length),
-                            );
+                            // `left` no longer counts this item, none of which was consumed.
+                            return self.rx_invalid(now, ParseError::InvalidLength, left + total);
                         }
                         let Some(&[id, _, result, _]) = input.get(4..8) else {
                             return Step::NeedMore;
@@ -856,7 +854,8 @@ impl<'a> Connection<'a> {
                 let item = match SubItem::parse(input) {
                     Ok(Parse::Complete(item, _)) => item,
                     Ok(Parse::Partial) => return Step::NeedMore,
-                    Err(e) => return self.rx_invalid(now, e, left + u32::from(cl_after)),
+                    // Nothing of this sub-item was consumed: skip it and the rest of the PDU.
+                    Err(e) => return self.rx_invalid(now, e, left + u32::from(cl)),
                 };
                 let container_after = match (container_after, item) {
                     (

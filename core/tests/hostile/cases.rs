@@ -736,22 +736,6 @@ fn then(mut a: Vec<Step>, b: Vec<Step>) -> Vec<Step> {
     a
 }
 
-/// The core's framing slip after a malformed sub-item of an A-ASSOCIATE-RQ.
-const SUB_ITEM_SKIP: &str =
-    "Sta2 + Evt19 is AA-1 (A-ABORT, service-user source), then Sta13 until the \
-     peer closes or aborts (AA-2). The core skips the rest of the PDU without the bad \
-     sub-item's own bytes (connection.rs, rx_assoc_items: SubItem::parse error -> \
-     rx_invalid(left + cl_after), should be left + cl), so those bytes are read as a new \
-     PDU: a second Evt19 in Sta13 (AA-7) sends A-ABORT (2,1), replacing the unsent AA-1 \
-     abort or following it depending on how the bytes were segmented, and the peer's \
-     A-ABORT is swallowed";
-/// The same slip for a presentation context item shorter than its 4 fixed bytes.
-const CONTEXT_ITEM_SKIP: &str = "Sta2 + Evt19 is AA-1, then the peer's A-ABORT closes (AA-2). The \
-     core skips 4 bytes too few after a 20H item of Item-length < 4 (connection.rs, \
-     rx_assoc_items: rx_invalid(left + h.length) after `left -= total`, should be \
-     left + total), so the tail of the request and the peer's A-ABORT are read as a \
-     garbage PDU: A-ABORT (2,1) instead of the close";
-
 /// Abort reasons (Table 9-26, service-provider source).
 const UNRECOGNIZED_PDU: u8 = 1;
 const UNEXPECTED_PDU: u8 = 2;
@@ -861,10 +845,6 @@ fn pdu_cases() -> Vec<Case> {
             "pdu/pdata-length-0",
             vec![assoc(), send(raw_pdu(0x04, 0, &[])), MARK, Close],
             vec![ac(), abort(2, INVALID_PARAMETER), Mark, Closed],
-        )
-        .deviation(
-            "PS3.8 §9.3.5 requires one or more PDV items in a P-DATA-TF; the core skips an \
-             empty one silently instead of Evt19/AA-8",
         ),
         // Fixed-length PDUs (PDU-length 4) with another length: invalid, AA-8.
         Case::new(
@@ -1048,8 +1028,7 @@ fn associate_cases() -> Vec<Case> {
                 peer_abort(),
             ],
             vec![user_abort(), Closed],
-        )
-        .deviation(SUB_ITEM_SKIP),
+        ),
         // A presentation context item too short for its 4 fixed bytes.
         Case::new(
             "assoc/presentation-context-item-length-2",
@@ -1064,8 +1043,7 @@ fn associate_cases() -> Vec<Case> {
                 peer_abort(),
             ],
             vec![user_abort(), Closed],
-        )
-        .deviation(CONTEXT_ITEM_SKIP),
+        ),
         // No or another application context: rejected-permanent, service-user,
         // application-context-name-not-supported (Table 9-21).
         Case::new(
@@ -1393,8 +1371,7 @@ fn associate_cases() -> Vec<Case> {
                 peer_abort(),
             ],
             vec![user_abort(), Closed],
-        )
-        .deviation(SUB_ITEM_SKIP),
+        ),
         Case::new(
             "assoc/user-identity-secondary-length-short",
             vec![
@@ -1405,8 +1382,7 @@ fn associate_cases() -> Vec<Case> {
                 peer_abort(),
             ],
             vec![user_abort(), Closed],
-        )
-        .deviation(SUB_ITEM_SKIP),
+        ),
         Case::new(
             "assoc/user-identity-item-length-1",
             vec![
@@ -1420,8 +1396,7 @@ fn associate_cases() -> Vec<Case> {
                 peer_abort(),
             ],
             vec![user_abort(), Closed],
-        )
-        .deviation(SUB_ITEM_SKIP),
+        ),
         // §9.3.1 and D.2: unknown items and sub-items are ignored, never a reason to reject.
         Case::new(
             "assoc/unknown-items-ignored",
