@@ -4,7 +4,6 @@
 //! catalogue is their source.
 
 #[path = "../../core/tests/hostile/cases.rs"]
-#[allow(dead_code)]
 mod cases;
 
 use cases::{catalogue, Step};
