@@ -373,12 +373,20 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     mut stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let opts = &inner.options;
-    let mut rx = vec![0u8; opts.rx_buffer];
-    let mut tx = vec![0u8; opts.tx_buffer];
-    // The A-ASSOCIATE-AC with every context is the largest PDU emitted whole; P-DATA is cut
-    // to fit (one PDU per write stays below the peer's maximum anyway).
-    let out_len = (inner.policy.limits.max_pdu_length as usize + 6).max(16 * 1024);
-    let mut io = Driver::new(stream, 64 * 1024, out_len);
+    // A connection refused for the association limit only reads an A-ASSOCIATE-RQ (streamed,
+    // unit by unit) and sends a 10-byte A-ASSOCIATE-RJ: it gets minimal buffers, so that a
+    // flood of refused connections costs little memory.
+    let (rx_len, tx_len, in_len, out_len) = if refuse {
+        (512, 512, 1024, 1024)
+    } else {
+        // The A-ASSOCIATE-AC with every context is the largest PDU emitted whole; P-DATA is
+        // cut to fit (one PDU per write stays below the peer's maximum anyway).
+        let out = (inner.policy.limits.max_pdu_length as usize + 6).max(16 * 1024);
+        (opts.rx_buffer, opts.tx_buffer, 64 * 1024, out)
+    };
+    let mut rx = vec![0u8; rx_len];
+    let mut tx = vec![0u8; tx_len];
+    let mut io = Driver::new(stream, in_len, out_len);
     let mut conn = Connection::acceptor(
         &inner.policy,
         Storage {
