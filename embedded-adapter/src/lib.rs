@@ -22,6 +22,10 @@
 //!
 //! ## On your own board, step by step
 //!
+//! A complete firmware that does all of this on an STM32 Nucleo-H743ZI (embassy-stm32's
+//! Ethernet driver, a static IPv4 address, two associations) is in the repository's
+//! `embedded-adapter/firmware/`: copy it and change the pins, clocks and addresses.
+//!
 //! 1. **Dependencies.** `dimse-core`, `dimse-embassy` (with `features = ["defmt"]` if your
 //!    firmware logs with defmt), `embassy-executor` (`platform-cortex-m`, `executor-thread`),
 //!    `embassy-net` with your medium (`medium-ethernet`), `proto-ipv4`, `tcp`, your HAL's
@@ -116,7 +120,10 @@
 //! streams what it receives and cuts what it sends to fit. `TX` must hold your largest
 //! response (a larger one is answered 0213H, resource limitation); `RX` bounds the
 //! Attribute Identifier List a peer can send (256 tags need about 1,140 bytes). The host test
-//! prints the measured figures (`cargo test -p dimse-embassy --test host`).
+//! prints the measured figures (`cargo test -p dimse-embassy --test host`). On a Cortex-M7
+//! (the firmware example, `scripts/footprint`): 8,960 bytes of buffers, a 2,872-byte task
+//! (its future holds a 2,512-byte `Connection`) and a 352-byte socket slot in the network
+//! stack, 12,185 bytes per association.
 //!
 //! ## Features
 //!

@@ -1,0 +1,151 @@
+//! # A Display System N-GET SCP on the STM32 Nucleo-H743ZI
+//!
+//! Firmware for the Nucleo-H743ZI (STM32H743ZI, Cortex-M7, LAN8742A PHY on the RMII pins):
+//! it answers DICOM Display System N-GETs and C-ECHOs on its Ethernet port, port 11112, with
+//! two associations at once, through [`dimse_embassy`]. The Display System instance comes from
+//! constants ([`dicom::DISPLAY`]) and the device's identity from a [`dimse_embassy::DeviceConfig`]
+//! (read from the last flash sector, the factory defaults when that sector holds none).
+//!
+//! No heap: every byte is a `static` (the association buffers, the tasks' futures, the
+//! network stack, the Ethernet DMA rings), and no allocator is linked.
+//!
+//! ```text
+//! cd embedded-adapter/firmware
+//! cargo run --release          # flash it through the on-board ST-LINK with probe-rs, print the log
+//! ```
+//!
+//! The board takes the address [`ADDRESS`] (192.168.1.200/24): change it (or use
+//! `embassy_net::Config::dhcpv4`, with one more socket in [`StackResources`]) for your
+//! network. Then, from a PC on that network, e.g. with DCMTK or pynetdicom:
+//!
+//! ```text
+//! echoscu -aec H743_DISPLAY 192.168.1.200 11112
+//! ```
+//!
+//! Built without its default `dicom` feature (`--no-default-features`), the same firmware
+//! runs a TCP echo on the same port instead (the same network stack, sockets and buffers, no
+//! dimse-core, no dimse-embassy): `scripts/footprint` subtracts its size to find what the
+//! DICOM side costs.
+#![no_std]
+#![no_main]
+
+use defmt::{info, unwrap};
+use embassy_executor::Spawner;
+use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, StackResources, StaticConfigV4};
+use embassy_stm32::eth::{self, Ethernet, GenericPhy, PacketQueue, Sma};
+use embassy_stm32::peripherals::{ETH, ETH_SMA, RNG};
+use embassy_stm32::rng::{self, Rng};
+use embassy_stm32::{bind_interrupts, Config};
+use static_cell::StaticCell;
+use {defmt_rtt as _, panic_probe as _};
+
+#[cfg(feature = "dicom")]
+mod dicom;
+#[cfg(not(feature = "dicom"))]
+mod echo;
+
+/// How many peers are served at once: one association task (and one TCP socket) each.
+pub const ASSOCIATIONS: usize = 2;
+/// The DICOM port (104 needs root on a PC; 11112 is what DICOM tools expect).
+pub const PORT: u16 = 11112;
+/// The board's IPv4 address and subnet.
+pub const ADDRESS: Ipv4Cidr = Ipv4Cidr::new(Ipv4Address::new(192, 168, 1, 200), 24);
+/// The default gateway, for peers outside the subnet.
+pub const GATEWAY: Ipv4Address = Ipv4Address::new(192, 168, 1, 1);
+/// Ethernet frames the DMA can hold: 4 to send, 4 received (about 12 KB).
+const FRAMES: usize = 4;
+
+bind_interrupts!(struct Irqs {
+    ETH => eth::InterruptHandler;
+    RNG => rng::InterruptHandler<RNG>;
+});
+
+/// The Ethernet driver: the MAC with the LAN8742A, found on the MDIO bus.
+type Device = Ethernet<'static, ETH, GenericPhy<Sma<'static, ETH_SMA>>>;
+
+/// The network stack's socket slots: one per association task, nothing else (no DHCP, no DNS).
+static RESOURCES: StaticCell<StackResources<ASSOCIATIONS>> = StaticCell::new();
+/// The Ethernet DMA descriptors and frame buffers (AXI SRAM, where the DMA reaches: the
+/// `memory.x` of embassy-stm32 puts all RAM there).
+static PACKETS: StaticCell<PacketQueue<FRAMES, FRAMES>> = StaticCell::new();
+
+#[embassy_executor::task]
+async fn net(mut runner: Runner<'static, Device>) -> ! {
+    runner.run().await
+}
+
+#[embassy_executor::main]
+async fn main(spawner: Spawner) {
+    let p = embassy_stm32::init(clocks());
+    info!("dimse firmware on the Nucleo-H743ZI");
+
+    // The network stack's seed (TCP initial sequence numbers, ports): from the hardware RNG.
+    let mut rng = Rng::new(p.RNG, Irqs);
+    let seed = rng.next_u64();
+
+    // A locally administered unicast MAC address from the chip's unique ID, so that two boards
+    // on one network differ.
+    let uid = embassy_stm32::uid::uid();
+    let mac = [0x02, uid[0], uid[4], uid[8], uid[9], uid[10]];
+
+    // The Nucleo-144's RMII pins (solder bridges as shipped) and the PHY's management bus.
+    let device = Ethernet::new(
+        PACKETS.init(PacketQueue::new()),
+        p.ETH,
+        Irqs,
+        p.PA1,  // REF_CLK
+        p.PA7,  // CRS_DV
+        p.PC4,  // RXD0
+        p.PC5,  // RXD1
+        p.PG13, // TXD0
+        p.PB13, // TXD1
+        p.PG11, // TX_EN
+        mac,
+        p.ETH_SMA,
+        p.PA2, // MDIO
+        p.PC1, // MDC
+    );
+    let config = embassy_net::Config::ipv4_static(StaticConfigV4 {
+        address: ADDRESS,
+        gateway: Some(GATEWAY),
+        dns_servers: heapless::Vec::new(),
+    });
+    let (stack, runner) =
+        embassy_net::new(device, config, RESOURCES.init(StackResources::new()), seed);
+    spawner.spawn(unwrap!(net(runner)));
+
+    #[cfg(feature = "dicom")]
+    dicom::start(spawner, stack, p.FLASH);
+    #[cfg(not(feature = "dicom"))]
+    echo::start(spawner, stack);
+
+    stack.wait_config_up().await;
+    info!("network up: {}", ADDRESS);
+}
+
+/// 400 MHz from the internal 64 MHz oscillator (the Nucleo's 8 MHz HSE comes from the ST-LINK,
+/// which a board of your own may not have), buses at 200 and 100 MHz, HSI48 for the RNG.
+fn clocks() -> Config {
+    use embassy_stm32::rcc::*;
+    let mut config = embassy_stm32::Config::default();
+    config.rcc.hsi = Some(HSIPrescaler::DIV1);
+    config.rcc.csi = true;
+    config.rcc.hsi48 = Some(Default::default());
+    config.rcc.pll1 = Some(Pll {
+        source: PllSource::HSI,
+        prediv: PllPreDiv::DIV4,
+        mul: PllMul::MUL50,
+        fracn: None,
+        divp: Some(PllDiv::DIV2),
+        divq: None,
+        divr: None,
+    });
+    config.rcc.sys = Sysclk::PLL1_P; // 400 MHz
+    config.rcc.ahb_pre = AHBPrescaler::DIV2; // 200 MHz
+    config.rcc.apb1_pre = APBPrescaler::DIV2; // 100 MHz
+    config.rcc.apb2_pre = APBPrescaler::DIV2;
+    config.rcc.apb3_pre = APBPrescaler::DIV2;
+    config.rcc.apb4_pre = APBPrescaler::DIV2;
+    config.rcc.voltage_scale = VoltageScale::Scale1;
+    config
+}
