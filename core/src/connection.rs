@@ -11,7 +11,10 @@
 //!   [`Connection::handle_transport_closed`].
 //! * **After every call that changes the connection, drain [`Connection::poll_transmit`] and
 //!   [`Connection::poll_event`] until both return `None`.** `handle_input` stops consuming when
-//!   undrained events pile up, or while a received P-DATA value has not been polled.
+//!   undrained events or PDUs pile up, while a received P-DATA value has not been polled, and
+//!   at the next PDU while a command or an A-RELEASE-RP waits for queued output: then offer
+//!   the rest again after the drain, even with no new bytes. What a stream causes therefore never
+//!   depends on how it was cut into reads.
 //! * When [`Event::Closed`] arrives (or [`Connection::is_closed`] is true), write what
 //!   `poll_transmit` still has, then close the transport.
 //!
@@ -275,6 +278,12 @@ enum Step {
 const EVENT_CAPACITY: usize = 8;
 /// The most events one receive step can queue; below this much room, input waits.
 const EVENT_HEADROOM: usize = 4;
+const TXQ_CAPACITY: usize = 8;
+/// The most PDUs one receive step can queue (an answer, an A-ABORT, ...); below this much
+/// room, input waits. Without it a run of bad PDUs in one read (each an A-ABORT in Sta13)
+/// would overflow the queue, and the peer would get fewer PDUs than the same bytes read in
+/// pieces give.
+const TXQ_HEADROOM: usize = 4;
 
 /// One association. See the [module documentation](self) for the contract.
 pub struct Connection<'a> {
@@ -309,7 +318,7 @@ pub struct Connection<'a> {
     release_response_pending: bool,
     /// Set by [`Connection::refuse`]: the A-ASSOCIATE-RQ gets this answer whatever the policy.
     refusal: Option<AssociateRj>,
-    txq: Deque<Outgoing, 4>,
+    txq: Deque<Outgoing, TXQ_CAPACITY>,
     events: Deque<Event, EVENT_CAPACITY>,
     artim: Option<Instant>,
     acse: Option<Instant>,
@@ -478,7 +487,9 @@ impl<'a> Connection<'a> {
             self.network = Some(now + self.limits.network_timeout);
         }
         let mut used = 0;
-        while self.events.capacity() - self.events.len() >= EVENT_HEADROOM {
+        while self.events.capacity() - self.events.len() >= EVENT_HEADROOM
+            && self.txq.capacity() - self.txq.len() >= TXQ_HEADROOM
+        {
             let rest = input.get(used..).unwrap_or(&[]);
             if rest.is_empty() && !self.completes_without_input() {
                 break;
@@ -587,6 +598,17 @@ impl<'a> Connection<'a> {
     }
 
     fn rx_header(&mut self, now: Instant, input: &[u8]) -> Step {
+        if (self.rx_held || self.release_response_pending) && !self.txq.is_empty() {
+            // What the PDUs read so far caused must happen before the next PDU is read: a
+            // command held behind the busy transmit buffer, or an A-RELEASE-RP waiting for
+            // that output, goes ahead as soon as the caller drains `poll_transmit`.
+            // Otherwise a protocol error in the next PDU would abort the association first,
+            // and what the peer gets would depend on how its bytes were cut into reads. The
+            // caller keeps the rest and feeds it again after the drain, as for any
+            // unconsumed input. (A wait for the application's answer does not stop input:
+            // the peer may still abort, or break the protocol, meanwhile.)
+            return Step::NeedMore;
+        }
         let header = match PduHeader::parse(input) {
             Ok(Parse::Partial) => return Step::NeedMore,
             Ok(Parse::Complete(h, _)) => h,
@@ -1318,9 +1340,15 @@ impl<'a> Connection<'a> {
         self.push_event(Event::Closed);
     }
 
-    /// Queues an A-ABORT in place of anything not yet sent: the association is over.
-    fn queue_abort(&mut self, abort: Abort) {
-        self.txq.clear();
+    /// Queues an A-ABORT. A local abort (AA-1: the user's, or a local resource) takes the
+    /// place of anything not yet sent: the association is over. A provider abort for the
+    /// peer's protocol error (AA-7, AA-8) comes after the PDUs already queued: the table
+    /// sent those before this event (an A-ASSOCIATE-AC, an answer), so what the peer
+    /// receives must not depend on whether it sent the bad bytes in the same TCP segment.
+    fn queue_abort(&mut self, abort: Abort, keep_queued: bool) {
+        if !keep_queued {
+            self.txq.clear();
+        }
         self.release_response_pending = false;
         self.queue(Outgoing::Abort(abort));
     }
@@ -1462,7 +1490,7 @@ impl<'a> Connection<'a> {
                 return;
             }
             Action::Aa1 => {
-                self.queue_abort(Abort::USER);
+                self.queue_abort(Abort::USER, false);
                 let origin = match input {
                     Input::LocalAbort(o) => o,
                     // AA-1 in Sta2: garbage before any A-ASSOCIATE-RQ; the standard names
@@ -1487,7 +1515,7 @@ impl<'a> Connection<'a> {
                     Input::Invalid(r) => r,
                     _ => AbortReason::UnexpectedPdu,
                 };
-                self.queue_abort(Abort::provider(reason));
+                self.queue_abort(Abort::provider(reason), true);
             }
             Action::Aa8 => {
                 let reason = match input {
@@ -1495,7 +1523,7 @@ impl<'a> Connection<'a> {
                     _ => AbortReason::UnexpectedPdu,
                 };
                 let abort = Abort::provider(reason);
-                self.queue_abort(abort);
+                self.queue_abort(abort, true);
                 self.push_event(Event::Aborted(AbortOrigin::Protocol(abort)));
             }
         }

@@ -1807,12 +1807,6 @@ fn sequence_cases() -> Vec<Case> {
                 peer_abort(),
             ],
             vec![ac(), abort(2, UNRECOGNIZED_PDU), Closed],
-        )
-        .deviation(
-            "Table 9-10: AE-7 sends the A-ASSOCIATE-AC, then Evt19 in Sta6 is AA-8 (A-ABORT). \
-             The core's queue_abort (connection.rs) clears the transmit queue, so an AC (or \
-             any PDU) queued in the same handle_input call and not yet polled is never sent: \
-             the peer gets the A-ABORT alone or both PDUs, depending on TCP segmentation",
         ),
         // Sta6: Evt6 (A-ASSOCIATE-RQ) is AA-8, unexpected PDU.
         Case::new(
