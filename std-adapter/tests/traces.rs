@@ -1,8 +1,12 @@
-//! Every case of the hostile-input catalogue as a recorded trace: it survives postcard, and
-//! replaying it through the core is deterministic (the same lines, the same PDU digests, every
-//! time). The traces are built here from the catalogue rather than kept as files: the
-//! catalogue is their source.
+//! Every case of the hostile-input catalogue, and every input a fuzzer crashed on, as a
+//! recorded trace: it survives postcard, and replaying it through the core is deterministic
+//! (the same lines, the same PDU digests, every time). The traces are built here from their
+//! sources rather than kept as files: the catalogue, and the crash inputs under
+//! `core/tests/fuzz/` (the `acceptor` target's format, `fuzz/harness/acceptor_input.rs`).
 
+#[path = "../../fuzz/harness/acceptor_input.rs"]
+#[allow(dead_code)] // the encoding half is for the fuzz seeds
+mod acceptor_input;
 #[path = "../../core/tests/hostile/cases.rs"]
 mod cases;
 
@@ -35,26 +39,89 @@ fn to_trace(steps: &[Step]) -> Trace {
     }
 }
 
+/// A fuzz input of the `acceptor` target as the trace an adapter would have recorded: the
+/// peer's stream in the pieces its schedule cuts it into, the clock advances as timeouts, a
+/// closed transport where the schedule closes it. (The schedule's local release and abort
+/// are the application's calls, which a trace does not hold.)
+fn fuzz_input_to_trace(data: &[u8]) -> Trace {
+    let input = acceptor_input::Input::decode(data);
+    let (mut at, mut from) = (0u64, 0usize);
+    let mut records = Vec::new();
+    for e in &input.schedule {
+        if e.pos > from {
+            records.push(Record::Input {
+                at,
+                bytes: input.stream[from..e.pos].to_vec(),
+            });
+            from = e.pos;
+        }
+        if e.advance_ms > 0 {
+            at += e.advance_ms;
+            records.push(Record::Timeout { at });
+        }
+        if e.action == acceptor_input::Action::TransportClosed {
+            records.push(Record::TransportClosed { at });
+        }
+    }
+    if from < input.stream.len() {
+        records.push(Record::Input {
+            at,
+            bytes: input.stream[from..].to_vec(),
+        });
+    }
+    Trace {
+        version: trace::VERSION,
+        ae_title: "DISPLAY".into(),
+        peer: "fuzz".into(),
+        records,
+    }
+}
+
+/// The trace survives postcard, and two replays of it give the same lines. Returns the lines.
+fn replays_deterministically(name: &str, t: &Trace) -> Vec<String> {
+    let policy = trace::default_policy("DISPLAY").unwrap();
+    let bytes = t.to_bytes();
+    let back = Trace::from_bytes(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert_eq!(&back, t, "{name}");
+    let first = trace::replay(&back, &policy, &DEMO);
+    let second = trace::replay(&Trace::from_bytes(&bytes).unwrap(), &policy, &DEMO);
+    assert_eq!(first, second, "{name}: the replay is not deterministic");
+    first
+}
+
 #[test]
 fn every_hostile_case_replays_deterministically() {
-    let policy = trace::default_policy("DISPLAY").unwrap();
     let mut replayed = 0;
     let mut lines = 0;
     for case in catalogue() {
-        let t = to_trace(&case.steps);
-        let bytes = t.to_bytes();
-        let back = Trace::from_bytes(&bytes).unwrap_or_else(|e| panic!("{}: {e}", case.name));
-        assert_eq!(back, t, "{}", case.name);
-        let first = trace::replay(&back, &policy, &DEMO);
-        let second = trace::replay(&Trace::from_bytes(&bytes).unwrap(), &policy, &DEMO);
-        assert_eq!(
-            first, second,
-            "{}: the replay is not deterministic",
-            case.name
-        );
-        lines += first.len();
+        lines += replays_deterministically(&case.name, &to_trace(&case.steps)).len();
         replayed += 1;
     }
     assert!(replayed >= 900, "only {replayed} cases");
     println!("{replayed} hostile cases replayed twice as traces, {lines} lines each time");
+}
+
+#[test]
+fn every_fuzz_crash_replays_deterministically() {
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/fuzz"));
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(dir).expect("core/tests/fuzz") {
+        let path = entry.expect("a directory entry").path();
+        if path.extension().is_none_or(|x| x != "bin") {
+            continue;
+        }
+        let name = path.display().to_string();
+        let t = fuzz_input_to_trace(&std::fs::read(&path).expect("read a crash input"));
+        let lines = replays_deterministically(&name, &t);
+        // Not vacuous: each crash input makes the core answer (an A-ASSOCIATE-AC or -RJ, an
+        // A-ABORT, a response).
+        assert!(
+            lines.iter().any(|l| l.contains(" sent ")),
+            "{name}: nothing sent in\n{}",
+            lines.join("\n")
+        );
+        replayed += 1;
+    }
+    assert!(replayed >= 5, "only {replayed} crash inputs");
+    println!("{replayed} fuzz crash inputs replayed twice as traces");
 }
