@@ -6,7 +6,9 @@
 //! `cargo run --release -p dimse-core --example nget_cost -- N` runs N N-GETs after the
 //! association and prints the time per N-GET; `scripts/bench` runs it under
 //! `valgrind --tool=callgrind` at two values of N and reports the instructions per N-GET
-//! (the difference, so that setup cancels out). `-- N --dump DIR` also writes the request
+//! (the difference, so that setup cancels out). `-- N --encoded` answers with the data set
+//! encoded once beforehand (`dataset::Encoded`): a copy per N-GET instead of an encoding.
+//! `-- N --dump DIR` also writes the request
 //! PDU, the data set and the response PDUs of one N-GET into DIR, for the pynetdicom side of
 //! the benchmark (`scripts/bench-pynetdicom.py`), which checks that it sends the same bytes.
 
@@ -90,6 +92,30 @@ fn main() {
     .expect("pdu");
     let request = &request[..rlen];
 
+    // `--encoded`: the same data set encoded once beforehand (`dataset::Encoded`), so that
+    // each N-GET copies it instead of encoding it.
+    let encoded_bufs = [
+        dimse_core::dataset::Encoding::ExplicitVrLittleEndian,
+        dimse_core::dataset::Encoding::ImplicitVrLittleEndian,
+    ]
+    .map(|encoding| {
+        let mut buf = vec![0u8; 16384];
+        let mut w = dimse_core::dataset::Writer::new(&mut buf, encoding);
+        w.write(&DEMO).expect("data set");
+        let len = w.written();
+        buf.truncate(len);
+        buf
+    });
+    let encoded = dimse_core::dataset::Encoded {
+        explicit_vr_little_endian: &encoded_bufs[0],
+        implicit_vr_little_endian: &encoded_bufs[1],
+    };
+    let source: &dyn dimse_core::dataset::DataSetSource = if args.iter().any(|a| a == "--encoded") {
+        &encoded
+    } else {
+        &DEMO
+    };
+
     let mut sent = 0usize;
     let start = Clock::now();
     for _ in 0..n {
@@ -103,7 +129,7 @@ fn main() {
         }
         let id = id.expect("an N-GET event");
         let status = scp
-            .respond_n_get(now, id, Status::SUCCESS, Some(&DEMO))
+            .respond_n_get(now, id, Status::SUCCESS, Some(source))
             .expect("respond");
         assert_eq!(status, 0);
         while let Some(k) = scp.poll_transmit(&mut out).expect("transmit") {

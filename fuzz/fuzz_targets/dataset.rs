@@ -1,6 +1,7 @@
-//! `dataset::Reader` over arbitrary bytes in both encodings (no panic, bounded depth, a
-//! bounded number of events, balanced starts and ends), and a write → read round trip of an
-//! arbitrary tree of attributes built through `dataset::Writer`.
+//! `dataset::Reader` and `Writer::encoded` over arbitrary bytes in both encodings (no panic,
+//! bounded depth, a bounded number of events, balanced starts and ends; a copy that is a
+//! prefix of the input), and a write → read round trip of an arbitrary tree of attributes
+//! built through `dataset::Writer`, also copied through `Writer::encoded`.
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -13,10 +14,27 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     read_arbitrary(data, Encoding::ImplicitVrLittleEndian);
     read_arbitrary(data, Encoding::ExplicitVrLittleEndian);
+    copy_arbitrary(data, Encoding::ImplicitVrLittleEndian);
+    copy_arbitrary(data, Encoding::ExplicitVrLittleEndian);
     if let Ok(tree) = Tree::arbitrary_take_rest(Unstructured::new(data)) {
         round_trip(&tree);
     }
 });
+
+/// `Writer::encoded` over arbitrary bytes: no panic, and what it copies is a prefix of them
+/// (all of them when it succeeds).
+fn copy_arbitrary(data: &[u8], encoding: Encoding) {
+    let mut buf = vec![0u8; data.len()];
+    let (result, n) = {
+        let mut w = Writer::new(&mut buf, encoding);
+        (w.encoded(data), w.written())
+    };
+    assert!(n <= data.len());
+    if result.is_ok() {
+        assert_eq!(n, data.len());
+    }
+    assert_eq!(&buf[..n], &data[..n]);
+}
 
 /// What is still open while reading.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -288,6 +306,12 @@ fn round_trip(tree: &Tree) {
     }
     let n = w.written();
     let bytes = &buf[..n];
+    // Copied through `Writer::encoded`, the elements come out unchanged.
+    let mut copy = vec![0u8; n];
+    let mut c = Writer::new(&mut copy, rules.encoding);
+    assert_eq!(c.encoded(bytes), Ok(()));
+    assert_eq!(c.written(), n);
+    assert_eq!(copy, bytes);
 
     let mut want = Vec::new();
     rules.expected(&nodes, 0, &mut want);

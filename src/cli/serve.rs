@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use clap::Args;
 use dimse::config::{self, ServerConfig};
-use dimse_tokio::{NGetRequest, Reply, Server, ServerOptions, SharedDataSet};
+use dimse_tokio::{EncodedDataSet, NGetRequest, Reply, Server, ServerOptions, SharedDataSet};
 use tracing::info;
 
 use super::Failure;
@@ -106,7 +106,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     if let Some(files) = &cfg.tls {
         builder = builder.tls(super::tls::server_config(files)?);
     }
-    let display: SharedDataSet = Arc::new(cfg.display.clone());
+    // The display does not change while the server runs: encoded once here, each N-GET
+    // copies it (the attribute filter still applies).
+    let display: SharedDataSet = Arc::new(EncodedDataSet::new(&cfg.display).map_err(|e| {
+        Failure::new(format!(
+            "the display cannot be encoded as a data set: {e:?}"
+        ))
+    })?);
     let server = builder
         .n_get(move |request: NGetRequest| {
             let display = display.clone();

@@ -42,8 +42,8 @@ pub mod trace;
 pub use client::ClientTls;
 pub use client::{Client, ClientConfig, ClientError, NGetResponse};
 pub use server::{
-    HandlerError, HandlerFuture, NGetHandler, NGetRequest, Reply, Server, ServerBuilder,
-    ServerOptions, SharedDataSet,
+    EncodedDataSet, HandlerError, HandlerFuture, NGetHandler, NGetRequest, Reply, Server,
+    ServerBuilder, ServerOptions, SharedDataSet,
 };
 /// The rustls version the `tls` feature uses, for building configurations.
 #[cfg(feature = "tls")]

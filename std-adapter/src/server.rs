@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use dimse_core::assoc::AcceptorPolicy;
-use dimse_core::dataset::{DataSetSource, Tag};
+use dimse_core::dataset::{DataSetSource, Encoded, Encoding, Tag, WriteError, Writer};
 use dimse_core::dimse::{Status, MAX_ERROR_COMMENT_LEN};
 use dimse_core::pdu::{AeTitle, AssociateRj};
 use dimse_core::{Connection, Event, Storage};
@@ -55,6 +55,63 @@ pub struct NGetRequest {
 /// A data set the handler answers with: anything that writes itself, shared so that a
 /// server can answer every request from the same value.
 pub type SharedDataSet = Arc<dyn DataSetSource + Send + Sync>;
+
+/// A data set encoded once, in both encodings, and copied into every response (the
+/// Attribute Identifier List still applies): the owned form of
+/// [`dimse_core::dataset::Encoded`], for a data set that does not change while the server
+/// runs. An N-GET then costs a copy instead of an encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedDataSet {
+    explicit: Vec<u8>,
+    implicit: Vec<u8>,
+}
+
+impl EncodedDataSet {
+    /// The largest data set it encodes: 64 MiB.
+    pub const MAX_LEN: usize = 64 << 20;
+
+    /// Encodes `source` in Explicit and in Implicit VR Little Endian.
+    pub fn new(source: &dyn DataSetSource) -> Result<Self, WriteError> {
+        Ok(EncodedDataSet {
+            explicit: encode(source, Encoding::ExplicitVrLittleEndian)?,
+            implicit: encode(source, Encoding::ImplicitVrLittleEndian)?,
+        })
+    }
+
+    /// The borrowed view the core writes from.
+    pub fn view(&self) -> Encoded<'_> {
+        Encoded {
+            explicit_vr_little_endian: &self.explicit,
+            implicit_vr_little_endian: &self.implicit,
+        }
+    }
+}
+
+impl DataSetSource for EncodedDataSet {
+    fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
+        self.view().write_to(w)
+    }
+}
+
+/// `source` in `encoding`, in a buffer doubled until it fits (up to
+/// [`EncodedDataSet::MAX_LEN`]).
+fn encode(source: &dyn DataSetSource, encoding: Encoding) -> Result<Vec<u8>, WriteError> {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let mut w = Writer::new(&mut buf, encoding);
+        match w.write(source) {
+            Ok(()) => {
+                let n = w.written();
+                buf.truncate(n);
+                return Ok(buf);
+            }
+            Err(WriteError::BufferFull) if buf.len() < EncodedDataSet::MAX_LEN => {
+                buf.resize(buf.len() * 2, 0);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
 
 /// The handler's answer: a status (with the optional elements PS3.7 Annex C allows for it)
 /// and, for Success or Warning, a data set.

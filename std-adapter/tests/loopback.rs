@@ -251,3 +251,65 @@ async fn handler_refuses_per_operation_with_0124() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn an_encoded_data_set_answers_as_its_source_does() {
+    // A source larger than the first 4 KiB buffer `EncodedDataSet::new` tries.
+    let big = vec![b'Z'; 9000];
+    let large = move |w: &mut Writer<'_>| {
+        w.write(&DEMO)?;
+        w.bytes(Tag::new(0x0029, 0x1010), dimse_core::dataset::Vr::OB, &big)
+    };
+    let encoded: dimse_tokio::SharedDataSet =
+        Arc::new(dimse_tokio::EncodedDataSet::new(&large).unwrap());
+    let direct: dimse_tokio::SharedDataSet = Arc::new(large);
+    // The server's preference picks the transfer syntax: Explicit VR LE by default, Implicit
+    // VR LE when it is the only one the policy lists.
+    static IMPLICIT_ONLY: [&str; 1] = [dimse_core::assoc::IMPLICIT_VR_LITTLE_ENDIAN];
+    let server = |data: dimse_tokio::SharedDataSet, implicit: bool| {
+        let mut b = Server::builder(ae("DISPLAY")).n_get(move |_req: NGetRequest| {
+            let data = data.clone();
+            async move { Ok(Reply::success(data)) }
+        });
+        if implicit {
+            b.policy_mut().transfer_syntaxes = &IMPLICIT_ONLY;
+        }
+        b
+    };
+    let asked = [tags::MANUFACTURER, Tag::new(0x0018, 0x1020)];
+    for implicit in [false, true] {
+        let (a, stop_a, task_a) = start(server(encoded.clone(), implicit)).await;
+        let (b, stop_b, task_b) = start(server(direct.clone(), implicit)).await;
+        let ca = Client::connect(a, ClientConfig::default()).await.unwrap();
+        let cb = Client::connect(b, ClientConfig::default()).await.unwrap();
+        for list in [None, Some(&asked[..])] {
+            let ra = ca
+                .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, list)
+                .await
+                .unwrap();
+            let rb = cb
+                .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, list)
+                .await
+                .unwrap();
+            assert_eq!(ra.status, rb.status);
+            assert_eq!(ra.encoding, rb.encoding);
+            assert_eq!(ra.attribute_identifier_list, rb.attribute_identifier_list);
+            let want = if implicit {
+                Encoding::ImplicitVrLittleEndian
+            } else {
+                Encoding::ExplicitVrLittleEndian
+            };
+            assert_eq!(ra.encoding, want);
+            assert_eq!(ra.data_set, rb.data_set, "implicit {implicit}, {list:?}");
+            assert!(ra
+                .data_set
+                .is_some_and(|d| d.len() > 9000 || list.is_some()));
+        }
+        ca.release().await.unwrap();
+        cb.release().await.unwrap();
+        stop_a.send(()).unwrap();
+        stop_b.send(()).unwrap();
+        task_a.await.unwrap().unwrap();
+        task_b.await.unwrap().unwrap();
+    }
+}

@@ -27,6 +27,7 @@
 //! | [`Writer`] | encodes into a caller-provided `&mut [u8]`; checks tag order; defined (default) or undefined sequence lengths |
 //! | [`AttributeFilter`] | an Attribute Identifier List; the writer drops top-level attributes not in it and reports those never produced |
 //! | [`DataSetSource`] | what the application implements to answer an N-GET; a slice of [`Attribute`]s in a `static` is one |
+//! | [`Encoded`] | a data set encoded once, in both encodings, and copied into each response (the filter still applies) |
 //! | [`Reader`] | a streaming iterator of [`Event`]s over a received data set |
 //! | [`value`] | decoders for the raw values the reader yields |
 //!
@@ -52,7 +53,7 @@ pub use filter::{AttributeFilter, FilterError, Missing, MAX_REQUESTED};
 pub use reader::{Event, ReadError, Reader};
 pub use tag::Tag;
 pub use vr::{Encoding, Vr};
-pub use writer::{DataSetSource, Sequence, SequenceLength, WriteError, Writer};
+pub use writer::{DataSetSource, Encoded, Sequence, SequenceLength, WriteError, Writer};
 
 /// The deepest nesting of sequences the writer produces and the reader accepts. The Display
 /// System IOD needs 6 (QA Results → Display Subsystem QA Results → Configuration QA Results →

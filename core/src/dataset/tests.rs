@@ -618,3 +618,100 @@ fn empty_input_is_an_empty_data_set() {
         0
     );
 }
+
+/// `source` written with `list` as the Attribute Identifier List: the bytes and the missing
+/// tags.
+fn filtered<S: DataSetSource + ?Sized>(
+    encoding: Encoding,
+    list: &[Tag],
+    source: &S,
+) -> Result<(Vec<u8>, Vec<Tag>), WriteError> {
+    let list: Vec<u8> = list.iter().flat_map(|t| t.to_le_bytes()).collect();
+    let mut buf = std::vec![0u8; 8192];
+    let filter = AttributeFilter::new(&list).unwrap();
+    let mut w = Writer::new(&mut buf, encoding).with_filter(filter);
+    w.write(source)?;
+    let missing = w.missing().collect();
+    let n = w.written();
+    Ok((buf[..n].to_vec(), missing))
+}
+
+#[test]
+fn an_encoded_data_set_writes_what_its_source_writes() {
+    use crate::service::display::DEMO;
+    let explicit = write_big(Encoding::ExplicitVrLittleEndian, &DEMO);
+    let implicit = write_big(Encoding::ImplicitVrLittleEndian, &DEMO);
+    let encoded = Encoded {
+        explicit_vr_little_endian: &explicit,
+        implicit_vr_little_endian: &implicit,
+    };
+    let lists: [&[Tag]; 5] = [
+        &[],
+        &[MANUFACTURER],
+        // A sequence is returned whole; a tag that only an item holds counts as missing.
+        &[SUBSYSTEMS, SERIAL, SUBSYSTEM_ID],
+        &[Tag::new(0x0009, 0x0010), SUBSYSTEMS],
+        &[Tag::new(0x0008, 0x0016), Tag::new(0x0008, 0x0018)],
+    ];
+    for encoding in [
+        Encoding::ExplicitVrLittleEndian,
+        Encoding::ImplicitVrLittleEndian,
+    ] {
+        for list in lists {
+            let want = filtered(encoding, list, &DEMO).unwrap();
+            let got = filtered(encoding, list, &encoded).unwrap();
+            assert_eq!(got, want, "{encoding:?}, {list:?}");
+        }
+        // Undefined-length sequences are walked to their delimiters and copied whole.
+        let undefined = write_big_with(encoding, SequenceLength::Undefined, &DEMO);
+        let copied = write_big(encoding, &|w: &mut Writer<'_>| w.encoded(&undefined));
+        assert_eq!(copied, undefined, "{encoding:?}");
+    }
+    assert!(
+        filtered(Encoding::ExplicitVrLittleEndian, &[], &encoded)
+            .unwrap()
+            .0
+            .len()
+            > 3000
+    );
+}
+
+#[test]
+fn encoded_elements_are_checked() {
+    let explicit = write(Encoding::ExplicitVrLittleEndian, &display).unwrap();
+    let mut buf = [0u8; 256];
+    // Order: an element before what was written already.
+    let mut w = Writer::new(&mut buf, Encoding::ExplicitVrLittleEndian);
+    w.string(Tag::new(0x0010, 0x0010), Vr::PN, "X").unwrap();
+    assert_eq!(w.encoded(&explicit), Err(WriteError::OutOfOrder));
+    // Bytes that are not whole elements, however they are cut (at 12 the first element,
+    // Manufacturer, is whole).
+    for cut in (1..explicit.len()).filter(|&c| c != 12) {
+        let mut w = Writer::new(&mut buf, Encoding::ExplicitVrLittleEndian);
+        assert_eq!(
+            w.encoded(&explicit[..cut]),
+            Err(WriteError::InvalidValue),
+            "cut at {cut}"
+        );
+    }
+    // Too large for the buffer.
+    let mut small = [0u8; 20];
+    let mut w = Writer::new(&mut small, Encoding::ExplicitVrLittleEndian);
+    assert_eq!(w.encoded(&explicit), Err(WriteError::BufferFull));
+}
+
+fn write_big_with<S: DataSetSource + ?Sized>(
+    encoding: Encoding,
+    lengths: SequenceLength,
+    source: &S,
+) -> Vec<u8> {
+    let mut buf = std::vec![0u8; 8192];
+    let mut w = Writer::new(&mut buf, encoding).with_sequence_length(lengths);
+    w.write(source).unwrap();
+    let n = w.written();
+    buf[..n].to_vec()
+}
+
+fn write_big<S: DataSetSource + ?Sized>(encoding: Encoding, source: &S) -> Vec<u8> {
+    write_big_with(encoding, SequenceLength::Defined, source)
+}

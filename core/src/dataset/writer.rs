@@ -2,6 +2,7 @@
 
 use super::dictionary;
 use super::filter::{AttributeFilter, Missing};
+use super::reader::{Event as ReadEvent, Reader};
 use super::{Encoding, Tag, Vr, MAX_DEPTH};
 use crate::codec::{self, BufferTooSmall};
 
@@ -57,6 +58,36 @@ where
 {
     fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
         self(w)
+    }
+}
+
+/// A data set encoded ahead of time, in both encodings a response may need: a source that
+/// costs a copy instead of an encoding per request, for a data set that does not change
+/// between requests (firmware can encode its constants once at start-up, a server its
+/// configured display). Encode each with [`Writer`] and no filter; [`Writer::encoded`]
+/// applies the order check and the attribute filter when it is written out. Its bytes are
+/// the same as the source's own would be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Encoded<'a> {
+    /// The elements in Explicit VR Little Endian.
+    pub explicit_vr_little_endian: &'a [u8],
+    /// The same elements in Implicit VR Little Endian.
+    pub implicit_vr_little_endian: &'a [u8],
+}
+
+impl Encoded<'_> {
+    /// The elements in `encoding`.
+    pub const fn bytes(&self, encoding: Encoding) -> &[u8] {
+        match encoding {
+            Encoding::ExplicitVrLittleEndian => self.explicit_vr_little_endian,
+            Encoding::ImplicitVrLittleEndian => self.implicit_vr_little_endian,
+        }
+    }
+}
+
+impl DataSetSource for Encoded<'_> {
+    fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
+        w.encoded(self.bytes(w.encoding()))
     }
 }
 
@@ -376,6 +407,27 @@ impl<'a> Writer<'a> {
         self.bytes(tag, dictionary::vr(tag).unwrap_or(Vr::UN), value)
     }
 
+    /// Elements already encoded in this writer's [`Encoding`] (by a `Writer` earlier, see
+    /// [`Encoded`]), copied as they are: each goes through the order check and, at the top
+    /// level, the attribute filter, like an element written one by one. Only the elements'
+    /// headers are read (and the items of an undefined-length sequence, to find its end);
+    /// their values are taken as the writer that made them left them. Bytes that are not a
+    /// run of whole elements are [`WriteError::InvalidValue`], whatever the filter lets
+    /// through.
+    pub fn encoded(&mut self, elements: &[u8]) -> Result<(), WriteError> {
+        let mut at = 0;
+        while let Some(rest) = elements.get(at..).filter(|r| !r.is_empty()) {
+            let (tag, len) = element_extent(rest, self.encoding)?;
+            let bytes = rest.get(..len).ok_or(WriteError::InvalidValue)?;
+            if self.begin(tag)? {
+                self.out.put(bytes)?;
+                self.emitted(tag);
+            }
+            at += len;
+        }
+        Ok(())
+    }
+
     /// A sequence: `items` adds each item through [`Sequence::item`]. A sequence with no
     /// items is fine (PS3.5 §7.4.6 allows a zero-length Type 2 or 3 sequence).
     pub fn sequence<F>(&mut self, tag: Tag, items: F) -> Result<(), WriteError>
@@ -434,6 +486,49 @@ impl<'a> Writer<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// The tag of the element at the start of `bytes`, and its length with header (for an
+/// undefined length, up to and including its Sequence Delimitation Item).
+fn element_extent(bytes: &[u8], encoding: Encoding) -> Result<(Tag, usize), WriteError> {
+    let bad = WriteError::InvalidValue;
+    let word = |at: usize| -> Result<u32, WriteError> {
+        let b = bytes.get(at..).and_then(<[u8]>::first_chunk::<4>).ok_or(bad)?;
+        Ok(u32::from_le_bytes(*b))
+    };
+    let tag = Tag::from_le_bytes(word(0)?.to_le_bytes());
+    let (header, len) = match encoding {
+        Encoding::ImplicitVrLittleEndian => (8, word(4)?),
+        Encoding::ExplicitVrLittleEndian => {
+            let name = bytes.get(4..).and_then(<[u8]>::first_chunk::<2>);
+            let vr = name.and_then(Vr::from_bytes).ok_or(bad)?;
+            if vr.has_long_length() {
+                (12, word(8)?)
+            } else {
+                let b = bytes.get(6..).and_then(<[u8]>::first_chunk::<2>).ok_or(bad)?;
+                (8, u32::from(u16::from_le_bytes(*b)))
+            }
+        }
+    };
+    if len != u32::MAX {
+        let total = usize::try_from(len)
+            .ok()
+            .and_then(|n| n.checked_add(header));
+        return Ok((tag, total.ok_or(bad)?));
+    }
+    // Undefined length: walk its items to the matching delimiter.
+    let mut r = Reader::new(bytes, encoding);
+    match r.next() {
+        Some(Ok(ReadEvent::SequenceStart { .. })) => {}
+        _ => return Err(bad),
+    }
+    loop {
+        match r.next() {
+            Some(Ok(ReadEvent::SequenceEnd { depth: 0, .. })) => return Ok((tag, r.offset())),
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return Err(bad),
+        }
     }
 }
 
