@@ -494,7 +494,10 @@ impl<'a> Writer<'a> {
 fn element_extent(bytes: &[u8], encoding: Encoding) -> Result<(Tag, usize), WriteError> {
     let bad = WriteError::InvalidValue;
     let word = |at: usize| -> Result<u32, WriteError> {
-        let b = bytes.get(at..).and_then(<[u8]>::first_chunk::<4>).ok_or(bad)?;
+        let b = bytes
+            .get(at..)
+            .and_then(<[u8]>::first_chunk::<4>)
+            .ok_or(bad)?;
         Ok(u32::from_le_bytes(*b))
     };
     let tag = Tag::from_le_bytes(word(0)?.to_le_bytes());
@@ -506,7 +509,10 @@ fn element_extent(bytes: &[u8], encoding: Encoding) -> Result<(Tag, usize), Writ
             if vr.has_long_length() {
                 (12, word(8)?)
             } else {
-                let b = bytes.get(6..).and_then(<[u8]>::first_chunk::<2>).ok_or(bad)?;
+                let b = bytes
+                    .get(6..)
+                    .and_then(<[u8]>::first_chunk::<2>)
+                    .ok_or(bad)?;
                 (8, u32::from(u16::from_le_bytes(*b)))
             }
         }
