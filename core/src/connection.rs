@@ -13,8 +13,8 @@
 //!   [`Connection::poll_event`] until both return `None`.** `handle_input` stops consuming when
 //!   undrained events or PDUs pile up, while a received P-DATA value has not been polled, and
 //!   at the next PDU while a command or an A-RELEASE-RP waits for queued output: then offer
-//!   the rest again after the drain, even with no new bytes. What a stream causes therefore never
-//!   depends on how it was cut into reads.
+//!   the rest again after the drain, even with no new bytes. What a stream causes therefore
+//!   never depends on how it was cut into reads.
 //! * When [`Event::Closed`] arrives (or [`Connection::is_closed`] is true), write what
 //!   `poll_transmit` still has, then close the transport.
 //!
