@@ -64,6 +64,15 @@ pub trait Handler {
     fn association_ended(&self, summary: &Summary) {
         let _ = summary;
     }
+
+    /// With [`serve_association_recording`](crate::serve_association_recording): the trace
+    /// of the association that just ended, in the format `dimse replay FILE` reads (see
+    /// [`trace`](crate::trace)), before [`Handler::association_ended`]. `complete` is false
+    /// when the buffer filled up and the trace stops early. The buffer is reused for the next
+    /// association: copy what you keep.
+    fn association_recorded(&self, trace: &[u8], complete: bool) {
+        let _ = (trace, complete);
+    }
 }
 
 /// A handler's answer: a status, and for Success or Warning the data set to send.

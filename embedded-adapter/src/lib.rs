@@ -121,9 +121,18 @@
 //! response (a larger one is answered 0213H, resource limitation); `RX` bounds the
 //! Attribute Identifier List a peer can send (256 tags need about 1,140 bytes). The host test
 //! prints the measured figures (`cargo test -p dimse-embassy --test host`). On a Cortex-M7
-//! (the firmware example, `scripts/footprint`): 8,960 bytes of buffers, a 2,872-byte task
-//! (its future holds a 2,512-byte `Connection`) and a 352-byte socket slot in the network
-//! stack, 12,185 bytes per association.
+//! (the firmware example, `scripts/footprint`): 8,960 bytes of buffers, a 2,968-byte task
+//! (its future holds a 2,528-byte `Connection`) and a 352-byte socket slot in the network
+//! stack, 12,281 bytes per association.
+//!
+//! ## Recording what happened
+//!
+//! [`serve_association_recording`] is [`serve_association`] with a buffer you lend: each
+//! association's inputs (received bytes, timer firings, the transport closing, the handler's
+//! answers) are written into it as the postcard trace that `dimse replay FILE` reads on a PC
+//! ([`trace`]), and handed to [`Handler::association_recorded`] when the association ends, to
+//! keep in flash or send out. Replayed, the trace gives the same events and PDUs as on the
+//! device.
 //!
 //! ## Features
 //!
@@ -140,7 +149,8 @@
 //! second stack (the core's requestor side): association, N-GET (the data set checked byte
 //! for byte), C-ECHO, release, a peer's abort, a FIN and a reset without release, a handler
 //! that fails, two concurrent associations and a third refused, ARTIM on an idle connection,
-//! and transmit rings smaller than a response (or than the A-ASSOCIATE-AC).
+//! transmit rings smaller than a response (or than the A-ASSOCIATE-AC), and an association
+//! recorded on the device and replayed with dimse-tokio's replayer.
 //!
 //! [embassy-net]: https://docs.embassy.dev/embassy-net
 #![cfg_attr(not(test), no_std)]
@@ -157,6 +167,7 @@ mod buffers;
 mod config;
 mod handler;
 mod server;
+pub mod trace;
 
 pub use buffers::{
     AssociationBuffers, AssociationPool, DEFAULT_ASSOCIATIONS, DEFAULT_RX, DEFAULT_SOCKET_RX,
@@ -164,7 +175,8 @@ pub use buffers::{
 };
 pub use config::{ConfigError, DeviceConfig, CONFIG_FORMAT, MAX_CONFIG_LEN};
 pub use handler::{End, Failure, Handler, Reply, Summary, TransportEnd};
-pub use server::{serve_association, CLOSE_TIMEOUT};
+pub use server::{serve_association, serve_association_recording, CLOSE_TIMEOUT};
+pub use trace::TraceRecorder;
 
 /// The core, re-exported: the adapter's API speaks its types.
 pub use dimse_core;

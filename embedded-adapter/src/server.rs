@@ -14,6 +14,7 @@ use embassy_time::{Duration, Instant, Timer, WithTimeout};
 
 use crate::buffers::AssociationBuffers;
 use crate::handler::{End, Handler, Summary, TransportEnd};
+use crate::trace::TraceRecorder;
 
 /// How long the close handshake may take once the core has said the transport is done (our
 /// FIN acknowledged, the peer's FIN received); past it the connection is reset.
@@ -75,6 +76,59 @@ pub async fn serve_association<
     policy: &AcceptorPolicy<'_>,
     handler: &H,
 ) -> ! {
+    serve::<H, false, RX, TX, SOCKET_RX, SOCKET_TX>(stack, port, buffers, policy, handler, None)
+        .await
+}
+
+/// [`serve_association`], recording each association into `trace` as the postcard trace
+/// `dimse replay FILE` reads (see [`trace`](crate::trace)): the bytes the core took, its
+/// timer firings, the transport closing, the handler's answers, local aborts, each with its
+/// time since the connection was accepted. When the association is over the trace goes to
+/// [`Handler::association_recorded`], then the buffer is reused for the next one. A buffer
+/// too small for the whole association keeps its beginning (and says so); one too small for
+/// even the header records nothing.
+pub async fn serve_association_recording<
+    H: Handler,
+    const RX: usize,
+    const TX: usize,
+    const SOCKET_RX: usize,
+    const SOCKET_TX: usize,
+>(
+    stack: Stack<'_>,
+    port: u16,
+    buffers: &mut AssociationBuffers<RX, TX, SOCKET_RX, SOCKET_TX>,
+    policy: &AcceptorPolicy<'_>,
+    handler: &H,
+    trace: &mut [u8],
+) -> ! {
+    serve::<H, true, RX, TX, SOCKET_RX, SOCKET_TX>(
+        stack,
+        port,
+        buffers,
+        policy,
+        handler,
+        Some(trace),
+    )
+    .await
+}
+
+/// `RECORD` false: every recording call is compiled out (a device that does not record
+/// pays no flash for it).
+async fn serve<
+    H: Handler,
+    const RECORD: bool,
+    const RX: usize,
+    const TX: usize,
+    const SOCKET_RX: usize,
+    const SOCKET_TX: usize,
+>(
+    stack: Stack<'_>,
+    port: u16,
+    buffers: &mut AssociationBuffers<RX, TX, SOCKET_RX, SOCKET_TX>,
+    policy: &AcceptorPolicy<'_>,
+    handler: &H,
+    mut trace: Option<&mut [u8]>,
+) -> ! {
     let AssociationBuffers {
         rx,
         tx,
@@ -103,8 +157,20 @@ pub async fn serve_association<
             rx: &mut rx[..],
             tx: &mut tx[..],
         };
-        let conn = Connection::acceptor(policy, storage, now());
-        let mut association = Association {
+        let t0 = now();
+        let conn = Connection::acceptor(policy, storage, t0);
+        let recording = match trace.as_deref_mut() {
+            Some(buf) if RECORD => {
+                let mut peer: heapless::String<64> = heapless::String::new();
+                if let Some(ep) = socket.remote_endpoint() {
+                    let _ = core::fmt::write(&mut peer, format_args!("{ep}"));
+                }
+                let ae = policy.ae_title.as_str().unwrap_or_default();
+                TraceRecorder::new(buf, ae, &peer).map(|trace| Recording { trace, t0 })
+            }
+            _ => None,
+        };
+        let mut association = Association::<RECORD> {
             socket: &mut socket,
             conn,
             carry,
@@ -113,6 +179,7 @@ pub async fn serve_association<
             closed: false,
             transport_gone: false,
             input_stalled: false,
+            recording,
             summary: Summary {
                 end: End::NotAssociated,
                 transport: TransportEnd::Local,
@@ -121,6 +188,12 @@ pub async fn serve_association<
             },
         };
         let summary = association.run(handler).await;
+        if RECORD {
+            if let Some(r) = association.recording.take() {
+                let complete = r.trace.is_complete();
+                handler.association_recorded(r.trace.finish(), complete);
+            }
+        }
         close(&mut socket).await;
         info!(
             "association over: {:?}, transport {:?}, {} N-GET, {} answered by the core",
@@ -155,7 +228,7 @@ enum Emit {
 }
 
 /// One association on an accepted socket.
-struct Association<'s, 'n, 'c> {
+struct Association<'s, 'n, 'c, const RECORD: bool> {
     socket: &'s mut TcpSocket<'n>,
     conn: Connection<'c>,
     /// Bytes taken from the socket that the core has not consumed: only when a unit the core
@@ -170,10 +243,38 @@ struct Association<'s, 'n, 'c> {
     transport_gone: bool,
     /// The core consumed nothing of what the socket offers: wait for time, not bytes.
     input_stalled: bool,
+    /// The trace being recorded ([`serve_association_recording`]).
+    recording: Option<Recording<'s>>,
     summary: Summary,
 }
 
-impl Association<'_, '_, '_> {
+/// A trace being recorded, and the time the connection was accepted (its zero).
+struct Recording<'b> {
+    trace: TraceRecorder<'b>,
+    t0: dimse_core::Instant,
+}
+
+impl Recording<'_> {
+    fn at(&self, now: dimse_core::Instant) -> u64 {
+        now.as_millis().saturating_sub(self.t0.as_millis())
+    }
+}
+
+/// Records into the trace, if there is one (and never when `RECORD` is false).
+fn record<const RECORD: bool>(
+    recording: &mut Option<Recording<'_>>,
+    f: impl FnOnce(&mut TraceRecorder<'_>, u64),
+) {
+    if !RECORD {
+        return;
+    }
+    if let Some(r) = recording {
+        let at = r.at(now());
+        f(&mut r.trace, at);
+    }
+}
+
+impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
     async fn run<H: Handler>(&mut self, handler: &H) -> Summary {
         loop {
             self.settle(handler).await;
@@ -304,7 +405,7 @@ impl Association<'_, '_, '_> {
                         "the next PDU does not fit the socket's transmit buffer ({} bytes)",
                         self.socket.send_capacity()
                     );
-                    if self.conn.abort(now()).is_err() {
+                    if self.abort().is_err() {
                         self.transport_gone = true;
                     }
                     any = true;
@@ -341,12 +442,15 @@ impl Association<'_, '_, '_> {
             }
         };
         let now = now();
-        let sent = match outcome {
+        const INVALID: &str = "Invalid status from the application";
+        const FAILED: &str = "The N-GET handler failed";
+        // What the core was asked to send, for the trace: the status and Error Comment.
+        let (sent, asked, comment) = match outcome {
             None => {
                 warn!("N-GET #{}: the handler did not answer in time", message_id);
                 // The deadline has passed: the core answers 0110H (or aborts, for another
                 // timer).
-                self.conn.handle_timeout(now);
+                self.timeout();
                 return;
             }
             Some(Ok(reply)) => {
@@ -359,23 +463,26 @@ impl Association<'_, '_, '_> {
                             "N-GET #{}: the handler's status {:X}H carries elements PS3.7 Annex C does not allow",
                             message_id, reply.status.code
                         );
-                        self.conn
-                            .fail_n_get(now, message_id, "Invalid status from the application")
+                        let sent = self.conn.fail_n_get(now, message_id, INVALID);
+                        (sent, 0x0110, Some(INVALID))
                     }
-                    other => other,
+                    other => (other, reply.status.code, reply.status.error_comment),
                 }
             }
             Some(Err(failure)) => {
                 warn!("N-GET #{}: the handler failed", message_id);
                 match self.conn.fail_n_get(now, message_id, failure.error_comment) {
                     Err(ApiError::InvalidStatus) => {
-                        self.conn
-                            .fail_n_get(now, message_id, "The N-GET handler failed")
+                        let sent = self.conn.fail_n_get(now, message_id, FAILED);
+                        (sent, 0x0110, Some(FAILED))
                     }
-                    other => other,
+                    other => (other, 0x0110, Some(failure.error_comment)),
                 }
             }
         };
+        record::<RECORD>(&mut self.recording, |t, at| {
+            t.answer(at, message_id, asked, comment)
+        });
         match sent {
             Ok(status) => debug!("N-GET #{} answered {:X}H", message_id, status),
             Err(e) => debug!("N-GET #{} not answered: {:?}", message_id, e),
@@ -386,7 +493,7 @@ impl Association<'_, '_, '_> {
     async fn wait(&mut self) {
         let due = self.conn.poll_timeout();
         if due.is_some_and(|at| at <= now()) {
-            self.conn.handle_timeout(now());
+            self.timeout();
             return;
         }
         if self.input_stalled {
@@ -394,19 +501,25 @@ impl Association<'_, '_, '_> {
             match due {
                 Some(at) => {
                     Timer::at(deadline(at)).await;
-                    self.conn.handle_timeout(now());
+                    self.timeout();
                     self.input_stalled = false;
                 }
                 None => {
                     error!("the core consumes no input and has no deadline: aborting");
-                    if self.conn.abort(now()).is_err() {
+                    if self.abort().is_err() {
                         self.transport_gone = true;
                     }
                 }
             }
             return;
         }
-        let read = read_into(self.socket, &mut self.conn, self.carry, &mut self.carry_len);
+        let read = read_into::<RECORD>(
+            self.socket,
+            &mut self.conn,
+            self.carry,
+            &mut self.carry_len,
+            &mut self.recording,
+        );
         let result = match due {
             Some(at) => read.with_deadline(deadline(at)).await,
             None => Ok(read.await),
@@ -415,7 +528,7 @@ impl Association<'_, '_, '_> {
             Ok(Ok(true)) => {}
             Ok(Ok(false)) => self.input_stalled = true,
             Ok(Err(_)) => self.peer_closed(),
-            Err(_timeout) => self.conn.handle_timeout(now()),
+            Err(_timeout) => self.timeout(),
         }
     }
 
@@ -441,25 +554,47 @@ impl Association<'_, '_, '_> {
         }
         // Evt17: in Sta13 the core just closes (AR-5/AA-5); in Sta2..Sta12 it reports
         // `Aborted(TransportClosed)` (AA-4).
-        self.conn.handle_transport_closed(now());
+        self.transport_closed();
+    }
+
+    /// A deadline passed: the core's `handle_timeout`, recorded.
+    fn timeout(&mut self) {
+        let now = now();
+        record::<RECORD>(&mut self.recording, |t, at| t.timeout(at));
+        self.conn.handle_timeout(now);
+    }
+
+    /// The transport is gone: the core's `handle_transport_closed`, recorded.
+    fn transport_closed(&mut self) {
+        let now = now();
+        record::<RECORD>(&mut self.recording, |t, at| t.transport_closed(at));
+        self.conn.handle_transport_closed(now);
+    }
+
+    /// A local abort (a resource limit of this adapter), recorded.
+    fn abort(&mut self) -> Result<(), ApiError> {
+        let now = now();
+        record::<RECORD>(&mut self.recording, |t, at| t.abort(at));
+        self.conn.abort(now)
     }
 
     /// A write failed: the peer reset the connection (or stopped acknowledging).
     fn transport_lost(&mut self) {
         self.transport_gone = true;
         self.summary.transport = TransportEnd::Reset;
-        self.conn.handle_transport_closed(now());
+        self.transport_closed();
     }
 }
 
 /// Feeds what the socket holds to the core, straight from its receive ring. Returns whether
 /// anything moved; `Err` when the receive half is closed (FIN or RST, see
 /// [`Association::peer_closed`]).
-async fn read_into(
+async fn read_into<const RECORD: bool>(
     socket: &mut TcpSocket<'_>,
     conn: &mut Connection<'_>,
     carry: &mut [u8; MAX_UNIT_LEN],
     carry_len: &mut usize,
+    recording: &mut Option<Recording<'_>>,
 ) -> Result<bool, embassy_net::tcp::Error> {
     socket
         .read_with(|ring| {
@@ -467,6 +602,7 @@ async fn read_into(
             if *carry_len == 0 {
                 let used = conn.handle_input(now, ring);
                 if used > 0 {
+                    record::<RECORD>(recording, |t, at| t.input(at, &ring[..used]));
                     return (used, true);
                 }
                 if ring.len() < MAX_UNIT_LEN {
@@ -474,6 +610,7 @@ async fn read_into(
                     // it does: carry them, and top up from the ring's start next time.
                     carry[..ring.len()].copy_from_slice(ring);
                     *carry_len = ring.len();
+                    record::<RECORD>(recording, |t, at| t.input(at, ring));
                     return (ring.len(), true);
                 }
                 // MAX_UNIT_LEN bytes and nothing taken: the core is holding input back.
@@ -483,6 +620,7 @@ async fn read_into(
             if n == 0 {
                 return (0, false);
             }
+            record::<RECORD>(recording, |t, at| t.input(at, &ring[..n]));
             carry[*carry_len..*carry_len + n].copy_from_slice(&ring[..n]);
             *carry_len += n;
             let used = conn.handle_input(now, &carry[..*carry_len]);

@@ -25,8 +25,8 @@ use dimse_core::service::display::{tags, DEMO};
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, VERIFICATION};
 use dimse_core::{Connection, Event, Storage};
 use dimse_embassy::{
-    serve_association, AssociationBuffers, AssociationPool, End, Failure, Handler, Reply, Summary,
-    TransportEnd,
+    serve_association, serve_association_recording, AssociationBuffers, AssociationPool, End,
+    Failure, Handler, Reply, Summary, TransportEnd,
 };
 use embassy_executor::{Executor, Spawner};
 use embassy_net::tcp::{ConnectError, TcpSocket};
@@ -84,6 +84,26 @@ impl Handler for TestDevice {
             panic!("more association summaries than the test collects");
         }
     }
+
+    fn association_recorded(&self, trace: &[u8], complete: bool) {
+        *TRACE.lock().unwrap() = Some((trace.to_vec(), complete));
+    }
+}
+
+/// The last trace the recording server handed over, and whether it is complete.
+static TRACE: std::sync::Mutex<Option<(Vec<u8>, bool)>> = std::sync::Mutex::new(None);
+
+/// A server that records each association into a static buffer.
+const RECORDING_PORT: u16 = 11115;
+
+#[embassy_executor::task]
+async fn dicom_recording(
+    stack: Stack<'static>,
+    buffers: &'static mut AssociationBuffers,
+    policy: &'static AcceptorPolicy<'static>,
+    trace: &'static mut [u8],
+) -> ! {
+    serve_association_recording(stack, RECORDING_PORT, buffers, policy, &DEVICE, trace).await
 }
 
 #[embassy_executor::task(pool_size = ASSOCIATIONS)]
@@ -188,6 +208,8 @@ struct Client<'a> {
     filled: usize,
     out: Vec<u8>,
     eof: bool,
+    /// Every byte received from the server, in order.
+    received: Vec<u8>,
 }
 
 static TRANSFER_SYNTAXES: [&str; 2] = [EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN];
@@ -234,6 +256,7 @@ impl<'a> Client<'a> {
             filled: 0,
             out: vec![0; 16384],
             eof: false,
+            received: Vec::new(),
         })
     }
 
@@ -308,7 +331,12 @@ impl<'a> Client<'a> {
                     self.eof = true;
                     self.conn.handle_transport_closed(now());
                 }
-                Ok(Ok(n)) => self.filled += n,
+                Ok(Ok(n)) => {
+                    let end = self.filled + n;
+                    self.received
+                        .extend_from_slice(&self.input[self.filled..end]);
+                    self.filled = end;
+                }
             }
         }
     }
@@ -752,6 +780,107 @@ async fn idle_connection_closed_by_artim(stack: Stack<'static>) -> Result {
 
 // ---------------------------------------------------------------- the run
 
+/// An association recorded on the device (`serve_association_recording`): its trace reads
+/// with dimse-tokio's `Trace::from_bytes` (what `dimse replay FILE` uses), and replayed
+/// through a fresh core it sends exactly the PDUs the client received, byte for byte (as
+/// digests), twice the same.
+async fn recorded_association_replays(stack: Stack<'static>) -> Result {
+    *TRACE.lock().unwrap() = None;
+    let config = requestor_config();
+    let mut bufs = ClientBuffers::new();
+    let mut client = Client::associate_on(stack, RECORDING_PORT, &config, &mut bufs).await?;
+    let (status, _) = client.n_get(None).await?;
+    check("N-GET status", status, 0x0000)?;
+    let wanted = [
+        tags::MANUFACTURER,
+        dimse_core::dataset::Tag::new(0x0018, 0x1020),
+    ];
+    let (status, _) = client.n_get(Some(&wanted)).await?;
+    check("N-GET (one attribute missing) status", status, 0x0107)?;
+    check("C-ECHO status", client.c_echo().await?, 0x0000)?;
+    client.release().await?;
+    let received = client.received.clone();
+    client.close().await?;
+    check(
+        "server summary",
+        server_summary().await?,
+        summary(End::Released, TransportEnd::PeerClosed, 2, 1),
+    )?;
+    let (bytes, complete) = TRACE
+        .lock()
+        .unwrap()
+        .take()
+        .ok_or("no trace was handed over")?;
+    check("trace complete", complete, true)?;
+    let trace = dimse_tokio::trace::Trace::from_bytes(&bytes)?;
+    check("trace AE title", trace.ae_title.as_str(), "DISPLAY")?;
+    let policy = dimse_tokio::trace::default_policy("DISPLAY").ok_or("policy")?;
+    let lines = dimse_tokio::trace::replay(&trace, &policy, &DEMO);
+    check(
+        "a second replay",
+        &dimse_tokio::trace::replay(&trace, &policy, &DEMO),
+        &lines,
+    )?;
+    let answers: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split_once("  answer ").map(|(_, a)| a))
+        .collect();
+    check(
+        "answers in the replay",
+        answers,
+        vec!["#1: 0000H", "#2: 0107H"],
+    )?;
+    // What the replay sent against what the client received. The device cuts P-DATA to the
+    // room in its socket's transmit ring and the replayer does not, so P-DATA is compared by
+    // the message bytes it carries (one PDV per PDU from this core: 12 bytes of headers);
+    // every other PDU byte for byte.
+    let replayed: Vec<String> = lines
+        .iter()
+        .filter_map(|l| l.split_once(" sent ").map(|(_, pdu)| pdu.to_string()))
+        .collect();
+    let (replayed_other, replayed_data) = split_pdata(&replayed);
+    let (live_other, live_data) = split_pdata(&pdu_digests(&received));
+    check("PDUs other than P-DATA", replayed_other, live_other)?;
+    check("P-DATA message bytes", replayed_data, live_data)
+}
+
+/// `bytes` cut into PDUs, each described as the replayer describes what it sends.
+fn pdu_digests(mut bytes: &[u8]) -> Vec<String> {
+    let mut out = Vec::new();
+    while bytes.len() >= 6 {
+        let len = 6 + u32::from_be_bytes([bytes[2], bytes[3], bytes[4], bytes[5]]) as usize;
+        let (pdu, rest) = bytes.split_at(len.min(bytes.len()));
+        let name = dimse_core::pdu::PduType::from_u8(pdu[0]).map_or("?", |t| t.name());
+        let digest = pdu.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        out.push(format!("{name} ({} bytes, fnv {digest:016x})", pdu.len()));
+        bytes = rest;
+    }
+    out
+}
+
+/// The descriptions of PDUs other than P-DATA-TF, and the bytes of message the P-DATA-TF
+/// PDUs carry (their lengths less the PDU and PDV headers).
+fn split_pdata(pdus: &[String]) -> (Vec<String>, usize) {
+    let mut other = Vec::new();
+    let mut data = 0;
+    for d in pdus {
+        match d.strip_prefix("P-DATA-TF (") {
+            Some(rest) => {
+                let len: usize = rest
+                    .split(' ')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                data += len.saturating_sub(12);
+            }
+            None => other.push(d.clone()),
+        }
+    }
+    (other, data)
+}
+
 static FAILED: AtomicUsize = AtomicUsize::new(0);
 static PASSED: AtomicUsize = AtomicUsize::new(0);
 static DONE: AtomicBool = AtomicBool::new(false);
@@ -790,6 +919,17 @@ async fn main_task(spawner: Spawner, server: Stack<'static>, client: Stack<'stat
     static TINY: StaticCell<TinyRing> = StaticCell::new();
     spawner.spawn(dicom_small_ring(server, SMALL.init(SmallRing::new()), policy).unwrap());
     spawner.spawn(dicom_tiny_ring(server, TINY.init(TinyRing::new()), policy).unwrap());
+    static RECORDING: StaticCell<AssociationBuffers> = StaticCell::new();
+    static TRACE_BUFFER: StaticCell<[u8; 16384]> = StaticCell::new();
+    spawner.spawn(
+        dicom_recording(
+            server,
+            RECORDING.init(AssociationBuffers::new()),
+            policy,
+            TRACE_BUFFER.init([0; 16384]),
+        )
+        .unwrap(),
+    );
 
     // What one association costs: its buffers, and its task's future (the core's
     // Connection, the socket handle, the adapter's locals).
@@ -835,6 +975,11 @@ async fn main_task(spawner: Spawner, server: Stack<'static>, client: Stack<'stat
         idle_connection_closed_by_artim(client),
     )
     .await;
+    run(
+        "recorded_association_replays",
+        recorded_association_replays(client),
+    )
+    .await;
     DONE.store(true, Ordering::SeqCst);
 }
 
@@ -845,11 +990,11 @@ fn main() {
         std::process::exit(2);
     });
 
-    println!("\nrunning 11 tests (dimse-embassy on two embassy-net stacks)");
+    println!("\nrunning 12 tests (dimse-embassy on two embassy-net stacks)");
     let started = std::time::Instant::now();
     static SERVER_CHANNEL: StaticCell<channel::State<MTU, 4, 4>> = StaticCell::new();
     static CLIENT_CHANNEL: StaticCell<channel::State<MTU, 4, 4>> = StaticCell::new();
-    static SERVER_RESOURCES: StaticCell<StackResources<{ ASSOCIATIONS + 2 }>> = StaticCell::new();
+    static SERVER_RESOURCES: StaticCell<StackResources<{ ASSOCIATIONS + 3 }>> = StaticCell::new();
     static CLIENT_RESOURCES: StaticCell<StackResources<4>> = StaticCell::new();
 
     let server_mac = HardwareAddress::Ethernet([0x02, 0, 0, 0, 0, 0x01]);

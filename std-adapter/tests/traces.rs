@@ -125,3 +125,43 @@ fn every_fuzz_crash_replays_deterministically() {
     assert!(replayed >= 5, "only {replayed} crash inputs");
     println!("{replayed} fuzz crash inputs replayed twice as traces");
 }
+
+/// The trace dimse-embassy's `TraceRecorder` writes on a device (its unit test makes these
+/// exact bytes) is the format this crate reads: `dimse replay` takes a device's trace.
+#[test]
+fn a_device_trace_reads_as_a_trace() {
+    let hex = include_str!("../../embedded-adapter/tests/trace-golden.hex").trim();
+    let bytes: Vec<u8> = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect();
+    let t = Trace::from_bytes(&bytes).unwrap();
+    let want = Trace {
+        version: trace::VERSION,
+        ae_title: "DISPLAY".into(),
+        peer: "192.168.69.1:40000".into(),
+        records: vec![
+            Record::Input {
+                at: 0,
+                bytes: vec![1, 0, 0, 0],
+            },
+            Record::Timeout { at: 30_000 },
+            Record::Answer {
+                at: 30_001,
+                message_id: 7,
+                status: 0x0110,
+                error_comment: Some("late".into()),
+            },
+            Record::Answer {
+                at: 30_002,
+                message_id: 8,
+                status: 0x0000,
+                error_comment: None,
+            },
+            Record::Abort { at: 30_003 },
+            Record::TransportClosed { at: 30_004 },
+        ],
+    };
+    assert_eq!(t, want);
+    assert_eq!(want.to_bytes(), bytes);
+}
