@@ -260,16 +260,18 @@ impl Recording<'_> {
     }
 }
 
-/// Records into the trace, if there is one (and never when `RECORD` is false).
+/// Records into the trace, if there is one (and never when `RECORD` is false), at `now`: the
+/// time the core was given for the same input, so that a replay gives the core the same times.
 fn record<const RECORD: bool>(
     recording: &mut Option<Recording<'_>>,
+    now: dimse_core::Instant,
     f: impl FnOnce(&mut TraceRecorder<'_>, u64),
 ) {
     if !RECORD {
         return;
     }
     if let Some(r) = recording {
-        let at = r.at(now());
+        let at = r.at(now);
         f(&mut r.trace, at);
     }
 }
@@ -480,7 +482,7 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
                 }
             }
         };
-        record::<RECORD>(&mut self.recording, |t, at| {
+        record::<RECORD>(&mut self.recording, now, |t, at| {
             t.answer(at, message_id, asked, comment)
         });
         match sent {
@@ -560,21 +562,21 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
     /// A deadline passed: the core's `handle_timeout`, recorded.
     fn timeout(&mut self) {
         let now = now();
-        record::<RECORD>(&mut self.recording, |t, at| t.timeout(at));
+        record::<RECORD>(&mut self.recording, now, |t, at| t.timeout(at));
         self.conn.handle_timeout(now);
     }
 
     /// The transport is gone: the core's `handle_transport_closed`, recorded.
     fn transport_closed(&mut self) {
         let now = now();
-        record::<RECORD>(&mut self.recording, |t, at| t.transport_closed(at));
+        record::<RECORD>(&mut self.recording, now, |t, at| t.transport_closed(at));
         self.conn.handle_transport_closed(now);
     }
 
     /// A local abort (a resource limit of this adapter), recorded.
     fn abort(&mut self) -> Result<(), ApiError> {
         let now = now();
-        record::<RECORD>(&mut self.recording, |t, at| t.abort(at));
+        record::<RECORD>(&mut self.recording, now, |t, at| t.abort(at));
         self.conn.abort(now)
     }
 
@@ -602,7 +604,7 @@ async fn read_into<const RECORD: bool>(
             if *carry_len == 0 {
                 let used = conn.handle_input(now, ring);
                 if used > 0 {
-                    record::<RECORD>(recording, |t, at| t.input(at, &ring[..used]));
+                    record::<RECORD>(recording, now, |t, at| t.input(at, &ring[..used]));
                     return (used, true);
                 }
                 if ring.len() < MAX_UNIT_LEN {
@@ -610,7 +612,7 @@ async fn read_into<const RECORD: bool>(
                     // it does: carry them, and top up from the ring's start next time.
                     carry[..ring.len()].copy_from_slice(ring);
                     *carry_len = ring.len();
-                    record::<RECORD>(recording, |t, at| t.input(at, ring));
+                    record::<RECORD>(recording, now, |t, at| t.input(at, ring));
                     return (ring.len(), true);
                 }
                 // MAX_UNIT_LEN bytes and nothing taken: the core is holding input back.
@@ -620,7 +622,7 @@ async fn read_into<const RECORD: bool>(
             if n == 0 {
                 return (0, false);
             }
-            record::<RECORD>(recording, |t, at| t.input(at, &ring[..n]));
+            record::<RECORD>(recording, now, |t, at| t.input(at, &ring[..n]));
             carry[*carry_len..*carry_len + n].copy_from_slice(&ring[..n]);
             *carry_len += n;
             let used = conn.handle_input(now, &carry[..*carry_len]);

@@ -5,7 +5,6 @@
 
 use libfuzzer_sys::fuzz_target;
 
-#[allow(dead_code)] // `run_both` is for looking into a crash
 #[path = "../harness/acceptor.rs"]
 mod acceptor;
 #[allow(dead_code)] // the encoding half is for the seeds

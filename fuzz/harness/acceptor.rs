@@ -96,7 +96,7 @@ impl Trace {
 /// Runs the input whole and chunked, checks every property, and returns the trace.
 pub fn run(data: &[u8]) -> Trace {
     let input = Input::decode(data);
-    let (whole, chunked) = run_both(data);
+    let (whole, chunked) = (run_once(&input, false), run_once(&input, true));
     let same = whole == chunked || input.flags.immediate;
     if !same {
         let first = whole
@@ -122,13 +122,6 @@ pub fn run(data: &[u8]) -> Trace {
         );
     }
     whole
-}
-
-/// The whole run and the chunked run, each checked on its own but not compared: for
-/// looking into a crash.
-pub fn run_both(data: &[u8]) -> (Trace, Trace) {
-    let input = Input::decode(data);
-    (run_once(&input, false), run_once(&input, true))
 }
 
 /// The most `poll_event`/`poll_transmit` calls one drain may take before the drain contract
