@@ -207,7 +207,7 @@ async fn main() {
             let snapshot = Arc::clone(&panel.read().expect("panel lock poisoned"));
             println!(
                 "{}: {:.1} cd/m2, {:?}",
-                request.description, snapshot.luminance_cd_m2, snapshot.status
+                request, snapshot.luminance_cd_m2, snapshot.status
             );
             async move { Ok(Reply::success(snapshot)) }
         })

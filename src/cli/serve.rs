@@ -117,7 +117,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         .n_get(move |request: NGetRequest| {
             let display = display.clone();
             async move {
-                info!(from = %request.calling_ae, "{}", request.description);
+                info!(from = %request.calling_ae, "{request}");
                 Ok(Reply::success(display))
             }
         })

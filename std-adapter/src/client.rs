@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
-use crate::driver::{describe_abort, sleep_until, Driver};
+use crate::driver::{describe_abort, Driver, Timer};
 
 /// What goes wrong on the client side, in words a user can act on.
 #[derive(Debug)]
@@ -348,8 +348,9 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     };
     let mut waiting = Waiting::Established(ready);
     let mut ended: Option<ClientError> = None;
+    let mut timer = Timer::new();
+    let mut done: Vec<Event> = Vec::new();
     loop {
-        let mut done: Vec<Event> = Vec::new();
         let mut response: Option<NGetResponse> = None;
         let settled = io
             .settle(&mut conn, |c, ev, _| {
@@ -373,7 +374,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                 true
             }
         };
-        for ev in done {
+        for ev in done.drain(..) {
             debug!(?ev, "client event");
             waiting = match (ev, waiting) {
                 (Event::Established { .. }, Waiting::Established(r)) => {
@@ -416,7 +417,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             return;
         }
         let idle = matches!(waiting, Waiting::Nothing) && conn.is_established();
-        let deadline = io.deadline(&conn);
+        timer.arm(io.deadline(&conn));
         tokio::select! {
             read = io.read(), if io.can_read() => match read {
                 Ok(0) | Err(_) => conn.handle_transport_closed(io.tick()),
@@ -424,7 +425,12 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                     io.tick();
                 }
             },
-            () = sleep_until(deadline), if deadline.is_some() => conn.handle_timeout(io.tick()),
+            () = timer.fired(), if timer.is_armed() => {
+                let now = io.tick();
+                if Timer::due(&conn, now) {
+                    conn.handle_timeout(now);
+                }
+            }
             request = requests.recv(), if idle => {
                 let now = io.tick();
                 waiting = match request {

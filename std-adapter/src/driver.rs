@@ -18,12 +18,13 @@ pub(crate) struct Driver<S> {
     /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
     inbuf: Vec<u8>,
     filled: usize,
-    /// One PDU at a time from `poll_transmit`.
-    out: Vec<u8>,
     /// Everything `poll_transmit` had, written with one call: a response's command and data
     /// set PDUs leave together (two writes would cost a round trip with Nagle and delayed
-    /// ACKs on the peer).
+    /// ACKs on the peer). The core writes each PDU straight into it, behind the ones before;
+    /// it grows to the largest message sent and stays that size.
     wbuf: Vec<u8>,
+    /// The room `poll_transmit` is given for one PDU (see [`Driver::new`]).
+    out_len: usize,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
@@ -36,8 +37,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             current: Instant::ZERO,
             inbuf: vec![0; in_len.max(dimse_core::pdu::MAX_UNIT_LEN)],
             filled: 0,
-            out: vec![0; out_len],
-            wbuf: Vec::with_capacity(out_len),
+            wbuf: vec![0; out_len],
+            out_len,
         }
     }
 
@@ -105,10 +106,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 }
                 on_event(conn, ev, now);
             }
-            self.wbuf.clear();
+            let mut len = 0;
             loop {
-                match conn.poll_transmit(&mut self.out) {
-                    Ok(Some(n)) => self.wbuf.extend_from_slice(&self.out[..n]),
+                // Room for the largest PDU behind what is there; P-DATA is cut to the
+                // peer's maximum, never to less, so the PDUs are those of a lone buffer.
+                if self.wbuf.len() < len + self.out_len {
+                    self.wbuf.resize(len + self.out_len, 0);
+                }
+                match conn.poll_transmit(&mut self.wbuf[len..]) {
+                    Ok(Some(n)) => len += n,
                     Ok(None) => break,
                     Err(_) => {
                         // Only an A-ASSOCIATE-AC can outgrow `out`; the buffer is sized for
@@ -119,9 +125,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     }
                 }
             }
-            if !self.wbuf.is_empty() {
+            if len > 0 {
                 progressed = true;
-                self.stream.write_all(&self.wbuf).await?;
+                self.stream.write_all(&self.wbuf[..len]).await?;
             }
             if !progressed {
                 return Ok(closed || conn.is_closed());
@@ -157,6 +163,52 @@ fn describe_abort_pdu(a: &dimse_core::pdu::Abort) -> String {
         AbortSource::ServiceUser => "service-user".into(),
         AbortSource::ServiceProvider => format!("service-provider: {}", a.reason.describe()),
         _ => format!("reserved source: {}", a.reason.describe()),
+    }
+}
+
+/// The core's timers as one tokio timer for the whole association. The core's next deadline
+/// moves with every message (the network and DIMSE timeouts restart), so the timer is moved
+/// only when the deadline comes *earlier*: a later one lets it fire early, find nothing due
+/// ([`Timer::due`]) and be set again, once per timeout period instead of a timer-wheel
+/// removal and insertion per message.
+pub(crate) struct Timer {
+    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
+    armed: bool,
+}
+
+impl Timer {
+    pub(crate) fn new() -> Self {
+        Timer {
+            sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
+            armed: false,
+        }
+    }
+
+    /// Makes sure the timer fires at or before `deadline`.
+    pub(crate) fn arm(&mut self, deadline: Option<tokio::time::Instant>) {
+        if let Some(d) = deadline {
+            if !self.armed || d < self.sleep.deadline() {
+                self.sleep.as_mut().reset(d);
+                self.armed = true;
+            }
+        }
+    }
+
+    /// Whether [`Timer::fired`] can complete (a `select!` guard).
+    pub(crate) fn is_armed(&self) -> bool {
+        self.armed
+    }
+
+    /// Waits for the armed deadline; disarms.
+    pub(crate) async fn fired(&mut self) {
+        self.sleep.as_mut().await;
+        self.armed = false;
+    }
+
+    /// Whether a core deadline is due at `now` (a fired timer may be early: the deadline
+    /// moved later since it was armed).
+    pub(crate) fn due(conn: &Connection<'_>, now: Instant) -> bool {
+        conn.poll_timeout().is_some_and(|t| t <= now)
     }
 }
 

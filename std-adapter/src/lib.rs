@@ -22,7 +22,7 @@
 //! # async fn run() -> std::io::Result<()> {
 //! let server = Server::builder(AeTitle::new("DISPLAY").unwrap())
 //!     .n_get(|request: dimse_tokio::NGetRequest| async move {
-//!         println!("{}", request.description);
+//!         println!("{request}");
 //!         Ok(Reply::success(Arc::new(DEMO)))
 //!     })
 //!     .bind("0.0.0.0:11112")

@@ -1,5 +1,6 @@
 //! The N-GET server: a task per association, each driving one acceptor [`Connection`].
 
+use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -18,7 +19,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-use crate::driver::{describe_abort, sleep_until, Driver};
+use crate::driver::{describe_abort, sleep_until, Driver, Timer};
 use crate::trace::{Record, Trace};
 
 /// An N-GET request as the handler receives it: an owned copy of the core's
@@ -48,8 +49,22 @@ pub struct NGetRequest {
     pub peer: SocketAddr,
     /// When the request arrived.
     pub timestamp: SystemTime,
-    /// The core's one-line description, for logs.
-    pub description: String,
+}
+
+impl fmt::Display for NGetRequest {
+    /// One line for logs, as the core describes a request
+    /// ([`dimse_core::dimse::NGetSummary`]).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        dimse_core::dimse::NGetSummary {
+            message_id: self.message_id,
+            sop_class_uid: &self.sop_class_uid,
+            sop_instance_uid: &self.sop_instance_uid,
+            attributes: self.attributes.len(),
+            context_id: self.context_id,
+            calling_ae: &self.calling_ae,
+        }
+        .fmt(f)
+    }
 }
 
 /// A data set the handler answers with: anything that writes itself, shared so that a
@@ -191,7 +206,8 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Reply, HandlerError>
 /// Answers N-GET requests. Any `Fn(NGetRequest) -> impl Future<Output = Result<Reply,
 /// HandlerError>>` is one.
 pub trait NGetHandler: Send + Sync + 'static {
-    /// Answers one request. It runs in its own task: a panic is caught and answered 0110H.
+    /// Answers one request. It runs in the association's task (a handler that must block
+    /// should hand the work to `spawn_blocking`): a panic is caught and answered 0110H.
     fn n_get(&self, request: NGetRequest) -> HandlerFuture;
 }
 
@@ -460,6 +476,9 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     // to another task per request would cost more than the request); a panic is caught.
     let mut handler: Option<(u16, CatchUnwind)> = None;
     let mut grace: Option<tokio::time::Instant> = None;
+    let mut timer = Timer::new();
+    // Made once: a new `changed()` future per `select!` round costs a waiter registration.
+    let mut stopped = std::pin::pin!(stop.changed());
     let result = loop {
         let mut started: Option<(u16, NGetRequest)> = None;
         let settled = io
@@ -501,29 +520,45 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             Err(e) => break Err(e),
         };
         if let Some((id, request)) = started {
-            info!(message_id = id, "{}", request.description);
+            info!(message_id = id, "{request}");
             match &inner.handler {
                 Some(h) => {
                     let span = info_span!("n_get", message_id = id, context = request.context_id);
-                    let mut fut = CatchUnwind(Box::pin(h.n_get(request).instrument(span)));
-                    // Most handlers answer at once: poll once here rather than through a
-                    // whole `select!` round (timer registration and all).
-                    let first = std::future::poll_fn(|cx| {
-                        std::task::Poll::Ready(Pin::new(&mut fut).poll(cx))
-                    })
-                    .await;
-                    match first {
-                        std::task::Poll::Ready(joined) => {
-                            let answered = answer(&mut conn, io.tick(), id, joined);
-                            rec.answer(io.tick(), id, answered);
+                    // A closure handler runs its synchronous part here, outside the future:
+                    // a panic there is caught as one in the future is.
+                    let made = {
+                        let _entered = span.enter();
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.n_get(request)))
+                    };
+                    let first = match made {
+                        Ok(fut) => {
+                            let mut fut = CatchUnwind { fut, span };
+                            // Most handlers answer at once: poll once here rather than
+                            // through a whole `select!` round (timer registration and all).
+                            let first = std::future::poll_fn(|cx| {
+                                std::task::Poll::Ready(Pin::new(&mut fut).poll(cx))
+                            })
+                            .await;
+                            match first {
+                                std::task::Poll::Ready(joined) => joined,
+                                std::task::Poll::Pending => {
+                                    handler = Some((id, fut));
+                                    continue;
+                                }
+                            }
                         }
-                        std::task::Poll::Pending => handler = Some((id, fut)),
-                    }
+                        Err(panic) => Err(panic),
+                    };
+                    // One clock read: the trace records the time the core was given.
+                    let now = io.tick();
+                    let answered = answer(&mut conn, now, id, first);
+                    rec.answer(now, id, answered);
                 }
                 None => {
                     let comment = "No N-GET handler is bound";
-                    let _ = conn.fail_n_get(io.tick(), id, comment);
-                    rec.answer(io.tick(), id, (0x0110, Some(comment.to_string())));
+                    let now = io.tick();
+                    let _ = conn.fail_n_get(now, id, comment);
+                    rec.answer(now, id, (0x0110, Some(comment.to_string())));
                 }
             }
             continue;
@@ -534,13 +569,14 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
         }
         if grace.is_some() && handler.is_none() && conn.is_established() {
             // Shutting down and between messages: end the association now.
-            let _ = conn.abort(io.tick());
+            let now = io.tick();
+            let _ = conn.abort(now);
             rec.push(Record::Abort {
-                at: io.tick().as_millis(),
+                at: now.as_millis(),
             });
             continue;
         }
-        let deadline = io.deadline(&conn);
+        timer.arm(io.deadline(&conn));
         tokio::select! {
             read = io.read(), if io.can_read() => match read {
                 Ok(0) | Err(_) => {
@@ -553,10 +589,12 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                     rec.push(Record::Input { at: now.as_millis(), bytes: io.last_read(n).to_vec() });
                 }
             },
-            () = sleep_until(deadline), if deadline.is_some() => {
+            () = timer.fired(), if timer.is_armed() => {
                 let now = io.tick();
-                conn.handle_timeout(now);
-                rec.push(Record::Timeout { at: now.as_millis() });
+                if Timer::due(&conn, now) {
+                    conn.handle_timeout(now);
+                    rec.push(Record::Timeout { at: now.as_millis() });
+                }
             }
             joined = async { (&mut handler.as_mut().expect("guarded").1).await }, if handler.is_some() => {
                 let (id, _) = handler.take().expect("guarded");
@@ -564,7 +602,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 let answered = answer(&mut conn, now, id, joined);
                 rec.answer(now, id, answered);
             }
-            _ = stop.changed(), if grace.is_none() => {
+            _ = &mut stopped, if grace.is_none() => {
                 grace = Some(tokio::time::Instant::now() + inner.options.shutdown_grace);
             }
             () = sleep_until(grace), if grace.is_some() => {
@@ -641,9 +679,12 @@ impl Recorder {
     }
 }
 
-/// A handler's future, polled with panics caught: a panicking handler is answered 0110H and
-/// the association goes on.
-struct CatchUnwind(HandlerFuture);
+/// A handler's future, polled with panics caught (a panicking handler is answered 0110H and
+/// the association goes on) and inside the request's span.
+struct CatchUnwind {
+    fut: HandlerFuture,
+    span: tracing::Span,
+}
 
 impl Future for CatchUnwind {
     type Output = Result<Result<Reply, HandlerError>, Box<dyn std::any::Any + Send>>;
@@ -652,7 +693,9 @@ impl Future for CatchUnwind {
         mut self: Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Self::Output> {
-        let fut = &mut self.0;
+        let this = &mut *self;
+        let _entered = this.span.enter();
+        let fut = &mut this.fut;
         match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
             Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
             Ok(std::task::Poll::Ready(r)) => std::task::Poll::Ready(Ok(r)),
@@ -739,6 +782,5 @@ fn owned_request(r: &dimse_core::dimse::NGetRequest<'_>, peer: SocketAddr) -> NG
         called_ae: r.called_ae.as_str().unwrap_or_default().to_string(),
         peer,
         timestamp: SystemTime::now(),
-        description: r.to_string(),
     }
 }

@@ -91,10 +91,16 @@ async fn failing_panicking_and_missing_handlers_give_0110() {
         }
         Ok(Reply::status(0))
     });
+    // A closure that panics before it makes its future (the synchronous part of the call).
+    let panicking_at_call = Server::builder(ae("DISPLAY")).n_get(|r: NGetRequest| {
+        assert!(r.message_id == 0, "handler bug before the future");
+        async move { Ok(Reply::status(0)) }
+    });
     let none = Server::builder(ae("DISPLAY"));
     for (builder, comment) in [
         (failing, "sensor offline"),
         (panicking, "The N-GET handler panicked"),
+        (panicking_at_call, "The N-GET handler panicked"),
         (none, "No N-GET handler is bound"),
     ] {
         let (addr, stop, task) = start(builder).await;
@@ -312,4 +318,39 @@ async fn an_encoded_data_set_answers_as_its_source_does() {
         task_a.await.unwrap().unwrap();
         task_b.await.unwrap().unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_request_describes_itself_in_one_line() {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let builder = Server::builder(ae("DISPLAY")).n_get({
+        let seen = seen.clone();
+        move |r: NGetRequest| {
+            seen.lock().unwrap().push((r.message_id, r.to_string()));
+            async move { Ok(Reply::success(Arc::new(DEMO))) }
+        }
+    });
+    let (addr, stop, task) = start(builder).await;
+    let client = Client::connect(addr, ClientConfig::default())
+        .await
+        .unwrap();
+    let list = [tags::MANUFACTURER, tags::MANUFACTURER_MODEL_NAME];
+    client
+        .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+        .await
+        .unwrap();
+    client
+        .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, Some(&list))
+        .await
+        .unwrap();
+    client.release().await.unwrap();
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    let seen = seen.lock().unwrap();
+    let line = |id: u16, what: &str| {
+        format!("N-GET #{id} {DISPLAY_SYSTEM} / {DISPLAY_SYSTEM_INSTANCE}, {what}, PC 1, from DIMSE_SCU")
+    };
+    assert_eq!(seen.len(), 2);
+    assert_eq!(seen[0].1, line(seen[0].0, "all attributes"));
+    assert_eq!(seen[1].1, line(seen[1].0, "2 attributes"));
 }

@@ -415,16 +415,27 @@ impl<'a> Writer<'a> {
     /// run of whole elements are [`WriteError::InvalidValue`], whatever the filter lets
     /// through.
     pub fn encoded(&mut self, elements: &[u8]) -> Result<(), WriteError> {
+        // Consecutive elements the filter lets through are copied as one run: a request for
+        // every attribute costs one copy, not one per element.
+        let mut run = 0..0;
         let mut at = 0;
         while let Some(rest) = elements.get(at..).filter(|r| !r.is_empty()) {
             let (tag, len) = element_extent(rest, self.encoding)?;
-            let bytes = rest.get(..len).ok_or(WriteError::InvalidValue)?;
+            let end = at
+                .checked_add(len)
+                .filter(|&e| e <= elements.len())
+                .ok_or(WriteError::InvalidValue)?;
             if self.begin(tag)? {
-                self.out.put(bytes)?;
+                if run.end != at {
+                    self.out.put(elements.get(run).unwrap_or_default())?;
+                    run = at..at;
+                }
+                run.end = end;
                 self.emitted(tag);
             }
-            at += len;
+            at = end;
         }
+        self.out.put(elements.get(run).unwrap_or_default())?;
         Ok(())
     }
 

@@ -147,24 +147,53 @@ impl NGetRequest<'_> {
 impl core::fmt::Display for NGetRequest<'_> {
     /// One line for logs: `N-GET #3 1.2.840.10008.5.1.1.40 / 1.2.840.10008.5.1.1.40.1, 2 attributes, PC 1, from QA_SERVER`.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        NGetSummary {
+            message_id: self.message_id,
+            sop_class_uid: self.sop_class_uid,
+            sop_instance_uid: self.sop_instance_uid,
+            attributes: self.requested_len(),
+            context_id: self.context.id,
+            calling_ae: self.calling_ae.as_str().unwrap_or("?"),
+        }
+        .fmt(f)
+    }
+}
+
+/// The one-line description of an N-GET request, for logs: what [`NGetRequest`]'s
+/// `Display` prints, and what an adapter's owned copy of the request prints (the one place
+/// for the format). Formatting costs more than answering an N-GET from a pre-encoded data
+/// set, so it happens only when a log line is written.
+#[derive(Debug, Clone, Copy)]
+pub struct NGetSummary<'a> {
+    /// Message ID.
+    pub message_id: u16,
+    /// Requested SOP Class UID.
+    pub sop_class_uid: &'a str,
+    /// Requested SOP Instance UID.
+    pub sop_instance_uid: &'a str,
+    /// The number of requested tags (0: every attribute).
+    pub attributes: usize,
+    /// The presentation context ID.
+    pub context_id: u8,
+    /// The requestor's AE title.
+    pub calling_ae: &'a str,
+}
+
+impl core::fmt::Display for NGetSummary<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
             "{} #{} {} / {}, ",
-            Self::NAME,
+            NGetRequest::NAME,
             self.message_id,
             self.sop_class_uid,
             self.sop_instance_uid
         )?;
-        match self.requested_len() {
+        match self.attributes {
             0 => f.write_str("all attributes")?,
             n => write!(f, "{n} attributes")?,
         }
-        write!(
-            f,
-            ", PC {}, from {}",
-            self.context.id,
-            self.calling_ae.as_str().unwrap_or("?")
-        )
+        write!(f, ", PC {}, from {}", self.context_id, self.calling_ae)
     }
 }
 
@@ -355,9 +384,11 @@ impl<'a> Connection<'a> {
                 return answer(self, code::NO_SUCH_SOP_INSTANCE);
             }
         }
-        let (Some(class_uid), Some(instance_uid), Ok(list)) =
-            (Uid::new(class), Uid::new(instance), Vec::from_slice(list))
-        else {
+        let (Some(class_uid), Some(instance_uid), Ok(list)) = (
+            Uid::from_checked(class),
+            Uid::from_checked(instance),
+            Vec::from_slice(list),
+        ) else {
             return answer(self, code::MISTYPED_ARGUMENT);
         };
         self.dimse.pending = Some(Pending {

@@ -142,11 +142,20 @@ impl Uid {
             Some((0, head)) => head,
             _ => value,
         };
-        let ok = !value.is_empty()
-            && value.len() <= MAX_UID_LEN
-            && value.iter().all(|&b| b.is_ascii_digit() || b == b'.')
-            && value.split(|&b| b == b'.').all(|c| !c.is_empty());
-        if !ok {
+        if value.len() > MAX_UID_LEN {
+            return None;
+        }
+        // One pass (every command carries two UIDs): digits and dots, no empty component
+        // (no leading, trailing or doubled dot, not empty).
+        let mut component_empty = true;
+        for &b in value {
+            match b {
+                b'0'..=b'9' => component_empty = false,
+                b'.' if !component_empty => component_empty = true,
+                _ => return None,
+            }
+        }
+        if component_empty {
             return None;
         }
         core::str::from_utf8(value).ok()
@@ -165,6 +174,18 @@ impl Uid {
         Some(Uid {
             bytes,
             len: s.len() as u8, // invariant: at most 64, checked above
+        })
+    }
+
+    /// A UID from a value [`Uid::check`] has already accepted: copied, not checked again.
+    pub(crate) fn from_checked(value: &str) -> Option<Uid> {
+        let mut bytes = [0u8; MAX_UID_LEN];
+        bytes
+            .get_mut(..value.len())?
+            .copy_from_slice(value.as_bytes());
+        Some(Uid {
+            bytes,
+            len: value.len() as u8, // invariant: at most 64, checked by `get_mut`
         })
     }
 
