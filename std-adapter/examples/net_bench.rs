@@ -199,10 +199,12 @@ fn rtt_core(addr: &str, n: usize) {
     let (mut out, mut wbuf, mut inbuf) = (vec![0u8; 65536], Vec::new(), vec![0u8; 65536]);
     let mut filled = 0;
     // Runs the core until `done` says so: drain, write once, read.
+    // One clock read per read from the socket, as the tokio driver does.
     let mut step = |conn: &mut Connection<'_>, done: &mut dyn FnMut(Event) -> bool| loop {
         let mut finished = false;
+        let at = now();
         loop {
-            let used = conn.handle_input(now(), &inbuf[..filled]);
+            let used = conn.handle_input(at, &inbuf[..filled]);
             inbuf.copy_within(used..filled, 0);
             filled -= used;
             let mut progressed = used > 0;

@@ -338,7 +338,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             rx: &mut rx,
             tx: &mut tx,
         },
-        io.now(),
+        io.tick(),
     ) {
         Ok(c) => c,
         Err(_) => {

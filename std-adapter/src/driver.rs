@@ -12,9 +12,14 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 pub(crate) struct Driver<S> {
     pub(crate) stream: S,
     epoch: tokio::time::Instant,
+    /// The wall-clock time at `epoch`: wall-clock times derive from the monotonic clock's
+    /// reading, one clock read per step.
+    wall_epoch: std::time::SystemTime,
     /// The time of the input being handled: every core call of one step uses it, so that a
     /// recorded trace replays with the same times.
     current: Instant,
+    /// The same reading at full resolution.
+    current_at: tokio::time::Instant,
     /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
     inbuf: Vec<u8>,
     filled: usize,
@@ -31,10 +36,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// `out_len` must hold the largest PDU the core emits whole: the A-ASSOCIATE-AC/RQ with
     /// all its contexts (P-DATA is cut to fit).
     pub(crate) fn new(stream: S, in_len: usize, out_len: usize) -> Self {
+        let epoch = tokio::time::Instant::now();
         Driver {
             stream,
-            epoch: tokio::time::Instant::now(),
+            epoch,
+            wall_epoch: std::time::SystemTime::now(),
             current: Instant::ZERO,
+            current_at: epoch,
             inbuf: vec![0; in_len.max(dimse_core::pdu::MAX_UNIT_LEN)],
             filled: 0,
             wbuf: vec![0; out_len],
@@ -42,14 +50,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         }
     }
 
-    pub(crate) fn now(&self) -> Instant {
-        Instant::from_millis(self.epoch.elapsed().as_millis() as u64)
-    }
-
     /// Reads the clock for the next step and returns it.
     pub(crate) fn tick(&mut self) -> Instant {
-        self.current = self.now();
+        self.current_at = tokio::time::Instant::now();
+        let since = self.current_at.saturating_duration_since(self.epoch);
+        self.current = Instant::from_millis(since.as_millis() as u64);
         self.current
+    }
+
+    /// The time of the step being handled (the last [`Driver::tick`]).
+    pub(crate) fn current(&self) -> Instant {
+        self.current
+    }
+
+    /// The wall-clock time of the step being handled: the connection's start on the wall
+    /// clock plus the monotonic time since (a wall clock stepped meanwhile is not followed).
+    pub(crate) fn wall_clock(&self) -> std::time::SystemTime {
+        self.wall_epoch + self.current_at.saturating_duration_since(self.epoch)
     }
 
     /// The bytes the last `read` returned (`n` of them).

@@ -47,7 +47,8 @@ pub struct NGetRequest {
     pub called_ae: String,
     /// The peer's address.
     pub peer: SocketAddr,
-    /// When the request arrived.
+    /// When the request arrived (its last fragment): the wall clock at the association's
+    /// start plus the monotonic time since.
     pub timestamp: SystemTime,
 }
 
@@ -481,11 +482,12 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     let mut stopped = std::pin::pin!(stop.changed());
     let result = loop {
         let mut started: Option<(u16, NGetRequest)> = None;
+        let io_wall = io.wall_clock();
         let settled = io
             .settle(&mut conn, |c, ev, _now| match ev {
                 Event::NGet { message_id, .. } => {
                     if let Some(r) = c.n_get_request() {
-                        started = Some((message_id, owned_request(&r, peer)));
+                        started = Some((message_id, owned_request(&r, peer, io_wall)));
                     }
                 }
                 Event::Established {
@@ -549,14 +551,15 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                         }
                         Err(panic) => Err(panic),
                     };
-                    // One clock read: the trace records the time the core was given.
-                    let now = io.tick();
+                    // Answered within the input's step: the core gets that step's time (its
+                    // clock counts milliseconds; a clock read costs more than the answer).
+                    let now = io.current();
                     let answered = answer(&mut conn, now, id, first);
                     rec.answer(now, id, answered);
                 }
                 None => {
                     let comment = "No N-GET handler is bound";
-                    let now = io.tick();
+                    let now = io.current();
                     let _ = conn.fail_n_get(now, id, comment);
                     rec.answer(now, id, (0x0110, Some(comment.to_string())));
                 }
@@ -769,7 +772,11 @@ fn comment(text: &str) -> String {
         .to_string()
 }
 
-fn owned_request(r: &dimse_core::dimse::NGetRequest<'_>, peer: SocketAddr) -> NGetRequest {
+fn owned_request(
+    r: &dimse_core::dimse::NGetRequest<'_>,
+    peer: SocketAddr,
+    timestamp: SystemTime,
+) -> NGetRequest {
     NGetRequest {
         message_id: r.message_id,
         context_id: r.context.id,
@@ -781,6 +788,6 @@ fn owned_request(r: &dimse_core::dimse::NGetRequest<'_>, peer: SocketAddr) -> NG
         calling_ae: r.calling_ae.as_str().unwrap_or_default().to_string(),
         called_ae: r.called_ae.as_str().unwrap_or_default().to_string(),
         peer,
-        timestamp: SystemTime::now(),
+        timestamp,
     }
 }

@@ -326,11 +326,14 @@ async fn a_request_describes_itself_in_one_line() {
     let builder = Server::builder(ae("DISPLAY")).n_get({
         let seen = seen.clone();
         move |r: NGetRequest| {
-            seen.lock().unwrap().push((r.message_id, r.to_string()));
+            seen.lock()
+                .unwrap()
+                .push((r.message_id, r.to_string(), r.timestamp));
             async move { Ok(Reply::success(Arc::new(DEMO))) }
         }
     });
     let (addr, stop, task) = start(builder).await;
+    let before = std::time::SystemTime::now();
     let client = Client::connect(addr, ClientConfig::default())
         .await
         .unwrap();
@@ -353,4 +356,10 @@ async fn a_request_describes_itself_in_one_line() {
     assert_eq!(seen.len(), 2);
     assert_eq!(seen[0].1, line(seen[0].0, "all attributes"));
     assert_eq!(seen[1].1, line(seen[1].0, "2 attributes"));
+    // The arrival times: on the wall clock, in order, between connect and now (a second of
+    // slack for the wall and monotonic clocks' disagreement).
+    let after = std::time::SystemTime::now();
+    let slack = Duration::from_secs(1);
+    assert!(seen[0].2 + slack >= before && seen[1].2 <= after + slack);
+    assert!(seen[0].2 <= seen[1].2);
 }
