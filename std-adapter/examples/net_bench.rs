@@ -196,15 +196,17 @@ fn rtt_core(addr: &str, n: usize) {
     .expect("config");
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
     s.set_nodelay(true).expect("nodelay");
-    let (mut out, mut wbuf, mut inbuf) = (vec![0u8; 65536], Vec::new(), vec![0u8; 65536]);
+    let (mut wbuf, mut inbuf) = (vec![0u8; 65536], vec![0u8; 65536]);
     let mut filled = 0;
-    // Runs the core until `done` says so: drain, write once, read.
-    // One clock read per read from the socket, as the tokio driver does.
+    // The time of the last read: one clock read per read from the socket, as the tokio
+    // driver does, and the request goes out at the time of the response before it.
+    let at = std::cell::Cell::new(now());
+    // Runs the core until `done` says so: drain, write once (PDUs straight into the write
+    // buffer), read.
     let mut step = |conn: &mut Connection<'_>, done: &mut dyn FnMut(Event) -> bool| loop {
         let mut finished = false;
-        let at = now();
         loop {
-            let used = conn.handle_input(at, &inbuf[..filled]);
+            let used = conn.handle_input(at.get(), &inbuf[..filled]);
             inbuf.copy_within(used..filled, 0);
             filled -= used;
             let mut progressed = used > 0;
@@ -212,13 +214,16 @@ fn rtt_core(addr: &str, n: usize) {
                 progressed = true;
                 finished |= done(ev);
             }
-            wbuf.clear();
-            while let Some(k) = conn.poll_transmit(&mut out).expect("transmit") {
-                wbuf.extend_from_slice(&out[..k]);
+            let mut len = 0;
+            while let Some(k) = conn.poll_transmit(&mut wbuf[len..]).expect("transmit") {
+                len += k;
+                if wbuf.len() - len < 65536 {
+                    wbuf.resize(len + 65536, 0);
+                }
             }
-            if !wbuf.is_empty() {
+            if len > 0 {
                 progressed = true;
-                s.write_all(&wbuf).expect("write");
+                s.write_all(&wbuf[..len]).expect("write");
             }
             if !progressed {
                 break;
@@ -230,10 +235,11 @@ fn rtt_core(addr: &str, n: usize) {
         let k = s.read(&mut inbuf[filled..]).expect("read");
         assert!(k > 0, "closed");
         filled += k;
+        at.set(now());
     };
     step(&mut conn, &mut |ev| matches!(ev, Event::Established { .. }));
     let mut one = |conn: &mut Connection<'_>| {
-        conn.send_n_get(now(), DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+        conn.send_n_get(at.get(), DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
             .expect("send");
         step(conn, &mut |ev| {
             if let Event::NGetResponse { status, .. } = ev {
