@@ -1,13 +1,13 @@
 //! `dataset::Reader` and `Writer::encoded` over arbitrary bytes in both encodings (no panic,
 //! bounded depth, a bounded number of events, balanced starts and ends; a copy that is a
-//! prefix of the input), and a write → read round trip of an arbitrary tree of attributes
+//! prefix of the input, and `EncodedExtent::check` agreeing with it), and a write → read round trip of an arbitrary tree of attributes
 //! built through `dataset::Writer`, also copied through `Writer::encoded`.
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
 use dimse_core::dataset::{
-    dictionary, Encoding, Event, ReadError, Reader, SequenceLength, Tag, Vr, WriteError, Writer,
-    MAX_DEPTH,
+    dictionary, EncodedExtent, Encoding, Event, ReadError, Reader, SequenceLength, Tag, Vr,
+    WriteError, Writer, MAX_DEPTH,
 };
 use libfuzzer_sys::fuzz_target;
 
@@ -34,6 +34,17 @@ fn copy_arbitrary(data: &[u8], encoding: Encoding) {
         assert_eq!(n, data.len());
     }
     assert_eq!(&buf[..n], &data[..n]);
+    // `EncodedExtent::check` accepts what `encoded` copies whole, and nothing else; the
+    // one-copy path then writes the same bytes.
+    let extent = EncodedExtent::check(data, encoding);
+    assert_eq!(extent.is_ok(), result.is_ok(), "{extent:?} {result:?}");
+    if let Ok(extent) = extent {
+        let mut again = vec![0u8; data.len()];
+        let mut w = Writer::new(&mut again, encoding);
+        assert_eq!(w.encoded_checked(data, extent), Ok(()));
+        assert_eq!(w.written(), data.len());
+        assert_eq!(again, data);
+    }
 }
 
 /// What is still open while reading.

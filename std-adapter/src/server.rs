@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use dimse_core::assoc::AcceptorPolicy;
-use dimse_core::dataset::{DataSetSource, Encoded, Encoding, Tag, WriteError, Writer};
+use dimse_core::dataset::{
+    DataSetSource, Encoded, EncodedExtent, Encoding, Tag, WriteError, Writer,
+};
 use dimse_core::dimse::{Status, MAX_ERROR_COMMENT_LEN};
 use dimse_core::pdu::{AeTitle, AssociateRj};
 use dimse_core::{Connection, Event, Storage};
@@ -80,6 +82,8 @@ pub type SharedDataSet = Arc<dyn DataSetSource + Send + Sync>;
 pub struct EncodedDataSet {
     explicit: Vec<u8>,
     implicit: Vec<u8>,
+    /// Both checked once: a response for every attribute is then one copy.
+    extents: [EncodedExtent; 2],
 }
 
 impl EncodedDataSet {
@@ -88,9 +92,16 @@ impl EncodedDataSet {
 
     /// Encodes `source` in Explicit and in Implicit VR Little Endian.
     pub fn new(source: &dyn DataSetSource) -> Result<Self, WriteError> {
+        let explicit = encode(source, Encoding::ExplicitVrLittleEndian)?;
+        let implicit = encode(source, Encoding::ImplicitVrLittleEndian)?;
+        let extents = [
+            EncodedExtent::check(&explicit, Encoding::ExplicitVrLittleEndian)?,
+            EncodedExtent::check(&implicit, Encoding::ImplicitVrLittleEndian)?,
+        ];
         Ok(EncodedDataSet {
-            explicit: encode(source, Encoding::ExplicitVrLittleEndian)?,
-            implicit: encode(source, Encoding::ImplicitVrLittleEndian)?,
+            explicit,
+            implicit,
+            extents,
         })
     }
 
@@ -105,7 +116,11 @@ impl EncodedDataSet {
 
 impl DataSetSource for EncodedDataSet {
     fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
-        self.view().write_to(w)
+        let (bytes, extent) = match w.encoding() {
+            Encoding::ExplicitVrLittleEndian => (&self.explicit, self.extents[0]),
+            Encoding::ImplicitVrLittleEndian => (&self.implicit, self.extents[1]),
+        };
+        w.encoded_checked(bytes, extent)
     }
 }
 

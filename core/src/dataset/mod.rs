@@ -53,7 +53,9 @@ pub use filter::{AttributeFilter, FilterError, Missing, MAX_REQUESTED};
 pub use reader::{Event, ReadError, Reader};
 pub use tag::Tag;
 pub use vr::{Encoding, Vr};
-pub use writer::{DataSetSource, Encoded, Sequence, SequenceLength, WriteError, Writer};
+pub use writer::{
+    DataSetSource, Encoded, EncodedExtent, Sequence, SequenceLength, WriteError, Writer,
+};
 
 /// The deepest nesting of sequences the writer produces and the reader accepts. The Display
 /// System IOD needs 6 (QA Results → Display Subsystem QA Results → Configuration QA Results →

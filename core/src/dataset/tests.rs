@@ -700,6 +700,106 @@ fn encoded_elements_are_checked() {
     assert_eq!(w.encoded(&explicit), Err(WriteError::BufferFull));
 }
 
+#[test]
+fn checked_encoded_elements_write_what_encoded_writes() {
+    use crate::service::display::DEMO;
+    for encoding in [
+        Encoding::ExplicitVrLittleEndian,
+        Encoding::ImplicitVrLittleEndian,
+    ] {
+        let bytes = write_big(encoding, &DEMO);
+        let extent = EncodedExtent::check(&bytes, encoding).unwrap();
+        let checked = |w: &mut Writer<'_>| w.encoded_checked(&bytes, extent);
+        let walked = |w: &mut Writer<'_>| w.encoded(&bytes);
+        // Every attribute (the one-copy path), filtered (element by element), inside an
+        // item (element by element): the same bytes and missing tags as `encoded`.
+        for list in [&[][..], &[MANUFACTURER, Tag::new(0x0009, 0x0010)][..]] {
+            assert_eq!(
+                filtered(encoding, list, &checked).unwrap(),
+                filtered(encoding, list, &walked).unwrap(),
+                "{encoding:?} {list:?}"
+            );
+        }
+        let nested = |w: &mut Writer<'_>| {
+            w.sequence(SUBSYSTEMS, |seq| {
+                seq.item(|item| item.encoded_checked(&bytes, extent))
+            })
+        };
+        let nested_walked = |w: &mut Writer<'_>| {
+            w.sequence(SUBSYSTEMS, |seq| seq.item(|item| item.encoded(&bytes)))
+        };
+        assert_eq!(
+            write_big(encoding, &nested),
+            write_big(encoding, &nested_walked)
+        );
+        // The order check still holds at both ends: nothing at or after the first tag may
+        // come before, nothing at or before the last tag after.
+        let mut buf = std::vec![0u8; 8192];
+        let mut w = Writer::new(&mut buf, encoding);
+        w.string(Tag::new(0x7FE0, 0x0001), Vr::LO, "X").unwrap();
+        assert_eq!(
+            w.encoded_checked(&bytes, extent),
+            Err(WriteError::OutOfOrder)
+        );
+        let mut w = Writer::new(&mut buf, encoding);
+        w.encoded_checked(&bytes, extent).unwrap();
+        assert_eq!(
+            w.string(MANUFACTURER, Vr::LO, "X"),
+            Err(WriteError::OutOfOrder)
+        );
+        // An extent of other bytes, or of the other encoding, is not trusted: the bytes
+        // are read element by element, and a cut run fails as with `encoded`.
+        let other = if encoding == Encoding::ExplicitVrLittleEndian {
+            Encoding::ImplicitVrLittleEndian
+        } else {
+            Encoding::ExplicitVrLittleEndian
+        };
+        let foreign = EncodedExtent::check(&write_big(other, &DEMO), other).unwrap();
+        assert_eq!(
+            write_big(encoding, &|w: &mut Writer<'_>| w
+                .encoded_checked(&bytes, foreign)),
+            bytes
+        );
+        let mut w = Writer::new(&mut buf, encoding);
+        assert_eq!(
+            w.encoded_checked(&bytes[..bytes.len() - 1], extent),
+            Err(WriteError::InvalidValue)
+        );
+        // Too small a buffer.
+        let mut small = [0u8; 20];
+        let mut w = Writer::new(&mut small, encoding);
+        assert_eq!(
+            w.encoded_checked(&bytes, extent),
+            Err(WriteError::BufferFull)
+        );
+    }
+    // `check` refuses what `encoded` refuses.
+    let explicit = write(Encoding::ExplicitVrLittleEndian, &display).unwrap();
+    for cut in (1..explicit.len()).filter(|&c| c != 12) {
+        assert_eq!(
+            EncodedExtent::check(&explicit[..cut], Encoding::ExplicitVrLittleEndian),
+            Err(WriteError::InvalidValue),
+            "cut at {cut}"
+        );
+    }
+    let mut twice = explicit.clone();
+    twice.extend_from_slice(&explicit);
+    assert_eq!(
+        EncodedExtent::check(&twice, Encoding::ExplicitVrLittleEndian),
+        Err(WriteError::OutOfOrder)
+    );
+    let item = hex("feff00e000000000");
+    assert_eq!(
+        EncodedExtent::check(&item, Encoding::ImplicitVrLittleEndian),
+        Err(WriteError::InvalidValue)
+    );
+    let empty = EncodedExtent::check(&[], Encoding::ImplicitVrLittleEndian).unwrap();
+    let mut buf = [0u8; 8];
+    let mut w = Writer::new(&mut buf, Encoding::ImplicitVrLittleEndian);
+    w.encoded_checked(&[], empty).unwrap();
+    assert_eq!(w.written(), 0);
+}
+
 fn write_big_with<S: DataSetSource + ?Sized>(
     encoding: Encoding,
     lengths: SequenceLength,

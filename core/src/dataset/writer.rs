@@ -91,6 +91,47 @@ impl DataSetSource for Encoded<'_> {
     }
 }
 
+/// What [`EncodedExtent::check`] found of a run of encoded elements: their encoding, length
+/// and first and last top-level tags. With it, [`Writer::encoded_checked`] copies the run
+/// in one piece when every attribute is requested, instead of reading each element's header
+/// again per response (an owner of encoded bytes that do not change checks them once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodedExtent {
+    encoding: Encoding,
+    len: usize,
+    /// First and last top-level tags; `None` for no elements.
+    tags: Option<(Tag, Tag)>,
+}
+
+impl EncodedExtent {
+    /// Checks `elements` as [`Writer::encoded`] does (whole elements, top-level tags
+    /// ascending and not item tags), without writing them.
+    pub fn check(elements: &[u8], encoding: Encoding) -> Result<EncodedExtent, WriteError> {
+        let mut tags: Option<(Tag, Tag)> = None;
+        let mut at = 0;
+        while let Some(rest) = elements.get(at..).filter(|r| !r.is_empty()) {
+            let (tag, len) = element_extent(rest, encoding)?;
+            if tag.group() == 0xFFFE {
+                return Err(WriteError::InvalidValue);
+            }
+            tags = match tags {
+                None => Some((tag, tag)),
+                Some((_, last)) if tag <= last => return Err(WriteError::OutOfOrder),
+                Some((first, _)) => Some((first, tag)),
+            };
+            at = at
+                .checked_add(len)
+                .filter(|&e| e <= elements.len())
+                .ok_or(WriteError::InvalidValue)?;
+        }
+        Ok(EncodedExtent {
+            encoding,
+            len: elements.len(),
+            tags,
+        })
+    }
+}
+
 /// Encodes a data set into a borrowed buffer.
 ///
 /// Every element goes through a method that knows its VR, checks that tags ascend, and
@@ -436,6 +477,32 @@ impl<'a> Writer<'a> {
             at = end;
         }
         self.out.put(elements.get(run).unwrap_or_default())?;
+        Ok(())
+    }
+
+    /// [`Writer::encoded`] for elements checked beforehand: with every attribute requested
+    /// and at the top level, one order check and one copy; otherwise (a filter, inside a
+    /// sequence, or an `extent` that is not of these bytes in this encoding) element by
+    /// element as `encoded` does.
+    pub fn encoded_checked(
+        &mut self,
+        elements: &[u8],
+        extent: EncodedExtent,
+    ) -> Result<(), WriteError> {
+        let whole = self.depth == 0
+            && self.filter.is_all()
+            && extent.encoding == self.encoding
+            && extent.len == elements.len();
+        if !whole {
+            return self.encoded(elements);
+        }
+        if let Some((first, last)) = extent.tags {
+            if self.last.is_some_and(|l| first <= l) {
+                return Err(WriteError::OutOfOrder);
+            }
+            self.out.put(elements)?;
+            self.last = Some(last);
+        }
         Ok(())
     }
 
