@@ -36,6 +36,7 @@
 mod client;
 mod driver;
 mod server;
+mod shared;
 pub mod trace;
 
 #[cfg(feature = "tls")]
@@ -45,6 +46,7 @@ pub use server::{
     EncodedDataSet, HandlerError, HandlerFuture, NGetHandler, NGetRequest, Reply, Server,
     ServerBuilder, ServerOptions, SharedDataSet,
 };
+pub use shared::SharedStr;
 /// The rustls version the `tls` feature uses, for building configurations.
 #[cfg(feature = "tls")]
 pub use tokio_rustls::rustls;

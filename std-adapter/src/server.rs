@@ -22,6 +22,7 @@ use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
 use crate::driver::{describe_abort, sleep_until, Driver, Timer};
+use crate::shared::SharedStr;
 use crate::trace::{Record, Trace};
 
 /// An N-GET request as the handler receives it: an owned copy of the core's
@@ -34,9 +35,9 @@ pub struct NGetRequest {
     /// The presentation context: ID, abstract syntax, transfer syntax.
     pub context_id: u8,
     /// The context's abstract syntax.
-    pub abstract_syntax: String,
+    pub abstract_syntax: SharedStr,
     /// The context's transfer syntax, in which the data set will be encoded.
-    pub transfer_syntax: String,
+    pub transfer_syntax: SharedStr,
     /// Requested SOP Class UID.
     pub sop_class_uid: String,
     /// Requested SOP Instance UID.
@@ -44,9 +45,9 @@ pub struct NGetRequest {
     /// The Attribute Identifier List; empty means every attribute.
     pub attributes: Vec<Tag>,
     /// The requestor's AE title.
-    pub calling_ae: String,
+    pub calling_ae: SharedStr,
     /// The AE title it called.
-    pub called_ae: String,
+    pub called_ae: SharedStr,
     /// The peer's address.
     pub peer: SocketAddr,
     /// When the request arrived (its last fragment): the wall clock at the association's
@@ -493,6 +494,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     let mut handler: Option<(u16, CatchUnwind)> = None;
     let mut grace: Option<tokio::time::Instant> = None;
     let mut timer = Timer::new();
+    let mut repeated = Repeated::default();
     // Made once: a new `changed()` future per `select!` round costs a waiter registration.
     let mut stopped = std::pin::pin!(stop.changed());
     let result = loop {
@@ -502,7 +504,8 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             .settle(&mut conn, |c, ev, _now| match ev {
                 Event::NGet { message_id, .. } => {
                     if let Some(r) = c.n_get_request() {
-                        started = Some((message_id, owned_request(&r, peer, io_wall)));
+                        started =
+                            Some((message_id, owned_request(&r, peer, io_wall, &mut repeated)));
                     }
                 }
                 Event::Established {
@@ -787,21 +790,49 @@ fn comment(text: &str) -> String {
         .to_string()
 }
 
+/// What every request of an association repeats, made once and shared (see [`SharedStr`]).
+#[derive(Default)]
+struct Repeated {
+    /// The calling and called AE titles.
+    ae_titles: Option<(SharedStr, SharedStr)>,
+    /// Per presentation context ID: its abstract and transfer syntaxes.
+    contexts: Vec<(u8, SharedStr, SharedStr)>,
+}
+
 fn owned_request(
     r: &dimse_core::dimse::NGetRequest<'_>,
     peer: SocketAddr,
     timestamp: SystemTime,
+    repeated: &mut Repeated,
 ) -> NGetRequest {
+    let (calling_ae, called_ae) = repeated
+        .ae_titles
+        .get_or_insert_with(|| {
+            let text = |ae: AeTitle| SharedStr::from(ae.as_str().unwrap_or_default());
+            (text(r.calling_ae), text(r.called_ae))
+        })
+        .clone();
+    let context = match repeated.contexts.iter().find(|c| c.0 == r.context.id) {
+        Some(c) => c,
+        None => {
+            repeated.contexts.push((
+                r.context.id,
+                r.context.abstract_syntax.into(),
+                r.context.transfer_syntax.into(),
+            ));
+            &repeated.contexts[repeated.contexts.len() - 1]
+        }
+    };
     NGetRequest {
         message_id: r.message_id,
         context_id: r.context.id,
-        abstract_syntax: r.context.abstract_syntax.to_string(),
-        transfer_syntax: r.context.transfer_syntax.to_string(),
+        abstract_syntax: context.1.clone(),
+        transfer_syntax: context.2.clone(),
         sop_class_uid: r.sop_class_uid.to_string(),
         sop_instance_uid: r.sop_instance_uid.to_string(),
         attributes: r.requested_tags().collect(),
-        calling_ae: r.calling_ae.as_str().unwrap_or_default().to_string(),
-        called_ae: r.called_ae.as_str().unwrap_or_default().to_string(),
+        calling_ae,
+        called_ae,
         peer,
         timestamp,
     }

@@ -739,7 +739,7 @@ async fn pynetdicom_scu_explicit_only_and_implicit_only() {
     let seen: Vec<String> = server
         .requests()
         .into_iter()
-        .map(|r| r.transfer_syntax)
+        .map(|r| r.transfer_syntax.to_string())
         .collect();
     assert_eq!(seen, [EXPLICIT, IMPLICIT]);
     server.stop().await;
@@ -940,7 +940,7 @@ async fn pynetdicom_scu_eight_associations_at_once() {
     assert!(seen.len() >= PROCESSES * REQUESTS);
     let peers: BTreeSet<(String, SocketAddr)> = seen
         .iter()
-        .map(|r| (r.calling_ae.clone(), r.peer))
+        .map(|r| (r.calling_ae.to_string(), r.peer))
         .collect();
     assert!(peers.len() >= PROCESSES, "{peers:?}");
     eprintln!(

@@ -326,9 +326,14 @@ async fn a_request_describes_itself_in_one_line() {
     let builder = Server::builder(ae("DISPLAY")).n_get({
         let seen = seen.clone();
         move |r: NGetRequest| {
+            let shared = (
+                r.abstract_syntax.clone(),
+                r.transfer_syntax.clone(),
+                r.called_ae.clone(),
+            );
             seen.lock()
                 .unwrap()
-                .push((r.message_id, r.to_string(), r.timestamp));
+                .push((r.message_id, r.to_string(), r.timestamp, shared));
             async move { Ok(Reply::success(Arc::new(DEMO))) }
         }
     });
@@ -362,4 +367,13 @@ async fn a_request_describes_itself_in_one_line() {
     let slack = Duration::from_secs(1);
     assert!(seen[0].2 + slack >= before && seen[1].2 <= after + slack);
     assert!(seen[0].2 <= seen[1].2);
+    // The association's repeated values, made once and shared by both requests.
+    for (_, _, _, (abstract_syntax, transfer_syntax, called_ae)) in seen.iter() {
+        assert_eq!(abstract_syntax, DISPLAY_SYSTEM);
+        assert_eq!(
+            transfer_syntax,
+            dimse_core::assoc::EXPLICIT_VR_LITTLE_ENDIAN
+        );
+        assert_eq!(called_ae, "ANY-SCP");
+    }
 }
