@@ -8,6 +8,8 @@
 //! * `raw-server PORT REQUEST RESPONSE`: reads REQUEST bytes, writes RESPONSE bytes, forever.
 //! * `raw-client ADDR N REQUEST RESPONSE`: the same exchange N times; prints round trips/s.
 //!   The raw pair with the N-GET's sizes is the physical limit of one connection here.
+//! * `paired RAW_ADDR DIMSE_ADDR N CHUNK REQUEST RESPONSE`: the raw client, `rtt-core` and
+//!   `rtt` taking turns in chunks (see [`paired`]); prints the three rates and two ratios.
 
 use std::io::{Read, Write};
 use std::time::Instant;
@@ -29,7 +31,8 @@ fn main() {
         Some("load") => load(&args[2], arg(&args, 3, "associations"), arg(&args, 4, "N")),
         Some("raw-server") => raw_server(arg(&args, 2, "port"), arg(&args, 3, "request"), arg(&args, 4, "response")),
         Some("raw-client") => raw_client(&args[2], arg(&args, 3, "N"), arg(&args, 4, "request"), arg(&args, 5, "response")),
-        _ => eprintln!("usage: net_bench rtt ADDR N | load ADDR ASSOCIATIONS N | raw-server PORT REQ RSP | raw-client ADDR N REQ RSP"),
+        Some("paired") => paired(&args[2], &args[3], arg(&args, 4, "N"), arg(&args, 5, "chunk"), arg(&args, 6, "request"), arg(&args, 7, "response")),
+        _ => eprintln!("usage: net_bench rtt ADDR N | load ADDR ASSOCIATIONS N | raw-server PORT REQ RSP | raw-client ADDR N REQ RSP | paired RAW_ADDR DIMSE_ADDR N CHUNK REQ RSP"),
     }
 }
 
@@ -165,6 +168,23 @@ fn raw_client(addr: &str, n: usize, request: usize, response: usize) {
 }
 
 fn rtt_core(addr: &str, n: usize) {
+    with_core_client(addr, |get| {
+        get();
+        let start = Instant::now();
+        for _ in 0..n {
+            get();
+        }
+        let secs = start.elapsed().as_secs_f64();
+        println!(
+            "{:.0} N-GET/s ({n} round trips, blocking core client)",
+            n as f64 / secs
+        );
+    });
+}
+
+/// Sets up the core as a client on a blocking socket and hands `body` a function that does
+/// one full Display System N-GET.
+fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
     use dimse_core::assoc::{
         RequestorConfig, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
     };
@@ -250,14 +270,87 @@ fn rtt_core(addr: &str, n: usize) {
             }
         });
     };
-    one(&mut conn);
-    let start = Instant::now();
-    for _ in 0..n {
-        one(&mut conn);
-    }
-    let secs = start.elapsed().as_secs_f64();
-    println!(
-        "{:.0} N-GET/s ({n} round trips, blocking core client)",
-        n as f64 / secs
+    body(&mut || one(&mut conn));
+}
+
+/// `paired RAW_ADDR DIMSE_ADDR N CHUNK REQUEST RESPONSE`: the raw pair, the core client and
+/// the tokio `Client` (each on its own connection, the last two to the same server) take
+/// turns in chunks of CHUNK round trips, the order rotating, until each made N. A change in
+/// the machine's speed (this VM's moves within a second) then weighs on all three alike, and
+/// the ratios are those of the total times. Prints the three rates and the two ratios.
+fn paired(raw: &str, dimse: &str, n: usize, chunk: usize, request: usize, response: usize) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut client = Some(
+        rt.block_on(Client::connect(dimse, ClientConfig::default()))
+            .expect("connect"),
     );
+    let mut s = std::net::TcpStream::connect(raw).expect("connect");
+    s.set_nodelay(true).expect("nodelay");
+    let rq = vec![1u8; request];
+    let mut rsp = vec![0u8; response];
+    let mut raw_one = || {
+        s.write_all(&rq).expect("write");
+        s.read_exact(&mut rsp).expect("read");
+    };
+    with_core_client(dimse, |core_one| {
+        let mut totals = [0f64; 3];
+        // Warm-up of all three.
+        raw_one();
+        core_one();
+        let chunks = n.div_ceil(chunk);
+        for i in 0..chunks {
+            for k in 0..3 {
+                let which = (i + k) % 3;
+                let secs = match which {
+                    0 => {
+                        let t = Instant::now();
+                        (0..chunk).for_each(|_| raw_one());
+                        t.elapsed().as_secs_f64()
+                    }
+                    1 => {
+                        let t = Instant::now();
+                        (0..chunk).for_each(|_| core_one());
+                        t.elapsed().as_secs_f64()
+                    }
+                    _ => {
+                        // In a task, as an application's code runs (see `rtt`).
+                        let c = client.take().expect("client");
+                        let (c, secs) = rt
+                            .block_on(rt.spawn(async move {
+                                let t = Instant::now();
+                                for _ in 0..chunk {
+                                    let r = c
+                                        .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+                                        .await
+                                        .expect("n-get");
+                                    assert_eq!(r.status, 0);
+                                }
+                                (c, t.elapsed().as_secs_f64())
+                            }))
+                            .expect("the benchmark task");
+                        client = Some(c);
+                        secs
+                    }
+                };
+                totals[which] += secs;
+            }
+        }
+        let done = (chunks * chunk) as f64;
+        let [raw_s, core_s, tokio_s] = totals;
+        println!(
+            "{:.0} {:.0} {:.0} {:.3} {:.3} (raw, core client, tokio Client: round trips/s; \
+             ratios to raw; {chunks} chunks of {chunk})",
+            done / raw_s,
+            done / core_s,
+            done / tokio_s,
+            raw_s / core_s,
+            raw_s / tokio_s
+        );
+    });
+    if let Some(c) = client {
+        let _ = rt.block_on(c.release());
+    }
 }

@@ -92,6 +92,7 @@ impl Vr {
     };
 
     /// The VR named by two ASCII characters, as they appear in Explicit VR encodings.
+    #[inline(always)] // Read per element of every encoded response (`Writer::encoded`).
     pub const fn from_bytes(bytes: &[u8; 2]) -> Option<Vr> {
         use Vr::*;
         Some(match bytes {

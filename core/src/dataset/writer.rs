@@ -569,6 +569,7 @@ impl<'a> Writer<'a> {
 
 /// The tag of the element at the start of `bytes`, and its length with header (for an
 /// undefined length, up to and including its Sequence Delimitation Item).
+#[inline(always)] // Two callers; per element of every response: a call costs more than its body.
 fn element_extent(bytes: &[u8], encoding: Encoding) -> Result<(Tag, usize), WriteError> {
     let bad = WriteError::InvalidValue;
     let word = |at: usize| -> Result<u32, WriteError> {
