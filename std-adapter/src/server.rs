@@ -607,7 +607,10 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 }
                 Ok(n) => {
                     let now = io.tick();
-                    rec.push(Record::Input { at: now.as_millis(), bytes: io.last_read(n).to_vec() });
+                    // The bytes are copied only when recording (every request comes here).
+                    if rec.is_on() {
+                        rec.push(Record::Input { at: now.as_millis(), bytes: io.last_read(n).to_vec() });
+                    }
                 }
             },
             () = timer.fired(), if timer.is_armed() => {
@@ -662,6 +665,10 @@ impl Recorder {
                 records: Vec::new(),
             },
         }
+    }
+
+    fn is_on(&self) -> bool {
+        self.dir.is_some()
     }
 
     fn push(&mut self, r: Record) {
