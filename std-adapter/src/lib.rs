@@ -8,7 +8,10 @@
 //! * Every socket has `TCP_NODELAY`, and each burst of PDUs (a response's command and data
 //!   set) leaves in one write: a DICOM exchange is request/response, and Nagle plus delayed
 //!   ACKs would cost tens of milliseconds per message.
-//! * The core's deadlines (ARTIM, ACSE, DIMSE, network) become tokio timers.
+//! * The core's deadlines (ARTIM, ACSE, DIMSE, network) become one tokio timer per
+//!   association, moved only when the next deadline comes earlier.
+//! * The handler gets an owned [`NGetRequest`]; what every request of an association repeats
+//!   (AE titles, the context's syntaxes) is a [`SharedStr`] made once per association.
 //! * The server answers beyond [`ServerOptions::max_associations`] with A-ASSOCIATE-RJ
 //!   (transient, local limit exceeded) and keeps serving; a handler that fails or panics is
 //!   answered 0110H with an Error Comment; no handler gives 0110H, as in pynetdicom.

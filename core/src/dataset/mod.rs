@@ -28,6 +28,7 @@
 //! | [`AttributeFilter`] | an Attribute Identifier List; the writer drops top-level attributes not in it and reports those never produced |
 //! | [`DataSetSource`] | what the application implements to answer an N-GET; a slice of [`Attribute`]s in a `static` is one |
 //! | [`Encoded`] | a data set encoded once, in both encodings, and copied into each response (the filter still applies) |
+//! | [`EncodedExtent`] | encoded elements checked once; [`Writer::encoded_checked`] then copies them in one piece when every attribute is asked for |
 //! | [`Reader`] | a streaming iterator of [`Event`]s over a received data set |
 //! | [`value`] | decoders for the raw values the reader yields |
 //!
