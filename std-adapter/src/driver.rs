@@ -134,7 +134,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     Ok(Some(n)) => len += n,
                     Ok(None) => break,
                     Err(_) => {
-                        // Only an A-ASSOCIATE-AC can outgrow `out`; the buffer is sized for
+                        // Only an A-ASSOCIATE-AC can outgrow `out_len`; it is sized for
                         // the policy's contexts, so this is a local fault: abort.
                         tracing::error!("transmit buffer too small for the next PDU");
                         let _ = conn.abort(now);

@@ -672,7 +672,7 @@ impl Recorder {
     }
 
     fn push(&mut self, r: Record) {
-        if self.dir.is_some() {
+        if self.is_on() {
             self.trace.records.push(r);
         }
     }

@@ -108,21 +108,10 @@ impl EncodedExtent {
     /// ascending and not item tags), without writing them.
     pub fn check(elements: &[u8], encoding: Encoding) -> Result<EncodedExtent, WriteError> {
         let mut tags: Option<(Tag, Tag)> = None;
-        let mut at = 0;
-        while let Some(rest) = elements.get(at..).filter(|r| !r.is_empty()) {
-            let (tag, len) = element_extent(rest, encoding)?;
-            if tag.group() == 0xFFFE {
-                return Err(WriteError::InvalidValue);
-            }
-            tags = match tags {
-                None => Some((tag, tag)),
-                Some((_, last)) if tag <= last => return Err(WriteError::OutOfOrder),
-                Some((first, _)) => Some((first, tag)),
-            };
-            at = at
-                .checked_add(len)
-                .filter(|&e| e <= elements.len())
-                .ok_or(WriteError::InvalidValue)?;
+        for element in top_level(elements, encoding) {
+            let (tag, _) = element?;
+            follows(tags.map(|(_, last)| last), tag)?;
+            tags = Some((tags.map_or(tag, |(first, _)| first), tag));
         }
         Ok(EncodedExtent {
             encoding,
@@ -228,12 +217,7 @@ impl<'a> Writer<'a> {
 
     /// Checks the order, and says whether the element is to be emitted.
     fn begin(&mut self, tag: Tag) -> Result<bool, WriteError> {
-        if tag.group() == 0xFFFE {
-            return Err(WriteError::InvalidValue);
-        }
-        if self.last.is_some_and(|last| tag <= last) {
-            return Err(WriteError::OutOfOrder);
-        }
+        follows(self.last, tag)?;
         self.last = Some(tag);
         Ok(self.depth > 0 || self.filter.contains(tag))
     }
@@ -459,22 +443,16 @@ impl<'a> Writer<'a> {
         // Consecutive elements the filter lets through are copied as one run: a request for
         // every attribute costs one copy, not one per element.
         let mut run = 0..0;
-        let mut at = 0;
-        while let Some(rest) = elements.get(at..).filter(|r| !r.is_empty()) {
-            let (tag, len) = element_extent(rest, self.encoding)?;
-            let end = at
-                .checked_add(len)
-                .filter(|&e| e <= elements.len())
-                .ok_or(WriteError::InvalidValue)?;
+        for element in top_level(elements, self.encoding) {
+            let (tag, range) = element?;
             if self.begin(tag)? {
-                if run.end != at {
+                if run.end != range.start {
                     self.out.put(elements.get(run).unwrap_or_default())?;
-                    run = at..at;
+                    run = range.start..range.start;
                 }
-                run.end = end;
+                run.end = range.end;
                 self.emitted(tag);
             }
-            at = end;
         }
         self.out.put(elements.get(run).unwrap_or_default())?;
         Ok(())
@@ -497,9 +475,7 @@ impl<'a> Writer<'a> {
             return self.encoded(elements);
         }
         if let Some((first, last)) = extent.tags {
-            if self.last.is_some_and(|l| first <= l) {
-                return Err(WriteError::OutOfOrder);
-            }
+            follows(self.last, first)?;
             self.out.put(elements)?;
             self.last = Some(last);
         }
@@ -567,9 +543,59 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// The order rule of a data set or item: `tag` may follow `last` (tags ascend) and is not an
+/// item or delimiter tag (group FFFE).
+#[inline(always)] // Per element written.
+fn follows(last: Option<Tag>, tag: Tag) -> Result<(), WriteError> {
+    if tag.group() == 0xFFFE {
+        return Err(WriteError::InvalidValue);
+    }
+    if last.is_some_and(|last| tag <= last) {
+        return Err(WriteError::OutOfOrder);
+    }
+    Ok(())
+}
+
+/// The top-level elements of encoded bytes, front to back: each one's tag and where it lies.
+/// Bytes that are not whole elements end the walk with [`WriteError::InvalidValue`].
+fn top_level(elements: &[u8], encoding: Encoding) -> TopLevel<'_> {
+    TopLevel {
+        elements,
+        encoding,
+        at: 0,
+    }
+}
+
+struct TopLevel<'e> {
+    elements: &'e [u8],
+    encoding: Encoding,
+    /// Where the next element starts; past the end after an error.
+    at: usize,
+}
+
+impl Iterator for TopLevel<'_> {
+    type Item = Result<(Tag, core::ops::Range<usize>), WriteError>;
+
+    #[inline(always)] // Per element of every response, like `element_extent`.
+    fn next(&mut self) -> Option<Self::Item> {
+        let start = self.at;
+        let rest = self.elements.get(start..).filter(|r| !r.is_empty())?;
+        let end = element_extent(rest, self.encoding).and_then(|(tag, len)| {
+            let end = start
+                .checked_add(len)
+                .filter(|&e| e <= self.elements.len())
+                .ok_or(WriteError::InvalidValue)?;
+            Ok((tag, end))
+        });
+        // After an error, nothing more.
+        self.at = end.as_ref().map_or(usize::MAX, |&(_, end)| end);
+        Some(end.map(|(tag, end)| (tag, start..end)))
+    }
+}
+
 /// The tag of the element at the start of `bytes`, and its length with header (for an
 /// undefined length, up to and including its Sequence Delimitation Item).
-#[inline(always)] // Two callers; per element of every response: a call costs more than its body.
+#[inline(always)] // Per element of every response: a call costs more than its body.
 fn element_extent(bytes: &[u8], encoding: Encoding) -> Result<(Tag, usize), WriteError> {
     let bad = WriteError::InvalidValue;
     let word = |at: usize| -> Result<u32, WriteError> {

@@ -168,13 +168,7 @@ impl Uid {
 
     /// A UID from received bytes (see [`Uid::check`]).
     pub fn from_bytes(value: &[u8]) -> Option<Uid> {
-        let s = Uid::check(value)?;
-        let mut bytes = [0u8; MAX_UID_LEN];
-        bytes.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
-        Some(Uid {
-            bytes,
-            len: s.len() as u8, // invariant: at most 64, checked above
-        })
+        Uid::from_checked(Uid::check(value)?)
     }
 
     /// A UID from a value [`Uid::check`] has already accepted: copied, not checked again.
