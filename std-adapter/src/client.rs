@@ -19,7 +19,8 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
-use crate::driver::{describe_abort, Driver, Timer};
+use crate::driver::{describe_abort, Driver};
+use crate::timer::Timer;
 
 /// What goes wrong on the client side, in words a user can act on.
 #[derive(Debug)]

@@ -74,10 +74,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         &self.inbuf[self.filled.saturating_sub(n)..self.filled]
     }
 
-    /// The core's next deadline as a tokio instant.
-    pub(crate) fn deadline(&self, conn: &Connection<'_>) -> Option<tokio::time::Instant> {
+    /// The core's next deadline on the monotonic clock.
+    pub(crate) fn deadline(&self, conn: &Connection<'_>) -> Option<std::time::Instant> {
         conn.poll_timeout()
-            .map(|t| self.epoch + Duration::from_millis(t.as_millis()))
+            .map(|t| self.epoch.into_std() + Duration::from_millis(t.as_millis()))
     }
 
     /// Whether there is room to read more (the core may be holding input back while the
@@ -180,52 +180,6 @@ fn describe_abort_pdu(a: &dimse_core::pdu::Abort) -> String {
         AbortSource::ServiceUser => "service-user".into(),
         AbortSource::ServiceProvider => format!("service-provider: {}", a.reason.describe()),
         _ => format!("reserved source: {}", a.reason.describe()),
-    }
-}
-
-/// The core's timers as one tokio timer for the whole association. The core's next deadline
-/// moves with every message (the network and DIMSE timeouts restart), so the timer is moved
-/// only when the deadline comes *earlier*: a later one lets it fire early, find nothing due
-/// ([`Timer::due`]) and be set again, once per timeout period instead of a timer-wheel
-/// removal and insertion per message.
-pub(crate) struct Timer {
-    sleep: std::pin::Pin<Box<tokio::time::Sleep>>,
-    armed: bool,
-}
-
-impl Timer {
-    pub(crate) fn new() -> Self {
-        Timer {
-            sleep: Box::pin(tokio::time::sleep(Duration::ZERO)),
-            armed: false,
-        }
-    }
-
-    /// Makes sure the timer fires at or before `deadline`.
-    pub(crate) fn arm(&mut self, deadline: Option<tokio::time::Instant>) {
-        if let Some(d) = deadline {
-            if !self.armed || d < self.sleep.deadline() {
-                self.sleep.as_mut().reset(d);
-                self.armed = true;
-            }
-        }
-    }
-
-    /// Whether [`Timer::fired`] can complete (a `select!` guard).
-    pub(crate) fn is_armed(&self) -> bool {
-        self.armed
-    }
-
-    /// Waits for the armed deadline; disarms.
-    pub(crate) async fn fired(&mut self) {
-        self.sleep.as_mut().await;
-        self.armed = false;
-    }
-
-    /// Whether a core deadline is due at `now` (a fired timer may be early: the deadline
-    /// moved later since it was armed).
-    pub(crate) fn due(conn: &Connection<'_>, now: Instant) -> bool {
-        conn.poll_timeout().is_some_and(|t| t <= now)
     }
 }
 

@@ -8,8 +8,10 @@
 //! * Every socket has `TCP_NODELAY`, and each burst of PDUs (a response's command and data
 //!   set) leaves in one write: a DICOM exchange is request/response, and Nagle plus delayed
 //!   ACKs would cost tens of milliseconds per message.
-//! * The core's deadlines (ARTIM, ACSE, DIMSE, network) become one tokio timer per
-//!   association, moved only when the next deadline comes earlier.
+//! * The core's deadlines (ARTIM, ACSE, DIMSE, network) become one deadline per
+//!   association, moved only when the next deadline comes earlier, kept by one timer thread
+//!   for the process: with no tokio timer pending, the runtime waits in `epoll_wait`
+//!   without a timeout, and the kernel arms no timer per message.
 //! * The handler gets an owned [`NGetRequest`]; what every request of an association repeats
 //!   (AE titles, the context's syntaxes) is a [`SharedStr`] made once per association.
 //! * The server answers beyond [`ServerOptions::max_associations`] with A-ASSOCIATE-RJ
@@ -40,6 +42,7 @@ mod client;
 mod driver;
 mod server;
 mod shared;
+mod timer;
 pub mod trace;
 
 #[cfg(feature = "tls")]

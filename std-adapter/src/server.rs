@@ -21,8 +21,9 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-use crate::driver::{describe_abort, sleep_until, Driver, Timer};
+use crate::driver::{describe_abort, sleep_until, Driver};
 use crate::shared::SharedStr;
+use crate::timer::Timer;
 use crate::trace::{Record, Trace};
 
 /// An N-GET request as the handler receives it: an owned copy of the core's
@@ -38,10 +39,10 @@ pub struct NGetRequest {
     pub abstract_syntax: SharedStr,
     /// The context's transfer syntax, in which the data set will be encoded.
     pub transfer_syntax: SharedStr,
-    /// Requested SOP Class UID.
-    pub sop_class_uid: String,
-    /// Requested SOP Instance UID.
-    pub sop_instance_uid: String,
+    /// Requested SOP Class UID (shared with the association's earlier requests for it).
+    pub sop_class_uid: SharedStr,
+    /// Requested SOP Instance UID (shared likewise).
+    pub sop_instance_uid: SharedStr,
     /// The Attribute Identifier List; empty means every attribute.
     pub attributes: Vec<Tag>,
     /// The requestor's AE title.
@@ -599,20 +600,10 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
         }
         timer.arm(io.deadline(&conn));
         tokio::select! {
-            read = io.read(), if io.can_read() => match read {
-                Ok(0) | Err(_) => {
-                    let now = io.tick();
-                    conn.handle_transport_closed(now);
-                    rec.push(Record::TransportClosed { at: now.as_millis() });
-                }
-                Ok(n) => {
-                    let now = io.tick();
-                    // The bytes are copied only when recording (every request comes here).
-                    if rec.is_on() {
-                        rec.push(Record::Input { at: now.as_millis(), bytes: io.last_read(n).to_vec() });
-                    }
-                }
-            },
+            // Polled in this order, without tokio's random start: input last, so that a
+            // peer sending without pause cannot hide a timeout, a handler's answer or the
+            // shutdown (each is ready rarely; input is what a busy association has most).
+            biased;
             () = timer.fired(), if timer.is_armed() => {
                 let now = io.tick();
                 if Timer::due(&conn, now) {
@@ -637,6 +628,20 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 rec.push(Record::Abort { at: now.as_millis() });
                 grace = Some(tokio::time::Instant::now() + Duration::from_secs(3600));
             }
+            read = io.read(), if io.can_read() => match read {
+                Ok(0) | Err(_) => {
+                    let now = io.tick();
+                    conn.handle_transport_closed(now);
+                    rec.push(Record::TransportClosed { at: now.as_millis() });
+                }
+                Ok(n) => {
+                    let now = io.tick();
+                    // The bytes are copied only when recording (every request comes here).
+                    if rec.is_on() {
+                        rec.push(Record::Input { at: now.as_millis(), bytes: io.last_read(n).to_vec() });
+                    }
+                }
+            },
         }
     };
     rec.finish();
@@ -804,6 +809,18 @@ struct Repeated {
     ae_titles: Option<(SharedStr, SharedStr)>,
     /// Per presentation context ID: its abstract and transfer syntaxes.
     contexts: Vec<(u8, SharedStr, SharedStr)>,
+    /// The last SOP class and instance requested: a peer polling a display asks for the
+    /// same instance every time.
+    class: Option<SharedStr>,
+    instance: Option<SharedStr>,
+}
+
+/// `text` as a [`SharedStr`], the one in `last` when it is the same text (else it replaces it).
+fn shared(last: &mut Option<SharedStr>, text: &str) -> SharedStr {
+    match last {
+        Some(s) if s.as_str() == text => s.clone(),
+        _ => last.insert(SharedStr::from(text)).clone(),
+    }
 }
 
 fn owned_request(
@@ -835,8 +852,8 @@ fn owned_request(
         context_id: r.context.id,
         abstract_syntax: context.1.clone(),
         transfer_syntax: context.2.clone(),
-        sop_class_uid: r.sop_class_uid.to_string(),
-        sop_instance_uid: r.sop_instance_uid.to_string(),
+        sop_class_uid: shared(&mut repeated.class, r.sop_class_uid),
+        sop_instance_uid: shared(&mut repeated.instance, r.sop_instance_uid),
         attributes: r.requested_tags().collect(),
         calling_ae,
         called_ae,
