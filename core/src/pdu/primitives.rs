@@ -129,10 +129,10 @@ impl<'de> serde::Deserialize<'de> for AeTitle {
 /// On receipt one trailing NUL is tolerated (PS3.8 Annex F says UL items carry no padding, but
 /// some implementations add the DIMSE-style NUL). Leading zeros in components are not
 /// rejected: they are wrong, but harmless to compare, and peers in the field send them.
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Uid {
-    bytes: [u8; MAX_UID_LEN],
-    len: u8,
+    /// Kept as text: reading it back (a response names the request's UIDs) costs no check.
+    text: heapless::String<MAX_UID_LEN, u8>,
 }
 
 impl Uid {
@@ -145,17 +145,7 @@ impl Uid {
         if value.len() > MAX_UID_LEN {
             return None;
         }
-        // One pass (every command carries two UIDs): digits and dots, no empty component
-        // (no leading, trailing or doubled dot, not empty).
-        let mut component_empty = true;
-        for &b in value {
-            match b {
-                b'0'..=b'9' => component_empty = false,
-                b'.' if !component_empty => component_empty = true,
-                _ => return None,
-            }
-        }
-        if component_empty {
+        if !uid_chars_valid(value) {
             return None;
         }
         core::str::from_utf8(value).ok()
@@ -173,20 +163,14 @@ impl Uid {
 
     /// A UID from a value [`Uid::check`] has already accepted: copied, not checked again.
     pub(crate) fn from_checked(value: &str) -> Option<Uid> {
-        let mut bytes = [0u8; MAX_UID_LEN];
-        bytes
-            .get_mut(..value.len())?
-            .copy_from_slice(value.as_bytes());
-        Some(Uid {
-            bytes,
-            len: value.len() as u8, // invariant: at most 64, checked by `get_mut`
-        })
+        let mut text = heapless::String::new();
+        text.push_str(value).ok()?;
+        Some(Uid { text })
     }
 
     /// The UID as text (always ASCII digits and dots).
     pub fn as_str(&self) -> &str {
-        let b = self.bytes.get(..usize::from(self.len)).unwrap_or(&[]);
-        core::str::from_utf8(b).unwrap_or("")
+        &self.text
     }
 }
 
@@ -207,6 +191,71 @@ impl defmt::Format for Uid {
     fn format(&self, f: defmt::Formatter) {
         defmt::write!(f, "{=str}", self.as_str())
     }
+}
+
+/// Whether `value` is digits and dots with no empty component (no leading, trailing or
+/// doubled dot, not empty). Eight bytes at a time, as one word: every command carries two
+/// UIDs, and a byte-by-byte loop was the larger part of decoding one.
+fn uid_chars_valid(value: &[u8]) -> bool {
+    let (Some(&first), Some(&last)) = (value.first(), value.last()) else {
+        return false;
+    };
+    if first == b'.' || last == b'.' {
+        return false;
+    }
+    let mut chunks = value.chunks_exact(8);
+    let mut ends_with_dot = false;
+    for chunk in &mut chunks {
+        let Ok(word) = <[u8; 8]>::try_from(chunk) else {
+            return false;
+        };
+        match uid_word(u64::from_le_bytes(word), ends_with_dot) {
+            Some(dot) => ends_with_dot = dot,
+            None => return false,
+        }
+    }
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        return true;
+    }
+    // The tail: the last eight bytes again when there are as many (checking a byte twice
+    // changes nothing, and the overlap covers the pair across the boundary), else padded
+    // with digits.
+    let word = match value
+        .get(value.len().saturating_sub(8)..)
+        .map(<[u8; 8]>::try_from)
+    {
+        Some(Ok(word)) => u64::from_le_bytes(word),
+        _ => rest
+            .iter()
+            .rev()
+            .fold(u64::from_le_bytes([b'0'; 8]), |w, &b| {
+                (w << 8) | u64::from(b)
+            }),
+    };
+    uid_word(word, false).is_some()
+}
+
+/// One word of [`uid_chars_valid`]: `None` if a byte is neither digit nor dot or two dots
+/// are neighbours (also across from a previous word that `follows_dot`), else whether the
+/// word's last byte is a dot.
+#[inline(always)]
+fn uid_word(x: u64, follows_dot: bool) -> Option<bool> {
+    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const fn repeat(b: u8) -> u64 {
+        u64::from_ne_bytes([b; 8])
+    }
+    // The high bit of each byte of `v` that is not zero (no carry crosses a byte).
+    let nonzero = |v: u64| (((v & LOW7) + LOW7) | v) & HIGH;
+    // A digit is 0..=9 once 0x30 is taken off: high nibble 0, and low nibble + 6 < 16.
+    let y = x ^ repeat(b'0');
+    let not_digit =
+        nonzero((y & repeat(0xF0)) | (((y & repeat(0x0F)) + repeat(0x06)) & repeat(0x10)));
+    let dot = !nonzero(x ^ repeat(b'.')) & HIGH;
+    // Byte i + 1 sits 8 bits above byte i (little-endian): `dot >> 8` pairs neighbours.
+    let bad = not_digit & !dot != 0 || dot & (dot >> 8) != 0 || (follows_dot && dot & 0x80 != 0);
+    (!bad).then_some(dot >> 63 != 0)
 }
 
 /// Writes an item or sub-item whose body is one UID string: type, reserved, u16 length, UID.

@@ -1310,6 +1310,67 @@ fn malformed_uids_in_every_uid_item() {
     }
 }
 
+/// The rule `Uid::check` applies, one byte at a time (what its word-at-a-time loop must match).
+fn uid_reference(value: &[u8]) -> bool {
+    let value = match value.split_last() {
+        Some((0, head)) => head,
+        _ => value,
+    };
+    value.len() <= 64
+        && !value.is_empty()
+        && value
+            .split(|&b| b == b'.')
+            .all(|c| !c.is_empty() && c.iter().all(u8::is_ascii_digit))
+}
+
+#[test]
+fn uid_check_agrees_with_the_bytewise_rule_on_every_byte_at_every_position() {
+    // Every byte value at every position of UIDs of 1 to 24 bytes (three words), the others
+    // digits or dots in two patterns, so that dots meet across word boundaries too.
+    for len in 1..=24usize {
+        for pattern in [b"1.23.456.7890" as &[u8], b"12345678901234567890.1234"] {
+            let base: Vec<u8> = pattern.iter().cycle().take(len).copied().collect();
+            for pos in 0..len {
+                for b in 0..=255u8 {
+                    let mut v = base.clone();
+                    v[pos] = b;
+                    assert_eq!(Uid::check(&v).is_some(), uid_reference(&v), "{v:?}");
+                }
+            }
+        }
+    }
+    // Two dots anywhere in a run of digits (doubled dots across a word boundary).
+    for len in 2..=24usize {
+        for i in 0..len {
+            for j in 0..len {
+                let mut v = vec![b'7'; len];
+                v[i] = b'.';
+                v[j] = b'.';
+                assert_eq!(Uid::check(&v).is_some(), uid_reference(&v), "{v:?}");
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn uid_check_agrees_with_the_bytewise_rule(
+        v in proptest::collection::vec(
+            proptest::prop_oneof![
+                8 => proptest::strategy::Strategy::prop_map(b'0'..=b'9', |b| b),
+                3 => proptest::strategy::Just(b'.'),
+                1 => proptest::num::u8::ANY,
+            ],
+            0..70,
+        )
+    ) {
+        proptest::prop_assert_eq!(Uid::check(&v).is_some(), uid_reference(&v));
+        if let Some(s) = Uid::check(&v) {
+            proptest::prop_assert!(v.starts_with(s.as_bytes()));
+        }
+    }
+}
+
 #[test]
 fn valid_uids_and_one_trailing_nul() {
     let mut uid64 = String::from("1");
