@@ -4,9 +4,10 @@
 //! the runtime is an `epoll_wait` *with a timeout*, and the kernel arms and cancels a
 //! high-resolution timer around each one. An association always has a deadline (ARTIM,
 //! DIMSE or network timeout), so that is one timer arm and cancel per message; on a virtual
-//! machine each is a trap to the hypervisor (`scripts/bench` measured about 1% of an N-GET
-//! round trip). Here the runtime's `epoll_wait` has no timeout; one thread sleeps until the
-//! earliest deadline of all associations and wakes the task whose deadline it is.
+//! machine each is a trap to the hypervisor (measured paired: up to 1% of an N-GET round
+//! trip, on each side that uses it). Here the runtime's `epoll_wait` has no timeout; one
+//! thread sleeps until the earliest deadline of all associations and wakes the task whose
+//! deadline it is.
 //!
 //! A [`Timer`] is moved only when the core's next deadline comes *earlier* (the deadline
 //! moves later with every message: the timeouts restart): a later one lets it fire early,
