@@ -13,7 +13,8 @@
 //!   for the process: with no tokio timer pending, the runtime waits in `epoll_wait`
 //!   without a timeout, and the kernel arms no timer per message.
 //! * The handler gets an owned [`NGetRequest`]; what every request of an association repeats
-//!   (AE titles, the context's syntaxes) is a [`SharedStr`] made once per association.
+//!   (AE titles, the context's syntaxes, the SOP class and instance asked for again) is a
+//!   [`SharedStr`] made once per association.
 //! * The server answers beyond [`ServerOptions::max_associations`] with A-ASSOCIATE-RJ
 //!   (transient, local limit exceeded) and keeps serving; a handler that fails or panics is
 //!   answered 0110H with an Error Comment; no handler gives 0110H, as in pynetdicom.
