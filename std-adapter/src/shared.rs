@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 /// An immutable string shared by reference count: what every request of an association
 /// repeats (AE titles, a context's syntaxes, a SOP class and instance asked for again) is
-/// allocated once per association, and each request's copy is a count increment. It reads as a `&str` (`Deref`), prints like one and
-/// compares with `str`, `&str` and `String`.
+/// allocated once per association, and each request's copy is a count increment. It reads
+/// as a `&str` (`Deref`), prints like one and compares with `str`, `&str` and `String`.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SharedStr(Arc<str>);
 
