@@ -2,21 +2,12 @@
 //!
 //! ## The contract
 //!
-//! * Feed bytes with [`Connection::handle_input`]; it returns how many it consumed. Keep the
-//!   rest and offer it again with more bytes appended. Offer at least
-//!   [`crate::pdu::MAX_UNIT_LEN`] bytes when you have them: no unit the parser needs whole is
-//!   larger, so progress is guaranteed.
-//! * Report time with [`Connection::handle_timeout`] when [`Connection::poll_timeout`]'s
-//!   deadline passes (a spurious call is a no-op), and a closed transport with
-//!   [`Connection::handle_transport_closed`].
-//! * **After every call that changes the connection, drain [`Connection::poll_transmit`] and
-//!   [`Connection::poll_event`] until both return `None`.** `handle_input` stops consuming when
-//!   undrained events or PDUs pile up, while a received P-DATA value has not been polled, and
-//!   at the next PDU while a command or an A-RELEASE-RP waits for queued output: then offer
-//!   the rest again after the drain, even with no new bytes. What a stream causes therefore
-//!   never depends on how it was cut into reads.
-//! * When [`Event::Closed`] arrives (or [`Connection::is_closed`] is true), write what
-//!   `poll_transmit` still has, then close the transport.
+//! One loop drives it, stated once in the [crate documentation](crate#the-drain-contract):
+//! feed [`Connection::handle_input`] (keeping what it does not take), drain
+//! [`Connection::poll_output`] until [`Output::Idle`] (writing PDUs, handling events, and
+//! feeding the kept bytes again on [`Output::Reoffer`]), then wait for bytes, the
+//! application's answer or the deadline ([`Connection::handle_timeout`]; a spurious call is
+//! a no-op), and report a closed transport with [`Connection::handle_transport_closed`].
 //!
 //! The core never reads a clock: every call that can start or fire a timer takes `now`.
 //! Protocol failures are never `Err`s: they become the A-ABORT or A-ASSOCIATE-RJ the
@@ -27,7 +18,7 @@ use heapless::Deque;
 use crate::assoc::{
     AcceptorNegotiation, AcceptorPolicy, ContextResult, Limits, Negotiated, PresentationContext,
     RequestorConfig, RequestorNegotiation, Syntaxes, IMPLICIT_VR_LITTLE_ENDIAN,
-    MAX_ROLE_SELECTIONS,
+    MAX_PRESENTATION_CONTEXTS, MAX_ROLE_SELECTIONS,
 };
 use crate::codec::Writer;
 use crate::dimse::{CommandField, Exchange};
@@ -113,6 +104,32 @@ pub enum Event {
     /// The transport should now be closed (after writing what `poll_transmit` still holds),
     /// or has been.
     Closed,
+}
+
+/// What [`Connection::poll_output`] asks of the caller next: the one pull point of the
+/// drain contract (see the [module documentation](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[must_use = "every output is an instruction: write, handle, re-offer or wait"]
+pub enum Output {
+    /// A PDU of this many bytes is at the start of the buffer given to `poll_output`: write
+    /// it to the transport, in order, then poll again.
+    Transmit(usize),
+    /// Something happened: handle it (an N-GET to answer, a response to read, ...), then
+    /// poll again.
+    Event(Event),
+    /// Input that [`Connection::handle_input`] left unconsumed can be taken now: offer the
+    /// unconsumed bytes again (even none, when nothing is left), then poll again. Comes only
+    /// after the connection held input back, once what held it is gone.
+    Reoffer,
+    /// Nothing is pending: wait for more bytes from the transport, for the application's
+    /// answer to a request, or until `until`, then call [`Connection::handle_timeout`]. When
+    /// [`Connection::is_closed`] is true, close the transport instead (everything it must
+    /// carry has been handed out as `Transmit`).
+    Idle {
+        /// The earliest deadline ([`Connection::poll_timeout`]).
+        until: Option<Instant>,
+    },
 }
 
 /// Who or what ended an association abruptly.
@@ -272,7 +289,10 @@ impl TxMessage {
 /// Progress of one receive step.
 enum Step {
     Consumed(usize),
+    /// The next unit is not complete in the input.
     NeedMore,
+    /// The input cannot be taken until the caller drains output or the application answers.
+    Blocked,
 }
 
 const EVENT_CAPACITY: usize = 8;
@@ -316,6 +336,9 @@ pub struct Connection<'a> {
     pub(crate) tx: TxMessage,
     /// A release response waits for outgoing P-DATA to finish (AR-7 before AR-4).
     release_response_pending: bool,
+    /// The last `handle_input` stopped for lack of room, not of bytes: once the room is
+    /// back, `poll_output` says [`Output::Reoffer`].
+    input_blocked: bool,
     /// Set by [`Connection::refuse`]: the A-ASSOCIATE-RQ gets this answer whatever the policy.
     refusal: Option<AssociateRj>,
     txq: Deque<Outgoing, TXQ_CAPACITY>,
@@ -360,6 +383,7 @@ impl<'a> Connection<'a> {
             dimse: Exchange::new(),
             tx: TxMessage::EMPTY,
             release_response_pending: false,
+            input_blocked: false,
             refusal: None,
             txq: Deque::new(),
             events: Deque::new(),
@@ -487,16 +511,25 @@ impl<'a> Connection<'a> {
             self.network = Some(now + self.limits.network_timeout);
         }
         let mut used = 0;
-        while self.events.capacity() - self.events.len() >= EVENT_HEADROOM
-            && self.txq.capacity() - self.txq.len() >= TXQ_HEADROOM
-        {
+        self.input_blocked = false;
+        loop {
             let rest = input.get(used..).unwrap_or(&[]);
             if rest.is_empty() && !self.completes_without_input() {
+                break;
+            }
+            if self.events.capacity() - self.events.len() < EVENT_HEADROOM
+                || self.txq.capacity() - self.txq.len() < TXQ_HEADROOM
+            {
+                self.input_blocked = true;
                 break;
             }
             match self.step(now, rest) {
                 Step::Consumed(n) => used += n,
                 Step::NeedMore => break,
+                Step::Blocked => {
+                    self.input_blocked = true;
+                    break;
+                }
             }
         }
         used
@@ -607,7 +640,7 @@ impl<'a> Connection<'a> {
             // caller keeps the rest and feeds it again after the drain, as for any
             // unconsumed input. (A wait for the application's answer does not stop input:
             // the peer may still abort, or break the protocol, meanwhile.)
-            return Step::NeedMore;
+            return Step::Blocked;
         }
         let header = match PduHeader::parse(input) {
             Ok(Parse::Partial) => return Step::NeedMore,
@@ -977,7 +1010,7 @@ impl<'a> Connection<'a> {
         if self.rx_pending || self.rx_held {
             // The previous value has not been polled, or a command waits to be acted on:
             // the buffer is not free.
-            return Step::NeedMore;
+            return Step::Blocked;
         }
         let h = match PdvHeader::parse(input) {
             Ok(Parse::Complete(h, _)) => h,
@@ -1118,6 +1151,56 @@ impl<'a> Connection<'a> {
 
     // ---------------------------------------------------------------- output
 
+    /// What the caller must do next: write a PDU, handle an event, offer held-back input
+    /// again, or wait. Call it after every call that changes the connection, until it
+    /// returns [`Output::Idle`]; it returns `Idle` only when nothing else is pending, so the
+    /// loop ends by construction.
+    ///
+    /// PDUs come first, in the order the state machine queued them, then events, then
+    /// [`Output::Reoffer`]. A PDU is written at the start of `out`: P-DATA is cut to fit both
+    /// `out` and the peer's maximum, the other PDUs are written whole. `Err` means `out`
+    /// is smaller than the next PDU (only an A-ASSOCIATE-RQ/AC can be); the PDU stays
+    /// queued. An `out` of [`Connection::min_output_len`] bytes never fails.
+    pub fn poll_output(&mut self, out: &mut [u8]) -> Result<Output, BufferTooSmall> {
+        if let Some(n) = self.poll_transmit(out)? {
+            return Ok(Output::Transmit(n));
+        }
+        if let Some(ev) = self.poll_event() {
+            return Ok(Output::Event(ev));
+        }
+        if self.input_blocked && !self.rx_held {
+            // Everything that held input back is gone: the queues are empty, a polled
+            // response frees the receive buffer at the next `handle_input`, and a held
+            // command has been acted on. (A command waiting for the application's answer
+            // keeps input held until `respond_*`.)
+            self.input_blocked = false;
+            return Ok(Output::Reoffer);
+        }
+        Ok(Output::Idle {
+            until: self.poll_timeout(),
+        })
+    }
+
+    /// Whether a PDU waits to be written: for a driver that must wait for room in its
+    /// transport's buffer before it can offer `poll_output` one.
+    pub fn has_transmit(&self) -> bool {
+        !self.txq.is_empty()
+    }
+
+    /// The smallest `out` for which [`Connection::poll_output`] never returns `Err` on this
+    /// association: room for the largest A-ASSOCIATE-RQ or -AC it can send (the requestor's
+    /// exact request; for an acceptor, an answer to the most presentation contexts a request
+    /// can carry with the policy's longest syntaxes). Any other PDU is smaller, and P-DATA is
+    /// cut to fit; an `out` of the peer's maximum PDU length plus the 6-byte PDU header
+    /// sends P-DATA in the fewest PDUs.
+    pub fn min_output_len(&self) -> usize {
+        let associate = match self.syntaxes {
+            Syntaxes::Requestor(_) => self.associate_rq().map_or(0, |rq| rq.buffer_len()),
+            Syntaxes::Acceptor(p) => max_associate_ac_len(p),
+        };
+        associate.max(MIN_PDATA_LEN)
+    }
+
     /// The next event, if any.
     pub fn poll_event(&mut self) -> Option<Event> {
         let ev = self.events.pop_front()?;
@@ -1167,10 +1250,15 @@ impl<'a> Connection<'a> {
     }
 
     fn emit_associate_rq(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
+        self.associate_rq().ok_or(BufferTooSmall)?.emit(out)
+    }
+
+    /// The A-ASSOCIATE-RQ a requestor sends.
+    fn associate_rq(&self) -> Option<AssociateRq<'a>> {
         let Syntaxes::Requestor(c) = self.syntaxes else {
-            return Err(BufferTooSmall);
+            return None;
         };
-        AssociateRq {
+        Some(AssociateRq {
             fixed: AssociateFixed::new(c.called_ae, c.calling_ae),
             application_context: APPLICATION_CONTEXT_NAME,
             presentation_contexts: c.presentation_contexts,
@@ -1183,8 +1271,7 @@ impl<'a> Connection<'a> {
                 user_identity_rq: c.user_identity,
                 ..UserInformation::default()
             },
-        }
-        .emit(out)
+        })
     }
 
     fn emit_associate_ac(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
@@ -1561,4 +1648,34 @@ impl<'a> Connection<'a> {
         self.neg = Neg::Done(n);
         self.push_event(ev);
     }
+}
+
+/// The smallest P-DATA-TF that carries a fragment: PDU and PDV headers and two bytes (every
+/// fragment but the last has an even length, PS3.8 Annex E.1).
+const MIN_PDATA_LEN: usize = PDU_HEADER_LEN + PDV_HEADER_LEN + 2;
+
+/// An upper bound of the A-ASSOCIATE-AC an acceptor with `policy` sends (PS3.8 §9.3.3):
+/// every presentation context a request can carry answered with the policy's longest
+/// transfer syntax, every role selection with its longest abstract syntax, and every
+/// user-information sub-item the acceptor writes.
+fn max_associate_ac_len(policy: &AcceptorPolicy<'_>) -> usize {
+    let longest = |uids: &[&str]| uids.iter().map(|u| u.len()).max().unwrap_or(0);
+    let transfer = longest(policy.transfer_syntaxes).max(IMPLICIT_VR_LITTLE_ENDIAN.len());
+    // Item header, ID/reserved/result/reserved, transfer syntax sub-item.
+    let context = ItemHeader::LEN + 4 + ItemHeader::LEN + transfer;
+    let role = ItemHeader::LEN + 2 + longest(policy.abstract_syntaxes) + 2;
+    let user_information = ItemHeader::LEN
+        + (ItemHeader::LEN + 4)
+        + (ItemHeader::LEN + policy.implementation_class_uid.len())
+        + (ItemHeader::LEN + 4)
+        + MAX_ROLE_SELECTIONS * role
+        + policy
+            .implementation_version_name
+            .map_or(0, |v| ItemHeader::LEN + v.len())
+        + (ItemHeader::LEN + 2);
+    PDU_HEADER_LEN
+        + AssociateFixed::LEN
+        + (ItemHeader::LEN + APPLICATION_CONTEXT_NAME.len())
+        + MAX_PRESENTATION_CONTEXTS * context
+        + user_information
 }

@@ -22,22 +22,77 @@
 //!
 //! ## The drain contract
 //!
-//! After every call that changes a [`Connection`] (`handle_input`, `handle_timeout`,
-//! `handle_transport_closed`, `release`, `abort`, ...), drain [`Connection::poll_transmit`] and
-//! [`Connection::poll_event`] until both return nothing, then sleep until
-//! [`Connection::poll_timeout`] or until more bytes arrive.
+//! A [`Connection`] is driven by one loop, the same in every runtime (tokio, embassy-net,
+//! `std::net`, a C program, a test):
+//!
+//! 1. **Feed** what the transport delivered, and every byte not taken before, to
+//!    [`Connection::handle_input`]; it returns how many it took. Keep the rest, in order,
+//!    in front of what arrives next. (A fired deadline goes to
+//!    [`Connection::handle_timeout`], a closed transport to
+//!    [`Connection::handle_transport_closed`].)
+//! 2. **Drain** [`Connection::poll_output`] until it returns [`Output::Idle`]: write each
+//!    [`Output::Transmit`] to the transport, handle each [`Output::Event`] (answer an N-GET
+//!    with [`Connection::respond_n_get`], read a response), and on [`Output::Reoffer`] go
+//!    back to step 1 with the bytes you kept, even if no new ones arrived. Do the same after
+//!    any other call that changes the connection (`respond_n_get`, `send_n_get`,
+//!    `release`, `abort`).
+//! 3. **Wait** for more bytes, for the application's answer, or until `Idle`'s deadline.
+//!    When [`Connection::is_closed`] is true at `Idle`, close the transport instead: every
+//!    PDU it had to carry was handed out before.
+//!
+//! The connection takes input only as far as its bounded queues allow, so what a stream
+//! causes never depends on how it was cut into reads; `Reoffer` is how it says the room is
+//! back. Two sizes come from the connection: the output buffer needs
+//! [`Connection::min_output_len`] bytes, and the input the caller keeps must be able to
+//! hold [`pdu::MAX_UNIT_LEN`] bytes (no unit the parser needs whole is larger).
 //!
 //! ## A Display System SCP in a few lines
 //!
-//! The acceptor below answers N-GETs for the Display System with the demo instance. The
-//! bytes come from a requestor core here; an adapter would read them from a socket.
+//! The acceptor below answers N-GETs for the Display System with the demo instance. Its
+//! peer is a requestor core, whose bytes reach it first one byte per read, then several
+//! PDUs in one read (an N-GET-RQ and the A-RELEASE-RQ right behind it).
 //!
 //! ```
 //! use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
 //! use dimse_core::dimse::Status;
 //! use dimse_core::pdu::{AeTitle, PresentationContextRq};
 //! use dimse_core::service::{display, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
-//! use dimse_core::{Connection, Event, Instant, Storage};
+//! use dimse_core::{Connection, Event, Instant, Output, Storage};
+//!
+//! /// The drain contract: feeds `reads` one at a time, answers every N-GET with the demo
+//! /// display, returns what the connection transmitted and the events it gave.
+//! fn drive(conn: &mut Connection<'_>, reads: &[&[u8]]) -> (Vec<u8>, Vec<Event>) {
+//!     let now = Instant::ZERO;
+//!     let mut out = vec![0u8; conn.min_output_len().max(16 * 1024)];
+//!     let (mut wire, mut events) = (Vec::new(), Vec::new());
+//!     let mut kept: Vec<u8> = Vec::new(); // bytes read and not yet taken
+//!     let mut reads = reads.iter();
+//!     loop {
+//!         let used = conn.handle_input(now, &kept); // 1. feed
+//!         kept.drain(..used);
+//!         loop {
+//!             match conn.poll_output(&mut out).unwrap() { // 2. drain
+//!                 Output::Transmit(n) => wire.extend_from_slice(&out[..n]),
+//!                 Output::Event(ev) => {
+//!                     if let Event::NGet { message_id, .. } = ev {
+//!                         let status = Status::SUCCESS;
+//!                         conn.respond_n_get(now, message_id, status, Some(&display::DEMO)).unwrap();
+//!                     }
+//!                     events.push(ev);
+//!                 }
+//!                 Output::Reoffer => break, // back to 1. with the kept bytes
+//!                 Output::Idle { .. } => {
+//!                     // 3. wait: here, the next read
+//!                     match reads.next() {
+//!                         Some(bytes) => kept.extend_from_slice(bytes),
+//!                         None => return (wire, events),
+//!                     }
+//!                     break;
+//!                 }
+//!             }
+//!         }
+//!     }
+//! }
 //!
 //! let title = |s| AeTitle::new(s).unwrap();
 //! static SERVED: [&str; 1] = [DISPLAY_SYSTEM];
@@ -53,45 +108,25 @@
 //! let (mut rx2, mut tx2) = ([0u8; 4096], [0u8; 1024]);
 //! let mut scu = Connection::requestor(&config, Storage { rx: &mut rx2, tx: &mut tx2 }, now).unwrap();
 //!
-//! // Move bytes both ways until both are quiet; the SCP answers each N-GET it is given.
-//! let mut pipe = |scu: &mut Connection<'_>, scp: &mut Connection<'_>| {
-//!     let mut out = [0u8; 8192];
-//!     loop {
-//!         let mut quiet = true;
-//!         while let Some(n) = scu.poll_transmit(&mut out).unwrap() {
-//!             assert_eq!(scp.handle_input(now, &out[..n]), n);
-//!             quiet = false;
-//!         }
-//!         while let Some(ev) = scp.poll_event() {
-//!             if let Event::NGet { message_id, .. } = ev {
-//!                 let request = scp.n_get_request().unwrap();
-//!                 assert_eq!(request.sop_instance_uid, DISPLAY_SYSTEM_INSTANCE);
-//!                 scp.respond_n_get(now, message_id, Status::SUCCESS, Some(&display::DEMO)).unwrap();
-//!             }
-//!         }
-//!         while let Some(n) = scp.poll_transmit(&mut out).unwrap() {
-//!             assert_eq!(scu.handle_input(now, &out[..n]), n);
-//!             quiet = false;
-//!         }
-//!         if quiet {
-//!             return;
-//!         }
-//!     }
-//! };
-//! pipe(&mut scu, &mut scp);
-//! assert!(scp.is_established());
+//! // The A-ASSOCIATE-RQ reaches the SCP a byte at a time; the A-ASSOCIATE-AC comes back whole.
+//! let (rq, _) = drive(&mut scu, &[]);
+//! let bytes: Vec<&[u8]> = rq.chunks(1).collect();
+//! let (ac, events) = drive(&mut scp, &bytes);
+//! assert!(matches!(events[0], Event::Established { .. }));
+//! drive(&mut scu, &[&ac]);
+//! assert!(scu.is_established() && scp.is_established());
 //!
+//! // An N-GET-RQ and the A-RELEASE-RQ right behind it, in one read.
 //! let wanted = [display::tags::MANUFACTURER, display::tags::DEVICE_SERIAL_NUMBER];
 //! scu.send_n_get(now, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, Some(&wanted)).unwrap();
-//! pipe(&mut scu, &mut scp);
-//! let mut status = None;
-//! while let Some(ev) = scu.poll_event() {
-//!     if let Event::NGetResponse { status: s, data_set_len, .. } = ev {
-//!         status = Some(s);
-//!         assert!(data_set_len.unwrap() > 0);
-//!     }
-//! }
-//! assert_eq!(status, Some(0x0000));
+//! scu.release(now).unwrap();
+//! let (two_pdus, _) = drive(&mut scu, &[]);
+//! let (answer, events) = drive(&mut scp, &[&two_pdus]);
+//! assert!(matches!(events[..], [Event::NGet { .. }, Event::Released]));
+//!
+//! // The SCU reads the N-GET-RSP, then the A-RELEASE-RP.
+//! let (_, events) = drive(&mut scu, &[&answer]);
+//! assert!(matches!(events[..], [Event::NGetResponse { status: 0x0000, data_set_len: Some(_), .. }, Event::Released, Event::Closed]));
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
@@ -130,5 +165,5 @@ pub mod service;
 pub mod time;
 pub mod ul;
 
-pub use connection::{Connection, Event, Storage};
+pub use connection::{Connection, Event, Output, Storage};
 pub use time::{Duration, Instant};

@@ -7,7 +7,7 @@ pub mod vectors;
 use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
 use dimse_core::connection::Storage;
 use dimse_core::pdu::{AeTitle, PresentationContextRq};
-use dimse_core::{Connection, Event, Instant};
+use dimse_core::{Connection, Event, Instant, Output};
 
 pub const DISPLAY_SYSTEM: &str = "1.2.840.10008.5.1.1.40";
 pub const VERIFICATION: &str = "1.2.840.10008.1.1";
@@ -104,55 +104,52 @@ impl Side {
         self
     }
 
-    /// Drains events and transmit output; returns the bytes to send.
+    /// Drains [`Connection::poll_output`] until it is idle (the drain contract), feeding the
+    /// kept bytes again when it says so; returns the bytes to send.
     pub fn drain(&mut self) -> Vec<u8> {
         let mut out = Vec::new();
+        let mut buf = vec![0u8; self.transmit_buffer];
         loop {
-            let mut progressed = false;
-            while let Some(ev) = self.conn.poll_event() {
-                if matches!(ev, Event::NGetResponse { .. } | Event::CEchoResponse { .. }) {
-                    let r = self.conn.received_response().unwrap();
-                    self.responses.push(Received {
-                        status: r.command.status.unwrap(),
-                        error_comment: r.command.error_comment.map(str::to_owned),
-                        attribute_list: r.command.attribute_tags().collect(),
-                        data_set: r.data_set.map(<[u8]>::to_vec),
-                    });
+            match self.conn.poll_output(&mut buf).unwrap() {
+                Output::Transmit(n) => {
+                    self.sent.push(buf[..n].to_vec());
+                    out.extend_from_slice(&buf[..n]);
                 }
-                if let Some(hook) = self.hook.as_mut() {
-                    hook(&mut self.conn, self.now, &ev);
+                Output::Event(ev) => {
+                    if matches!(ev, Event::NGetResponse { .. } | Event::CEchoResponse { .. }) {
+                        let r = self.conn.received_response().unwrap();
+                        self.responses.push(Received {
+                            status: r.command.status.unwrap(),
+                            error_comment: r.command.error_comment.map(str::to_owned),
+                            attribute_list: r.command.attribute_tags().collect(),
+                            data_set: r.data_set.map(<[u8]>::to_vec),
+                        });
+                    }
+                    if let Some(hook) = self.hook.as_mut() {
+                        hook(&mut self.conn, self.now, &ev);
+                    }
+                    self.events.push(ev);
                 }
-                self.events.push(ev);
-                progressed = true;
-            }
-            let mut buf = vec![0u8; self.transmit_buffer];
-            while let Some(n) = self.conn.poll_transmit(&mut buf).unwrap() {
-                self.sent.push(buf[..n].to_vec());
-                out.extend_from_slice(&buf[..n]);
-                progressed = true;
-            }
-            if !progressed {
-                return out;
+                Output::Reoffer => self.offer(self.now),
+                Output::Idle { .. } => return out,
             }
         }
     }
 
-    /// Offers `bytes` (appended to what is pending) in chunks of `chunk`, draining between.
+    /// Offers the kept bytes to the connection and keeps what it does not take.
+    fn offer(&mut self, now: Instant) {
+        let used = self.conn.handle_input(now, &self.pending);
+        self.pending.drain(..used);
+    }
+
+    /// Offers `bytes` (appended to what is kept) in chunks of `chunk`, draining between.
     pub fn feed(&mut self, now: Instant, bytes: &[u8], chunk: usize) -> Vec<u8> {
         self.now = now;
         let mut out = Vec::new();
         for piece in bytes.chunks(chunk.max(1)) {
             self.pending.extend_from_slice(piece);
-            loop {
-                let used = self.conn.handle_input(now, &self.pending);
-                self.pending.drain(..used);
-                let o = self.drain();
-                let progressed = used > 0 || !o.is_empty();
-                out.extend(o);
-                if !progressed || self.pending.is_empty() {
-                    break;
-                }
-            }
+            self.offer(now);
+            out.extend(self.drain());
         }
         out
     }
