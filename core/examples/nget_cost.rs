@@ -19,7 +19,7 @@ use dimse_core::dimse::{NGetRq, Status};
 use dimse_core::pdu::{AeTitle, MessageControlHeader, PDataTf, Pdv, PresentationContextRq};
 use dimse_core::service::display::DEMO;
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, VERIFICATION};
-use dimse_core::{Connection, Event, Instant, Storage};
+use dimse_core::{Connection, Event, Instant, Output, Storage};
 
 static SERVED: [&str; 2] = [DISPLAY_SYSTEM, VERIFICATION];
 static TS: [&str; 2] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"];
@@ -55,7 +55,9 @@ fn main() {
         now,
     )
     .expect("config");
-    let len = scu.poll_transmit(&mut out).expect("rq").expect("rq");
+    let Ok(Output::Transmit(len)) = scu.poll_output(&mut out) else {
+        panic!("an A-ASSOCIATE-RQ");
+    };
     let rq_pdu = out[..len].to_vec();
     let mut scp = Connection::acceptor(
         &policy,
@@ -66,8 +68,7 @@ fn main() {
         now,
     );
     assert_eq!(scp.handle_input(now, &rq_pdu), rq_pdu.len());
-    while scp.poll_transmit(&mut out).expect("ac").is_some() {}
-    while scp.poll_event().is_some() {}
+    drain(&mut scp, &mut out, source_none(), |_| {});
     assert!(scp.is_established());
 
     // The request: what pynetdicom sends for send_n_get(None, DisplaySystem, instance).
@@ -121,31 +122,16 @@ fn main() {
     for _ in 0..n {
         let used = scp.handle_input(now, request);
         debug_assert_eq!(used, request.len());
-        let mut id = None;
-        while let Some(ev) = scp.poll_event() {
-            if let Event::NGet { message_id, .. } = ev {
-                id = Some(message_id);
-            }
-        }
-        let id = id.expect("an N-GET event");
-        let status = scp
-            .respond_n_get(now, id, Status::SUCCESS, Some(source))
-            .expect("respond");
-        assert_eq!(status, 0);
-        while let Some(k) = scp.poll_transmit(&mut out).expect("transmit") {
-            sent += k;
-        }
+        let answered = drain(&mut scp, &mut out, Some(source), |pdu| sent += pdu.len());
+        assert_eq!(answered, Some(0));
     }
     let elapsed = start.elapsed();
     if let Some(dir) = dump {
         let _ = scp.handle_input(now, request);
-        while scp.poll_event().is_some() {}
-        scp.respond_n_get(now, 1, Status::SUCCESS, Some(&DEMO))
-            .expect("respond");
         let mut response = Vec::new();
-        while let Some(k) = scp.poll_transmit(&mut out).expect("transmit") {
-            response.extend_from_slice(&out[..k]);
-        }
+        drain(&mut scp, &mut out, Some(&DEMO), |pdu| {
+            response.extend_from_slice(pdu)
+        });
         let mut data = vec![0u8; 16384];
         let mut w = dimse_core::dataset::Writer::new(
             &mut data,
@@ -163,4 +149,35 @@ fn main() {
         request.len(),
         sent / n.max(1)
     );
+}
+
+fn source_none() -> Option<&'static dyn dimse_core::dataset::DataSetSource> {
+    None
+}
+
+/// The drain contract for this benchmark's SCP: `poll_output` until idle, answering each
+/// N-GET from `source`; `sent` sees each PDU's length. Returns the status of the answer.
+fn drain(
+    scp: &mut Connection<'_>,
+    out: &mut [u8],
+    source: Option<&dyn dimse_core::dataset::DataSetSource>,
+    mut sent: impl FnMut(&[u8]),
+) -> Option<u16> {
+    let mut status = None;
+    loop {
+        match scp.poll_output(out).expect("output") {
+            Output::Transmit(k) => sent(&out[..k]),
+            Output::Event(Event::NGet { message_id, .. }) => {
+                let s = scp
+                    .respond_n_get(Instant::ZERO, message_id, Status::SUCCESS, source)
+                    .expect("respond");
+                status = Some(s);
+            }
+            Output::Event(_) => {}
+            Output::Reoffer => {
+                let _ = scp.handle_input(Instant::ZERO, &[]);
+            }
+            Output::Idle { .. } => return status,
+        }
+    }
 }

@@ -10,7 +10,7 @@ use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
 use dimse_core::dataset::{Attribute, Tag, Value, Vr};
 use dimse_core::dimse::{Command, CommandField, NGetRq, Status};
 use dimse_core::pdu::{MessageControlHeader, PDataTf, Pdv};
-use dimse_core::{Connection, Event, Instant};
+use dimse_core::{Connection, Event, Instant, Output};
 
 const INSTANCE: &str = "1.2.840.10008.5.1.1.40.1";
 
@@ -116,7 +116,9 @@ fn scp_for_peer_max(max_pdu: u32) -> Side {
     config.limits.max_pdu_length = max_pdu;
     let mut scu = Connection::requestor(leak(config), storage(4096, 4096), Instant::ZERO).unwrap();
     let mut rq = vec![0u8; 4096];
-    let n = scu.poll_transmit(&mut rq).unwrap().unwrap();
+    let Ok(Output::Transmit(n)) = scu.poll_output(&mut rq) else {
+        panic!("an A-ASSOCIATE-RQ");
+    };
     let mut acc = Side::new(Connection::acceptor(
         leak(policy()),
         storage(4096, 4096),

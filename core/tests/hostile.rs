@@ -1,6 +1,6 @@
 //! The hostile-input catalogue against the core: every case of `hostile/cases.rs` fed to an
 //! acceptor `Connection` with a simulated clock, the way an adapter drives it (the drain
-//! contract of `connection.rs`), in three chunkings that must give the same transcript.
+//! contract of the crate docs), in three chunkings that must give the same transcript.
 //!
 //! Beyond the expected replies, every run checks: no panic; `handle_input` never claims more
 //! than it was offered, and makes progress whenever `MAX_UNIT_LEN` bytes wait and the
@@ -21,9 +21,9 @@ use dimse_core::connection::Storage;
 use dimse_core::dimse::Status;
 use dimse_core::pdu::{AssociateRj, RejectResult, RejectSource, MAX_UNIT_LEN};
 use dimse_core::service::display::DEMO;
-use dimse_core::{Connection, Event, Instant};
+use dimse_core::{Connection, Event, Instant, Output};
 
-/// The transmit buffer handed to `poll_transmit` (what the tokio server uses).
+/// The buffer handed to `poll_output` (what the tokio server uses).
 const OUT_LEN: usize = 16 * 1024 + 6;
 /// Output bound of one case: far above anything a case legitimately causes.
 const MAX_OUTPUT: usize = 1 << 20;
@@ -52,73 +52,84 @@ impl<'c> Run<'c> {
         }
     }
 
-    /// The drain contract: events and transmit output until both are empty. The
-    /// application acts on `Event::NGet` as it is polled.
+    /// The drain contract: `poll_output` until it is idle, feeding the kept bytes again
+    /// when it says so. The application acts on `Event::NGet` as it is polled.
     fn drain(&mut self) -> bool {
         let mut any = false;
         loop {
-            let mut progressed = false;
-            while let Some(ev) = self.conn.poll_event() {
-                progressed = true;
-                if self.closed_event {
-                    self.violation(format!("event {ev:?} after Event::Closed"));
+            let output = match self.conn.poll_output(&mut self.out) {
+                Ok(o) => o,
+                Err(e) => {
+                    self.violation(format!("poll_output: {e:?}"));
+                    break;
                 }
-                match ev {
-                    Event::NGet { message_id, .. } => {
-                        let slow = self
-                            .conn
-                            .n_get_request()
-                            .is_some_and(|r| r.requested_tags().any(|t| t == SLOW_TAG));
-                        if slow {
-                            self.held.push((
-                                message_id,
-                                Instant::from_millis(self.now.as_millis() + SLOW_MS),
-                            ));
-                        } else {
-                            self.respond(message_id);
-                        }
+            };
+            match output {
+                Output::Idle { .. } => break,
+                Output::Reoffer => self.offer(),
+                Output::Transmit(n) => {
+                    if self.transcript.closed {
+                        self.violation("a PDU after the transport closed".into());
                     }
-                    Event::Closed => self.closed_event = true,
-                    _ => {}
-                }
-                self.events.push(ev);
-                if self.events.len() > MAX_EVENTS {
-                    self.violation("unbounded events".into());
-                    return any;
-                }
-            }
-            loop {
-                match self.conn.poll_transmit(&mut self.out) {
-                    Ok(Some(n)) => {
-                        progressed = true;
-                        if self.transcript.closed {
-                            self.violation("a PDU after the transport closed".into());
-                        }
-                        self.output_bytes += n;
-                        if self.output_bytes > MAX_OUTPUT {
-                            self.violation("unbounded output".into());
-                            return any;
-                        }
-                        let pdu = self.out[..n].to_vec();
-                        self.transcript.feed(&pdu);
+                    if self.closed_event {
+                        self.violation("a PDU after Event::Closed".into());
                     }
-                    Ok(None) => break,
-                    Err(e) => {
-                        self.violation(format!("poll_transmit: {e:?}"));
-                        break;
+                    self.output_bytes += n;
+                    if self.output_bytes > MAX_OUTPUT {
+                        self.violation("unbounded output".into());
+                        return any;
+                    }
+                    let pdu = self.out[..n].to_vec();
+                    self.transcript.feed(&pdu);
+                }
+                Output::Event(ev) => {
+                    if self.closed_event {
+                        self.violation(format!("event {ev:?} after Event::Closed"));
+                    }
+                    match ev {
+                        Event::NGet { message_id, .. } => {
+                            let slow = self
+                                .conn
+                                .n_get_request()
+                                .is_some_and(|r| r.requested_tags().any(|t| t == SLOW_TAG));
+                            if slow {
+                                self.held.push((
+                                    message_id,
+                                    Instant::from_millis(self.now.as_millis() + SLOW_MS),
+                                ));
+                            } else {
+                                self.respond(message_id);
+                            }
+                        }
+                        Event::Closed => self.closed_event = true,
+                        _ => {}
+                    }
+                    self.events.push(ev);
+                    if self.events.len() > MAX_EVENTS {
+                        self.violation("unbounded events".into());
+                        return any;
                     }
                 }
-            }
-            if !progressed {
-                break;
             }
             any = true;
         }
-        // Closed: what poll_transmit had is written, then the transport closes.
+        // Closed: every PDU was handed out before; now the transport closes.
         if self.closed_event && !self.transcript.closed {
             self.transcript.close();
         }
         any
+    }
+
+    /// Offers the kept bytes and keeps what the connection does not take.
+    fn offer(&mut self) {
+        let offered = self.pending.len();
+        let used = self.conn.handle_input(self.now, &self.pending);
+        if used > offered {
+            self.violation(format!("consumed {used} of {offered} bytes"));
+            self.pending.clear();
+            return;
+        }
+        self.pending.drain(..used);
     }
 
     fn respond(&mut self, message_id: u16) {
@@ -135,19 +146,8 @@ impl<'c> Run<'c> {
                 return;
             }
             self.pending.extend_from_slice(piece);
-            loop {
-                let offered = self.pending.len();
-                let used = self.conn.handle_input(self.now, &self.pending);
-                if used > offered {
-                    self.violation(format!("consumed {used} of {offered} bytes"));
-                    return;
-                }
-                self.pending.drain(..used);
-                let drained = self.drain();
-                if self.pending.is_empty() || (used == 0 && !drained) {
-                    break;
-                }
-            }
+            self.offer();
+            self.drain();
             if self.pending.len() >= MAX_UNIT_LEN
                 && !self.conn.is_closed()
                 && self.held.is_empty()

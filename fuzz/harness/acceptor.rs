@@ -27,7 +27,7 @@
 //! The stream is run twice: *whole* (each stretch between two boundaries fed in one piece)
 //! and *chunked* (split at every cut as well, or byte by byte, with a spurious
 //! `handle_timeout` at each cut). Both must give exactly the same events, application calls
-//! and output bytes. In each run: no panic; every `poll_transmit` result fits the buffer and
+//! and output bytes. In each run: no panic; every `Output::Transmit` fits the buffer and
 //! is one whole PDU; P-DATA-TF PDUs respect the peer's maximum; the total output and the
 //! number of events are bounded by the input; the drain loop and the feed loop end within a
 //! bound; and silence (the clock advanced by 40 minutes) then a closed transport end the
@@ -39,7 +39,7 @@ use dimse_core::dataset::{Attribute, DataSetSource, Tag, Value, Vr};
 use dimse_core::dimse::Status;
 use dimse_core::pdu::{AeTitle, Parse, PduHeader, PduType, PDU_HEADER_LEN};
 use dimse_core::service::{DISPLAY_SYSTEM, VERIFICATION};
-use dimse_core::{Connection, Event, Instant, Storage};
+use dimse_core::{Connection, Event, Instant, Output, Storage};
 
 pub use super::acceptor_input::{Action, Answer, Flags, Input};
 
@@ -124,7 +124,7 @@ pub fn run(data: &[u8]) -> Trace {
     whole
 }
 
-/// The most `poll_event`/`poll_transmit` calls one drain may take before the drain contract
+/// The most `poll_output` calls one drain may take before the drain contract
 /// counts as broken.
 const DRAIN_BOUND: usize = 100_000;
 
@@ -144,68 +144,83 @@ struct Harness<'a> {
 }
 
 impl Harness<'_> {
-    /// The drain contract: poll events and output until both run dry.
+    /// The drain contract: `poll_output` until it is idle, feeding the kept bytes again on
+    /// `Reoffer`. The application answers what it owes when the connection is idle (or, with
+    /// `immediate`, as soon as it polls the N-GET).
     fn drain(&mut self) {
         let mut polls = 0;
         loop {
-            let mut progressed = false;
-            while let Some(ev) = self.conn.poll_event() {
-                polls += 1;
-                assert!(polls < DRAIN_BOUND, "drain: poll_event never runs dry");
-                progressed = true;
-                if let Event::Established {
-                    peer_max_pdu_length,
-                    ..
-                } = ev
-                {
-                    self.peer_max = Some(peer_max_pdu_length);
-                }
-                self.trace.observed.push(Observed::Event(ev));
-                if let Event::NGet { message_id, .. } = ev {
-                    self.owed.push(message_id);
-                }
-            }
-            if self.answering || self.flags.immediate {
-                self.answer_owed();
-            }
-            loop {
-                polls += 1;
-                assert!(polls < DRAIN_BOUND, "drain: poll_transmit never runs dry");
-                let n = match self.conn.poll_transmit(&mut self.out) {
-                    Ok(Some(n)) => n,
-                    Ok(None) => break,
-                    Err(_) => {
-                        // Only an A-ASSOCIATE-AC can be larger than MAX_UNIT_LEN; an adapter
-                        // retries with a larger buffer, and 64 KiB always holds one.
-                        assert!(
-                            self.out.len() < 65536,
-                            "poll_transmit: a PDU does not fit 64 KiB"
+            polls += 1;
+            assert!(polls < DRAIN_BOUND, "drain: poll_output never becomes idle");
+            let output = match self.conn.poll_output(&mut self.out) {
+                Ok(o) => o,
+                Err(_) => {
+                    // Only an A-ASSOCIATE-AC can be larger than MAX_UNIT_LEN; an adapter
+                    // retries with a larger buffer, and 64 KiB always holds one.
+                    assert!(
+                        self.out.len() < 65536,
+                        "poll_output: a PDU does not fit 64 KiB"
+                    );
+                    let mut big = vec![0u8; 65536];
+                    let Ok(Output::Transmit(n)) = self.conn.poll_output(&mut big) else {
+                        panic!(
+                            "poll_output: the PDU that did not fit is gone or still does not fit"
                         );
-                        let mut big = vec![0u8; 65536];
-                        let n = self
-                            .conn
-                            .poll_transmit(&mut big)
-                            .expect("poll_transmit: a PDU does not fit 64 KiB")
-                            .expect("poll_transmit: the PDU that did not fit is gone");
-                        self.check_pdu(&big[..n]);
-                        self.trace.output.extend_from_slice(&big[..n]);
-                        progressed = true;
-                        continue;
+                    };
+                    self.check_pdu(&big[..n]);
+                    self.trace.output.extend_from_slice(&big[..n]);
+                    continue;
+                }
+            };
+            match output {
+                Output::Transmit(n) => {
+                    assert!(n <= self.out.len(), "poll_output: {n} bytes > buffer");
+                    let pdu = self.out[..n].to_vec();
+                    self.check_pdu(&pdu);
+                    self.trace.output.extend_from_slice(&pdu);
+                }
+                Output::Event(ev) => {
+                    if let Event::Established {
+                        peer_max_pdu_length,
+                        ..
+                    } = ev
+                    {
+                        self.peer_max = Some(peer_max_pdu_length);
                     }
-                };
-                assert!(n <= self.out.len(), "poll_transmit: {n} bytes > buffer");
-                let pdu = self.out[..n].to_vec();
-                self.check_pdu(&pdu);
-                self.trace.output.extend_from_slice(&pdu);
-                progressed = true;
-            }
-            if !progressed {
-                return;
+                    self.trace.observed.push(Observed::Event(ev));
+                    if let Event::NGet { message_id, .. } = ev {
+                        self.owed.push(message_id);
+                        if self.flags.immediate {
+                            self.answer_owed();
+                        }
+                    }
+                }
+                Output::Reoffer => self.offer(),
+                Output::Idle { .. } => {
+                    let owed = self.owed.len();
+                    if (self.answering || self.flags.immediate) && owed > 0 {
+                        self.answer_owed();
+                    }
+                    if self.owed.len() == owed {
+                        return;
+                    }
+                }
             }
         }
     }
 
-    /// Every `poll_transmit` result is one whole PDU, and a P-DATA-TF respects the peer's
+    /// Offers the kept bytes and keeps what the connection does not take.
+    fn offer(&mut self) {
+        let used = self.conn.handle_input(self.now, &self.pending);
+        assert!(
+            used <= self.pending.len(),
+            "handle_input used {used} of {} bytes",
+            self.pending.len()
+        );
+        self.pending.drain(..used);
+    }
+
+    /// Every `Output::Transmit` is one whole PDU, and a P-DATA-TF respects the peer's
     /// maximum.
     fn check_pdu(&self, pdu: &[u8]) {
         match PduHeader::parse(pdu) {
@@ -214,7 +229,7 @@ impl Harness<'_> {
                 assert_eq!(
                     h.length as usize + PDU_HEADER_LEN,
                     pdu.len(),
-                    "poll_transmit: not one whole PDU"
+                    "poll_output: not one whole PDU"
                 );
                 if h.pdu_type == PduType::PDataTf {
                     if let Some(max) = self.peer_max.filter(|&m| m != 0) {
@@ -226,7 +241,7 @@ impl Harness<'_> {
                     }
                 }
             }
-            other => panic!("poll_transmit produced an unparseable PDU header: {other:?}"),
+            other => panic!("poll_output produced an unparseable PDU header: {other:?}"),
         }
     }
 
@@ -262,7 +277,7 @@ impl Harness<'_> {
                 Answer::Fail => self.conn.fail_n_get(now, id, "fuzz handler failed"),
             };
             if result == Err(ApiError::Busy) {
-                // The transmit buffer is still in use: answer after the next poll_transmit.
+                // The transmit buffer is still in use: answer once the PDUs have gone out.
                 k += 1;
                 continue;
             }
@@ -273,29 +288,14 @@ impl Harness<'_> {
         }
     }
 
-    /// Offers `bytes` (after what is pending), draining after every call.
+    /// Offers `bytes` (after what is kept), then drains.
     fn feed(&mut self, bytes: &[u8]) {
         if bytes.is_empty() && self.pending.is_empty() {
             return;
         }
         self.pending.extend_from_slice(bytes);
-        let bound = self.pending.len() + 64;
-        for _ in 0..bound {
-            let used = self.conn.handle_input(self.now, &self.pending);
-            assert!(
-                used <= self.pending.len(),
-                "handle_input used {used} of {} bytes",
-                self.pending.len()
-            );
-            self.pending.drain(..used);
-            let before = (self.trace.observed.len(), self.trace.output.len());
-            self.drain();
-            let after = (self.trace.observed.len(), self.trace.output.len());
-            if (used == 0 && before == after) || self.pending.is_empty() {
-                return;
-            }
-        }
-        panic!("handle_input keeps making output without consuming input");
+        self.offer();
+        self.drain();
     }
 
     fn advance(&mut self, ms: u64) {

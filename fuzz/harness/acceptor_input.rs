@@ -15,7 +15,7 @@
 //! application answers what it owes and the action is taken. Any other entry is a *cut*: the
 //! stream is split there, at the same instant.
 
-/// The smallest `poll_transmit` buffer the contract allows (`dimse_core::pdu::MAX_UNIT_LEN`).
+/// The smallest `poll_output` buffer the contract allows (`dimse_core::pdu::MAX_UNIT_LEN`).
 const MAX_UNIT_LEN: usize = 512;
 
 /// Clock advances an entry code can ask for (bits 0-2), in milliseconds. They straddle the
@@ -41,7 +41,7 @@ pub enum Answer {
 pub struct Flags {
     /// Bits 0-1.
     pub answer: Answer,
-    /// Bits 2-3: the `poll_transmit` buffer, 512, 1024, 4096 or 65536 bytes.
+    /// Bits 2-3: the `poll_output` buffer, 512, 1024, 4096 or 65536 bytes.
     pub out_len: usize,
     /// Bit 4: the chunked run feeds byte by byte (the cuts are then not needed).
     pub bytewise: bool,
