@@ -132,20 +132,96 @@ pub enum Output {
     },
 }
 
-/// Who or what ended an association abruptly.
+/// Who or what ended an association abruptly. `Display` says it in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum AbortOrigin {
     /// The peer sent this A-ABORT.
     Peer(Abort),
     /// We sent this A-ABORT because of a protocol error by the peer (an A-P-ABORT).
     Protocol(Abort),
-    /// We sent an A-ABORT because a timer expired (ACSE or network timeout).
-    Timeout,
-    /// The local user asked for it ([`Connection::abort`]), or a local resource ran out.
+    /// We sent an A-ABORT because this timer expired.
+    Timeout(Timer),
+    /// The local user asked for it ([`Connection::abort`]).
     Local,
+    /// We sent an A-ABORT because a value the peer sent does not fit our storage, and no
+    /// DIMSE answer could say so.
+    ResourceLimit(ResourceLimit),
     /// The transport closed without a release (an A-P-ABORT).
     TransportClosed,
+}
+
+/// The timers whose expiry aborts an association (ARTIM's only closes the transport).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Timer {
+    /// No A-ASSOCIATE-AC/RJ or A-RELEASE-RP in time ([`Limits::acse_timeout`]).
+    Acse,
+    /// No bytes from the peer for [`Limits::network_timeout`].
+    Network,
+    /// A PDU not complete within [`Limits::pdu_timeout`] of its first byte: a peer that
+    /// trickles bytes cannot hold an association open.
+    Pdu,
+    /// No response to our request within [`Limits::dimse_timeout`].
+    Dimse,
+}
+
+/// A received value larger than the storage the association was given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ResourceLimit {
+    /// A command set (`true`) or a data set.
+    pub command_set: bool,
+    /// The bytes received of it when it no longer fitted (it may be longer).
+    pub received: usize,
+    /// The receive storage available for it ([`Storage::rx`], less a response's command set
+    /// for its data set).
+    pub capacity: usize,
+}
+
+impl core::fmt::Display for AbortOrigin {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            AbortOrigin::Peer(a) => write!(f, "aborted by the peer ({a})"),
+            AbortOrigin::Protocol(a) => {
+                write!(f, "aborted because the peer broke the protocol ({a})")
+            }
+            AbortOrigin::Timeout(t) => write!(f, "aborted: {t}"),
+            AbortOrigin::Local => f.write_str("aborted locally"),
+            AbortOrigin::ResourceLimit(r) => write!(f, "aborted: {r}"),
+            AbortOrigin::TransportClosed => {
+                f.write_str("the peer closed the connection without a release")
+            }
+        }
+    }
+}
+
+impl core::fmt::Display for Timer {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Timer::Acse => "ACSE timeout: no answer to the association or release request",
+            Timer::Network => "network timeout: nothing received from the peer",
+            Timer::Pdu => "PDU timeout: a PDU was not complete in time after its first byte",
+            Timer::Dimse => "DIMSE timeout: no response to our request",
+        })
+    }
+}
+
+impl core::fmt::Display for ResourceLimit {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "resource limit: {} of more than {} bytes exceeds receive storage of {}",
+            if self.command_set {
+                "command set"
+            } else {
+                "data set"
+            },
+            self.received,
+            self.capacity
+        )
+    }
 }
 
 /// A local request the connection cannot carry out now.
@@ -176,9 +252,41 @@ pub enum ApiError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum ConfigError {
-    /// No presentation context, an even or repeated ID, or more than 128.
+    /// No presentation context, an even or repeated ID, a context without transfer
+    /// syntaxes, or more than 128.
     PresentationContexts,
 }
+
+impl core::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ApiError::InvalidState => "not possible in the association's current state",
+            ApiError::UnknownContext => "no accepted presentation context carries this SOP class",
+            ApiError::Busy => "a message is still being sent, or a request is outstanding",
+            ApiError::TooLarge => "the request does not fit the transmit buffer",
+            ApiError::UnknownRequest => "no request with this Message ID waits for an answer",
+            ApiError::InvalidStatus => {
+                "the status carries an element PS3.7 Annex C does not allow with its code"
+            }
+            ApiError::InvalidUid => "not a valid UID",
+        })
+    }
+}
+
+impl core::error::Error for ApiError {}
+
+impl core::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            ConfigError::PresentationContexts => {
+                "presentation contexts: none, an even or repeated ID, an empty transfer syntax \
+                 list, or more than 128"
+            }
+        })
+    }
+}
+
+impl core::error::Error for ConfigError {}
 
 /// Where the receive side is in the byte stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -323,6 +431,9 @@ pub struct Connection<'a> {
     pub(crate) rx_context: u8,
     rx_command: bool,
     rx_active: bool,
+    /// The command set being received outgrew the receive storage: the bytes received of
+    /// it so far; what fitted is kept, the rest read and dropped.
+    pub(crate) rx_overflow: Option<usize>,
     /// A complete command set sits in `storage.rx[..rx_len]`, not yet acted on (it waits for
     /// the transmit buffer, or for the application to answer the request before it).
     pub(crate) rx_held: bool,
@@ -346,6 +457,9 @@ pub struct Connection<'a> {
     artim: Option<Instant>,
     acse: Option<Instant>,
     network: Option<Instant>,
+    /// When the PDU being received must be complete ([`Limits::pdu_timeout`] after the
+    /// `handle_input` that left it partial first).
+    pdu: Option<Instant>,
     /// The latest `now` any call supplied: `poll_transmit` takes no time, yet the release
     /// answer it may send (AR-4) starts ARTIM, which must run from the present.
     now: Instant,
@@ -377,6 +491,7 @@ impl<'a> Connection<'a> {
             rx_context: 0,
             rx_command: false,
             rx_active: false,
+            rx_overflow: None,
             rx_held: false,
             rx_pending: false,
             rx_delivered: false,
@@ -390,6 +505,7 @@ impl<'a> Connection<'a> {
             artim: None,
             acse: None,
             network: None,
+            pdu: None,
             now: Instant::ZERO,
         }
     }
@@ -523,7 +639,12 @@ impl<'a> Connection<'a> {
                 self.input_blocked = true;
                 break;
             }
-            match self.step(now, rest) {
+            let mid_pdu = self.rx != Rx::Header;
+            let step = self.step(now, rest);
+            if mid_pdu && self.rx == Rx::Header {
+                self.pdu = None;
+            }
+            match step {
                 Step::Consumed(n) => used += n,
                 Step::NeedMore => break,
                 Step::Blocked => {
@@ -532,7 +653,20 @@ impl<'a> Connection<'a> {
                 }
             }
         }
+        self.pdu_timer(now, used < input.len());
         used
+    }
+
+    /// Starts the PDU timer when a PDU is left partial and the peer owes the rest, and
+    /// stops it otherwise. Input held back by us (`input_blocked`) is not the peer's delay.
+    fn pdu_timer(&mut self, now: Instant, unconsumed: bool) {
+        let partial = self.rx != Rx::Header || unconsumed;
+        let watched = !matches!(self.state, State::Sta1 | State::Sta2 | State::Sta13);
+        if !partial || !watched || self.input_blocked || self.rx == Rx::Discard {
+            self.pdu = None;
+        } else if self.pdu.is_none() {
+            self.pdu = Some(now + self.limits.pdu_timeout);
+        }
     }
 
     /// The receive side is at the end of an item, a PDV or a PDU: that completion needs no
@@ -1072,6 +1206,9 @@ impl<'a> Connection<'a> {
         }
         let n = input.len().min(pdv_left as usize);
         if self.rx_discard {
+            if let Some(total) = &mut self.rx_overflow {
+                *total += n;
+            }
             self.rx = Rx::PdvData {
                 left,
                 pdv_left: pdv_left - n as u32,
@@ -1082,10 +1219,38 @@ impl<'a> Connection<'a> {
         let end = self.rx_len + n;
         let at = self.rx_base + self.rx_len..self.rx_base + end;
         let (Some(dst), Some(src)) = (self.storage.rx.get_mut(at), input.get(..n)) else {
-            // The peer's value is larger than our receive buffer: a local resource limit,
-            // not a protocol error. Abort and stop reading.
+            // The peer's value is larger than our receive storage: a local resource limit,
+            // not a protocol error.
+            let capacity = self.storage.rx.len().saturating_sub(self.rx_base);
+            if self.rx_command {
+                // Keep what fits and read the rest without keeping it: every element of a
+                // request but a long Attribute Identifier List (the last one) is in what
+                // fits, so it can still be answered (0213H, PS3.7 §10.1.2.1.9).
+                let fits = capacity.saturating_sub(self.rx_len).min(n);
+                let at = self.rx_base + self.rx_len..self.rx_base + self.rx_len + fits;
+                let (Some(dst), Some(src)) = (self.storage.rx.get_mut(at), input.get(..fits))
+                else {
+                    return Step::Consumed(0);
+                };
+                dst.copy_from_slice(src);
+                self.rx_len += fits;
+                self.rx_overflow = Some(self.rx_len);
+                self.rx_discard = true;
+                self.rx = Rx::PdvData {
+                    left,
+                    pdv_left: pdv_left - fits as u32,
+                    last,
+                };
+                return Step::Consumed(fits);
+            }
+            // A data set: nothing can answer for it. Abort, saying why, and stop reading.
             self.rx_active = false;
-            self.dispatch(now, Input::LocalAbort(AbortOrigin::Local));
+            let limit = ResourceLimit {
+                command_set: false,
+                received: self.rx_len + n,
+                capacity,
+            };
+            self.dispatch(now, Input::LocalAbort(AbortOrigin::ResourceLimit(limit)));
             self.rx = Rx::Discard;
             return Step::Consumed(0);
         };
@@ -1126,10 +1291,16 @@ impl<'a> Connection<'a> {
 
     /// The earliest deadline at which [`Connection::handle_timeout`] must be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [self.artim, self.acse, self.network, self.dimse.deadline()]
-            .into_iter()
-            .flatten()
-            .min()
+        [
+            self.artim,
+            self.acse,
+            self.network,
+            self.pdu,
+            self.dimse.deadline(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
     }
 
     /// Fires every timer whose deadline is at or before `now`. Spurious calls do nothing.
@@ -1140,11 +1311,15 @@ impl<'a> Connection<'a> {
         }
         if self.acse.is_some_and(|t| t <= now) {
             self.acse = None;
-            self.dispatch(now, Input::LocalAbort(AbortOrigin::Timeout));
+            self.dispatch(now, Input::LocalAbort(AbortOrigin::Timeout(Timer::Acse)));
         }
         if self.network.is_some_and(|t| t <= now) {
             self.network = None;
-            self.dispatch(now, Input::LocalAbort(AbortOrigin::Timeout));
+            self.dispatch(now, Input::LocalAbort(AbortOrigin::Timeout(Timer::Network)));
+        }
+        if self.pdu.is_some_and(|t| t <= now) {
+            self.pdu = None;
+            self.dispatch(now, Input::LocalAbort(AbortOrigin::Timeout(Timer::Pdu)));
         }
         self.dimse_timeout(now);
     }
@@ -1424,6 +1599,7 @@ impl<'a> Connection<'a> {
         self.artim = None;
         self.acse = None;
         self.network = None;
+        self.pdu = None;
         self.push_event(Event::Closed);
     }
 
@@ -1621,8 +1797,10 @@ impl<'a> Connection<'a> {
         if matches!(self.state, State::Sta13 | State::Sta1) {
             self.acse = None;
             self.network = None;
+            self.pdu = None;
             self.rx_active = false;
             self.rx_held = false;
+            self.rx_overflow = None;
             self.dimse.clear();
         }
         if self.state == State::Sta13 && matches!(self.rx, Rx::Pdv { .. } | Rx::PdvData { .. }) {

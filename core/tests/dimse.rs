@@ -434,7 +434,9 @@ fn scu_aborts_when_no_response_comes() {
         .unwrap();
     let _ = p.req.drain(); // the request is lost on the way
     p.advance(30_000);
-    assert!(p.req.events.contains(&Event::Aborted(AbortOrigin::Timeout)));
+    assert!(p.req.events.contains(&Event::Aborted(AbortOrigin::Timeout(
+        dimse_core::connection::Timer::Dimse
+    ))));
 }
 
 #[test]
@@ -849,4 +851,188 @@ fn no_dimse_timeout_answer_after_our_release_rq() {
     assert!(out.is_empty(), "{out:02x?}");
     assert_eq!(p.acc.conn.state(), dimse_core::ul::State::Sta7);
     assert!(p.acc.conn.poll_timeout().is_some_and(|t| t > p.now));
+}
+
+/// An acceptor with `rx` bytes of receive storage, associated by a requestor core.
+fn associated_with_rx(rx: usize) -> Pair {
+    let config = leak(RequestorConfig::new(
+        ae("QA_SCU"),
+        ae("DISPLAY"),
+        leak(contexts()),
+    ));
+    let mut p = Pair::associated(1000);
+    p.acc = Side::new(dimse_core::Connection::acceptor(
+        leak(policy()),
+        storage(rx, 4096),
+        p.now,
+    ));
+    p.req =
+        Side::new(dimse_core::Connection::requestor(config, storage(65536, 4096), p.now).unwrap());
+    p.run();
+    assert!(p.acc.conn.is_established());
+    p
+}
+
+#[test]
+fn a_command_set_larger_than_the_receive_storage_is_answered_0213() {
+    // 1 KiB of receive storage, as the README suggests for firmware: an N-GET-RQ listing
+    // 229 tags (1,126 bytes of command set) does not fit. It is answered 0213H, and the
+    // association goes on.
+    let mut p = associated_with_rx(1024);
+    let many: Vec<Tag> = (1..=229).map(|e| Tag::new(0x0009, e)).collect();
+    let command = n_get(30, DISPLAY_SYSTEM, INSTANCE, Some(&many));
+    assert!(command.len() > 1024, "{}", command.len());
+    let rsp = send(&mut p, &pdv(1, true, &command));
+    assert_eq!(rsp.len(), 1);
+    let c = Command::parse(&rsp[0]);
+    assert_eq!(c.status, Some(0x0213));
+    assert_eq!(c.message_id_being_responded_to, Some(30));
+    assert_eq!(c.affected_sop_instance_uid, Some(INSTANCE));
+    assert!(p.acc.conn.is_established());
+    // The largest list that fits is still served: the storage is free again.
+    let few: Vec<Tag> = (1..=200).map(|e| Tag::new(0x0009, e)).collect();
+    send(
+        &mut p,
+        &pdv(1, true, &n_get(31, DISPLAY_SYSTEM, INSTANCE, Some(&few))),
+    );
+    assert!(matches!(
+        p.acc.events.last(),
+        Some(Event::NGet { message_id: 31, .. })
+    ));
+    assert_eq!(p.acc.conn.n_get_request().unwrap().requested_len(), 200);
+}
+
+#[test]
+fn an_oversized_command_that_cannot_be_answered_aborts_with_the_reason() {
+    // A C-ECHO-RQ padded with a private group-0000 element to 2 KiB: no N-GET, nothing to
+    // answer 0213H with. The abort says why.
+    let mut p = associated_with_rx(1024);
+    let filler = vec![0u8; 2048];
+    let cmd = raw_command(&[
+        (0x0002, b"1.2.840.10008.1.1\0"),
+        (0x0100, &0x0030u16.to_le_bytes()),
+        (0x0110, &5u16.to_le_bytes()),
+        (0x0800, &0x0101u16.to_le_bytes()),
+        (0x0FF0, &filler),
+    ]);
+    send(&mut p, &pdv(3, true, &cmd));
+    let aborted = p.acc.events.iter().find_map(|e| match e {
+        Event::Aborted(o) => Some(*o),
+        _ => None,
+    });
+    let Some(AbortOrigin::ResourceLimit(limit)) = aborted else {
+        panic!("{:?}", p.acc.events);
+    };
+    assert!(limit.command_set);
+    assert_eq!(limit.capacity, 1024);
+    assert_eq!(limit.received, cmd.len());
+    assert_eq!(
+        AbortOrigin::ResourceLimit(limit).to_string(),
+        format!(
+            "aborted: resource limit: command set of more than {} bytes exceeds receive storage of 1024",
+            cmd.len()
+        )
+    );
+}
+
+#[test]
+fn a_peer_trickling_a_pdu_is_aborted_at_the_pdu_timeout() {
+    let mut p = Pair::associated(1000);
+    let limits = dimse_core::assoc::Limits {
+        pdu_timeout: Duration::from_secs(10),
+        ..dimse_core::assoc::Limits::DEFAULT
+    };
+    let mut pol = policy();
+    pol.limits = limits;
+    p.acc = Side::new(dimse_core::Connection::acceptor(
+        leak(pol),
+        storage(65536, 65536),
+        p.now,
+    ));
+    p.req = Side::new(
+        dimse_core::Connection::requestor(
+            leak(RequestorConfig::new(
+                ae("QA_SCU"),
+                ae("DISPLAY"),
+                leak(contexts()),
+            )),
+            storage(65536, 65536),
+            p.now,
+        )
+        .unwrap(),
+    );
+    p.run();
+    assert!(p.acc.conn.is_established());
+    // Whole PDUs 20 s apart are fine: the timer runs only while a PDU is partial.
+    for _ in 0..3 {
+        p.now = Instant::from_millis(p.now.as_millis() + 20_000);
+        p.acc.conn.handle_timeout(p.now);
+        p.req.conn.send_c_echo(p.now).unwrap();
+        p.run();
+        assert!(p.acc.conn.is_established(), "{:?}", p.acc.events);
+    }
+    // One byte every 2 s: each byte restarts the network timer, not the PDU timer.
+    let rq = pdv(1, true, &n_get(40, DISPLAY_SYSTEM, INSTANCE, None));
+    let mut at = 0;
+    for byte in &rq {
+        p.acc.feed(p.now, std::slice::from_ref(byte), 1);
+        p.now = Instant::from_millis(p.now.as_millis() + 2_000);
+        at += 2_000;
+        p.acc.conn.handle_timeout(p.now);
+        p.acc.drain();
+        if p.acc.conn.is_closed() || !p.acc.conn.is_established() {
+            break;
+        }
+    }
+    assert_eq!(at, 10_000, "aborted 10 s after the first byte");
+    assert!(
+        p.acc.events.contains(&Event::Aborted(AbortOrigin::Timeout(
+            dimse_core::connection::Timer::Pdu
+        ))),
+        "{:?}",
+        p.acc.events
+    );
+    assert_eq!(
+        AbortOrigin::Timeout(dimse_core::connection::Timer::Pdu).to_string(),
+        "aborted: PDU timeout: a PDU was not complete in time after its first byte"
+    );
+}
+
+#[test]
+fn a_response_data_set_larger_than_the_scu_storage_aborts_with_the_reason() {
+    let mut p = associated_with_rx(65536);
+    p.req = Side::new(
+        dimse_core::Connection::requestor(
+            leak(RequestorConfig::new(
+                ae("QA_SCU"),
+                ae("DISPLAY"),
+                leak(contexts()),
+            )),
+            storage(512, 4096),
+            p.now,
+        )
+        .unwrap(),
+    );
+    p.acc = Side::new(dimse_core::Connection::acceptor(
+        leak(policy()),
+        storage(65536, 65536),
+        p.now,
+    ));
+    p.run();
+    p.req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None)
+        .unwrap();
+    p.run();
+    p.respond(Status::SUCCESS, Some(&dimse_core::service::display::DEMO));
+    let limit = p.req.events.iter().find_map(|e| match e {
+        Event::Aborted(AbortOrigin::ResourceLimit(l)) => Some(*l),
+        _ => None,
+    });
+    let limit = limit.unwrap_or_else(|| panic!("{:?}", p.req.events));
+    assert!(!limit.command_set);
+    assert!(
+        limit.capacity < 512 && limit.received > limit.capacity,
+        "{limit:?}"
+    );
 }

@@ -537,7 +537,9 @@ fn network_timeout_aborts_an_idle_association() {
     p.acc.conn.handle_timeout(Instant::from_millis(60_000));
     let out = p.acc.drain();
     assert_eq!(out, vec![7, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
-    assert!(p.acc.events.contains(&Event::Aborted(AbortOrigin::Timeout)));
+    assert!(p.acc.events.contains(&Event::Aborted(AbortOrigin::Timeout(
+        dimse_core::connection::Timer::Network
+    ))));
 }
 
 #[test]

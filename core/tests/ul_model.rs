@@ -255,6 +255,9 @@ enum Ev {
     NGetResponse,
     Released,
     Aborted(AbortOrigin),
+    /// Aborted because a timer expired: which one (ACSE, network, PDU, DIMSE) is below the
+    /// table's level of detail.
+    TimedOut,
     Closed,
 }
 
@@ -272,6 +275,7 @@ impl Ev {
             Event::CEchoResponse { status, .. } => Ev::EchoResponse(status),
             Event::NGetResponse { .. } => Ev::NGetResponse,
             Event::Released => Ev::Released,
+            Event::Aborted(AbortOrigin::Timeout(_)) => Ev::TimedOut,
             Event::Aborted(o) => Ev::Aborted(o),
             Event::Closed => Ev::Closed,
         }
@@ -444,12 +448,12 @@ fn expect(role: Role, sta: u8, tr: Tr) -> Expect {
                 source: 0,
                 reason: 0,
             });
-            x.events.push(Ev::Aborted(match tr {
-                Tr::LocalAbort => AbortOrigin::Local,
-                Tr::Timeout => AbortOrigin::Timeout,
+            x.events.push(match tr {
+                Tr::LocalAbort => Ev::Aborted(AbortOrigin::Local),
+                Tr::Timeout => Ev::TimedOut,
                 // A PDU before any A-ASSOCIATE-RQ: AA-1's literal service-user source.
-                _ => AbortOrigin::Protocol(Abort::USER),
-            }));
+                _ => Ev::Aborted(AbortOrigin::Protocol(Abort::USER)),
+            });
             x.artim_started = true;
         }
         "AA-3" => {

@@ -318,6 +318,8 @@ impl ServerConfig {
             acse_timeout: Duration::from_millis(self.acse_timeout_ms),
             dimse_timeout: Duration::from_millis(self.dimse_timeout_ms),
             network_timeout: Duration::from_millis(self.network_timeout_ms),
+            // A PDU gets as long from its first byte as silence is allowed to last.
+            pdu_timeout: Duration::from_millis(self.network_timeout_ms),
             ..Limits::DEFAULT
         }
     }

@@ -159,28 +159,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 }
 
-/// An abort in words, for errors and logs.
+/// An abort in words, for errors and logs (the core's `Display`: one place for the words).
 pub(crate) fn describe_abort(origin: &dimse_core::connection::AbortOrigin) -> String {
-    use dimse_core::connection::AbortOrigin;
-    match origin {
-        AbortOrigin::Peer(a) => format!("aborted by the peer ({})", describe_abort_pdu(a)),
-        AbortOrigin::Protocol(a) => format!(
-            "aborted because the peer broke the protocol ({})",
-            describe_abort_pdu(a)
-        ),
-        AbortOrigin::Timeout => "aborted: a timer expired (no answer from the peer)".into(),
-        AbortOrigin::Local => "aborted locally".into(),
-        AbortOrigin::TransportClosed => "the peer closed the connection without a release".into(),
-    }
-}
-
-fn describe_abort_pdu(a: &dimse_core::pdu::Abort) -> String {
-    use dimse_core::pdu::AbortSource;
-    match a.source {
-        AbortSource::ServiceUser => "service-user".into(),
-        AbortSource::ServiceProvider => format!("service-provider: {}", a.reason.describe()),
-        _ => format!("reserved source: {}", a.reason.describe()),
-    }
+    origin.to_string()
 }
 
 /// Sleeps until `deadline`, or forever without one (a `select!` branch that never fires).

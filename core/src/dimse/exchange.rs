@@ -8,7 +8,9 @@ use super::command::{
     CEchoRq, Command, CommandField, NGetRq, Response, Status, MAX_ERROR_COMMENT_LEN,
 };
 use crate::assoc::{PresentationContext, Syntaxes};
-use crate::connection::{AbortOrigin, ApiError, Connection, Event, TxMessage};
+use crate::connection::{
+    AbortOrigin, ApiError, Connection, Event, ResourceLimit, Timer, TxMessage,
+};
 use crate::dataset::{
     AttributeFilter, DataSetSource, Encoding, FilterError, Produced, Tag, WriteError, Writer,
     MAX_REQUESTED,
@@ -267,6 +269,9 @@ impl<'a> Connection<'a> {
     /// `false` when the command must wait.
     fn act_on_command(&mut self, now: Instant, bytes: &[u8]) -> bool {
         let cmd = Command::parse(bytes);
+        if let Some(received) = self.rx_overflow {
+            return self.command_overflowed(now, &cmd, received);
+        }
         let context_id = self.rx_context;
         let field = match cmd.command_field {
             Some(f) if f.is_known_response() => {
@@ -311,6 +316,48 @@ impl<'a> Connection<'a> {
             self.dimse.expect = Expect::Discard { context_id };
         }
         self.request_received(now, &cmd, field, message_id, context_id);
+        true
+    }
+
+    /// A request whose command set outgrew the receive storage (what fitted is in `cmd`): an
+    /// N-GET-RQ whose long Attribute Identifier List did not fit is answered 0213H
+    /// (resource limitation, PS3.7 §10.1.2.1.9); anything else cannot be answered, and the
+    /// association is aborted with the reason. `false` when the answer must wait.
+    fn command_overflowed(&mut self, now: Instant, cmd: &Command<'_>, received: usize) -> bool {
+        let n_get = cmd.command_field == Some(CommandField::N_GET_RQ);
+        let (true, Some(message_id), State::Sta6 | State::Sta8) =
+            (n_get, cmd.message_id, self.state())
+        else {
+            self.rx_overflow = None;
+            // What fitted filled the storage: its length is the storage's (which is detached
+            // while a command is acted on).
+            let limit = ResourceLimit {
+                command_set: true,
+                received,
+                capacity: self.rx_len,
+            };
+            warn!("command set larger than the receive storage");
+            self.local_abort(now, AbortOrigin::ResourceLimit(limit));
+            return true;
+        };
+        if self.tx_busy() || self.dimse.pending.is_some() {
+            return false;
+        }
+        self.rx_overflow = None;
+        if cmd.has_data_set() {
+            self.dimse.expect = Expect::Discard {
+                context_id: self.rx_context,
+            };
+        }
+        self.answer(
+            now,
+            CommandField::N_GET_RQ,
+            message_id,
+            self.rx_context,
+            code::RESOURCE_LIMITATION,
+            cmd.requested_sop_class_uid,
+            cmd.requested_sop_instance_uid,
+        );
         true
     }
 
@@ -529,7 +576,7 @@ impl<'a> Connection<'a> {
         if self.dimse.outstanding.is_some_and(|o| o.deadline <= now) {
             self.dimse.outstanding = None;
             warn!("DIMSE timeout waiting for a response");
-            self.local_abort(now, AbortOrigin::Timeout);
+            self.local_abort(now, AbortOrigin::Timeout(Timer::Dimse));
             return;
         }
         let overdue = self

@@ -302,6 +302,20 @@ pub struct Abort {
     pub reason: AbortReason,
 }
 
+impl core::fmt::Display for Abort {
+    /// The source, and for the service provider the reason, in the standard's words
+    /// (PS3.8 Table 9-26).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.source {
+            AbortSource::ServiceUser => f.write_str("service-user"),
+            AbortSource::ServiceProvider => {
+                write!(f, "service-provider: {}", self.reason.describe())
+            }
+            _ => write!(f, "reserved source: {}", self.reason.describe()),
+        }
+    }
+}
+
 impl Abort {
     /// An abort by the service user: reason not significant, sent as 0.
     pub const USER: Abort = Abort {
