@@ -241,9 +241,6 @@ pub enum ApiError {
     /// No request with this Message ID waits for an answer (it was answered already, or the
     /// core answered 0110H when the DIMSE timeout expired).
     UnknownRequest,
-    /// The status carries an element PS3.7 Annex C does not allow with its code, or an Error
-    /// Comment that is not LO text of at most 64 characters.
-    InvalidStatus,
     /// A UID argument is not a valid UID.
     InvalidUid,
 }
@@ -265,9 +262,6 @@ impl core::fmt::Display for ApiError {
             ApiError::Busy => "a message is still being sent, or a request is outstanding",
             ApiError::TooLarge => "the request does not fit the transmit buffer",
             ApiError::UnknownRequest => "no request with this Message ID waits for an answer",
-            ApiError::InvalidStatus => {
-                "the status carries an element PS3.7 Annex C does not allow with its code"
-            }
             ApiError::InvalidUid => "not a valid UID",
         })
     }

@@ -75,7 +75,7 @@ fn missing_attributes_give_0107_with_the_list() {
 // ---------------------------------------------------------------- raw requests to the SCP
 
 use dimse_core::connection::{AbortOrigin, ApiError};
-use dimse_core::dimse::{CEchoRq, Command, NGetRq};
+use dimse_core::dimse::{CEchoRq, Command, NGetRq, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::{Abort, AbortReason, AbortSource, MessageControlHeader, PDataTf, Pdv};
 
 /// One P-DATA-TF with one PDV.
@@ -485,21 +485,39 @@ fn response_semantics_like_pynetdicom() {
     ask(&mut p);
     assert_eq!(p.respond(Status::SUCCESS, None), 0);
     assert_eq!(p.req.responses.last().unwrap().data_set, None);
-    // Elements Annex C does not allow with the code are refused at the API.
-    ask(&mut p);
-    let id = p.acc.conn.n_get_request().unwrap().message_id;
+    // Elements Annex C does not allow with the code: the core answers 0110H, saying why
+    // (one place for the rule, whatever the adapter).
     for bad in [
         Status::SUCCESS.with_error_comment("fine"),
         Status::new(0x0112).with_error_id(1),
-        Status::new(0x0110).with_error_comment(&"x".repeat(65)),
-        Status::new(0x0110).with_error_comment("two\\values"),
+        Status::SUCCESS.with_attribute_identifier_list(&[MANUFACTURER]),
     ] {
+        ask(&mut p);
+        assert_eq!(p.respond(bad, Some(&DISPLAY)), 0x0110, "{bad:?}");
+        let r = p.req.responses.last().unwrap();
+        assert_eq!(r.status, 0x0110);
+        assert_eq!(r.error_comment.as_deref(), Some(INVALID_STATUS_COMMENT));
+        assert_eq!(r.data_set, None);
+    }
+    // An Error Comment that is not LO text is made so: at most 64 characters, no backslash,
+    // no control character.
+    for (comment, sent) in [
+        ("x".repeat(65), "x".repeat(64)),
+        ("two\\values\r\n".to_string(), "two values".to_string()),
+        ("é".repeat(70), "é".repeat(64)),
+    ] {
+        ask(&mut p);
+        let id = p.acc.conn.n_get_request().unwrap().message_id;
+        assert_eq!(p.acc.conn.fail_n_get(p.now, id, &comment), Ok(0x0110));
+        p.run();
+        let r = p.req.responses.last().unwrap();
         assert_eq!(
-            p.acc.conn.respond_n_get(p.now, id, bad, None),
-            Err(ApiError::InvalidStatus),
-            "{bad:?}"
+            r.error_comment.as_deref(),
+            Some(sent.as_str()),
+            "{comment:?}"
         );
     }
+    ask(&mut p);
     assert_eq!(p.respond(Status::SUCCESS, Some(&DISPLAY)), 0);
 }
 

@@ -4,7 +4,7 @@
 
 use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::connection::ApiError;
-use dimse_core::dimse::CommandField;
+use dimse_core::dimse::{CommandField, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::MAX_UNIT_LEN;
 use dimse_core::ul::State as UlState;
 use dimse_core::{Connection, Event, Storage};
@@ -444,9 +444,8 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
             }
         };
         let now = now();
-        const INVALID: &str = "Invalid status from the application";
-        const FAILED: &str = "The N-GET handler failed";
-        // What the core was asked to send, for the trace: the status and Error Comment.
+        // What the core was asked to send, for the trace: the status and Error Comment (the
+        // core's own answer where it replaces a status Annex C does not allow).
         let (sent, asked, comment) = match outcome {
             None => {
                 warn!("N-GET #{}: the handler did not answer in time", message_id);
@@ -456,30 +455,19 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
                 return;
             }
             Some(Ok(reply)) => {
-                match self
+                let sent = self
                     .conn
-                    .respond_n_get(now, message_id, reply.status, reply.data_set)
-                {
-                    Err(ApiError::InvalidStatus) => {
-                        warn!(
-                            "N-GET #{}: the handler's status {:X}H carries elements PS3.7 Annex C does not allow",
-                            message_id, reply.status.code
-                        );
-                        let sent = self.conn.fail_n_get(now, message_id, INVALID);
-                        (sent, 0x0110, Some(INVALID))
-                    }
-                    other => (other, reply.status.code, reply.status.error_comment),
+                    .respond_n_get(now, message_id, reply.status, reply.data_set);
+                if reply.status.elements_allowed() {
+                    (sent, reply.status.code, reply.status.error_comment)
+                } else {
+                    (sent, 0x0110, Some(INVALID_STATUS_COMMENT))
                 }
             }
             Some(Err(failure)) => {
                 warn!("N-GET #{}: the handler failed", message_id);
-                match self.conn.fail_n_get(now, message_id, failure.error_comment) {
-                    Err(ApiError::InvalidStatus) => {
-                        let sent = self.conn.fail_n_get(now, message_id, FAILED);
-                        (sent, 0x0110, Some(FAILED))
-                    }
-                    other => (other, 0x0110, Some(failure.error_comment)),
-                }
+                let sent = self.conn.fail_n_get(now, message_id, failure.error_comment);
+                (sent, 0x0110, Some(failure.error_comment))
             }
         };
         record::<RECORD>(&mut self.recording, now, |t, at| {

@@ -146,7 +146,9 @@ async fn poll_one(device: &Device, args: &PollArgs, with_json: bool) -> Row {
         }
         Ok(Err(e)) => {
             row.outcome = match &e {
-                ClientError::Timeout(_) | ClientError::Aborted(AbortOrigin::Timeout(_)) => "timeout",
+                ClientError::Timeout(_) | ClientError::Aborted(AbortOrigin::Timeout(_)) => {
+                    "timeout"
+                }
                 ClientError::Rejected(_) => "rejected",
                 ClientError::Aborted(_) => "aborted",
                 _ => "error",

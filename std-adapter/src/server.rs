@@ -12,7 +12,7 @@ use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::dataset::{
     DataSetSource, Encoded, EncodedExtent, Encoding, Tag, WriteError, Writer,
 };
-use dimse_core::dimse::{Status, MAX_ERROR_COMMENT_LEN};
+use dimse_core::dimse::{Status, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::{AeTitle, AssociateRj};
 use dimse_core::{Connection, Event, Storage};
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -756,23 +756,22 @@ fn answer(
                 offending_element: reply.offending_element.as_deref(),
             };
             let data_set = reply.data_set.as_deref().map(|d| d as &dyn DataSetSource);
-            match conn.respond_n_get(now, id, status, data_set) {
-                Err(dimse_core::connection::ApiError::InvalidStatus) => {
-                    warn!(
-                        status = format_args!("{:04X}H", reply.status),
-                        "the handler's status carries elements PS3.7 Annex C does not allow"
-                    );
-                    asked = (0x0110, Some("Invalid status from the application".into()));
-                    conn.fail_n_get(now, id, "Invalid status from the application")
-                }
-                other => other,
+            if !status.elements_allowed() {
+                warn!(
+                    status = format_args!("{:04X}H", reply.status),
+                    "the handler's status carries elements PS3.7 Annex C does not allow"
+                );
+                // The core answers 0110H with its own comment: record that.
+                asked = (0x0110, Some(INVALID_STATUS_COMMENT.to_string()));
             }
+            conn.respond_n_get(now, id, status, data_set)
         }
         Ok(Err(e)) => {
             warn!(error = %e, "N-GET handler failed");
-            let c = comment(&e.to_string());
-            asked.1 = Some(c.clone());
-            conn.fail_n_get(now, id, &c)
+            let c = e.to_string();
+            let sent = conn.fail_n_get(now, id, &c);
+            asked.1 = Some(c);
+            sent
         }
         Err(_) => {
             warn!("N-GET handler panicked");
@@ -790,16 +789,6 @@ fn answer(
         Err(e) => debug!(message_id = id, error = ?e, "answer not sent"),
     }
     asked
-}
-
-/// An Error Comment: LO text of at most 64 characters.
-fn comment(text: &str) -> String {
-    text.chars()
-        .map(|c| if c == '\\' || c.is_control() { ' ' } else { c })
-        .take(MAX_ERROR_COMMENT_LEN)
-        .collect::<String>()
-        .trim_end()
-        .to_string()
 }
 
 /// What every request of an association repeats, made once and shared (see [`SharedStr`]).

@@ -59,16 +59,16 @@ pub struct Limits {
     pub acse_timeout: Duration,
     /// No bytes from the peer for this long on an established association: abort.
     pub network_timeout: Duration,
+    /// DIMSE timeout: how long the application may take to answer a request (SCP: then the
+    /// core answers 0110H itself), and how long a response may take (SCU: then the
+    /// association is aborted, as pynetdicom does).
+    pub dimse_timeout: Duration,
     /// A PDU must be complete within this long of its first byte, however steadily its
     /// bytes come: otherwise the association is aborted
     /// ([`Timer::Pdu`](crate::connection::Timer::Pdu)). Without it a peer sending one byte
     /// every few seconds would hold an association, and a server's slot, open for ever (the
     /// network timeout restarts with every byte).
     pub pdu_timeout: Duration,
-    /// DIMSE timeout: how long the application may take to answer a request (SCP: then the
-    /// core answers 0110H itself), and how long a response may take (SCU: then the
-    /// association is aborted, as pynetdicom does).
-    pub dimse_timeout: Duration,
 }
 
 impl Limits {
@@ -81,8 +81,8 @@ impl Limits {
         artim_timeout: Duration::from_secs(30),
         acse_timeout: Duration::from_secs(30),
         network_timeout: Duration::from_secs(60),
-        pdu_timeout: Duration::from_secs(60),
         dimse_timeout: Duration::from_secs(30),
+        pdu_timeout: Duration::from_secs(60),
     };
 }
 

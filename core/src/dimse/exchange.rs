@@ -637,9 +637,12 @@ impl<'a> Connection<'a> {
     /// * a data set too large for the transmit buffer gives **0213H** without data set;
     /// * a source that fails ([`WriteError`] other than a full buffer) gives **0110H**.
     ///
-    /// Message ID Being Responded To and the Affected SOP Class/Instance UID always come
-    /// from the request. A status element PS3.7 Annex C does not allow with the code is
-    /// refused with [`ApiError::InvalidStatus`], and nothing is sent.
+    /// * a status with an element PS3.7 Annex C does not allow with its code gives **0110H**
+    ///   with the Error Comment [`INVALID_STATUS_COMMENT`].
+    ///
+    /// An Error Comment is made LO text: cut to 64 characters, a backslash or a control
+    /// character replaced by a space. Message ID Being Responded To and the Affected SOP
+    /// Class/Instance UID always come from the request.
     pub fn respond_n_get(
         &mut self,
         now: Instant,
@@ -661,18 +664,30 @@ impl<'a> Connection<'a> {
         if self.tx_busy() {
             return Err(ApiError::Busy);
         }
-        check_status(&status)?;
         let Some(p) = self.dimse.pending.take() else {
             return Err(ApiError::UnknownRequest);
         };
-        let sent = self.send_n_get_response(now, &p, status, data_set);
+        let comment = status.error_comment.map(ErrorComment::clean);
+        let status = Status {
+            error_comment: comment.as_ref().map(|c| c.as_str()),
+            ..status
+        };
+        let sent = if status.elements_allowed() {
+            self.send_n_get_response(now, &p, status, data_set)
+        } else {
+            warn!("the application's status carries elements PS3.7 Annex C does not allow");
+            let status =
+                Status::new(code::PROCESSING_FAILURE).with_error_comment(INVALID_STATUS_COMMENT);
+            self.send_n_get_response(now, &p, status, None)
+        };
         // The answer frees the application's slot: a request held behind it can go.
         self.process_held(now);
         Ok(sent)
     }
 
     /// Answers the N-GET request `message_id` with 0110H (Processing failure) and an Error
-    /// Comment: what an adapter does when the application's handler fails.
+    /// Comment (any text: it is made LO text as [`Connection::respond_n_get`] says): what an
+    /// adapter does when the application's handler fails or panics.
     pub fn fail_n_get(
         &mut self,
         now: Instant,
@@ -884,21 +899,40 @@ impl<'a> Connection<'a> {
     }
 }
 
-/// The Annex C rules for the optional elements of a status given by the application.
-fn check_status(status: &Status<'_>) -> Result<(), ApiError> {
-    let allowed = service::allowed_elements(status.code);
-    let comment_ok = status.error_comment.is_none_or(|c| {
-        allowed.error_comment
-            && c.chars().count() <= MAX_ERROR_COMMENT_LEN
-            && !c.contains(['\\', '\r', '\n'])
-    });
-    let ok = comment_ok
-        && (status.error_id.is_none() || allowed.error_id)
-        && (status.attribute_identifier_list.is_none() || allowed.attribute_identifier_list)
-        && (status.offending_element.is_none() || allowed.offending_element);
-    if ok {
-        Ok(())
-    } else {
-        Err(ApiError::InvalidStatus)
+/// The Error Comment of a status the application gave with elements its code does not
+/// allow: the request is answered 0110H with it.
+pub const INVALID_STATUS_COMMENT: &str = "Invalid status from the application";
+
+impl Status<'_> {
+    /// Whether each optional element is one PS3.7 Annex C allows with the code. A status
+    /// that is not is answered 0110H with [`INVALID_STATUS_COMMENT`] by
+    /// [`Connection::respond_n_get`].
+    pub fn elements_allowed(&self) -> bool {
+        let allowed = service::allowed_elements(self.code);
+        (self.error_comment.is_none() || allowed.error_comment)
+            && (self.error_id.is_none() || allowed.error_id)
+            && (self.attribute_identifier_list.is_none() || allowed.attribute_identifier_list)
+            && (self.offending_element.is_none() || allowed.offending_element)
+    }
+}
+
+/// An Error Comment (0000,0902) made LO text (PS3.5 Table 6.2-1): at most 64 characters,
+/// a backslash or a control character replaced by a space. Any text an application or a
+/// handler's error message offers becomes one, without allocating.
+struct ErrorComment(heapless::String<{ 4 * MAX_ERROR_COMMENT_LEN }>);
+
+impl ErrorComment {
+    fn clean(text: &str) -> ErrorComment {
+        let mut out = heapless::String::new();
+        for c in text.chars().take(MAX_ERROR_COMMENT_LEN) {
+            let c = if c == '\\' || c.is_control() { ' ' } else { c };
+            // 64 characters of at most 4 bytes each always fit.
+            let _ = out.push(c);
+        }
+        ErrorComment(out)
+    }
+
+    fn as_str(&self) -> &str {
+        &self.0
     }
 }

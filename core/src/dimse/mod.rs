@@ -50,4 +50,4 @@ pub use command::{
     MAX_ERROR_COMMENT_LEN, NO_DATA_SET,
 };
 pub(crate) use exchange::Exchange;
-pub use exchange::{NGetRequest, NGetSummary, ReceivedResponse};
+pub use exchange::{NGetRequest, NGetSummary, ReceivedResponse, INVALID_STATUS_COMMENT};
