@@ -1285,16 +1285,15 @@ impl<'a> Connection<'a> {
 
     /// The earliest deadline at which [`Connection::handle_timeout`] must be called.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        [
-            self.artim,
-            self.acse,
-            self.network,
-            self.pdu,
-            self.dimse.deadline(),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        let earliest = |a: Option<Instant>, b: Option<Instant>| match (a, b) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let ul = earliest(
+            earliest(self.artim, self.acse),
+            earliest(self.network, self.pdu),
+        );
+        earliest(ul, self.dimse.deadline())
     }
 
     /// Fires every timer whose deadline is at or before `now`. Spurious calls do nothing.
@@ -1331,11 +1330,17 @@ impl<'a> Connection<'a> {
     /// is smaller than the next PDU (only an A-ASSOCIATE-RQ/AC can be); the PDU stays
     /// queued. An `out` of [`Connection::min_output_len`] bytes never fails.
     pub fn poll_output(&mut self, out: &mut [u8]) -> Result<Output, BufferTooSmall> {
-        if let Some(n) = self.poll_transmit(out)? {
-            return Ok(Output::Transmit(n));
+        // The queues are looked at before calling into them: this runs several times per
+        // message, and most calls find one of them empty.
+        if !self.txq.is_empty() {
+            if let Some(n) = self.poll_transmit(out)? {
+                return Ok(Output::Transmit(n));
+            }
         }
-        if let Some(ev) = self.poll_event() {
-            return Ok(Output::Event(ev));
+        if !self.events.is_empty() {
+            if let Some(ev) = self.poll_event() {
+                return Ok(Output::Event(ev));
+            }
         }
         if self.input_blocked && !self.rx_held {
             // Everything that held input back is gone: the queues are empty, a polled

@@ -1,44 +1,90 @@
 //! Requests and responses in flight on a [`Connection`]: what arrives as complete command and
-//! data sets becomes N-GET indications, automatic answers and responses; what the
-//! application answers becomes an N-GET-RSP laid out in the transmit buffer.
+//! data sets is checked generically (Message ID, state, the one-request window) and handed
+//! to its operation's file (the operation table, [`Operation`]), which answers it or
+//! delivers it to the application; answers and responses are laid out in the transmit
+//! buffer by the operation's file too.
 
 use heapless::Vec;
 
-use super::command::{
-    CEchoRq, Command, CommandField, NGetRq, Response, Status, MAX_ERROR_COMMENT_LEN,
-};
-use crate::assoc::{PresentationContext, Syntaxes};
+use super::command::{Command, CommandField, Response, Status, MAX_ERROR_COMMENT_LEN};
+use super::n_get::{self, NGetRequest};
+use super::{c_echo, Operation};
+use crate::assoc::Syntaxes;
 use crate::connection::{
     AbortOrigin, ApiError, Connection, Event, ResourceLimit, Timer, TxMessage,
 };
-use crate::dataset::{
-    AttributeFilter, DataSetSource, Encoding, FilterError, Produced, Tag, WriteError, Writer,
-    MAX_REQUESTED,
-};
-use crate::pdu::{AbortReason, AeTitle, Uid};
-use crate::service::{self, code, StatusCategory};
+use crate::dataset::{DataSetSource, Encoding, Tag, MAX_REQUESTED};
+use crate::pdu::{AbortReason, Uid};
+use crate::service::{self, code};
 use crate::time::Instant;
 use crate::ul::State;
 
-/// An N-GET-RQ handed to the application and not answered yet.
+/// A request handed to the application and not answered yet.
 #[derive(Debug, Clone)]
 pub(crate) struct Pending {
-    message_id: u16,
-    context_id: u8,
-    class: Uid,
-    instance: Uid,
+    pub(crate) op: Operation,
+    pub(crate) message_id: u16,
+    pub(crate) context_id: u8,
+    pub(crate) class: Uid,
+    pub(crate) instance: Uid,
     /// The raw Attribute Identifier List, copied so that the receive buffer can take the
     /// next command (a duplicate Message ID must be seen while this one waits).
-    list: Vec<u8, { 4 * MAX_REQUESTED }>,
-    received_at: Instant,
-    deadline: Instant,
+    pub(crate) list: Vec<u8, { 4 * MAX_REQUESTED }>,
+    pub(crate) received_at: Instant,
+    pub(crate) deadline: Instant,
+}
+
+/// What an operation's file decides about a request that passed the generic checks
+/// (Message ID, state, the one-request window): the internal interface of the operation
+/// table.
+pub(crate) enum Disposition {
+    /// The core answers at once with this status (C-ECHO, and every refusal).
+    Answer(u16),
+    /// The request now waits in the pending slot for the application's answer: announce
+    /// it. (Written in place: a pending request holds a whole Attribute Identifier List.)
+    Delivered,
+}
+
+/// What an operation's checks may know of the association and the request.
+pub(crate) struct RequestContext<'x> {
+    pub(crate) message_id: u16,
+    pub(crate) context_id: u8,
+    pub(crate) now: Instant,
+    /// When the core answers 0110H for the application (the DIMSE timeout).
+    pub(crate) deadline: Instant,
+    syntaxes: Syntaxes<'x>,
+    /// The abstract syntax of the context the request came on.
+    abstract_syntax: Option<&'x str>,
+}
+
+impl RequestContext<'_> {
+    /// Whether a SOP class we negotiate with serves `class` (itself or through a meta SOP
+    /// class). Otherwise the request gets 0118H.
+    pub(crate) fn serves(&self, class: &str) -> bool {
+        match self.syntaxes {
+            Syntaxes::Acceptor(p) => p
+                .abstract_syntaxes
+                .iter()
+                .any(|a| service::serves_on(class, a)),
+            Syntaxes::Requestor(c) => c
+                .presentation_contexts
+                .iter()
+                .any(|pc| service::serves_on(class, pc.abstract_syntax)),
+        }
+    }
+
+    /// Whether the request's context serves `class`. Otherwise the request gets 0122H.
+    pub(crate) fn serves_on(&self, class: &str) -> bool {
+        self.abstract_syntax
+            .is_some_and(|a| service::serves_on(class, a))
+    }
 }
 
 /// A request we sent and whose response has not arrived.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Outstanding {
     message_id: u16,
-    response: CommandField,
+    op: Operation,
     context_id: u8,
     deadline: Instant,
     /// The response's status, once its command set arrived.
@@ -103,99 +149,6 @@ impl Exchange {
         self.pending = None;
         self.outstanding = None;
         self.expect = Expect::Nothing;
-    }
-}
-
-/// An N-GET request waiting for the application's answer: the equivalent of pynetdicom's
-/// `EVT_N_GET` event. Borrowed from the [`Connection`] ([`Connection::n_get_request`]).
-#[derive(Debug, Clone)]
-pub struct NGetRequest<'c> {
-    /// Message ID (0000,0110).
-    pub message_id: u16,
-    /// The presentation context the request came on.
-    pub context: PresentationContext<'c>,
-    /// Requested SOP Class UID (0000,0003).
-    pub sop_class_uid: &'c str,
-    /// Requested SOP Instance UID (0000,1001).
-    pub sop_instance_uid: &'c str,
-    /// The Attribute Identifier List as received (4 bytes per tag); empty means every
-    /// attribute, whether the element was absent or had zero length.
-    pub attribute_identifier_list: &'c [u8],
-    /// The requestor's AE title.
-    pub calling_ae: AeTitle,
-    /// The AE title the requestor called.
-    pub called_ae: AeTitle,
-    /// When the request's last fragment arrived (the `now` of that `handle_input`).
-    pub received_at: Instant,
-}
-
-impl NGetRequest<'_> {
-    /// The event's name, as pynetdicom names it.
-    pub const NAME: &'static str = "N-GET";
-
-    /// The requested tags, in request order (none: every attribute).
-    pub fn requested_tags(&self) -> impl Iterator<Item = Tag> + '_ {
-        self.attribute_identifier_list
-            .chunks_exact(4)
-            .filter_map(|c| c.try_into().ok().map(Tag::from_le_bytes))
-    }
-
-    /// The number of requested tags (0: every attribute).
-    pub fn requested_len(&self) -> usize {
-        self.attribute_identifier_list.len() / 4
-    }
-}
-
-impl core::fmt::Display for NGetRequest<'_> {
-    /// One line for logs: `N-GET #3 1.2.840.10008.5.1.1.40 / 1.2.840.10008.5.1.1.40.1, 2 attributes, PC 1, from QA_SERVER`.
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        NGetSummary {
-            message_id: self.message_id,
-            sop_class_uid: self.sop_class_uid,
-            sop_instance_uid: self.sop_instance_uid,
-            attributes: self.requested_len(),
-            context_id: self.context.id,
-            calling_ae: self.calling_ae.as_str().unwrap_or("?"),
-        }
-        .fmt(f)
-    }
-}
-
-/// The one-line description of an N-GET request, for logs: what [`NGetRequest`]'s
-/// `Display` prints, and what an adapter's owned copy of the request prints (the one place
-/// for the format). Formatting costs more than answering an N-GET from a pre-encoded data
-/// set, so it happens only when a log line is written.
-#[derive(Debug, Clone, Copy)]
-pub struct NGetSummary<'a> {
-    /// Message ID.
-    pub message_id: u16,
-    /// Requested SOP Class UID.
-    pub sop_class_uid: &'a str,
-    /// Requested SOP Instance UID.
-    pub sop_instance_uid: &'a str,
-    /// The number of requested tags (0: every attribute).
-    pub attributes: usize,
-    /// The presentation context ID.
-    pub context_id: u8,
-    /// The requestor's AE title.
-    pub calling_ae: &'a str,
-}
-
-impl core::fmt::Display for NGetSummary<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "{} #{} {} / {}, ",
-            NGetRequest::NAME,
-            self.message_id,
-            self.sop_class_uid,
-            self.sop_instance_uid
-        )?;
-        match self.attributes {
-            0 => f.write_str("all attributes")?,
-            n => write!(f, "{n} attributes")?,
-        }
-        write!(f, ", PC {}, from {}", self.context_id, self.calling_ae)
     }
 }
 
@@ -369,109 +322,53 @@ impl<'a> Connection<'a> {
         message_id: u16,
         context_id: u8,
     ) {
-        let class = cmd.requested_sop_class_uid.or(cmd.affected_sop_class_uid);
-        let instance = cmd
-            .requested_sop_instance_uid
-            .or(cmd.affected_sop_instance_uid);
-        let answer = |c: &mut Self, status: u16| {
-            c.answer(now, field, message_id, context_id, status, class, instance);
-        };
         if field == CommandField::C_CANCEL_RQ {
             // C-CANCEL has no response, and there is no C-FIND/C-GET/C-MOVE to cancel.
             return;
         }
-        if self.dimse.pending.is_some() {
+        let op = Operation::of_request(field);
+        let (class, instance) = match op {
+            Some(Operation::NGet) => n_get::named_uids(cmd),
+            Some(Operation::CEcho) => c_echo::named_uids(cmd),
+            // An operation the core does not carry: echo what it names.
+            _ => (
+                cmd.requested_sop_class_uid.or(cmd.affected_sop_class_uid),
+                cmd.requested_sop_instance_uid
+                    .or(cmd.affected_sop_instance_uid),
+            ),
+        };
+        let status = if self.dimse.pending.is_some() {
             // `act_on_command` let through only a request reusing the pending Message ID.
-            return answer(self, code::DUPLICATE_INVOCATION);
-        }
-        match field {
-            CommandField::N_GET_RQ => self.n_get_received(now, cmd, message_id, context_id),
-            CommandField::C_ECHO_RQ => {
-                let status = match (cmd.affected_sop_class_uid, cmd.malformed) {
-                    (Some(c), None) if self.serves_on(c, context_id) => code::SUCCESS,
-                    (Some(_), None) => code::SOP_CLASS_NOT_SUPPORTED,
-                    _ => code::MISTYPED_ARGUMENT,
-                };
-                answer(self, status);
+            code::DUPLICATE_INVOCATION
+        } else {
+            let rc = RequestContext {
+                message_id,
+                context_id,
+                now,
+                deadline: now + self.limits.dimse_timeout,
+                syntaxes: self.syntaxes,
+                abstract_syntax: self
+                    .presentation_context(context_id)
+                    .map(|pc| pc.abstract_syntax),
+            };
+            let slot = &mut self.dimse.pending;
+            let disposition = match op {
+                Some(Operation::NGet) => n_get::received(cmd, &rc, slot),
+                Some(Operation::CEcho) => c_echo::received(cmd, &rc),
+                _ => Disposition::Answer(code::UNRECOGNIZED_OPERATION),
+            };
+            match disposition {
+                Disposition::Answer(status) => status,
+                Disposition::Delivered => {
+                    self.push_event(Event::NGet {
+                        message_id,
+                        context_id,
+                    });
+                    return;
+                }
             }
-            _ => answer(self, code::UNRECOGNIZED_OPERATION),
-        }
-    }
-
-    /// The service checks of an N-GET-RQ, then the event (or the refusal).
-    fn n_get_received(&mut self, now: Instant, cmd: &Command<'_>, message_id: u16, ctx: u8) {
-        let field = CommandField::N_GET_RQ;
-        let class = cmd.requested_sop_class_uid;
-        let instance = cmd.requested_sop_instance_uid;
-        let answer = |c: &mut Self, status: u16| {
-            c.answer(now, field, message_id, ctx, status, class, instance);
         };
-        let (Some(class), Some(instance), None, false) =
-            (class, instance, cmd.malformed, cmd.has_data_set())
-        else {
-            return answer(self, code::MISTYPED_ARGUMENT);
-        };
-        let list = cmd.attribute_identifier_list.unwrap_or(&[]);
-        match AttributeFilter::new(list) {
-            Ok(_) => {}
-            Err(FilterError::BadLength) => return answer(self, code::MISTYPED_ARGUMENT),
-            Err(FilterError::TooManyTags) => return answer(self, code::RESOURCE_LIMITATION),
-        }
-        if !self.serves(class) {
-            return answer(self, code::NO_SUCH_SOP_CLASS);
-        }
-        if !self.serves_on(class, ctx) {
-            return answer(self, code::SOP_CLASS_NOT_SUPPORTED);
-        }
-        if let Some(known) = service::sop_class(class) {
-            if !known.n_get {
-                return answer(self, code::UNRECOGNIZED_OPERATION);
-            }
-            if known.well_known_instance.is_some_and(|wk| wk != instance) {
-                return answer(self, code::NO_SUCH_SOP_INSTANCE);
-            }
-        }
-        let (Some(class_uid), Some(instance_uid), Ok(list)) = (
-            Uid::from_checked(class),
-            Uid::from_checked(instance),
-            Vec::from_slice(list),
-        ) else {
-            return answer(self, code::MISTYPED_ARGUMENT);
-        };
-        self.dimse.pending = Some(Pending {
-            message_id,
-            context_id: ctx,
-            class: class_uid,
-            instance: instance_uid,
-            list,
-            received_at: now,
-            deadline: now + self.limits.dimse_timeout,
-        });
-        self.push_event(Event::NGet {
-            message_id,
-            context_id: ctx,
-        });
-    }
-
-    /// Whether any SOP class we negotiate with serves `class` (itself or through a meta SOP
-    /// class). Otherwise the request gets 0118H.
-    fn serves(&self, class: &str) -> bool {
-        match self.syntaxes {
-            Syntaxes::Acceptor(p) => p
-                .abstract_syntaxes
-                .iter()
-                .any(|a| service::serves_on(class, a)),
-            Syntaxes::Requestor(c) => c
-                .presentation_contexts
-                .iter()
-                .any(|pc| service::serves_on(class, pc.abstract_syntax)),
-        }
-    }
-
-    /// Whether context `ctx` serves `class`. Otherwise the request gets 0122H.
-    fn serves_on(&self, class: &str, ctx: u8) -> bool {
-        self.presentation_context(ctx)
-            .is_some_and(|pc| service::serves_on(class, pc.abstract_syntax))
+        self.answer(now, field, message_id, context_id, status, class, instance);
     }
 
     /// Sends a response without data set for a request the core answers itself.
@@ -527,7 +424,7 @@ impl<'a> Connection<'a> {
         len: usize,
     ) {
         let expected = self.dimse.outstanding.filter(|o| {
-            o.response == field
+            o.op.response() == field
                 && cmd.message_id_being_responded_to == Some(o.message_id)
                 && o.context_id == self.rx_context
                 && o.status.is_none()
@@ -556,17 +453,16 @@ impl<'a> Connection<'a> {
         self.dimse.response_data_len = data_len;
         self.rx_pending = true;
         let status = o.status.unwrap_or(code::PROCESSING_FAILURE);
-        let ev = if o.response == CommandField::C_ECHO_RSP {
-            Event::CEchoResponse {
+        let ev = match o.op {
+            Operation::CEcho => Event::CEchoResponse {
                 message_id: o.message_id,
                 status,
-            }
-        } else {
-            Event::NGetResponse {
+            },
+            _ => Event::NGetResponse {
                 message_id: o.message_id,
                 status,
                 data_set_len: data_len,
-            }
+            },
         };
         self.push_event(ev);
     }
@@ -599,7 +495,7 @@ impl<'a> Connection<'a> {
             let status = Status::new(code::PROCESSING_FAILURE)
                 .with_error_comment("No answer from the application in time");
             let (message_id, context_id) = (p.message_id, p.context_id);
-            let sent = self.send_n_get_response(now, &p, status, None);
+            let sent = self.send_response(now, &p, status, None);
             self.push_event(Event::Answered {
                 message_id,
                 context_id,
@@ -673,12 +569,12 @@ impl<'a> Connection<'a> {
             ..status
         };
         let sent = if status.elements_allowed() {
-            self.send_n_get_response(now, &p, status, data_set)
+            self.send_response(now, &p, status, data_set)
         } else {
             warn!("the application's status carries elements PS3.7 Annex C does not allow");
             let status =
                 Status::new(code::PROCESSING_FAILURE).with_error_comment(INVALID_STATUS_COMMENT);
-            self.send_n_get_response(now, &p, status, None)
+            self.send_response(now, &p, status, None)
         };
         // The answer frees the application's slot: a request held behind it can go.
         self.process_held(now);
@@ -698,91 +594,35 @@ impl<'a> Connection<'a> {
         self.respond_n_get(now, message_id, status, None)
     }
 
-    /// Lays out the N-GET-RSP in `storage.tx` (data set first, its command set after it) and
-    /// queues it. Returns the status sent.
-    fn send_n_get_response(
+    /// Lays out the response to `p` in `storage.tx` and queues it; returns the status sent.
+    fn send_response(
         &mut self,
         now: Instant,
         p: &Pending,
         status: Status<'_>,
         data_set: Option<&dyn DataSetSource>,
     ) -> u16 {
-        let class = p.class.as_str();
         let encoding = self
             .presentation_context(p.context_id)
             .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax));
-        let category = service::sop_class(class)
-            .map_or(StatusCategory::of(status.code), |c| c.category(status.code));
-        let mut status = status;
-        let mut data: Option<(usize, Produced)> = None;
-        if let (true, Some(source), Some(encoding)) =
-            (category.is_success_or_warning(), data_set, encoding)
-        {
-            let filter = AttributeFilter::new(&p.list).unwrap_or_default();
-            let mut w = Writer::new(self.storage.tx, encoding).with_filter(filter);
-            match w.write(source) {
-                Ok(()) => data = Some((w.written(), w.filter().produced())),
-                Err(WriteError::BufferFull) => {
-                    status = Status::new(code::RESOURCE_LIMITATION);
-                }
-                Err(_) => {
-                    status = Status::new(code::PROCESSING_FAILURE)
-                        .with_error_comment("The data set source failed");
-                }
+        let laid_out = match p.op {
+            Operation::NGet => {
+                n_get::lay_out_response(self.storage.tx, p, status, data_set, encoding)
+            }
+            // Only N-GET reaches the application (`Disposition::Deliver`).
+            _ => Err(code::PROCESSING_FAILURE),
+        };
+        match laid_out {
+            Ok((message, sent)) => {
+                self.queue_message(now, message);
+                sent
+            }
+            Err(sent) => {
+                // Not even a bare response fits the transmit buffer.
+                self.local_abort(now, AbortOrigin::Local);
+                sent
             }
         }
-        // 0000H with requested attributes never produced: 0107H listing them.
-        let missing = data.and_then(|(_, produced)| {
-            let f = AttributeFilter::new(&p.list).ok()?.with_produced(produced);
-            (status.code == code::SUCCESS && f.missing().next().is_some()).then_some(f)
-        });
-        if missing.is_some() {
-            status = Status::new(code::ATTRIBUTE_LIST_ERROR);
-        }
-        let data_len = data.map_or(0, |(n, _)| n);
-        let rsp = Response {
-            command_field: CommandField::N_GET_RSP,
-            message_id_being_responded_to: p.message_id,
-            affected_sop_class_uid: Some(class),
-            affected_sop_instance_uid: Some(p.instance.as_str()),
-            has_data_set: data_len > 0,
-            status,
-        };
-        let emitted = match self.storage.tx.get_mut(data_len..) {
-            Some(buf) => rsp.emit(buf, missing.as_ref().map(|f| f.missing())),
-            None => Err(crate::BufferTooSmall),
-        };
-        let message = match emitted {
-            Ok(n) => TxMessage {
-                context_id: p.context_id,
-                command: (data_len, n),
-                data: (0, data_len),
-                sent: 0,
-            },
-            Err(_) => {
-                // The command set does not fit after the data set: drop the data set.
-                let rsp = Response {
-                    has_data_set: false,
-                    status: Status::new(code::RESOURCE_LIMITATION),
-                    ..rsp
-                };
-                status = rsp.status;
-                match rsp.emit(self.storage.tx, None::<core::iter::Empty<Tag>>) {
-                    Ok(n) => TxMessage {
-                        context_id: p.context_id,
-                        command: (0, n),
-                        data: (0, 0),
-                        sent: 0,
-                    },
-                    Err(_) => {
-                        self.local_abort(now, AbortOrigin::Local);
-                        return status.code;
-                    }
-                }
-            }
-        };
-        self.queue_message(now, message);
-        status.code
     }
 
     // ---------------------------------------------------------------- SCU API
@@ -799,18 +639,14 @@ impl<'a> Connection<'a> {
         attributes: Option<&[Tag]>,
     ) -> Result<u16, ApiError> {
         let (context_id, message_id) = self.prepare_request(sop_class_uid)?;
-        if Uid::check(sop_instance_uid.as_bytes()).is_none() {
-            return Err(ApiError::InvalidUid);
-        }
-        let n = NGetRq {
+        let n = n_get::emit_request(
+            self.storage.tx,
             message_id,
-            requested_sop_class_uid: sop_class_uid,
-            requested_sop_instance_uid: sop_instance_uid,
-            attribute_identifier_list: attributes,
-        }
-        .emit(self.storage.tx)
-        .map_err(|_| ApiError::TooLarge)?;
-        self.send_request(now, context_id, message_id, CommandField::N_GET_RSP, n);
+            sop_class_uid,
+            sop_instance_uid,
+            attributes,
+        )?;
+        self.send_request(now, context_id, message_id, Operation::NGet, n);
         Ok(message_id)
     }
 
@@ -818,13 +654,8 @@ impl<'a> Connection<'a> {
     /// comes as [`Event::CEchoResponse`].
     pub fn send_c_echo(&mut self, now: Instant) -> Result<u16, ApiError> {
         let (context_id, message_id) = self.prepare_request(service::VERIFICATION)?;
-        let n = CEchoRq {
-            message_id,
-            affected_sop_class_uid: service::VERIFICATION,
-        }
-        .emit(self.storage.tx)
-        .map_err(|_| ApiError::TooLarge)?;
-        self.send_request(now, context_id, message_id, CommandField::C_ECHO_RSP, n);
+        let n = c_echo::emit_request(self.storage.tx, message_id)?;
+        self.send_request(now, context_id, message_id, Operation::CEcho, n);
         Ok(message_id)
     }
 
@@ -854,7 +685,7 @@ impl<'a> Connection<'a> {
         now: Instant,
         context_id: u8,
         message_id: u16,
-        response: CommandField,
+        op: Operation,
         len: usize,
     ) {
         self.queue_message(
@@ -868,7 +699,7 @@ impl<'a> Connection<'a> {
         );
         self.dimse.outstanding = Some(Outstanding {
             message_id,
-            response,
+            op,
             context_id,
             deadline: now + self.limits.dimse_timeout,
             status: None,

@@ -42,12 +42,17 @@
 //! The asynchronous operations window is 1: a second request (with another Message ID)
 //! waits, unread, until the application has answered the first.
 
+mod c_echo;
 mod command;
 mod exchange;
+mod n_get;
+mod operation;
 
 pub use command::{
     CEchoRq, Command, CommandField, NGetRq, Response, Status, DATA_SET_PRESENT,
     MAX_ERROR_COMMENT_LEN, NO_DATA_SET,
 };
 pub(crate) use exchange::Exchange;
-pub use exchange::{NGetRequest, NGetSummary, ReceivedResponse, INVALID_STATUS_COMMENT};
+pub use exchange::{ReceivedResponse, INVALID_STATUS_COMMENT};
+pub use n_get::{NGetRequest, NGetSummary};
+pub use operation::{Operation, Operations};

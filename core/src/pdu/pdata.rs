@@ -112,6 +112,7 @@ impl PDataTf<'_> {
     }
 
     /// Emits the PDU into `buf`, returning its length.
+    #[inline]
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
         let total = self.buffer_len();
         let mut w = Writer::new(buf);

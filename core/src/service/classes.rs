@@ -5,6 +5,10 @@
 //! `uids_match_the_pydicom_registry` holds the pairs.
 
 use super::status::StatusCategory;
+use crate::dimse::{Operation, Operations};
+
+/// The operations of a class whose service group includes N-GET (as far as the core goes).
+const N_GET: Operations = Operations::NONE.with(Operation::NGet);
 
 /// Display System SOP Class (PS3.4 EE.2.3).
 pub const DISPLAY_SYSTEM: &str = "1.2.840.10008.5.1.1.40";
@@ -78,9 +82,10 @@ pub struct SopClass {
     /// The well-known SOP instance an N-GET on this class names, when the class has one: the
     /// SCU does not discover it, the standard fixes it.
     pub well_known_instance: Option<&'static str>,
-    /// Whether the class's DIMSE service group includes N-GET. For a class without it, an
-    /// N-GET names an operation the class does not define (0211H, Unrecognized operation).
-    pub n_get: bool,
+    /// The operations of the class's DIMSE service group that the core carries. A request
+    /// for another names an operation the class does not define (0211H, Unrecognized
+    /// operation).
+    pub operations: Operations,
     /// The service-specific status codes the class defines for N-GET.
     pub statuses: &'static [ServiceStatus],
 }
@@ -145,7 +150,7 @@ pub static SOP_CLASSES: &[SopClass] = &[
         uid: DISPLAY_SYSTEM,
         name: "Display System SOP Class",
         well_known_instance: Some(DISPLAY_SYSTEM_INSTANCE),
-        n_get: true,
+        operations: N_GET,
         // PS3.4 EE.2.2.1.3 defines no statuses of its own.
         statuses: &[],
     },
@@ -153,21 +158,21 @@ pub static SOP_CLASSES: &[SopClass] = &[
         uid: MPPS_RETRIEVE,
         name: "Modality Performed Procedure Step Retrieve SOP Class",
         well_known_instance: None,
-        n_get: true,
+        operations: N_GET,
         statuses: OPTIONAL_ATTRIBUTES_NOT_SUPPORTED,
     },
     SopClass {
         uid: PRINTER,
         name: "Printer SOP Class",
         well_known_instance: Some(PRINTER_INSTANCE),
-        n_get: true,
+        operations: N_GET,
         statuses: &[],
     },
     SopClass {
         uid: PRINTER_CONFIGURATION_RETRIEVAL,
         name: "Printer Configuration Retrieval SOP Class",
         well_known_instance: Some(PRINTER_CONFIGURATION_RETRIEVAL_INSTANCE),
-        n_get: true,
+        operations: N_GET,
         statuses: &[],
     },
     SopClass {
@@ -176,7 +181,7 @@ pub static SOP_CLASSES: &[SopClass] = &[
         // Print Job instances are created by the SCP for each print request (N-ACTION on a
         // film session); none is well known.
         well_known_instance: None,
-        n_get: true,
+        operations: N_GET,
         statuses: &[],
     },
     SopClass {
@@ -185,21 +190,21 @@ pub static SOP_CLASSES: &[SopClass] = &[
         // "UID" is a slip in the registry, not part of the name.
         name: "Media Creation Management SOP Class",
         well_known_instance: None,
-        n_get: true,
+        operations: N_GET,
         statuses: OPTIONAL_ATTRIBUTES_NOT_SUPPORTED,
     },
     SopClass {
         uid: UPS_PUSH,
         name: "Unified Procedure Step - Push SOP Class",
         well_known_instance: None,
-        n_get: true,
+        operations: N_GET,
         statuses: UPS_NOT_FOUND,
     },
     SopClass {
         uid: UPS_PULL,
         name: "Unified Procedure Step - Pull SOP Class",
         well_known_instance: None,
-        n_get: true,
+        operations: N_GET,
         statuses: UPS_NOT_FOUND,
     },
     SopClass {
@@ -210,42 +215,42 @@ pub static SOP_CLASSES: &[SopClass] = &[
         // subscribes or unsubscribes; an N-GET always names an actual UPS instance. Listing
         // them here would make an N-GET on them look valid.
         well_known_instance: None,
-        n_get: true,
+        operations: N_GET,
         statuses: UPS_NOT_FOUND,
     },
     SopClass {
         uid: UPS_EVENT,
         name: "Unified Procedure Step - Event SOP Class",
         well_known_instance: None,
-        n_get: false,
+        operations: Operations::NONE,
         statuses: UPS_NOT_FOUND,
     },
     SopClass {
         uid: UPS_QUERY,
         name: "Unified Procedure Step - Query SOP Class",
         well_known_instance: None,
-        n_get: false,
+        operations: Operations::NONE,
         statuses: UPS_NOT_FOUND,
     },
     SopClass {
         uid: RT_CONVENTIONAL_MACHINE_VERIFICATION,
         name: "RT Conventional Machine Verification",
         well_known_instance: None,
-        n_get: true,
+        operations: N_GET,
         statuses: MACHINE_VERIFICATION_NOT_FOUND,
     },
     SopClass {
         uid: RT_ION_MACHINE_VERIFICATION,
         name: "RT Ion Machine Verification",
         well_known_instance: None,
-        n_get: true,
+        operations: N_GET,
         statuses: MACHINE_VERIFICATION_NOT_FOUND,
     },
     SopClass {
         uid: VERIFICATION,
         name: "Verification SOP Class",
         well_known_instance: None,
-        n_get: false,
+        operations: Operations::NONE.with(Operation::CEcho),
         statuses: &[],
     },
 ];
@@ -478,7 +483,7 @@ mod tests {
         let display = sop_class(DISPLAY_SYSTEM).unwrap();
         assert_eq!(display.name, "Display System SOP Class");
         assert_eq!(display.well_known_instance, Some(DISPLAY_SYSTEM_INSTANCE));
-        assert!(display.n_get);
+        assert!(display.operations.contains(Operation::NGet));
         assert!(display.statuses.is_empty());
         assert_eq!(sop_class(PRINTER).unwrap().uid, PRINTER);
         assert_eq!(sop_class(UPS_WATCH).unwrap().well_known_instance, None);
@@ -507,10 +512,16 @@ mod tests {
         ];
         let without = [UPS_EVENT, UPS_QUERY, VERIFICATION];
         for uid in with {
-            assert!(sop_class(uid).unwrap().n_get, "{uid}");
+            assert!(
+                sop_class(uid).unwrap().operations.contains(Operation::NGet),
+                "{uid}"
+            );
         }
         for uid in without {
-            assert!(!sop_class(uid).unwrap().n_get, "{uid}");
+            assert!(
+                !sop_class(uid).unwrap().operations.contains(Operation::NGet),
+                "{uid}"
+            );
         }
         assert_eq!(SOP_CLASSES.len(), with.len() + without.len());
     }

@@ -28,7 +28,7 @@
 //! | question | item | if not |
 //! |---|---|---|
 //! | may this SOP class be asked on this presentation context? | [`serves_on`] | 0122H, Refused: SOP class not supported |
-//! | which SOP class is it, and does it define N-GET? | [`sop_class`], [`SopClass::n_get`] | 0211H, Unrecognized operation, for a class without N-GET |
+//! | which SOP class is it, and does it define N-GET? | [`sop_class`], [`SopClass::operations`] | 0211H, Unrecognized operation, for a class without N-GET |
 //! | which instance does an N-GET on it name? | [`SopClass::well_known_instance`] | 0112H, No such SOP instance |
 //! | may a data set follow this status? | [`StatusCategory::is_success_or_warning`] | status only |
 //! | which optional command elements may go with it? | [`allowed_elements`] | leave them out |
