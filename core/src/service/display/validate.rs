@@ -547,6 +547,9 @@ struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
+    // Not inlined, these five: each is called once, and inlined into the caller's (often
+    // async) frame they cost more flash than their call.
+    #[inline(never)]
     fn display(&mut self, display: &DisplaySystem<'a>) -> Check {
         let charset = display.specific_character_set;
         let root = At::ROOT;
@@ -792,6 +795,7 @@ impl<'a> Walk<'a> {
         Ok(())
     }
 
+    #[inline(never)]
     fn administrator(&mut self, at: &At<'_>, a: &'a EquipmentAdministrator<'a>) -> Check {
         self.text(&at.field("person_name"), a.person_name, Vr::PN)?;
         self.optional(&at.field("address"), a.address, Vr::ST)?;
@@ -824,6 +828,7 @@ impl<'a> Walk<'a> {
     }
 
     /// A target curve (PS3.3 C.32.2).
+    #[inline(never)]
     fn target(&mut self, at: &At<'_>, t: &'a TargetLuminanceCharacteristics<'a>) -> Check {
         let (minimum, maximum) = (t.target_minimum_luminance, t.target_maximum_luminance);
         self.non_negative(&at.field("target_minimum_luminance"), minimum)?;
@@ -875,6 +880,7 @@ impl<'a> Walk<'a> {
         Ok(())
     }
 
+    #[inline(never)]
     fn subsystem(
         &mut self,
         at: &At<'_>,
@@ -967,6 +973,7 @@ impl<'a> Walk<'a> {
     }
 
     /// One Configuration QA Results item (PS3.3 C.32.3).
+    #[inline(never)]
     fn results(
         &mut self,
         at: &At<'_>,
