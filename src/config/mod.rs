@@ -58,7 +58,9 @@
 //! [`load`] reads a file, parses it by its extension, and [validates](ServerConfig::validate)
 //! the result: AE titles, limits, every string against its value representation (lengths,
 //! characters, DA/DT/UI formats), unique IDs, references between IDs, and the conditions
-//! between attributes the core leaves to its caller. Every error names the file and the
+//! between attributes, by the core's
+//! [`validate`](dimse_core::service::display::validate()) on the model built from the file.
+//! Every error names the file and the
 //! field: parse errors with serde's message (TOML: line, column and the key; JSON: line and
 //! column), validation errors with the field's path, such as
 //! `display.display_subsystems[1].current_configuration_id`.

@@ -1,11 +1,11 @@
 //! The DICOM side of the firmware: the device's identity, its Display System, and the
 //! association tasks.
 
-use defmt::{info, unwrap, warn};
+use defmt::{error, info, unwrap, warn};
 use dimse_core::assoc::{AcceptorPolicy, Limits};
 use dimse_core::dimse::NGetRequest;
 use dimse_core::pdu::AeTitle;
-use dimse_core::service::display::{DisplaySystem, DEMO};
+use dimse_core::service::display::{validate, DisplaySystem, DEMO};
 use dimse_core::service::{DISPLAY_SYSTEM, VERIFICATION};
 use dimse_embassy::{
     serve_association, AssociationBuffers, AssociationPool, DeviceConfig, Failure, Handler, Reply,
@@ -103,9 +103,12 @@ pub fn start(spawner: Spawner, stack: Stack<'static>, flash: Peri<'static, FLASH
         tasks, buffers, connection, socket, config.limits.max_pdu_length
     );
     let policy = POLICY.init(config.policy(&SERVED));
-    let device = DEVICE.init(Device {
-        display: config.identify(DISPLAY),
-    });
+    let display = config.identify(DISPLAY);
+    // Served anyway: a QA server may still read most of it, and the log says what to fix.
+    if let Err(e) = validate(&display) {
+        error!("the Display System breaks a rule of its IOD: {}", e);
+    }
+    let device = DEVICE.init(Device { display });
     for buffers in POOL.take_all() {
         spawner.spawn(unwrap!(association(
             stack,

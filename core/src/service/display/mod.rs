@@ -167,10 +167,11 @@
 //! * **Types enforce what they cheaply can, nothing more.** Value sets are enums and paired
 //!   attributes are one value, but IDs being unique, references resolving, a White Point
 //!   Flag matching its points, the "at least one of" conditions (administrator institution,
-//!   human performer) and the maximum lengths of SH, LO and the other VRs are the caller's
-//!   business: the writer checks only what it must to encode (tag order, the length fields,
-//!   no backslash inside a value), and fails with an error, never a panic. The tests check
-//!   all of these for [`DEMO`].
+//!   human performer) and the maximum lengths of SH, LO and the other VRs are not the
+//!   writer's business: it checks only what it must to encode (tag order, the length
+//!   fields, no backslash inside a value), and fails with an error, never a panic.
+//!   [`validate()`] checks all of them, without allocating, naming the first field that
+//!   breaks one; call it once where the model is built. [`DEMO`] passes it.
 //! * **What is modelled.** All of Table EE.2.2.1-2 and the Result Context Macro, except:
 //!   Long Code Value (0008,0119) and URN Code Value (0008,0120) in code items (no code used
 //!   here needs them), and Referenced Frame Number (0008,1160) / Referenced Segment Number
@@ -212,6 +213,7 @@ mod qa;
 mod subsystem;
 mod system;
 mod terms;
+pub mod validate;
 
 #[cfg(test)]
 mod tests;
@@ -230,6 +232,7 @@ pub use terms::{
     AmbientLightValueSource, DisplayFunctionType, MeasuredCharacteristic, MeasurementFunction,
     SystemStatus, TestImageValidation, TestResult, WhitePointFlag,
 };
+pub use validate::{validate, Invalid, Problem};
 
 /// The Display System SOP Class UID (PS3.4 EE.2.3), as [`super::DISPLAY_SYSTEM`].
 pub use super::classes::DISPLAY_SYSTEM as SOP_CLASS_UID;

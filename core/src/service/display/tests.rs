@@ -2,7 +2,9 @@
 //! both encodings, VRs, the filter, the PS3.17 PPP worked example, sizes, and `const` use.
 
 extern crate std;
+use std::borrow::ToOwned;
 use std::string::String;
+use std::string::ToString;
 use std::vec::Vec;
 use std::{format, println, vec};
 
@@ -1166,4 +1168,850 @@ fn demo_values_fit_their_vrs() {
             assert!(v.len() <= max, "{tag} {vr}: {} > {max}", v.len());
         }
     }
+}
+
+// Validation (`validate`): one test per family of rules, each breaking one field of a valid
+// display and expecting its path and message.
+
+/// The path and message of the first rule `display` breaks.
+fn invalid(display: &DisplaySystem<'_>) -> (String, String) {
+    match validate(display) {
+        Ok(()) => panic!("accepted: {display:?}"),
+        Err(e) => (e.path.to_string(), e.problem.to_string()),
+    }
+}
+
+fn assert_invalid(display: &DisplaySystem<'_>, path: &str, message: &str) {
+    let (got_path, got_message) = invalid(display);
+    assert_eq!(got_path, path, "{got_message}");
+    assert!(
+        got_message.contains(message),
+        "{message:?} missing from {got_message:?}"
+    );
+}
+
+/// DEMO with the left head's QA results replaced by `results`.
+fn demo_with_results(results: ConfigurationQaResults<'_>) -> (String, String) {
+    let left = DEMO.display_subsystems[0];
+    let results = [results];
+    let qa = [DisplaySubsystemQaResults {
+        results: &results,
+        ..left.qa_results[0]
+    }];
+    let subsystems = [
+        DisplaySubsystem {
+            qa_results: &qa,
+            ..left
+        },
+        DEMO.display_subsystems[1],
+    ];
+    invalid(&DisplaySystem {
+        display_subsystems: &subsystems,
+        ..DEMO
+    })
+}
+
+/// The left head's QA results in DEMO.
+fn demo_results() -> ConfigurationQaResults<'static> {
+    DEMO.display_subsystems[0].qa_results[0].results[0]
+}
+
+const QA: &str = "display_subsystems[0].qa_results[0].results[0]";
+
+#[test]
+fn demo_and_the_test_instances_validate() {
+    assert_eq!(validate(&DEMO), Ok(()));
+    assert_eq!(validate(&SMALL), Ok(()));
+    assert_eq!(validate(&FULL), Ok(()));
+    // The example of the module documentation, UTF-8 declared, ISO 2022 in ASCII.
+    let utf8 = DisplaySystem {
+        specific_character_set: &["ISO_IR 192"],
+        institution_name: "Hôpital d'Exemple",
+        ..DEMO
+    };
+    assert_eq!(validate(&utf8), Ok(()));
+    let iso2022 = DisplaySystem {
+        specific_character_set: &["", "ISO 2022 IR 87"],
+        equipment_administrators: &[EquipmentAdministrator {
+            person_name: "Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B",
+            ..DEMO.equipment_administrators[0]
+        }],
+        ..DEMO
+    };
+    assert_eq!(validate(&iso2022), Ok(()));
+    // The PS3.17 example's top level (it has no subsystem), with DEMO's.
+    let ppp = DisplaySystem {
+        target_luminance_characteristics: DEMO.target_luminance_characteristics,
+        display_subsystems: DEMO.display_subsystems,
+        ..PPP_TABLET
+    };
+    assert_eq!(validate(&ppp), Ok(()));
+}
+
+#[test]
+fn value_representations() {
+    let long = DisplaySubsystem {
+        name: "A NAME LONGER THAN SH",
+        ..DEMO.display_subsystems[0]
+    };
+    assert_invalid(
+        &DisplaySystem {
+            display_subsystems: &[long],
+            ..DEMO
+        },
+        "display_subsystems[0].name",
+        "is 21 characters long; a value of SH holds at most 16",
+    );
+    let pn = "x".repeat(65);
+    let admin = [EquipmentAdministrator {
+        person_name: &pn,
+        ..DEMO.equipment_administrators[0]
+    }];
+    assert_invalid(
+        &DisplaySystem {
+            equipment_administrators: &admin,
+            ..DEMO
+        },
+        "equipment_administrators[0].person_name",
+        "is 65 characters long; a component group of PN holds at most 64",
+    );
+    // A PN's limit is per component group.
+    let groups = format!("{}={}", "x".repeat(64), "y".repeat(64));
+    let admin = [EquipmentAdministrator {
+        person_name: &groups,
+        ..DEMO.equipment_administrators[0]
+    }];
+    let display = DisplaySystem {
+        equipment_administrators: &admin,
+        ..DEMO
+    };
+    assert_eq!(validate(&display), Ok(()));
+    assert_invalid(
+        &DisplaySystem {
+            institution_name: "A\\B",
+            ..DEMO
+        },
+        "institution_name",
+        "contains a backslash, which separates values in DICOM (LO)",
+    );
+    // Texts may hold backslashes and line breaks; other strings no line break.
+    let text = DisplaySystem {
+        institution_address: "1 Example Way\\Springfield\r\nUSA",
+        ..DEMO
+    };
+    assert_eq!(validate(&text), Ok(()));
+    assert_invalid(
+        &DisplaySystem {
+            station_name: "A\nB",
+            ..DEMO
+        },
+        "station_name",
+        "contains the control character '\\n'",
+    );
+    let equipment = [MeasurementEquipment {
+        measurement_equipment_type: "integrated",
+        ..FULL_EQUIPMENT
+    }];
+    let subsystems = [DisplaySubsystem {
+        measurement_equipment: &equipment,
+        ..DEMO.display_subsystems[0]
+    }];
+    assert_invalid(
+        &DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        },
+        "display_subsystems[0].measurement_equipment[0].measurement_equipment_type",
+        "\"integrated\" is not a code string (CS)",
+    );
+    let results = ConfigurationQaResults {
+        visual_evaluation: &[VisualEvaluationResult {
+            tests: &[VisualEvaluationTest {
+                referenced_images: &[ReferencedImage {
+                    sop_class_uid: "1.2.840.10008.5.1.4.1.1.7",
+                    sop_instance_uid: "1..2",
+                    validation: None,
+                }],
+                ..DEMO.display_subsystems[0].qa_results[0].results[0].visual_evaluation[0].tests[0]
+            }],
+            ..demo_results().visual_evaluation[0]
+        }],
+        ..demo_results()
+    };
+    assert_eq!(
+        demo_with_results(results),
+        (
+            format!("{QA}.visual_evaluation[0].tests[0].referenced_images[0].sop_instance_uid"),
+            "\"1..2\" is not a UID: digits and dots, at most 64 characters, no empty component"
+                .to_owned()
+        )
+    );
+}
+
+#[test]
+fn dates_and_date_times() {
+    assert_eq!(
+        invalid(&DisplaySystem {
+            date_of_installation: Some("2023-11-02"),
+            ..DEMO
+        }),
+        (
+            "date_of_installation".to_owned(),
+            "\"2023-11-02\" is not a DICOM date (DA): expected YYYYMMDD, such as 20240311"
+                .to_owned()
+        )
+    );
+    for bad in ["2024031", "20241311", "20240300", "2024031a", "202403110"] {
+        let display = DisplaySystem {
+            date_of_manufacture: Some(bad),
+            ..DEMO
+        };
+        assert_invalid(&display, "date_of_manufacture", "is not a DICOM date (DA)");
+    }
+    let calibration = |end: &'static str| {
+        [DisplayCalibrationResult {
+            context: ResultContext {
+                end,
+                ..FULL_CONTEXT
+            },
+            luminance_characteristics_id: 1,
+        }]
+    };
+    fn results<'a>(calibration: &'a [DisplayCalibrationResult<'a>]) -> ConfigurationQaResults<'a> {
+        ConfigurationQaResults {
+            display_calibration: calibration,
+            ..demo_results()
+        }
+    }
+    for good in [
+        "2024",
+        "202403",
+        "20240311",
+        "2024031102",
+        "202403110214",
+        "20240311021430",
+        "20240311021430.5",
+        "20240311021430.123456",
+        "20240311021430+0100",
+        "20240311-0500",
+    ] {
+        let calibration = calibration(good);
+        let results = [results(&calibration)];
+        let qa = [DisplaySubsystemQaResults {
+            results: &results,
+            ..DEMO.display_subsystems[0].qa_results[0]
+        }];
+        let subsystems = [DisplaySubsystem {
+            qa_results: &qa,
+            ..DEMO.display_subsystems[0]
+        }];
+        let display = DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        };
+        assert_eq!(validate(&display), Ok(()), "{good}");
+    }
+    for bad in [
+        "202",
+        "20240311 021430",
+        "2024031102143",
+        "20240311.5",
+        "20240311021430.1234567",
+        "20240311021430+01",
+        "2024-03-11",
+    ] {
+        let (path, message) = demo_with_results(results(&calibration(bad)));
+        assert_eq!(
+            path,
+            format!("{QA}.display_calibration[0].context.end"),
+            "{bad}"
+        );
+        assert!(message.starts_with(&format!("\"{bad}\" is not a DICOM date-time (DT)")));
+    }
+    // Required, so not empty.
+    assert_eq!(
+        demo_with_results(results(&calibration(""))),
+        (
+            format!("{QA}.display_calibration[0].context.end"),
+            "must not be empty".to_owned()
+        )
+    );
+}
+
+#[test]
+fn required_values_and_lists() {
+    assert_invalid(
+        &DisplaySystem {
+            manufacturer: " ",
+            ..DEMO
+        },
+        "manufacturer",
+        "must not be empty",
+    );
+    assert_invalid(
+        &DisplaySystem {
+            display_subsystems: &[],
+            ..DEMO
+        },
+        "display_subsystems",
+        "needs at least one item",
+    );
+    assert_invalid(
+        &DisplaySystem {
+            target_luminance_characteristics: &[],
+            ..DEMO
+        },
+        "target_luminance_characteristics",
+        "needs at least one item",
+    );
+    let admin = [EquipmentAdministrator {
+        person_identification_codes: &[Code::new("X", "99EGH", "")],
+        ..DEMO.equipment_administrators[0]
+    }];
+    assert_invalid(
+        &DisplaySystem {
+            equipment_administrators: &admin,
+            ..DEMO
+        },
+        "equipment_administrators[0].person_identification_codes[0].meaning",
+        "must not be empty",
+    );
+    let results = ConfigurationQaResults {
+        luminance: &[LuminanceResult {
+            points: &[],
+            ..demo_results().luminance[0]
+        }],
+        ..demo_results()
+    };
+    assert_eq!(
+        demo_with_results(results),
+        (
+            format!("{QA}.luminance[0].points"),
+            "needs at least one item".to_owned()
+        )
+    );
+    // More points than Number of Luminance Points (US) can count.
+    let many = vec![
+        UniformityPoint {
+            luminance: 1.0,
+            cie_xy_white_point: None,
+        };
+        70_000
+    ];
+    let results = ConfigurationQaResults {
+        luminance_uniformity: &[LuminanceUniformityResult {
+            points: &many,
+            ..demo_results().luminance_uniformity[0]
+        }],
+        ..demo_results()
+    };
+    assert_eq!(
+        demo_with_results(results),
+        (
+            format!("{QA}.luminance_uniformity[0].points"),
+            "has 70000 items; at most 65535 can be counted".to_owned()
+        )
+    );
+}
+
+#[test]
+fn unique_ids_and_terms() {
+    let twice = [DEMO.display_subsystems[0], DEMO.display_subsystems[0]];
+    assert_eq!(
+        invalid(&DisplaySystem {
+            display_subsystems: &twice,
+            ..DEMO
+        }),
+        (
+            "display_subsystems".to_owned(),
+            "the id 1 appears twice".to_owned()
+        )
+    );
+    let targets = [
+        DEMO.target_luminance_characteristics[0],
+        TargetLuminanceCharacteristics {
+            id: 1,
+            ..DEMO.target_luminance_characteristics[1]
+        },
+    ];
+    assert_invalid(
+        &DisplaySystem {
+            target_luminance_characteristics: &targets,
+            ..DEMO
+        },
+        "target_luminance_characteristics",
+        "the id 1 appears twice",
+    );
+    let configurations = [
+        DEMO.display_subsystems[0].configurations[0],
+        DEMO.display_subsystems[0].configurations[0],
+    ];
+    let subsystems = [DisplaySubsystem {
+        configurations: &configurations,
+        ..DEMO.display_subsystems[0]
+    }];
+    assert_invalid(
+        &DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        },
+        "display_subsystems[0].configurations",
+        "the id 1 appears twice",
+    );
+    let qa = [
+        DEMO.display_subsystems[0].qa_results[0],
+        DEMO.display_subsystems[0].qa_results[0],
+    ];
+    let subsystems = [DisplaySubsystem {
+        qa_results: &qa,
+        ..DEMO.display_subsystems[0]
+    }];
+    assert_invalid(
+        &DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        },
+        "display_subsystems[0].qa_results",
+        "the configuration_id 1 appears twice",
+    );
+    let equipment = [MeasurementEquipment {
+        measured_characteristics: &[
+            MeasuredCharacteristic::Luminance,
+            MeasuredCharacteristic::Uniformity,
+            MeasuredCharacteristic::Luminance,
+        ],
+        ..FULL_EQUIPMENT
+    }];
+    let subsystems = [DisplaySubsystem {
+        measurement_equipment: &equipment,
+        ..DEMO.display_subsystems[0]
+    }];
+    assert_eq!(
+        invalid(&DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        }),
+        (
+            "display_subsystems[0].measurement_equipment[0].measured_characteristics".to_owned(),
+            "the term LUMINANCE appears twice".to_owned()
+        )
+    );
+}
+
+#[test]
+fn references_resolve() {
+    let right = DisplaySubsystem {
+        current_configuration_id: Some(3),
+        ..DEMO.display_subsystems[1]
+    };
+    let subsystems = [DEMO.display_subsystems[0], right];
+    assert_eq!(
+        invalid(&DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        }),
+        (
+            "display_subsystems[1].current_configuration_id".to_owned(),
+            "3 is not the id of one of this subsystem's configurations (ids: 1, 2)".to_owned()
+        )
+    );
+    // The IDs are listed in ascending order whatever the list's order.
+    let configurations = [
+        DisplaySubsystemConfiguration {
+            id: 9,
+            ..DEMO.display_subsystems[0].configurations[0]
+        },
+        DisplaySubsystemConfiguration {
+            id: 4,
+            target_luminance_characteristics_id: Some(5),
+            ..DEMO.display_subsystems[0].configurations[1]
+        },
+    ];
+    let subsystems = [DisplaySubsystem {
+        configurations: &configurations,
+        ..DEMO.display_subsystems[0]
+    }];
+    assert_eq!(
+        invalid(&DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        }),
+        (
+            "display_subsystems[0].configurations[1].target_luminance_characteristics_id"
+                .to_owned(),
+            "5 is not the id of one of target_luminance_characteristics (ids: 1, 2)".to_owned()
+        )
+    );
+    let subsystems = [DisplaySubsystem {
+        configurations: &configurations[..1],
+        ..DEMO.display_subsystems[0]
+    }];
+    assert_invalid(
+        &DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        },
+        "display_subsystems[0].current_configuration_id",
+        "1 is not the id of one of this subsystem's configurations (ids: 9)",
+    );
+    let subsystems = [DisplaySubsystem {
+        configurations: &[],
+        current_configuration_id: None,
+        ..DEMO.display_subsystems[0]
+    }];
+    assert_invalid(
+        &DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        },
+        "display_subsystems[0].qa_results[0].configuration_id",
+        "(ids: none)",
+    );
+    let results = ConfigurationQaResults {
+        display_calibration: &[DisplayCalibrationResult {
+            luminance_characteristics_id: 5,
+            ..demo_results().display_calibration[0]
+        }],
+        ..demo_results()
+    };
+    assert_eq!(
+        demo_with_results(results),
+        (
+            format!("{QA}.display_calibration[0].luminance_characteristics_id"),
+            "5 is not the id of one of target_luminance_characteristics (ids: 1, 2)".to_owned()
+        )
+    );
+}
+
+#[test]
+fn target_curves() {
+    let target = |t: TargetLuminanceCharacteristics<'static>| {
+        let targets = [DEMO.target_luminance_characteristics[0], t];
+        invalid(&DisplaySystem {
+            target_luminance_characteristics: &targets,
+            ..DEMO
+        })
+    };
+    let gamma = DEMO.target_luminance_characteristics[1];
+    let at = |field: &str| format!("target_luminance_characteristics[1].{field}");
+    assert_eq!(
+        target(TargetLuminanceCharacteristics {
+            gamma_value: None,
+            ..gamma
+        }),
+        (
+            at("gamma_value"),
+            "is required when display_function_type is \"GAMMA\"".to_owned()
+        )
+    );
+    assert_eq!(
+        target(TargetLuminanceCharacteristics {
+            gamma_value: Some(-1.0),
+            ..gamma
+        }),
+        (at("gamma_value"), "-1 is not a positive number".to_owned())
+    );
+    assert_eq!(
+        target(TargetLuminanceCharacteristics {
+            target_maximum_luminance: 0.25,
+            ..gamma
+        }),
+        (
+            at("target_maximum_luminance"),
+            "0.25 is not above target_minimum_luminance (0.5)".to_owned()
+        )
+    );
+    assert_eq!(
+        target(TargetLuminanceCharacteristics {
+            target_minimum_luminance: f32::INFINITY,
+            ..gamma
+        }),
+        (
+            at("target_minimum_luminance"),
+            "inf is not a finite, non-negative number".to_owned()
+        )
+    );
+    assert_eq!(
+        target(TargetLuminanceCharacteristics {
+            cie_xy_white_point: Some([f32::NAN, 0.3]),
+            ..gamma
+        }),
+        (
+            at("cie_xy_white_point"),
+            "x = NaN is not a chromaticity coordinate between 0 and 1".to_owned()
+        )
+    );
+    let user = TargetLuminanceCharacteristics {
+        display_function_type: DisplayFunctionType::UserDefined,
+        ..FULL.target_luminance_characteristics[0]
+    };
+    assert_invalid(
+        &DisplaySystem {
+            target_luminance_characteristics: &[TargetLuminanceCharacteristics {
+                luminance_response: &[],
+                ..user
+            }],
+            ..FULL
+        },
+        "target_luminance_characteristics[0].luminance_response",
+        "is required when display_function_type is \"USER_DEFINED\"",
+    );
+    assert_invalid(
+        &DisplaySystem {
+            target_luminance_characteristics: &[TargetLuminanceCharacteristics {
+                luminance_response_description: None,
+                ..user
+            }],
+            ..FULL
+        },
+        "target_luminance_characteristics[0].luminance_response_description",
+        "is required when display_function_type is \"USER_DEFINED\"",
+    );
+    let point = |ddl_value, luminance| LuminancePoint {
+        ddl_value,
+        luminance,
+    };
+    let curve = |points: &[LuminancePoint]| {
+        let targets = [TargetLuminanceCharacteristics {
+            luminance_response: points,
+            ..user
+        }];
+        invalid(&DisplaySystem {
+            target_luminance_characteristics: &targets,
+            ..FULL
+        })
+    };
+    let at = |field: &str| format!("target_luminance_characteristics[0].luminance_response{field}");
+    assert_eq!(
+        curve(&[point(1, 0.5), point(255, 300.0)]),
+        (
+            at("[0].ddl_value"),
+            "is 1: a curve starts at DDL 0".to_owned()
+        )
+    );
+    assert_eq!(
+        curve(&[point(0, 0.5), point(255, 300.0), point(255, 310.0)]),
+        (
+            at("[2].ddl_value"),
+            "255 is not above the previous point's ddl_value (255): DDL values strictly \
+             increase"
+                .to_owned()
+        )
+    );
+    assert_eq!(
+        curve(&[point(0, -0.5), point(255, 300.0)]),
+        (
+            at("[0].luminance"),
+            "-0.5 is not a finite, non-negative number".to_owned()
+        )
+    );
+}
+
+#[test]
+fn conditions_between_attributes() {
+    let admin = [EquipmentAdministrator {
+        institution_name: None,
+        institution_code: None,
+        ..DEMO.equipment_administrators[0]
+    }];
+    assert_eq!(
+        invalid(&DisplaySystem {
+            equipment_administrators: &admin,
+            ..DEMO
+        }),
+        (
+            "equipment_administrators[0]".to_owned(),
+            "needs institution_name or institution_code (PS3.3 Person Identification Macro)"
+                .to_owned()
+        )
+    );
+    let results = ConfigurationQaResults {
+        visual_evaluation: &[VisualEvaluationResult {
+            context: ResultContext {
+                performers: &[HumanPerformer {
+                    code: None,
+                    name: None,
+                    organization: "Medical Physics",
+                }],
+                ..demo_results().visual_evaluation[0].context
+            },
+            ..demo_results().visual_evaluation[0]
+        }],
+        ..demo_results()
+    };
+    assert_eq!(
+        demo_with_results(results),
+        (
+            format!("{QA}.visual_evaluation[0].context.performers[0]"),
+            "needs a name or a code".to_owned()
+        )
+    );
+    let results = ConfigurationQaResults {
+        visual_evaluation: &[VisualEvaluationResult {
+            tests: &[VisualEvaluationTest {
+                result: TestResult::Pass,
+                comment: None,
+                test_pattern: None,
+                referenced_images: &[],
+            }],
+            ..demo_results().visual_evaluation[0]
+        }],
+        ..demo_results()
+    };
+    assert_eq!(
+        demo_with_results(results),
+        (
+            format!("{QA}.visual_evaluation[0].tests[0]"),
+            "needs a test_pattern or referenced_images".to_owned()
+        )
+    );
+    let uniformity = demo_results().luminance_uniformity[0];
+    let mut points = uniformity.points.to_vec();
+    points[2].cie_xy_white_point = Some([0.31, 0.33]);
+    let results = ConfigurationQaResults {
+        luminance_uniformity: &[LuminanceUniformityResult {
+            points: &points,
+            ..uniformity
+        }],
+        ..demo_results()
+    };
+    assert_eq!(
+        demo_with_results(results),
+        (
+            format!("{QA}.luminance_uniformity[0].points[2].cie_xy_white_point"),
+            "white_point_flag is \"NO\": every point needs a white point if it is \"YES\", \
+             none if it is \"NO\""
+                .to_owned()
+        )
+    );
+    let results = ConfigurationQaResults {
+        luminance_uniformity: &[LuminanceUniformityResult {
+            white_point_flag: WhitePointFlag::Yes,
+            ..uniformity
+        }],
+        ..demo_results()
+    };
+    assert_invalid_results(
+        results,
+        &format!("{QA}.luminance_uniformity[0].points[0].cie_xy_white_point"),
+        "white_point_flag is \"YES\"",
+    );
+    let luminance = demo_results().luminance[0];
+    let mut points = luminance.points.to_vec();
+    points[1].ddl_value = 0;
+    let results = ConfigurationQaResults {
+        luminance: &[LuminanceResult {
+            points: &points,
+            ..luminance
+        }],
+        ..demo_results()
+    };
+    assert_invalid_results(
+        results,
+        &format!("{QA}.luminance[0].points[1].ddl_value"),
+        "0 is not above the previous point's ddl_value (0)",
+    );
+}
+
+fn assert_invalid_results(results: ConfigurationQaResults<'_>, path: &str, message: &str) {
+    let (got_path, got_message) = demo_with_results(results);
+    assert_eq!(got_path, path, "{got_message}");
+    assert!(got_message.contains(message), "{got_message}");
+}
+
+#[test]
+fn character_sets() {
+    let right = DisplaySubsystem {
+        system_status_comment: "Prüfung offen",
+        ..DEMO.display_subsystems[1]
+    };
+    let subsystems = [DEMO.display_subsystems[0], right];
+    assert_eq!(
+        invalid(&DisplaySystem {
+            display_subsystems: &subsystems,
+            ..DEMO
+        }),
+        (
+            "display_subsystems[1].system_status_comment".to_owned(),
+            "holds text beyond ASCII, which is written as UTF-8: set specific_character_set \
+             to [\"ISO_IR 192\"]"
+                .to_owned()
+        )
+    );
+    // Latin-1 declared does not make a `&str` Latin-1.
+    assert_invalid(
+        &DisplaySystem {
+            specific_character_set: &["ISO_IR 100"],
+            station_name: "LESESAAL-Ä",
+            ..DEMO
+        },
+        "station_name",
+        "holds text beyond ASCII",
+    );
+    assert_eq!(
+        invalid(&DisplaySystem {
+            specific_character_set: &["ISO_IR 192", "ISO 2022 IR 87"],
+            ..DEMO
+        }),
+        (
+            "specific_character_set".to_owned(),
+            "\"ISO_IR 192\" (UTF-8) stands alone: it admits no code extensions".to_owned()
+        )
+    );
+    assert_invalid(
+        &DisplaySystem {
+            specific_character_set: &["iso_ir 100"],
+            ..DEMO
+        },
+        "specific_character_set[0]",
+        "is not a code string (CS)",
+    );
+}
+
+#[test]
+fn paths_hold_the_deepest_field() {
+    let results = ConfigurationQaResults {
+        visual_evaluation: &[VisualEvaluationResult {
+            context: ResultContext {
+                performers: &[HumanPerformer {
+                    code: Some(Code::new("", "99EGH", "Marie Curie")),
+                    ..demo_results().visual_evaluation[0].context.performers[0]
+                }],
+                ..demo_results().visual_evaluation[0].context
+            },
+            ..demo_results().visual_evaluation[0]
+        }],
+        ..demo_results()
+    };
+    let (path, _) = demo_with_results(results);
+    assert_eq!(
+        path,
+        format!("{QA}.visual_evaluation[0].context.performers[0].code.value")
+    );
+    let display = DisplaySystem {
+        display_subsystems: &[DisplaySubsystem {
+            qa_results: &[DisplaySubsystemQaResults {
+                configuration_id: 1,
+                results: &[results],
+            }],
+            ..DEMO.display_subsystems[0]
+        }],
+        ..DEMO
+    };
+    let e = validate(&display).unwrap_err();
+    assert_eq!(e.path.segments().len(), validate::MAX_DEPTH);
+    assert_eq!(
+        e.path.segments()[0],
+        validate::Segment {
+            name: "display_subsystems",
+            index: Some(0)
+        }
+    );
+    assert_eq!(e.problem, Problem::Empty);
+    assert_eq!(
+        e.to_string(),
+        format!("{path}: must not be empty"),
+        "Display is the path and the message"
+    );
+    let _: &dyn core::error::Error = &e;
 }
