@@ -1,11 +1,15 @@
 //! The DICOM side of the firmware: the device's identity, its Display System, and the
 //! association tasks.
 
-use defmt::{error, info, unwrap, warn};
+#[cfg(feature = "validate")]
+use defmt::error;
+use defmt::{info, unwrap, warn};
 use dimse_core::assoc::{AcceptorPolicy, Limits};
 use dimse_core::dimse::NGetRequest;
 use dimse_core::pdu::AeTitle;
-use dimse_core::service::display::{validate, DisplaySystem, DEMO};
+#[cfg(feature = "validate")]
+use dimse_core::service::display::validate;
+use dimse_core::service::display::{DisplaySystem, DEMO};
 use dimse_core::service::{DISPLAY_SYSTEM, VERIFICATION};
 use dimse_embassy::{
     serve_association, AssociationBuffers, AssociationPool, DeviceConfig, Failure, Handler, Reply,
@@ -105,6 +109,7 @@ pub fn start(spawner: Spawner, stack: Stack<'static>, flash: Peri<'static, FLASH
     let policy = POLICY.init(config.policy(&SERVED));
     let display = config.identify(DISPLAY);
     // Served anyway: a QA server may still read most of it, and the log says what to fix.
+    #[cfg(feature = "validate")]
     if let Err(e) = validate(&display) {
         error!("the Display System breaks a rule of its IOD: {}", e);
     }
