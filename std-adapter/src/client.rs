@@ -332,7 +332,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         });
     let mut rx = vec![0u8; config.rx_buffer];
     let mut tx = vec![0u8; 16 * 1024];
-    let mut io = Driver::new(stream, 64 * 1024, 64 * 1024);
+    let mut io = Driver::new(stream, 64 * 1024);
     let mut conn = match Connection::requestor(
         &rq,
         Storage {
@@ -347,6 +347,8 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             return;
         }
     };
+    // Room for the A-ASSOCIATE-RQ, and for commands in one P-DATA each.
+    io.reserve_output(conn.min_output_len().max(64 * 1024));
     let mut waiting = Waiting::Established(ready);
     let mut ended: Option<ClientError> = None;
     let mut timer = Timer::new();

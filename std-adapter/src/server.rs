@@ -467,17 +467,14 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     // A connection refused for the association limit only reads an A-ASSOCIATE-RQ (streamed,
     // unit by unit) and sends a 10-byte A-ASSOCIATE-RJ: it gets minimal buffers, so that a
     // flood of refused connections costs little memory.
-    let (rx_len, tx_len, in_len, out_len) = if refuse {
-        (512, 512, 1024, 1024)
+    let (rx_len, tx_len, in_len) = if refuse {
+        (512, 512, 1024)
     } else {
-        // The A-ASSOCIATE-AC with every context is the largest PDU emitted whole; P-DATA is
-        // cut to fit (one PDU per write stays below the peer's maximum anyway).
-        let out = (inner.policy.limits.max_pdu_length as usize + 6).max(16 * 1024);
-        (opts.rx_buffer, opts.tx_buffer, 64 * 1024, out)
+        (opts.rx_buffer, opts.tx_buffer, 64 * 1024)
     };
     let mut rx = vec![0u8; rx_len];
     let mut tx = vec![0u8; tx_len];
-    let mut io = Driver::new(stream, in_len, out_len);
+    let mut io = Driver::new(stream, in_len);
     let mut conn = Connection::acceptor(
         &inner.policy,
         Storage {
@@ -489,6 +486,13 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     let mut rec = Recorder::new(&inner, peer);
     if refuse {
         conn.refuse(AssociateRj::LOCAL_LIMIT_EXCEEDED);
+        // Its only PDU is the 10-byte A-ASSOCIATE-RJ, never the A-ASSOCIATE-AC.
+        io.reserve_output(1024);
+    } else {
+        // Room for the A-ASSOCIATE-AC, and for P-DATA of the full length we allow: less
+        // would cut a large response into more PDUs than the peer's maximum asks for.
+        let pdata = inner.policy.limits.max_pdu_length as usize + 6;
+        io.reserve_output(conn.min_output_len().max(pdata));
     }
     // The handler runs inside this task (no spawn: one association is one task, and a hop
     // to another task per request would cost more than the request); a panic is caught.
