@@ -176,7 +176,6 @@ async fn serve<
             carry,
             carry_len: 0,
             transport_gone: false,
-            input_stalled: false,
             recording,
             summary: Summary {
                 end: End::NotAssociated,
@@ -230,9 +229,6 @@ struct Association<'s, 'n, 'c, const RECORD: bool> {
     carry_len: usize,
     /// The socket can neither read nor write any more.
     transport_gone: bool,
-    /// The core took nothing of a whole unit the socket offered, and no [`Output::Reoffer`]
-    /// has come since: wait for time, not bytes.
-    input_stalled: bool,
     /// The trace being recorded ([`serve_association_recording`]).
     recording: Option<Recording<'s>>,
     summary: Summary,
@@ -356,7 +352,6 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
     /// again (also when there are none: a completion at the end of a PDV or PDU needs no
     /// more bytes); the socket's are offered by the next read, which finds them at once.
     fn feed_carry(&mut self) {
-        self.input_stalled = false;
         let len = self.carry_len;
         let used = self.conn.handle_input(now(), &self.carry[..len]);
         self.carry.copy_within(used..len, 0);
@@ -490,30 +485,6 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
             self.timeout();
             return;
         }
-        if self.input_stalled {
-            // The core holds input back and the drain ended without a `Reoffer`: nothing
-            // this task does can free it (N-GETs were answered in the drain), and reading
-            // would find the same bytes again at once. Only time can change that: a timer
-            // (which answers, aborts or releases), after which the read is tried again.
-            // Without a deadline nothing ever will, and a peer waiting for an answer would
-            // hold the task for good: abort rather than spin or hang. (A defence: a drain
-            // that ends idle has answered whatever held input back, so the core should have
-            // said `Reoffer`; kept because the cost of being wrong is a task lost for good.)
-            match until {
-                Some(at) => {
-                    Timer::at(deadline(at)).await;
-                    self.timeout();
-                    self.input_stalled = false;
-                }
-                None => {
-                    error!("the core consumes no input and has no deadline: aborting");
-                    if self.abort().is_err() {
-                        self.transport_gone = true;
-                    }
-                }
-            }
-            return;
-        }
         let read = read_into::<RECORD>(
             self.socket,
             &mut self.conn,
@@ -527,7 +498,19 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
         };
         match result {
             Ok(Ok(true)) => {}
-            Ok(Ok(false)) => self.input_stalled = true,
+            Ok(Ok(false)) => {
+                // The core took nothing of a whole unit while idle. It holds input back only
+                // for what a drain clears (its queues; a command behind the transmit buffer
+                // or behind an unanswered N-GET, and N-GETs are answered in the drain), and
+                // says `Reoffer` when that is gone: a drain that ended idle left nothing to
+                // wait for, no timer is owed one, and reading again would find the same
+                // bytes at once. Abort rather than spin (a defence: the core keeping its
+                // contract never gets here).
+                error!("the core consumes no input while idle: aborting");
+                if self.abort().is_err() {
+                    self.transport_gone = true;
+                }
+            }
             Ok(Err(_)) => self.peer_closed(),
             Err(_timeout) => self.timeout(),
         }
