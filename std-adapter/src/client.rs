@@ -4,6 +4,7 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use dimse_core::assoc::{
@@ -368,6 +369,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                     });
                 }
                 done.push(ev);
+                ControlFlow::Continue(())
             })
             .await;
         let closed = match settled {
@@ -420,7 +422,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             return;
         }
         let idle = matches!(waiting, Waiting::Nothing) && conn.is_established();
-        timer.arm(io.deadline(&conn));
+        timer.arm(io.deadline());
         tokio::select! {
             read = io.read(), if io.can_read() => match read {
                 Ok(0) | Err(_) => conn.handle_transport_closed(io.tick()),

@@ -2,6 +2,7 @@
 //! the adapter. Every protocol decision stays in the core.
 
 use std::io;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use dimse_core::{Connection, Event, Instant, Output};
@@ -30,6 +31,10 @@ pub(crate) struct Driver<S> {
     wbuf: Vec<u8>,
     /// The room `poll_output` is given for one PDU (see [`Driver::reserve_output`]).
     out_len: usize,
+    /// The core's next deadline, from the `Idle` that ended the last drain: a drain to
+    /// `Idle` follows every change to the connection before a wait, so asking the core again
+    /// would give the same.
+    until: Option<Instant>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
@@ -46,6 +51,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             filled: 0,
             wbuf: Vec::new(),
             out_len: 0,
+            until: None,
         }
     }
 
@@ -81,9 +87,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         &self.inbuf[self.filled.saturating_sub(n)..self.filled]
     }
 
-    /// The core's next deadline on the monotonic clock.
-    pub(crate) fn deadline(&self, conn: &Connection<'_>) -> Option<std::time::Instant> {
-        conn.poll_timeout()
+    /// The core's next deadline on the monotonic clock, as the last [`Driver::settle`] left
+    /// it.
+    pub(crate) fn deadline(&self) -> Option<std::time::Instant> {
+        self.until
             .map(|t| self.epoch.into_std() + Duration::from_millis(t.as_millis()))
     }
 
@@ -112,13 +119,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// Runs the drain contract of dimse-core once: feeds the input, writes the PDUs and
     /// hands the events to `on_event` until the core is idle. Returns whether the transport
     /// should close.
+    ///
+    /// `on_event` may pause the drain with `Break` when the caller handles that event after
+    /// this returns (`false` then), as the server answers an N-GET: the next `settle` goes
+    /// on where this one stopped, and the `Idle` in between, a poll for nothing, is spared.
+    /// The caller must settle again before it waits.
     pub(crate) async fn settle<F>(
         &mut self,
         conn: &mut Connection<'_>,
         mut on_event: F,
     ) -> io::Result<bool>
     where
-        F: FnMut(&mut Connection<'_>, Event, Instant),
+        F: FnMut(&mut Connection<'_>, Event, Instant) -> ControlFlow<()>,
     {
         let now = self.current;
         if self.filled > 0 {
@@ -135,24 +147,39 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             }
             match conn.poll_output(&mut self.wbuf[len..]) {
                 Ok(Output::Transmit(n)) => len += n,
-                Ok(Output::Event(ev)) => on_event(conn, ev, now),
+                Ok(Output::Event(ev)) => {
+                    if on_event(conn, ev, now).is_break() {
+                        self.write(len).await?;
+                        return Ok(false);
+                    }
+                }
                 Ok(Output::Reoffer) => self.feed(conn, now),
-                Ok(Output::Idle { .. }) => break,
+                Ok(Output::Idle { until }) => {
+                    self.until = until;
+                    break;
+                }
                 Err(_) => {
                     // Only an A-ASSOCIATE-AC can outgrow `out_len`, which is sized for the
                     // policy's contexts: a local fault. The abort replaces it in the queue;
                     // were even that refused, nothing more would ever come out.
                     tracing::error!("transmit buffer too small for the next PDU");
                     if conn.abort(now).is_err() {
+                        self.until = conn.poll_timeout();
                         break;
                     }
                 }
             }
         }
+        self.write(len).await?;
+        Ok(conn.is_closed())
+    }
+
+    /// Writes the drain's PDUs, `wbuf[..len]`, with one call.
+    async fn write(&mut self, len: usize) -> io::Result<()> {
         if len > 0 {
             self.stream.write_all(&self.wbuf[..len]).await?;
         }
-        Ok(conn.is_closed())
+        Ok(())
     }
 
     /// Closes the write side after the last PDU.

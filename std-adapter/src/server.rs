@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -506,38 +507,43 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
         let mut started: Option<(u16, NGetRequest)> = None;
         let io_wall = io.wall_clock();
         let settled = io
-            .settle(&mut conn, |c, ev, _now| match ev {
-                Event::NGet { message_id, .. } => {
-                    if let Some(r) = c.n_get_request() {
-                        started =
-                            Some((message_id, owned_request(&r, peer, io_wall, &mut repeated)));
+            .settle(&mut conn, |c, ev, _now| {
+                match ev {
+                    Event::NGet { message_id, .. } => {
+                        if let Some(r) = c.n_get_request() {
+                            started =
+                                Some((message_id, owned_request(&r, peer, io_wall, &mut repeated)));
+                            // Answered below; the next settle goes on with the drain.
+                            return ControlFlow::Break(());
+                        }
                     }
+                    Event::Established {
+                        calling_ae,
+                        called_ae,
+                        ..
+                    } => {
+                        let span = tracing::Span::current();
+                        span.record("calling", calling_ae.as_str().unwrap_or("?"));
+                        span.record("called", called_ae.as_str().unwrap_or("?"));
+                        info!("association established");
+                    }
+                    Event::Answered {
+                        message_id,
+                        command_field,
+                        status,
+                        ..
+                    } => info!(
+                        message_id,
+                        command = command_field.name(),
+                        status = format_args!("{status:04X}H"),
+                        "answered by the core"
+                    ),
+                    Event::Rejected(rj) => info!(reason = rj.describe(), "association rejected"),
+                    Event::Aborted(origin) => info!("{}", describe_abort(&origin)),
+                    Event::Released => info!("association released"),
+                    _ => {}
                 }
-                Event::Established {
-                    calling_ae,
-                    called_ae,
-                    ..
-                } => {
-                    let span = tracing::Span::current();
-                    span.record("calling", calling_ae.as_str().unwrap_or("?"));
-                    span.record("called", called_ae.as_str().unwrap_or("?"));
-                    info!("association established");
-                }
-                Event::Answered {
-                    message_id,
-                    command_field,
-                    status,
-                    ..
-                } => info!(
-                    message_id,
-                    command = command_field.name(),
-                    status = format_args!("{status:04X}H"),
-                    "answered by the core"
-                ),
-                Event::Rejected(rj) => info!(reason = rj.describe(), "association rejected"),
-                Event::Aborted(origin) => info!("{}", describe_abort(&origin)),
-                Event::Released => info!("association released"),
-                _ => {}
+                ControlFlow::Continue(())
             })
             .await;
         let closed = match settled {
@@ -602,7 +608,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             });
             continue;
         }
-        timer.arm(io.deadline(&conn));
+        timer.arm(io.deadline());
         tokio::select! {
             // Polled in this order, without tokio's random start: input last, so that a
             // peer sending without pause cannot hide a timeout, a handler's answer or the
