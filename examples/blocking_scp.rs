@@ -2,12 +2,16 @@
 //! `std::net::TcpListener`, one thread per association, answering every N-GET with the
 //! [`DEMO`] instance (C-ECHO is answered by the core itself).
 //!
-//! All the I/O is in [`serve`], and it is the whole contract of the core: feed the bytes
-//! read to `handle_input`; after every call that changes the connection, drain
-//! `poll_transmit` (writing the bytes) and `poll_event` (answering N-GETs) until both are
-//! empty; block in `read` no longer than `poll_timeout` allows and call `handle_timeout`
-//! when it expires; report end of file with `handle_transport_closed`. The same loop fits
-//! a tokio task (`dimse_tokio`), an embassy task or a bare-metal superloop.
+//! All the I/O is in [`serve`], and it is the core's whole drain contract, one loop:
+//! 1. feed the bytes read, and those not taken before, to `handle_input`; keep what it
+//!    did not take;
+//! 2. call `poll_output` until it says `Idle`: write each `Transmit`, answer each `Event`,
+//!    and on `Reoffer` go back to 1 with the kept bytes;
+//! 3. at `Idle`, close if the connection is closed, else block in `read` no longer than
+//!    `Idle`'s deadline (then `handle_timeout`); end of file is `handle_transport_closed`.
+//!
+//! The same loop fits a tokio task (`dimse_tokio`), an embassy task or a bare-metal
+//! superloop.
 //!
 //! ```text
 //! cargo run --example blocking_scp [PORT]      # default 11113, 0 picks a free port
@@ -27,7 +31,7 @@ use dimse::core::dimse::Status;
 use dimse::core::pdu::AeTitle;
 use dimse::core::service::display::DEMO;
 use dimse::core::service::{DISPLAY_SYSTEM, VERIFICATION};
-use dimse::core::{Connection, Event, Instant, Storage};
+use dimse::core::{Connection, Event, Instant, Output, Storage};
 
 static SERVED: [&str; 2] = [DISPLAY_SYSTEM, VERIFICATION];
 
@@ -86,76 +90,49 @@ fn serve(mut stream: TcpStream, peer: &str) -> io::Result<()> {
         },
         now(),
     );
-    // Bytes read and not yet consumed: `input[..filled]`. `pdu` takes one PDU from
-    // `poll_transmit`, `wire` collects a drain's PDUs for one write.
+    // Bytes read and not yet taken: `input[..filled]`. `pdu` takes one PDU: the
+    // A-ASSOCIATE-AC needs `min_output_len` bytes, and P-DATA is cut to fit, so more room
+    // means fewer PDUs. `wire` collects a drain's PDUs for one write.
     let mut input = vec![0u8; 64 * 1024];
     let mut filled = 0;
-    let mut pdu = vec![0u8; 64 * 1024];
+    let mut pdu = vec![0u8; conn.min_output_len().max(64 * 1024)];
     let mut wire = Vec::new();
 
     loop {
-        // Feed what we have, then drain both queues, until a round changes nothing.
-        loop {
-            let used = if filled > 0 {
-                conn.handle_input(now(), &input[..filled])
-            } else {
-                0
-            };
-            input.copy_within(used..filled, 0);
-            filled -= used;
-            let mut progressed = used > 0;
-            while let Some(event) = conn.poll_event() {
-                progressed = true;
-                match event {
-                    Event::NGet { message_id, .. } => {
-                        if let Some(request) = conn.n_get_request() {
-                            println!("{peer}: {request}");
-                        }
-                        match conn.respond_n_get(now(), message_id, Status::SUCCESS, Some(&DEMO)) {
-                            Ok(status) => println!("{peer}:   answered {status:04X}H"),
-                            Err(e) => println!("{peer}:   not answered: {e:?}"),
-                        }
-                    }
-                    Event::Answered {
-                        command_field,
-                        status,
-                        ..
-                    } => println!(
-                        "{peer}: {} answered by the core: {status:04X}H",
-                        command_field.name()
-                    ),
-                    other => println!("{peer}: {other:?}"),
-                }
-            }
-            wire.clear();
-            // `pdu` holds any PDU but an A-ASSOCIATE-AC larger than 64 KiB.
-            while let Some(n) = conn
-                .poll_transmit(&mut pdu)
-                .map_err(|_| io::Error::other("A-ASSOCIATE-AC larger than 64 KiB"))?
+        // 1. Feed.
+        let used = conn.handle_input(now(), &input[..filled]);
+        input.copy_within(used..filled, 0);
+        filled -= used;
+        // 2. Drain.
+        let idle = loop {
+            match conn
+                .poll_output(&mut pdu)
+                .expect("min_output_len bytes hold any PDU")
             {
-                wire.extend_from_slice(&pdu[..n]);
+                Output::Transmit(n) => wire.extend_from_slice(&pdu[..n]),
+                Output::Event(event) => handle(&mut conn, event, peer, now()),
+                Output::Reoffer => break None,
+                Output::Idle { until } => break Some(until),
             }
-            if !wire.is_empty() {
-                progressed = true;
-                stream.write_all(&wire)?;
-            }
-            if !progressed {
-                break;
-            }
+        };
+        let Some(until) = idle else {
+            continue; // Reoffer: feed the kept bytes again.
+        };
+        if !wire.is_empty() {
+            stream.write_all(&wire)?;
+            wire.clear();
         }
+        // 3. Close, or wait.
         if conn.is_closed() {
-            // Everything owed has been written above.
             return Ok(());
         }
         if filled == input.len() {
             // The core holds input back only while a request waits for the application's
-            // answer, and every N-GET is answered at once above. Were the buffer full anyway,
+            // answer, and every N-GET is answered at once. Were the buffer full anyway,
             // `read` into no room would return 0, which means end of file.
             return Err(io::Error::other("receive buffer full"));
         }
-
-        // Wait for bytes, but no longer than the core's next deadline.
-        let timeout = match conn.poll_timeout() {
+        let timeout = match until {
             Some(deadline) if deadline <= now() => {
                 conn.handle_timeout(now());
                 continue;
@@ -177,5 +154,29 @@ fn serve(mut stream: TcpStream, peer: &str) -> io::Result<()> {
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(_) => conn.handle_transport_closed(now()),
         }
+    }
+}
+
+/// Answers an N-GET with [`DEMO`]; prints every event.
+fn handle(conn: &mut Connection<'_>, event: Event, peer: &str, now: Instant) {
+    match event {
+        Event::NGet { message_id, .. } => {
+            if let Some(request) = conn.n_get_request() {
+                println!("{peer}: {request}");
+            }
+            match conn.respond_n_get(now, message_id, Status::SUCCESS, Some(&DEMO)) {
+                Ok(status) => println!("{peer}:   answered {status:04X}H"),
+                Err(e) => println!("{peer}:   not answered: {e:?}"),
+            }
+        }
+        Event::Answered {
+            command_field,
+            status,
+            ..
+        } => println!(
+            "{peer}: {} answered by the core: {status:04X}H",
+            command_field.name()
+        ),
+        other => println!("{peer}: {other:?}"),
     }
 }

@@ -12,10 +12,10 @@
 //!
 //! [`serve_association`] is one association task: it accepts a TCP connection on the DICOM
 //! port, moves bytes and time between the socket and a
-//! [`Connection`](dimse_core::Connection) (the socket's receive ring straight into
-//! `handle_input`, `poll_transmit` straight into the socket's transmit ring, sleeping until
-//! bytes arrive or the core's next deadline), hands each N-GET to your [`Handler`], closes
-//! the connection when the core says so, and accepts again. Spawn it `N` times to serve `N`
+//! [`Connection`](dimse_core::Connection) by the core's drain contract (the socket's receive
+//! ring straight into `handle_input`, `poll_output` straight into the socket's transmit ring,
+//! sleeping until bytes arrive or the core's next deadline), hands each N-GET to your
+//! [`Handler`], closes the connection when the core says so, and accepts again. Spawn it `N` times to serve `N`
 //! peers at once (embassy-net sockets have no backlog: with every task busy, a new peer is
 //! refused until one is free). C-ECHO, malformed requests, unknown SOP classes and instances
 //! are answered by the core; no protocol decision is made here.

@@ -7,7 +7,7 @@ use dimse_core::connection::ApiError;
 use dimse_core::dimse::{CommandField, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::MAX_UNIT_LEN;
 use dimse_core::ul::State as UlState;
-use dimse_core::{Connection, Event, Storage};
+use dimse_core::{Connection, Event, Output, Storage};
 use embassy_net::tcp::{State as TcpState, TcpSocket};
 use embassy_net::Stack;
 use embassy_time::{Duration, Instant, Timer, WithTimeout};
@@ -55,14 +55,14 @@ const RETRY_DELAY: Duration = Duration::from_millis(100);
 /// }
 /// ```
 ///
-/// For each connection: the socket's bytes go into [`Connection::handle_input`] (straight
-/// from its receive ring), the core's PDUs go straight into its transmit ring, and the task
-/// sleeps until the socket has bytes or the core's next deadline
-/// ([`Connection::poll_timeout`]) passes. N-GETs go to `handler`; C-ECHO and everything the
-/// core refuses are answered by the core. When the core says the transport is done
-/// ([`Event::Closed`]), the socket is flushed and closed (reset if the close handshake takes
-/// longer than [`CLOSE_TIMEOUT`]), [`Handler::association_ended`] is called, and the task
-/// accepts the next connection.
+/// For each connection, dimse-core's drain contract: the socket's bytes go into
+/// [`Connection::handle_input`] (straight from its receive ring), then
+/// [`Connection::poll_output`] is drained until it is idle: its PDUs go straight into the
+/// socket's transmit ring, its N-GETs to `handler`, and the task sleeps until the socket has
+/// bytes or the core's deadline passes. C-ECHO and everything the core refuses are answered
+/// by the core. When the core is idle and closed ([`Connection::is_closed`]), the socket is
+/// flushed and closed (reset if the close handshake takes longer than [`CLOSE_TIMEOUT`]),
+/// [`Handler::association_ended`] is called, and the task accepts the next connection.
 pub async fn serve_association<
     H: Handler,
     const RX: usize,
@@ -175,10 +175,7 @@ async fn serve<
             conn,
             carry,
             carry_len: 0,
-            pending: None,
-            closed: false,
             transport_gone: false,
-            input_stalled: false,
             recording,
             summary: Summary {
                 end: End::NotAssociated,
@@ -220,29 +217,18 @@ fn deadline(at: dimse_core::Instant) -> Instant {
     }
 }
 
-/// What one attempt to emit a PDU into the socket's transmit ring did.
-enum Emit {
-    Sent,
-    Nothing,
-    NoRoom,
-}
-
 /// One association on an accepted socket.
 struct Association<'s, 'n, 'c, const RECORD: bool> {
     socket: &'s mut TcpSocket<'n>,
     conn: Connection<'c>,
     /// Bytes taken from the socket that the core has not consumed: only when a unit the core
-    /// needs whole (a PDU header, an item) was split by the receive ring's wrap.
+    /// needs whole (a PDU header, an item) was split by the receive ring's wrap, or when the
+    /// core held input back. The rest of the input the core did not take stays in the
+    /// socket's receive ring.
     carry: &'s mut [u8; MAX_UNIT_LEN],
     carry_len: usize,
-    /// An N-GET announced by the core, for the handler.
-    pending: Option<u16>,
-    /// The core said the transport is done.
-    closed: bool,
     /// The socket can neither read nor write any more.
     transport_gone: bool,
-    /// The core consumed nothing of what the socket offers: wait for time, not bytes.
-    input_stalled: bool,
     /// The trace being recorded ([`serve_association_recording`]).
     recording: Option<Recording<'s>>,
     summary: Summary,
@@ -277,121 +263,67 @@ fn record<const RECORD: bool>(
 }
 
 impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
+    /// The drain contract (dimse-core's crate documentation): drain the core until it is
+    /// idle, then wait for the socket's bytes (fed to the core as they are read) or for the
+    /// deadline, until the core is closed or the socket gone.
     async fn run<H: Handler>(&mut self, handler: &H) -> Summary {
         loop {
-            self.settle(handler).await;
-            if self.closed || self.conn.is_closed() || self.transport_gone {
+            let until = self.drain(handler).await;
+            if self.conn.is_closed() || self.transport_gone {
                 return self.summary;
             }
-            self.wait().await;
+            self.wait(until).await;
         }
     }
 
-    /// The drain contract: feed what is carried, drain events and PDUs, answer N-GETs, until
-    /// a round changes nothing.
-    async fn settle<H: Handler>(&mut self, handler: &H) {
+    /// Drains [`Connection::poll_output`] until [`Output::Idle`], and returns its deadline:
+    /// PDUs go straight into the socket's transmit ring, N-GETs to the handler, the other
+    /// events into the log and the summary, and [`Output::Reoffer`] feeds the carried bytes
+    /// again (the rest of the input the core left waits in the socket's receive ring, read
+    /// at once by [`Association::wait`]).
+    async fn drain<H: Handler>(&mut self, handler: &H) -> Option<dimse_core::Instant> {
+        let mut flushed = false;
         loop {
-            let mut progressed = self.feed_carry();
-            progressed |= self.drain_events();
-            progressed |= self.transmit().await;
-            if let Some(message_id) = self.pending.take() {
-                self.answer(message_id, handler).await;
-                progressed = true;
-            }
-            if !progressed {
-                return;
-            }
-        }
-    }
-
-    /// Offers the carried bytes again (also when there are none: a completion at the end of
-    /// a PDV or PDU needs no more bytes, and the core may have paused before it while its
-    /// event queue was full).
-    fn feed_carry(&mut self) -> bool {
-        let len = self.carry_len;
-        let used = self.conn.handle_input(now(), &self.carry[..len]);
-        if used > 0 {
-            self.carry.copy_within(used..len, 0);
-            self.carry_len = len - used;
-            self.input_stalled = false;
-        }
-        used > 0
-    }
-
-    fn drain_events(&mut self) -> bool {
-        let mut any = false;
-        while let Some(event) = self.conn.poll_event() {
-            any = true;
-            match event {
-                Event::Established {
-                    calling_ae,
-                    called_ae,
-                    peer_max_pdu_length,
-                } => info!(
-                    "association {} -> {} established (peer max PDU {})",
-                    calling_ae, called_ae, peer_max_pdu_length
-                ),
-                Event::Rejected(rj) => {
-                    info!("association rejected: {:?}", rj);
-                    self.summary.end = End::Rejected(rj);
-                }
-                Event::NGet { message_id, .. } => self.pending = Some(message_id),
-                Event::Answered {
-                    message_id,
-                    command_field,
-                    status,
-                    ..
-                } => {
-                    self.summary.answered_by_core = self.summary.answered_by_core.saturating_add(1);
-                    if command_field == CommandField::C_ECHO_RQ {
-                        debug!("C-ECHO #{} answered {:X}H", message_id, status);
-                    } else {
-                        info!(
-                            "request #{} (command field {:X}H) answered by the core: {:X}H",
-                            message_id, command_field.0, status
-                        );
+            let output = if self.conn.has_transmit() && !self.transport_gone {
+                // A PDU waits: wait for room in the transmit ring, and let the core write it
+                // there. Any other output leaves the closure unwritten, to be handled here.
+                let conn = &mut self.conn;
+                let written = self
+                    .socket
+                    .write_with(|ring| match conn.poll_output(ring) {
+                        Ok(Output::Transmit(n)) => (n, Ok(Output::Transmit(n))),
+                        other => (0, other),
+                    })
+                    .await;
+                match written {
+                    Ok(output) => output,
+                    Err(_) => {
+                        self.transport_lost();
+                        continue;
                     }
                 }
-                Event::Released => {
-                    info!("association released");
-                    self.summary.end = End::Released;
+            } else {
+                // No PDU waits, and `poll_output` writes nothing into the carry. Or the
+                // transport is gone, yet the events behind the PDUs still queued (how the
+                // association ended) count: the PDUs go into the carry, which holds no input
+                // worth keeping now, and are dropped.
+                if self.transport_gone {
+                    self.carry_len = 0;
                 }
-                Event::Aborted(origin) => {
-                    info!("association aborted: {:?}", origin);
-                    self.summary.end = End::Aborted(origin);
+                self.conn.poll_output(&mut self.carry[..])
+            };
+            match output {
+                Ok(Output::Transmit(_)) => flushed = false,
+                Ok(Output::Event(Event::NGet { message_id, .. })) => {
+                    self.answer(message_id, handler).await;
                 }
-                Event::Closed => self.closed = true,
-                // Requestor events: an acceptor never sees them.
-                Event::NGetResponse { .. } | Event::CEchoResponse { .. } => {}
-            }
-        }
-        any
-    }
-
-    /// Writes every PDU the core has straight into the socket's transmit ring.
-    async fn transmit(&mut self) -> bool {
-        let mut any = false;
-        let mut flushed = false;
-        // `poll_transmit` into no room fails exactly when a PDU is waiting, and leaves it
-        // queued: a peek, so that a full ring is waited on only when there is something to
-        // send.
-        while !self.transport_gone && self.conn.poll_transmit(&mut []).is_err() {
-            let conn = &mut self.conn;
-            let written = self
-                .socket
-                .write_with(|ring| match conn.poll_transmit(ring) {
-                    Ok(Some(n)) => (n, Emit::Sent),
-                    Ok(None) => (0, Emit::Nothing),
-                    Err(_) => (0, Emit::NoRoom),
-                })
-                .await;
-            match written {
-                Ok(Emit::Sent) => {
-                    any = true;
-                    flushed = false;
-                }
-                Ok(Emit::Nothing) => break,
-                Ok(Emit::NoRoom) if !flushed && self.socket.send_queue() > 0 => {
+                Ok(Output::Event(event)) => self.event(event),
+                Ok(Output::Reoffer) => self.feed_carry(),
+                Ok(Output::Idle { until }) => return until,
+                // An A-ASSOCIATE-AC larger than the carry, for a transport that is gone: what
+                // was queued behind it no longer matters.
+                Err(_) if self.transport_gone => return None,
+                Err(_) if !flushed && self.socket.send_queue() > 0 => {
                     // The ring's contiguous free space (up to its end) cannot hold the next
                     // PDU whole (P-DATA is cut to fit; other PDUs are not). Once everything
                     // is acknowledged the ring starts over at its beginning.
@@ -400,7 +332,7 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
                     }
                     flushed = true;
                 }
-                Ok(Emit::NoRoom) => {
+                Err(_) => {
                     // Even the empty ring is too small: an A-ASSOCIATE-AC with more contexts
                     // than SOCKET_TX can hold. A local resource limit: abort.
                     error!(
@@ -410,13 +342,68 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
                     if self.abort().is_err() {
                         self.transport_gone = true;
                     }
-                    any = true;
                     flushed = false;
                 }
-                Err(_) => self.transport_lost(),
             }
         }
-        any
+    }
+
+    /// [`Output::Reoffer`]: the core can take input it held back. Offers the carried bytes
+    /// again (also when there are none: a completion at the end of a PDV or PDU needs no
+    /// more bytes); the socket's are offered by the next read, which finds them at once.
+    fn feed_carry(&mut self) {
+        let len = self.carry_len;
+        let used = self.conn.handle_input(now(), &self.carry[..len]);
+        self.carry.copy_within(used..len, 0);
+        self.carry_len = len - used;
+    }
+
+    /// An event other than an N-GET: into the log and the summary.
+    fn event(&mut self, event: Event) {
+        match event {
+            Event::Established {
+                calling_ae,
+                called_ae,
+                peer_max_pdu_length,
+            } => info!(
+                "association {} -> {} established (peer max PDU {})",
+                calling_ae, called_ae, peer_max_pdu_length
+            ),
+            Event::Rejected(rj) => {
+                info!("association rejected: {:?}", rj);
+                self.summary.end = End::Rejected(rj);
+            }
+            Event::Answered {
+                message_id,
+                command_field,
+                status,
+                ..
+            } => {
+                self.summary.answered_by_core = self.summary.answered_by_core.saturating_add(1);
+                if command_field == CommandField::C_ECHO_RQ {
+                    debug!("C-ECHO #{} answered {:X}H", message_id, status);
+                } else {
+                    info!(
+                        "request #{} (command field {:X}H) answered by the core: {:X}H",
+                        message_id, command_field.0, status
+                    );
+                }
+            }
+            Event::Released => {
+                info!("association released");
+                self.summary.end = End::Released;
+            }
+            Event::Aborted(origin) => {
+                info!("association aborted: {:?}", origin);
+                self.summary.end = End::Aborted(origin);
+            }
+            // N-GETs are answered in `drain`; the transport is closed when the core is idle
+            // and closed; requestor events never reach an acceptor.
+            Event::NGet { .. }
+            | Event::Closed
+            | Event::NGetResponse { .. }
+            | Event::CEchoResponse { .. } => {}
+        }
     }
 
     /// Runs the handler for the N-GET `message_id`, bounded by the core's next deadline, and
@@ -479,28 +466,11 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
         }
     }
 
-    /// Sleeps until the socket has bytes or the core's deadline passes, and reports which.
-    async fn wait(&mut self) {
-        let due = self.conn.poll_timeout();
-        if due.is_some_and(|at| at <= now()) {
+    /// Sleeps until the socket has bytes (and feeds them to the core) or `until` (the core's
+    /// deadline) passes, and fires the core's timers then.
+    async fn wait(&mut self, until: Option<dimse_core::Instant>) {
+        if until.is_some_and(|at| at <= now()) {
             self.timeout();
-            return;
-        }
-        if self.input_stalled {
-            // The core takes nothing of what the socket holds; only time can change that.
-            match due {
-                Some(at) => {
-                    Timer::at(deadline(at)).await;
-                    self.timeout();
-                    self.input_stalled = false;
-                }
-                None => {
-                    error!("the core consumes no input and has no deadline: aborting");
-                    if self.abort().is_err() {
-                        self.transport_gone = true;
-                    }
-                }
-            }
             return;
         }
         let read = read_into::<RECORD>(
@@ -510,13 +480,25 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
             &mut self.carry_len,
             &mut self.recording,
         );
-        let result = match due {
+        let result = match until {
             Some(at) => read.with_deadline(deadline(at)).await,
             None => Ok(read.await),
         };
         match result {
             Ok(Ok(true)) => {}
-            Ok(Ok(false)) => self.input_stalled = true,
+            Ok(Ok(false)) => {
+                // The core took nothing of a whole unit while idle. It holds input back only
+                // for what a drain clears (its queues; a command behind the transmit buffer
+                // or behind an unanswered N-GET, and N-GETs are answered in the drain), and
+                // says `Reoffer` when that is gone: a drain that ended idle left nothing to
+                // wait for, no timer is owed one, and reading again would find the same
+                // bytes at once. Abort rather than spin (a defence: the core keeping its
+                // contract never gets here).
+                error!("the core consumes no input while idle: aborting");
+                if self.abort().is_err() {
+                    self.transport_gone = true;
+                }
+            }
             Ok(Err(_)) => self.peer_closed(),
             Err(_timeout) => self.timeout(),
         }

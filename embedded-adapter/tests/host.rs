@@ -23,7 +23,7 @@ use dimse_core::dimse::NGetRequest;
 use dimse_core::pdu::{Abort, AeTitle, PresentationContextRq};
 use dimse_core::service::display::{tags, DEMO};
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, VERIFICATION};
-use dimse_core::{Connection, Event, Storage};
+use dimse_core::{Connection, Event, Output, Storage};
 use dimse_embassy::{
     serve_association, serve_association_recording, AssociationBuffers, AssociationPool, End,
     Failure, Handler, Reply, Summary, TransportEnd,
@@ -199,7 +199,7 @@ fn now() -> dimse_core::Instant {
     dimse_core::Instant::from_millis(Instant::now().as_millis())
 }
 
-/// The core's requestor on an embassy `TcpSocket`: the same drain loop as the server's,
+/// The core's requestor on an embassy `TcpSocket`: the same drain contract as the server's,
 /// written the plain way (`read` into a buffer, `write` from one).
 struct Client<'a> {
     socket: TcpSocket<'a>,
@@ -283,59 +283,57 @@ impl<'a> Client<'a> {
         }
     }
 
-    /// Writes every PDU the core has.
-    async fn send(&mut self) -> Result {
-        while let Some(n) = self
-            .conn
-            .poll_transmit(&mut self.out)
-            .map_err(|_| "PDU larger than the client's buffer".to_string())?
-        {
-            let mut at = 0;
-            while at < n {
-                at += self
-                    .socket
-                    .write(&self.out[at..n])
-                    .await
-                    .map_err(|e| format!("write: {e:?}"))?;
-            }
-        }
-        Ok(())
+    /// Offers the core the bytes it has not taken yet.
+    fn feed(&mut self) {
+        let used = self.conn.handle_input(now(), &self.input[..self.filled]);
+        self.input.copy_within(used..self.filled, 0);
+        self.filled -= used;
     }
 
-    /// The next event of the client's core, moving bytes both ways until there is one.
+    /// The next event of the client's core: the core's drain contract, moving bytes both
+    /// ways until there is one.
     async fn next_event(&mut self) -> Result<Event> {
         loop {
-            if let Some(event) = self.conn.poll_event() {
-                return Ok(event);
-            }
-            self.send().await?;
-            if self.filled > 0 {
-                let used = self.conn.handle_input(now(), &self.input[..self.filled]);
-                self.input.copy_within(used..self.filled, 0);
-                self.filled -= used;
-                if used > 0 {
-                    continue;
+            let output = self
+                .conn
+                .poll_output(&mut self.out)
+                .map_err(|_| "PDU larger than the client's buffer".to_string())?;
+            match output {
+                Output::Transmit(n) => {
+                    let mut at = 0;
+                    while at < n {
+                        at += self
+                            .socket
+                            .write(&self.out[at..n])
+                            .await
+                            .map_err(|e| format!("write: {e:?}"))?;
+                    }
                 }
-            }
-            if self.eof {
-                return Err("the connection is closed and no event came".into());
-            }
-            match self
-                .socket
-                .read(&mut self.input[self.filled..])
-                .with_timeout(STEP)
-                .await
-            {
-                Err(_) => return Err("no answer from the server in time".into()),
-                Ok(Ok(0)) | Ok(Err(_)) => {
-                    self.eof = true;
-                    self.conn.handle_transport_closed(now());
-                }
-                Ok(Ok(n)) => {
-                    let end = self.filled + n;
-                    self.received
-                        .extend_from_slice(&self.input[self.filled..end]);
-                    self.filled = end;
+                Output::Event(event) => return Ok(event),
+                Output::Reoffer => self.feed(),
+                Output::Idle { .. } => {
+                    if self.eof {
+                        return Err("the connection is closed and no event came".into());
+                    }
+                    match self
+                        .socket
+                        .read(&mut self.input[self.filled..])
+                        .with_timeout(STEP)
+                        .await
+                    {
+                        Err(_) => return Err("no answer from the server in time".into()),
+                        Ok(Ok(0)) | Ok(Err(_)) => {
+                            self.eof = true;
+                            self.conn.handle_transport_closed(now());
+                        }
+                        Ok(Ok(n)) => {
+                            let end = self.filled + n;
+                            self.received
+                                .extend_from_slice(&self.input[self.filled..end]);
+                            self.filled = end;
+                            self.feed();
+                        }
+                    }
                 }
             }
         }

@@ -9,7 +9,7 @@ use dimse::core::dataset::{self, Attribute, Encoding, Reader, Tag, Value, Vr};
 use dimse::core::dimse::Status;
 use dimse::core::pdu::{AeTitle, PduType, PresentationContextRq};
 use dimse::core::service;
-use dimse::core::{Connection, Event, Instant};
+use dimse::core::{Connection, Event, Instant, Output};
 
 use service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE as DISPLAY_INSTANCE, VERIFICATION};
 
@@ -65,74 +65,87 @@ fn print_data_set(data: &[u8], encoding: Encoding) {
     }
 }
 
-/// Drains one side: prints its events (the SCP answers an N-GET from `DISPLAY` as it
-/// comes) and returns the PDUs it sent.
-fn drain(who: &str, conn: &mut Connection<'_>, now: Instant) -> Vec<u8> {
+/// Runs the drain contract on one side: feeds it `input` (keeping what it does not take),
+/// prints its events (the SCP answers an N-GET from `DISPLAY` as it comes) and returns the
+/// PDUs it sent, printed as a driver writes them: together, once the side is idle.
+fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>) -> Vec<u8> {
+    // Room for the A-ASSOCIATE-RQ/AC, and for P-DATA of the peer's maximum (16 KiB here).
+    let mut buf = vec![0u8; conn.min_output_len().max(64 * 1024)];
     let mut wire = Vec::new();
-    let mut buf = vec![0u8; 65536];
+    let mut pdus = Vec::new();
+    let used = conn.handle_input(now, input);
+    input.drain(..used);
     loop {
-        let mut progressed = false;
-        while let Some(ev) = conn.poll_event() {
-            progressed = true;
-            match ev {
-                Event::NGet {
-                    message_id,
-                    context_id,
-                } => {
-                    println!("  {who}: event N-GET #{message_id} on context {context_id}");
-                    if let Some(rq) = conn.n_get_request() {
-                        println!("  {who}:   {rq}");
-                    }
-                    match conn.respond_n_get(now, message_id, Status::SUCCESS, Some(&DISPLAY)) {
-                        Ok(sent) => println!("  {who}:   answered with status {}", status(sent)),
-                        Err(e) => println!("  {who}:   could not answer: {e:?}"),
-                    }
-                }
-                Event::NGetResponse {
-                    message_id,
-                    status: code,
-                    data_set_len,
-                } => {
-                    let len = data_set_len.map_or("no data set".into(), |n| format!("{n} bytes"));
-                    println!(
-                        "  {who}: event N-GET-RSP #{message_id}: status {}, data set: {len}",
-                        status(code)
-                    );
-                    if let Some(rsp) = conn.received_response() {
-                        if let Some(data) = rsp.data_set {
-                            print_data_set(data, rsp.encoding);
-                        }
-                    }
-                }
-                Event::CEchoResponse {
-                    message_id,
-                    status: code,
-                } => println!(
-                    "  {who}: event C-ECHO-RSP #{message_id}: status {}",
-                    status(code)
-                ),
-                Event::Answered {
-                    message_id,
-                    context_id,
-                    command_field,
-                    status: code,
-                } => println!(
-                    "  {who}: event {} #{message_id} on context {context_id} answered by the core: status {}",
-                    command_field.name(),
-                    status(code)
-                ),
-                other => println!("  {who}: event {other:?}"),
+        let ev = match conn.poll_output(&mut buf).expect("room for any PDU") {
+            Output::Transmit(n) => {
+                wire.extend_from_slice(&buf[..n]);
+                pdus.push(n);
+                continue;
             }
-        }
-        while let Ok(Some(n)) = conn.poll_transmit(&mut buf) {
-            progressed = true;
-            println!("{who} -> {}", describe(&buf[..n]));
-            wire.extend_from_slice(&buf[..n]);
-        }
-        if !progressed {
-            return wire;
+            Output::Reoffer => {
+                let used = conn.handle_input(now, input);
+                input.drain(..used);
+                continue;
+            }
+            Output::Idle { .. } => break,
+            Output::Event(ev) => ev,
+        };
+        match ev {
+            Event::NGet {
+                message_id,
+                context_id,
+            } => {
+                println!("  {who}: event N-GET #{message_id} on context {context_id}");
+                if let Some(rq) = conn.n_get_request() {
+                    println!("  {who}:   {rq}");
+                }
+                match conn.respond_n_get(now, message_id, Status::SUCCESS, Some(&DISPLAY)) {
+                    Ok(sent) => println!("  {who}:   answered with status {}", status(sent)),
+                    Err(e) => println!("  {who}:   could not answer: {e:?}"),
+                }
+            }
+            Event::NGetResponse {
+                message_id,
+                status: code,
+                data_set_len,
+            } => {
+                let len = data_set_len.map_or("no data set".into(), |n| format!("{n} bytes"));
+                println!(
+                    "  {who}: event N-GET-RSP #{message_id}: status {}, data set: {len}",
+                    status(code)
+                );
+                if let Some(rsp) = conn.received_response() {
+                    if let Some(data) = rsp.data_set {
+                        print_data_set(data, rsp.encoding);
+                    }
+                }
+            }
+            Event::CEchoResponse {
+                message_id,
+                status: code,
+            } => println!(
+                "  {who}: event C-ECHO-RSP #{message_id}: status {}",
+                status(code)
+            ),
+            Event::Answered {
+                message_id,
+                context_id,
+                command_field,
+                status: code,
+            } => println!(
+                "  {who}: event {} #{message_id} on context {context_id} answered by the core: status {}",
+                command_field.name(),
+                status(code)
+            ),
+            other => println!("  {who}: event {other:?}"),
         }
     }
+    let mut at = 0;
+    for n in pdus {
+        println!("{who} -> {}", describe(&wire[at..at + n]));
+        at += n;
+    }
+    wire
 }
 
 /// Runs the in-memory demo.
@@ -177,15 +190,12 @@ pub fn run() {
     .expect("valid requestor configuration");
 
     println!("dimse demo: QA_SCU associates with the DISPLAY SCP core, in memory\n");
-    let mut to_scp = drain("SCU", &mut scu, now);
+    let mut to_scp = drive("SCU", &mut scu, now, &mut Vec::new());
     let step = |scu: &mut Connection<'_>, scp: &mut Connection<'_>, to_scp: &mut Vec<u8>| {
         for _ in 0..100 {
-            let used = scp.handle_input(now, to_scp);
-            to_scp.drain(..used);
-            let to_scu = drain("SCP", scp, now);
-            let used = scu.handle_input(now, &to_scu);
-            assert_eq!(used, to_scu.len());
-            to_scp.extend(drain("SCU", scu, now));
+            let mut to_scu = drive("SCP", scp, now, to_scp);
+            to_scp.extend(drive("SCU", scu, now, &mut to_scu));
+            assert!(to_scu.is_empty(), "the SCU takes every PDU");
             if to_scp.is_empty() {
                 return;
             }
@@ -203,20 +213,20 @@ pub fn run() {
     println!("\nSCU asks the Display System for Manufacturer and Device Serial Number\n");
     scu.send_n_get(now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, Some(&ASKED))
         .expect("established");
-    to_scp.extend(drain("SCU", &mut scu, now));
+    to_scp.extend(drive("SCU", &mut scu, now, &mut Vec::new()));
     step(&mut scu, &mut scp, &mut to_scp);
 
     println!("\nSCU verifies the connection (C-ECHO)\n");
     scu.send_c_echo(now).expect("established");
-    to_scp.extend(drain("SCU", &mut scu, now));
+    to_scp.extend(drive("SCU", &mut scu, now, &mut Vec::new()));
     step(&mut scu, &mut scp, &mut to_scp);
 
     println!("\nSCU releases the association\n");
     scu.release(now).expect("established");
-    to_scp.extend(drain("SCU", &mut scu, now));
+    to_scp.extend(drive("SCU", &mut scu, now, &mut Vec::new()));
     step(&mut scu, &mut scp, &mut to_scp);
     scp.handle_transport_closed(now);
-    drain("SCP", &mut scp, now);
+    drive("SCP", &mut scp, now, &mut Vec::new());
     println!(
         "\nSCU state {:?}, SCP state {:?}: association released",
         scu.state(),

@@ -53,7 +53,7 @@ use dimse_core::pdu::{
 };
 use dimse_core::service::display::DEMO;
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
-use dimse_core::{Connection, Event, Instant as CoreInstant, Storage};
+use dimse_core::{Connection, Event, Instant as CoreInstant, Output, Storage};
 use dimse_tokio::{Client, ClientConfig, ClientError};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -397,44 +397,40 @@ impl Raw<'_> {
         CoreInstant::from_millis(self.epoch.elapsed().as_millis() as u64)
     }
 
-    async fn flush(&mut self) -> io::Result<()> {
-        loop {
-            match self.conn.poll_transmit(&mut self.out) {
-                Ok(Some(k)) => self.s.write_all(&self.out[..k]).await?,
-                Ok(None) => return Ok(()),
-                Err(_) => return Err(io::Error::other("transmit buffer too small")),
-            }
-        }
+    /// Offers the core every byte it has not taken yet, and keeps the rest in front.
+    fn feed(&mut self) {
+        let now = self.now();
+        let used = self.conn.handle_input(now, &self.inbuf[..self.filled]);
+        self.inbuf.copy_within(used..self.filled, 0);
+        self.filled -= used;
     }
 
-    /// Writes what the core queued, feeds it input until it has an event; `None` once the
-    /// connection is over and every event was taken.
+    /// Drains the core, writing each PDU, feeding it input when idle, until it has an event;
+    /// `None` once the connection is over and every event was taken.
     async fn next_event(&mut self) -> io::Result<Option<Event>> {
         loop {
-            self.flush().await?;
-            if let Some(ev) = self.conn.poll_event() {
-                return Ok(Some(ev));
-            }
-            if self.eof || self.conn.is_closed() {
-                return Ok(None);
-            }
-            if self.filled > 0 {
-                let now = self.now();
-                let used = self.conn.handle_input(now, &self.inbuf[..self.filled]);
-                if used > 0 {
-                    self.inbuf.copy_within(used..self.filled, 0);
-                    self.filled -= used;
-                    continue;
+            match self.conn.poll_output(&mut self.out) {
+                Ok(Output::Transmit(k)) => self.s.write_all(&self.out[..k]).await?,
+                Ok(Output::Event(ev)) => return Ok(Some(ev)),
+                Ok(Output::Reoffer) => self.feed(),
+                Ok(Output::Idle { .. }) => {
+                    // No timers here: the caller bounds every wait.
+                    if self.eof || self.conn.is_closed() {
+                        return Ok(None);
+                    }
+                    let filled = self.filled;
+                    let k = self.s.read(&mut self.inbuf[filled..]).await?;
+                    if k == 0 {
+                        self.eof = true;
+                        let now = self.now();
+                        self.conn.handle_transport_closed(now);
+                    } else {
+                        self.filled += k;
+                        self.feed();
+                    }
                 }
+                Err(_) => return Err(io::Error::other("transmit buffer too small")),
             }
-            let filled = self.filled;
-            let k = self.s.read(&mut self.inbuf[filled..]).await?;
-            if k == 0 {
-                self.eof = true;
-                let now = self.now();
-                self.conn.handle_transport_closed(now);
-            }
-            self.filled += k;
         }
     }
 
@@ -445,14 +441,15 @@ impl Raw<'_> {
             .send_n_get(now, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
             .map_err(|e| format!("send_n_get: {e:?}"))?;
         let mut pdu = Vec::new();
-        while let Some(k) = self
-            .conn
-            .poll_transmit(&mut self.out)
-            .map_err(|_| "transmit buffer too small".to_string())?
-        {
-            pdu.extend_from_slice(&self.out[..k]);
+        loop {
+            match self.conn.poll_output(&mut self.out) {
+                Ok(Output::Transmit(k)) => pdu.extend_from_slice(&self.out[..k]),
+                Ok(Output::Reoffer) => self.feed(),
+                Ok(Output::Idle { .. }) => return Ok(pdu),
+                Ok(Output::Event(ev)) => return Err(format!("event {ev:?} before the N-GET-RQ")),
+                Err(_) => return Err("transmit buffer too small".into()),
+            }
         }
-        Ok(pdu)
     }
 
     /// Reads until the server closes; `None` if it does not within `timeout`.
@@ -551,13 +548,15 @@ async fn raw_round(sh: &Shared, index: usize, who: &str, kind: FaultKind, rng: &
         CoreInstant::from_millis(0),
     )
     .expect("requestor configuration");
+    // Room for the A-ASSOCIATE-RQ, and for the N-GET-RQ in the one P-DATA the fault cuts.
+    let out = vec![0u8; conn.min_output_len().max(64 * 1024)];
     let mut raw = Raw {
         s,
         conn,
         inbuf: vec![0u8; 64 * 1024],
         filled: 0,
         eof: false,
-        out: vec![0u8; 64 * 1024],
+        out,
         epoch,
     };
 

@@ -189,7 +189,7 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
         RequestorConfig, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
     };
     use dimse_core::pdu::{AeTitle, PresentationContextRq};
-    use dimse_core::{Connection, Event, Instant as CoreInstant, Storage};
+    use dimse_core::{Connection, Event, Instant as CoreInstant, Output, Storage};
 
     static TS: [&str; 2] = [EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN];
     let contexts = [PresentationContextRq {
@@ -216,38 +216,42 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
     .expect("config");
     let mut s = std::net::TcpStream::connect(addr).expect("connect");
     s.set_nodelay(true).expect("nodelay");
-    let (mut wbuf, mut inbuf) = (vec![0u8; 65536], vec![0u8; 65536]);
+    // Room for the A-ASSOCIATE-RQ and for a command in one P-DATA.
+    let room = conn.min_output_len().max(65536);
+    let (mut wbuf, mut inbuf) = (vec![0u8; room], vec![0u8; 65536]);
     let mut filled = 0;
+    /// Offers the core every byte it has not taken yet, and keeps the rest in front.
+    fn feed(conn: &mut Connection<'_>, now: CoreInstant, inbuf: &mut [u8], filled: &mut usize) {
+        let used = conn.handle_input(now, &inbuf[..*filled]);
+        inbuf.copy_within(used..*filled, 0);
+        *filled -= used;
+    }
     // The time of the last read: one clock read per read from the socket, as the tokio
     // driver does, and the request goes out at the time of the response before it.
     let at = std::cell::Cell::new(now());
-    // Runs the core until `done` says so: drain, write once (PDUs straight into the write
-    // buffer), read.
+    // Runs the drain contract until `done` says so: feed, drain (PDUs straight into the
+    // write buffer), write once, read.
     let mut step = |conn: &mut Connection<'_>, done: &mut dyn FnMut(Event) -> bool| loop {
+        if filled > 0 {
+            feed(conn, at.get(), &mut inbuf, &mut filled);
+        }
         let mut finished = false;
+        let mut len = 0;
         loop {
-            let used = conn.handle_input(at.get(), &inbuf[..filled]);
-            inbuf.copy_within(used..filled, 0);
-            filled -= used;
-            let mut progressed = used > 0;
-            while let Some(ev) = conn.poll_event() {
-                progressed = true;
-                finished |= done(ev);
-            }
-            let mut len = 0;
-            while let Some(k) = conn.poll_transmit(&mut wbuf[len..]).expect("transmit") {
-                len += k;
-                if wbuf.len() - len < 65536 {
-                    wbuf.resize(len + 65536, 0);
+            match conn.poll_output(&mut wbuf[len..]).expect("output") {
+                Output::Transmit(k) => {
+                    len += k;
+                    if wbuf.len() - len < room {
+                        wbuf.resize(len + room, 0);
+                    }
                 }
+                Output::Event(ev) => finished |= done(ev),
+                Output::Reoffer => feed(conn, at.get(), &mut inbuf, &mut filled),
+                Output::Idle { .. } => break,
             }
-            if len > 0 {
-                progressed = true;
-                s.write_all(&wbuf[..len]).expect("write");
-            }
-            if !progressed {
-                break;
-            }
+        }
+        if len > 0 {
+            s.write_all(&wbuf[..len]).expect("write");
         }
         if finished {
             return;

@@ -4,6 +4,7 @@
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
 use dimse_core::assoc::{
@@ -332,7 +333,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         });
     let mut rx = vec![0u8; config.rx_buffer];
     let mut tx = vec![0u8; 16 * 1024];
-    let mut io = Driver::new(stream, 64 * 1024, 64 * 1024);
+    let mut io = Driver::new(stream, 64 * 1024);
     let mut conn = match Connection::requestor(
         &rq,
         Storage {
@@ -347,6 +348,8 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             return;
         }
     };
+    // Room for the A-ASSOCIATE-RQ, and for commands in one P-DATA each.
+    io.reserve_output(conn.min_output_len().max(64 * 1024));
     let mut waiting = Waiting::Established(ready);
     let mut ended: Option<ClientError> = None;
     let mut timer = Timer::new();
@@ -366,6 +369,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                     });
                 }
                 done.push(ev);
+                ControlFlow::Continue(())
             })
             .await;
         let closed = match settled {
@@ -418,7 +422,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             return;
         }
         let idle = matches!(waiting, Waiting::Nothing) && conn.is_established();
-        timer.arm(io.deadline(&conn));
+        timer.arm(io.deadline());
         tokio::select! {
             read = io.read(), if io.can_read() => match read {
                 Ok(0) | Err(_) => conn.handle_transport_closed(io.tick()),

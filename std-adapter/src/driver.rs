@@ -2,9 +2,10 @@
 //! the adapter. Every protocol decision stays in the core.
 
 use std::io;
+use std::ops::ControlFlow;
 use std::time::Duration;
 
-use dimse_core::{Connection, Event, Instant};
+use dimse_core::{Connection, Event, Instant, Output};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The bytes of one association's transport, with a clock whose zero is the connection's
@@ -23,19 +24,22 @@ pub(crate) struct Driver<S> {
     /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
     inbuf: Vec<u8>,
     filled: usize,
-    /// Everything `poll_transmit` had, written with one call: a response's command and data
-    /// set PDUs leave together (two writes would cost a round trip with Nagle and delayed
+    /// Every PDU of one drain, written with one call: a response's command and data set
+    /// PDUs leave together (two writes would cost a round trip with Nagle and delayed
     /// ACKs on the peer). The core writes each PDU straight into it, behind the ones before;
-    /// it grows to the largest message sent and stays that size.
+    /// it grows to the largest drain and stays that size.
     wbuf: Vec<u8>,
-    /// The room `poll_transmit` is given for one PDU (see [`Driver::new`]).
+    /// The room `poll_output` is given for one PDU (see [`Driver::reserve_output`]).
     out_len: usize,
+    /// The core's next deadline, from the `Idle` that ended the last drain: a drain to
+    /// `Idle` follows every change to the connection before a wait, so asking the core again
+    /// would give the same.
+    until: Option<Instant>,
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
-    /// `out_len` must hold the largest PDU the core emits whole: the A-ASSOCIATE-AC/RQ with
-    /// all its contexts (P-DATA is cut to fit).
-    pub(crate) fn new(stream: S, in_len: usize, out_len: usize) -> Self {
+    /// The output room is set once the connection exists ([`Driver::reserve_output`]).
+    pub(crate) fn new(stream: S, in_len: usize) -> Self {
         let epoch = tokio::time::Instant::now();
         Driver {
             stream,
@@ -45,9 +49,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             current_at: epoch,
             inbuf: vec![0; in_len.max(dimse_core::pdu::MAX_UNIT_LEN)],
             filled: 0,
-            wbuf: vec![0; out_len],
-            out_len,
+            wbuf: Vec::new(),
+            out_len: 0,
+            until: None,
         }
+    }
+
+    /// Gives every PDU `out_len` bytes of room. It must hold the largest PDU the core emits
+    /// whole (at least [`Connection::min_output_len`], unless the connection is known to
+    /// send none of those, as a refused one); P-DATA is cut to fit, so beyond that it sets
+    /// how few PDUs a message takes.
+    pub(crate) fn reserve_output(&mut self, out_len: usize) {
+        self.out_len = out_len;
     }
 
     /// Reads the clock for the next step and returns it.
@@ -74,9 +87,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         &self.inbuf[self.filled.saturating_sub(n)..self.filled]
     }
 
-    /// The core's next deadline on the monotonic clock.
-    pub(crate) fn deadline(&self, conn: &Connection<'_>) -> Option<std::time::Instant> {
-        conn.poll_timeout()
+    /// The core's next deadline on the monotonic clock, as the last [`Driver::settle`] left
+    /// it.
+    pub(crate) fn deadline(&self) -> Option<std::time::Instant> {
+        self.until
             .map(|t| self.epoch.into_std() + Duration::from_millis(t.as_millis()))
     }
 
@@ -93,63 +107,79 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         Ok(n)
     }
 
-    /// Feeds input, writes output and hands events to `on_event` until the core is quiet
-    /// (the drain contract of dimse-core). Returns whether the transport should close.
+    /// Offers the core every byte it has not taken yet, and keeps the rest in front.
+    fn feed(&mut self, conn: &mut Connection<'_>, now: Instant) {
+        let used = conn.handle_input(now, &self.inbuf[..self.filled]);
+        if used > 0 {
+            self.inbuf.copy_within(used..self.filled, 0);
+            self.filled -= used;
+        }
+    }
+
+    /// Runs the drain contract of dimse-core once: feeds the input, writes the PDUs and
+    /// hands the events to `on_event` until the core is idle. Returns whether the transport
+    /// should close.
+    ///
+    /// `on_event` may pause the drain with `Break` when the caller handles that event after
+    /// this returns (`false` then), as the server answers an N-GET: the next `settle` goes
+    /// on where this one stopped, and the `Idle` in between, a poll for nothing, is spared.
+    /// The caller must settle again before it waits.
     pub(crate) async fn settle<F>(
         &mut self,
         conn: &mut Connection<'_>,
         mut on_event: F,
     ) -> io::Result<bool>
     where
-        F: FnMut(&mut Connection<'_>, Event, Instant),
+        F: FnMut(&mut Connection<'_>, Event, Instant) -> ControlFlow<()>,
     {
-        let mut closed = false;
         let now = self.current;
+        if self.filled > 0 {
+            // With nothing kept there is nothing to offer: whatever the core held back comes
+            // back as `Reoffer` below.
+            self.feed(conn, now);
+        }
+        let mut len = 0;
         loop {
-            let used = if self.filled > 0 {
-                conn.handle_input(now, &self.inbuf[..self.filled])
-            } else {
-                0
-            };
-            if used > 0 {
-                self.inbuf.copy_within(used..self.filled, 0);
-                self.filled -= used;
+            // Room for the largest PDU behind what is there; P-DATA is cut to the peer's
+            // maximum, never to less, so the PDUs are those of a lone buffer.
+            if self.wbuf.len() < len + self.out_len {
+                self.wbuf.resize(len + self.out_len, 0);
             }
-            let mut progressed = used > 0;
-            while let Some(ev) = conn.poll_event() {
-                progressed = true;
-                if ev == Event::Closed {
-                    closed = true;
+            match conn.poll_output(&mut self.wbuf[len..]) {
+                Ok(Output::Transmit(n)) => len += n,
+                Ok(Output::Event(ev)) => {
+                    if on_event(conn, ev, now).is_break() {
+                        self.write(len).await?;
+                        return Ok(false);
+                    }
                 }
-                on_event(conn, ev, now);
-            }
-            let mut len = 0;
-            loop {
-                // Room for the largest PDU behind what is there; P-DATA is cut to the
-                // peer's maximum, never to less, so the PDUs are those of a lone buffer.
-                if self.wbuf.len() < len + self.out_len {
-                    self.wbuf.resize(len + self.out_len, 0);
+                Ok(Output::Reoffer) => self.feed(conn, now),
+                Ok(Output::Idle { until }) => {
+                    self.until = until;
+                    break;
                 }
-                match conn.poll_transmit(&mut self.wbuf[len..]) {
-                    Ok(Some(n)) => len += n,
-                    Ok(None) => break,
-                    Err(_) => {
-                        // Only an A-ASSOCIATE-AC can outgrow `out_len`; it is sized for
-                        // the policy's contexts, so this is a local fault: abort.
-                        tracing::error!("transmit buffer too small for the next PDU");
-                        let _ = conn.abort(now);
+                Err(_) => {
+                    // Only an A-ASSOCIATE-AC can outgrow `out_len`, which is sized for the
+                    // policy's contexts: a local fault. The abort replaces it in the queue;
+                    // were even that refused, nothing more would ever come out.
+                    tracing::error!("transmit buffer too small for the next PDU");
+                    if conn.abort(now).is_err() {
+                        self.until = conn.poll_timeout();
                         break;
                     }
                 }
             }
-            if len > 0 {
-                progressed = true;
-                self.stream.write_all(&self.wbuf[..len]).await?;
-            }
-            if !progressed {
-                return Ok(closed || conn.is_closed());
-            }
         }
+        self.write(len).await?;
+        Ok(conn.is_closed())
+    }
+
+    /// Writes the drain's PDUs, `wbuf[..len]`, with one call.
+    async fn write(&mut self, len: usize) -> io::Result<()> {
+        if len > 0 {
+            self.stream.write_all(&self.wbuf[..len]).await?;
+        }
+        Ok(())
     }
 
     /// Closes the write side after the last PDU.

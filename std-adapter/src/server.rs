@@ -4,6 +4,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::ops::ControlFlow;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -467,17 +468,14 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     // A connection refused for the association limit only reads an A-ASSOCIATE-RQ (streamed,
     // unit by unit) and sends a 10-byte A-ASSOCIATE-RJ: it gets minimal buffers, so that a
     // flood of refused connections costs little memory.
-    let (rx_len, tx_len, in_len, out_len) = if refuse {
-        (512, 512, 1024, 1024)
+    let (rx_len, tx_len, in_len) = if refuse {
+        (512, 512, 1024)
     } else {
-        // The A-ASSOCIATE-AC with every context is the largest PDU emitted whole; P-DATA is
-        // cut to fit (one PDU per write stays below the peer's maximum anyway).
-        let out = (inner.policy.limits.max_pdu_length as usize + 6).max(16 * 1024);
-        (opts.rx_buffer, opts.tx_buffer, 64 * 1024, out)
+        (opts.rx_buffer, opts.tx_buffer, 64 * 1024)
     };
     let mut rx = vec![0u8; rx_len];
     let mut tx = vec![0u8; tx_len];
-    let mut io = Driver::new(stream, in_len, out_len);
+    let mut io = Driver::new(stream, in_len);
     let mut conn = Connection::acceptor(
         &inner.policy,
         Storage {
@@ -489,6 +487,13 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     let mut rec = Recorder::new(&inner, peer);
     if refuse {
         conn.refuse(AssociateRj::LOCAL_LIMIT_EXCEEDED);
+        // Its only PDU is the 10-byte A-ASSOCIATE-RJ, never the A-ASSOCIATE-AC.
+        io.reserve_output(1024);
+    } else {
+        // Room for the A-ASSOCIATE-AC, and for P-DATA of the full length we allow: less
+        // would cut a large response into more PDUs than the peer's maximum asks for.
+        let pdata = inner.policy.limits.max_pdu_length as usize + 6;
+        io.reserve_output(conn.min_output_len().max(pdata));
     }
     // The handler runs inside this task (no spawn: one association is one task, and a hop
     // to another task per request would cost more than the request); a panic is caught.
@@ -502,38 +507,43 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
         let mut started: Option<(u16, NGetRequest)> = None;
         let io_wall = io.wall_clock();
         let settled = io
-            .settle(&mut conn, |c, ev, _now| match ev {
-                Event::NGet { message_id, .. } => {
-                    if let Some(r) = c.n_get_request() {
-                        started =
-                            Some((message_id, owned_request(&r, peer, io_wall, &mut repeated)));
+            .settle(&mut conn, |c, ev, _now| {
+                match ev {
+                    Event::NGet { message_id, .. } => {
+                        if let Some(r) = c.n_get_request() {
+                            started =
+                                Some((message_id, owned_request(&r, peer, io_wall, &mut repeated)));
+                            // Answered below; the next settle goes on with the drain.
+                            return ControlFlow::Break(());
+                        }
                     }
+                    Event::Established {
+                        calling_ae,
+                        called_ae,
+                        ..
+                    } => {
+                        let span = tracing::Span::current();
+                        span.record("calling", calling_ae.as_str().unwrap_or("?"));
+                        span.record("called", called_ae.as_str().unwrap_or("?"));
+                        info!("association established");
+                    }
+                    Event::Answered {
+                        message_id,
+                        command_field,
+                        status,
+                        ..
+                    } => info!(
+                        message_id,
+                        command = command_field.name(),
+                        status = format_args!("{status:04X}H"),
+                        "answered by the core"
+                    ),
+                    Event::Rejected(rj) => info!(reason = rj.describe(), "association rejected"),
+                    Event::Aborted(origin) => info!("{}", describe_abort(&origin)),
+                    Event::Released => info!("association released"),
+                    _ => {}
                 }
-                Event::Established {
-                    calling_ae,
-                    called_ae,
-                    ..
-                } => {
-                    let span = tracing::Span::current();
-                    span.record("calling", calling_ae.as_str().unwrap_or("?"));
-                    span.record("called", called_ae.as_str().unwrap_or("?"));
-                    info!("association established");
-                }
-                Event::Answered {
-                    message_id,
-                    command_field,
-                    status,
-                    ..
-                } => info!(
-                    message_id,
-                    command = command_field.name(),
-                    status = format_args!("{status:04X}H"),
-                    "answered by the core"
-                ),
-                Event::Rejected(rj) => info!(reason = rj.describe(), "association rejected"),
-                Event::Aborted(origin) => info!("{}", describe_abort(&origin)),
-                Event::Released => info!("association released"),
-                _ => {}
+                ControlFlow::Continue(())
             })
             .await;
         let closed = match settled {
@@ -598,7 +608,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             });
             continue;
         }
-        timer.arm(io.deadline(&conn));
+        timer.arm(io.deadline());
         tokio::select! {
             // Polled in this order, without tokio's random start: input last, so that a
             // peer sending without pause cannot hide a timeout, a handler's answer or the

@@ -14,7 +14,7 @@ use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::dataset::DataSetSource;
 use dimse_core::dimse::Status;
 use dimse_core::pdu::{AeTitle, PduType};
-use dimse_core::{Connection, Event, Instant, Storage};
+use dimse_core::{Connection, Event, Instant, Output, Storage};
 use serde::{Deserialize, Serialize};
 
 /// The trace format version.
@@ -99,7 +99,6 @@ pub fn replay(
     data_set: &dyn DataSetSource,
 ) -> Vec<String> {
     let (mut rx, mut tx) = (vec![0u8; 64 * 1024], vec![0u8; 256 * 1024]);
-    let mut out = vec![0u8; 64 * 1024];
     let mut conn = Connection::acceptor(
         policy,
         Storage {
@@ -108,6 +107,9 @@ pub fn replay(
         },
         Instant::ZERO,
     );
+    // The server's room, so that P-DATA is cut as it was live.
+    let pdata = policy.limits.max_pdu_length as usize + 6;
+    let mut out = vec![0u8; conn.min_output_len().max(pdata)];
     let mut pending: Vec<u8> = Vec::new();
     let mut lines = Vec::new();
     for record in &trace.records {
@@ -150,26 +152,31 @@ pub fn replay(
                 *at
             }
         };
-        // The same drain the adapters do, at the recorded time.
+        // The server's drain, at the recorded time.
         let now = Instant::from_millis(at);
-        loop {
-            let used = if pending.is_empty() {
-                0
-            } else {
-                conn.handle_input(now, &pending)
-            };
+        let feed = |conn: &mut Connection<'_>, pending: &mut Vec<u8>| {
+            let used = conn.handle_input(now, pending);
             pending.drain(..used);
-            let mut progressed = used > 0;
-            while let Some(ev) = conn.poll_event() {
-                progressed = true;
-                lines.push(format!("{at:>8} ms  event {}", describe(&conn, &ev)));
-            }
-            while let Ok(Some(n)) = conn.poll_transmit(&mut out) {
-                progressed = true;
-                lines.push(format!("{at:>8} ms  sent {}", describe_pdu(&out[..n])));
-            }
-            if !progressed {
-                break;
+        };
+        if !pending.is_empty() {
+            feed(&mut conn, &mut pending);
+        }
+        loop {
+            match conn.poll_output(&mut out) {
+                Ok(Output::Transmit(n)) => {
+                    lines.push(format!("{at:>8} ms  sent {}", describe_pdu(&out[..n])))
+                }
+                Ok(Output::Event(ev)) => {
+                    lines.push(format!("{at:>8} ms  event {}", describe(&conn, &ev)))
+                }
+                Ok(Output::Reoffer) => feed(&mut conn, &mut pending),
+                Ok(Output::Idle { .. }) => break,
+                Err(_) => {
+                    lines.push(format!("{at:>8} ms  transmit buffer too small: abort"));
+                    if conn.abort(now).is_err() {
+                        break;
+                    }
+                }
             }
         }
     }
