@@ -27,7 +27,7 @@ use std::thread;
 use std::time::Duration;
 
 use dimse::core::assoc::AcceptorPolicy;
-use dimse::core::dimse::Status;
+use dimse::core::dimse::{Operation, Status};
 use dimse::core::pdu::AeTitle;
 use dimse::core::service::display::DEMO;
 use dimse::core::service::{DISPLAY_SYSTEM, VERIFICATION};
@@ -160,7 +160,11 @@ fn serve(mut stream: TcpStream, peer: &str) -> io::Result<()> {
 /// Answers an N-GET with [`DEMO`]; prints every event.
 fn handle(conn: &mut Connection<'_>, event: Event, peer: &str, now: Instant) {
     match event {
-        Event::NGet { message_id, .. } => {
+        Event::Request {
+            op: Operation::NGet,
+            message_id,
+            ..
+        } => {
             if let Some(request) = conn.n_get_request() {
                 println!("{peer}: {request}");
             }

@@ -15,6 +15,7 @@
 use std::time::Instant as Clock;
 
 use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::{NGetRq, Status};
 use dimse_core::pdu::{AeTitle, MessageControlHeader, PDataTf, Pdv, PresentationContextRq};
 use dimse_core::service::display::DEMO;
@@ -167,7 +168,11 @@ fn drain(
     loop {
         match scp.poll_output(out).expect("output") {
             Output::Transmit(k) => sent(&out[..k]),
-            Output::Event(Event::NGet { message_id, .. }) => {
+            Output::Event(Event::Request {
+                op: Operation::NGet,
+                message_id,
+                ..
+            }) => {
                 let s = scp
                     .respond_n_get(Instant::ZERO, message_id, Status::SUCCESS, source)
                     .expect("respond");

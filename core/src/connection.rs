@@ -21,7 +21,7 @@ use crate::assoc::{
     MAX_PRESENTATION_CONTEXTS, MAX_ROLE_SELECTIONS,
 };
 use crate::codec::Writer;
-use crate::dimse::{CommandField, Exchange};
+use crate::dimse::{CommandField, Exchange, Operation};
 use crate::pdu::{
     self, Abort, AbortReason, AeTitle, AssociateFixed, AssociateRj, AssociateRq, ItemHeader, Parse,
     ParseError, PduHeader, PduType, Pdv, PdvHeader, PresentationContextAc, RejectSource, ReleaseRp,
@@ -42,9 +42,10 @@ pub struct Storage<'a> {
     pub tx: &'a mut [u8],
 }
 
-/// What the association's user is told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What the association's user is told. `Debug` prints statuses in hex.
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Event {
     /// The association is established (A-ASSOCIATE-AC sent or received). The negotiated
     /// contexts are available from [`Connection::presentation_context`].
@@ -58,10 +59,13 @@ pub enum Event {
     },
     /// The association was rejected: by us (acceptor) or by the peer (requestor).
     Rejected(AssociateRj),
-    /// (SCP) An N-GET-RQ passed the service checks and waits for the application's answer:
-    /// read it with [`Connection::n_get_request`], answer it with
-    /// [`Connection::respond_n_get`] before the DIMSE timeout, or the core answers 0110H.
-    NGet {
+    /// (SCP) A request passed the service checks and waits for the application's answer.
+    /// For [`Operation::NGet`]: read it with [`Connection::n_get_request`] and answer it
+    /// with [`Connection::respond_n_get`] before the DIMSE timeout, or the core answers
+    /// 0110H.
+    Request {
+        /// The operation asked for.
+        op: Operation,
         /// Its Message ID.
         message_id: u16,
         /// The presentation context it arrived on.
@@ -69,20 +73,23 @@ pub enum Event {
     },
     /// (SCP) The core answered a request itself: a C-ECHO (0000H), or a request refused
     /// before it reached the application (0118H, 0122H, 0112H, 0210H, 0211H, 0212H, 0213H),
-    /// or an N-GET the application did not answer in time (0110H).
+    /// or a request the application did not answer in time (0110H).
     Answered {
         /// The request's Message ID.
         message_id: u16,
         /// The presentation context it arrived on.
         context_id: u8,
-        /// The request's Command Field.
+        /// The request's Command Field (any request PS3.7 defines, carried or not).
         command_field: CommandField,
         /// The status sent.
         status: u16,
     },
-    /// (SCU) The N-GET-RSP to [`Connection::send_n_get`] arrived; read its command elements
-    /// and data set with [`Connection::received_response`] before the next `handle_input`.
-    NGetResponse {
+    /// (SCU) The response to a request we sent ([`Connection::send_n_get`],
+    /// [`Connection::send_c_echo`]) arrived; read its command elements and data set with
+    /// [`Connection::received_response`] before the next `handle_input`.
+    Response {
+        /// The operation of the request.
+        op: Operation,
         /// The request's Message ID.
         message_id: u16,
         /// Status (0000,0900).
@@ -90,20 +97,75 @@ pub enum Event {
         /// The data set's length, when one came.
         data_set_len: Option<usize>,
     },
-    /// (SCU) The C-ECHO-RSP to [`Connection::send_c_echo`] arrived.
-    CEchoResponse {
-        /// The request's Message ID.
-        message_id: u16,
-        /// Status (0000,0900).
-        status: u16,
-    },
     /// The association was released in an orderly way.
     Released,
     /// The association was aborted.
     Aborted(AbortOrigin),
-    /// The transport should now be closed (after writing what `poll_transmit` still holds),
-    /// or has been.
+    /// The association is over: once [`Connection::poll_output`] is idle (every PDU it had
+    /// to send handed out), close the transport (or it has been closed).
     Closed,
+}
+
+impl core::fmt::Debug for Event {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        /// A status as PS3.7 writes it: four hex digits.
+        struct Hex(u16);
+        impl core::fmt::Debug for Hex {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, "{:04X}H", self.0)
+            }
+        }
+        match self {
+            Event::Established {
+                calling_ae,
+                called_ae,
+                peer_max_pdu_length,
+            } => f
+                .debug_struct("Established")
+                .field("calling_ae", calling_ae)
+                .field("called_ae", called_ae)
+                .field("peer_max_pdu_length", peer_max_pdu_length)
+                .finish(),
+            Event::Rejected(rj) => f.debug_tuple("Rejected").field(rj).finish(),
+            Event::Request {
+                op,
+                message_id,
+                context_id,
+            } => f
+                .debug_struct("Request")
+                .field("op", op)
+                .field("message_id", message_id)
+                .field("context_id", context_id)
+                .finish(),
+            Event::Answered {
+                message_id,
+                context_id,
+                command_field,
+                status,
+            } => f
+                .debug_struct("Answered")
+                .field("message_id", message_id)
+                .field("context_id", context_id)
+                .field("command_field", command_field)
+                .field("status", &Hex(*status))
+                .finish(),
+            Event::Response {
+                op,
+                message_id,
+                status,
+                data_set_len,
+            } => f
+                .debug_struct("Response")
+                .field("op", op)
+                .field("message_id", message_id)
+                .field("status", &Hex(*status))
+                .field("data_set_len", data_set_len)
+                .finish(),
+            Event::Released => f.write_str("Released"),
+            Event::Aborted(o) => f.debug_tuple("Aborted").field(o).finish(),
+            Event::Closed => f.write_str("Closed"),
+        }
+    }
 }
 
 /// What [`Connection::poll_output`] asks of the caller next: the one pull point of the
@@ -233,7 +295,7 @@ pub enum ApiError {
     InvalidState,
     /// No accepted presentation context carries this SOP class.
     UnknownContext,
-    /// An outgoing message is still being transmitted (drain `poll_transmit` first), or
+    /// An outgoing message is still being transmitted (drain `poll_output` first), or
     /// (SCU) a request is still outstanding: the asynchronous operations window is 1.
     Busy,
     /// The request does not fit the transmit buffer.
@@ -600,7 +662,7 @@ impl<'a> Connection<'a> {
             .filter_map(|r| self.presentation_context(r.id))
     }
 
-    /// Whether a received response is still readable (see [`Event::NGetResponse`]).
+    /// Whether a received response is still readable (see [`Event::Response`]).
     pub(crate) fn response_readable(&self) -> bool {
         self.rx_pending || self.rx_delivered
     }
@@ -762,7 +824,7 @@ impl<'a> Connection<'a> {
         if (self.rx_held || self.release_response_pending) && !self.txq.is_empty() {
             // What the PDUs read so far caused must happen before the next PDU is read: a
             // command held behind the busy transmit buffer, or an A-RELEASE-RP waiting for
-            // that output, goes ahead as soon as the caller drains `poll_transmit`.
+            // that output, goes ahead as soon as the caller drains `poll_output`.
             // Otherwise a protocol error in the next PDU would abort the association first,
             // and what the peer gets would depend on how its bytes were cut into reads. The
             // caller keeps the rest and feeds it again after the drain, as for any
@@ -1329,6 +1391,7 @@ impl<'a> Connection<'a> {
     /// `out` and the peer's maximum, the other PDUs are written whole. `Err` means `out`
     /// is smaller than the next PDU (only an A-ASSOCIATE-RQ/AC can be); the PDU stays
     /// queued. An `out` of [`Connection::min_output_len`] bytes never fails.
+    #[inline]
     pub fn poll_output(&mut self, out: &mut [u8]) -> Result<Output, BufferTooSmall> {
         // The queues are looked at before calling into them: this runs several times per
         // message, and most calls find one of them empty.
@@ -1375,10 +1438,10 @@ impl<'a> Connection<'a> {
         associate.max(MIN_PDATA_LEN)
     }
 
-    /// The next event, if any.
-    pub fn poll_event(&mut self) -> Option<Event> {
+    /// The next event, if any (through [`Connection::poll_output`]).
+    fn poll_event(&mut self) -> Option<Event> {
         let ev = self.events.pop_front()?;
-        if matches!(ev, Event::NGetResponse { .. } | Event::CEchoResponse { .. }) {
+        if matches!(ev, Event::Response { .. }) {
             self.rx_pending = false;
             self.rx_delivered = true;
         }
@@ -1389,7 +1452,7 @@ impl<'a> Connection<'a> {
     /// waiting. P-DATA is cut to fit both the peer's maximum and `out`. `Err` means `out`
     /// cannot hold the next PDU (an A-ASSOCIATE-AC needs room for all its contexts; any other
     /// PDU fits in [`MAX_UNIT_LEN`] bytes); the PDU stays queued.
-    pub fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<usize>, BufferTooSmall> {
+    fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<usize>, BufferTooSmall> {
         let Some(&next) = self.txq.front() else {
             return Ok(None);
         };

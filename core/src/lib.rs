@@ -54,7 +54,7 @@
 //!
 //! ```
 //! use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
-//! use dimse_core::dimse::Status;
+//! use dimse_core::dimse::{Operation, Status};
 //! use dimse_core::pdu::{AeTitle, PresentationContextRq};
 //! use dimse_core::service::{display, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
 //! use dimse_core::{Connection, Event, Instant, Output, Storage};
@@ -74,7 +74,7 @@
 //!             match conn.poll_output(&mut out).unwrap() { // 2. drain
 //!                 Output::Transmit(n) => wire.extend_from_slice(&out[..n]),
 //!                 Output::Event(ev) => {
-//!                     if let Event::NGet { message_id, .. } = ev {
+//!                     if let Event::Request { op: Operation::NGet, message_id, .. } = ev {
 //!                         let status = Status::SUCCESS;
 //!                         conn.respond_n_get(now, message_id, status, Some(&display::DEMO)).unwrap();
 //!                     }
@@ -122,11 +122,11 @@
 //! scu.release(now).unwrap();
 //! let (two_pdus, _) = drive(&mut scu, &[]);
 //! let (answer, events) = drive(&mut scp, &[&two_pdus]);
-//! assert!(matches!(events[..], [Event::NGet { .. }, Event::Released]));
+//! assert!(matches!(events[..], [Event::Request { op: Operation::NGet, .. }, Event::Released]));
 //!
 //! // The SCU reads the N-GET-RSP, then the A-RELEASE-RP.
 //! let (_, events) = drive(&mut scu, &[&answer]);
-//! assert!(matches!(events[..], [Event::NGetResponse { status: 0x0000, data_set_len: Some(_), .. }, Event::Released, Event::Closed]));
+//! assert!(matches!(events[..], [Event::Response { op: Operation::NGet, status: 0x0000, data_set_len: Some(_), .. }, Event::Released, Event::Closed]));
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]

@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use dimse_core::assoc::RequestorConfig;
 use dimse_core::dataset::{Attribute, Tag, Value, Vr};
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::{CommandField, Status};
 use dimse_core::{Duration, Event, Instant};
 
@@ -29,7 +30,8 @@ fn n_get_success_and_c_echo() {
     let ev = *p.acc.events.last().unwrap();
     assert_eq!(
         ev,
-        Event::NGet {
+        Event::Request {
+            op: Operation::NGet,
             message_id: id,
             context_id: 1
         }
@@ -52,7 +54,11 @@ fn n_get_success_and_c_echo() {
     }));
     assert!(matches!(
         p.req.events.last(),
-        Some(Event::CEchoResponse { status: 0, .. })
+        Some(Event::Response {
+            op: Operation::CEcho,
+            status: 0,
+            ..
+        })
     ));
 }
 
@@ -291,7 +297,7 @@ fn other_operations_get_0211_and_their_data_set_is_skipped() {
         .unwrap();
     p.run();
     assert!(
-        matches!(p.acc.events.last(), Some(Event::NGet { message_id, .. }) if *message_id == id)
+        matches!(p.acc.events.last(), Some(Event::Request { op: Operation::NGet, message_id, .. }) if *message_id == id)
     );
     // C-CANCEL has no response.
     let cancel = raw_command(&[
@@ -332,7 +338,13 @@ fn duplicate_message_id_gets_0210_and_the_next_request_waits() {
         p.acc
             .events
             .iter()
-            .filter(|e| matches!(e, Event::NGet { .. }))
+            .filter(|e| matches!(
+                e,
+                Event::Request {
+                    op: Operation::NGet,
+                    ..
+                }
+            ))
             .count(),
         2
     );
@@ -693,7 +705,11 @@ fn display_system_end_to_end() {
         p.run();
         assert!(matches!(
             p.req.events.last(),
-            Some(Event::CEchoResponse { status: 0, .. })
+            Some(Event::Response {
+                op: Operation::CEcho,
+                status: 0,
+                ..
+            })
         ));
         p.req.conn.release(p.now).unwrap();
         p.run();
@@ -739,7 +755,8 @@ fn release_rq_behind_an_n_get_waits_for_the_answer() {
         p.req.conn.release(p.now).unwrap();
         p.run();
         assert!(
-            p.acc.events.contains(&Event::NGet {
+            p.acc.events.contains(&Event::Request {
+                op: Operation::NGet,
                 message_id: id,
                 context_id: 1
             }),
@@ -757,7 +774,8 @@ fn release_rq_behind_an_n_get_waits_for_the_answer() {
         assert_eq!(
             p.req.events[p.req.events.len() - 3..],
             [
-                Event::NGetResponse {
+                Event::Response {
+                    op: Operation::NGet,
                     message_id: id,
                     status: 0,
                     data_set_len: p.req.responses[0].data_set.as_ref().map(Vec::len)
@@ -915,7 +933,11 @@ fn a_command_set_larger_than_the_receive_storage_is_answered_0213() {
     );
     assert!(matches!(
         p.acc.events.last(),
-        Some(Event::NGet { message_id: 31, .. })
+        Some(Event::Request {
+            op: Operation::NGet,
+            message_id: 31,
+            ..
+        })
     ));
     assert_eq!(p.acc.conn.n_get_request().unwrap().requested_len(), 200);
 }

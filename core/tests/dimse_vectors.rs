@@ -8,6 +8,7 @@ use common::vectors::vector;
 use common::*;
 use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
 use dimse_core::dataset::{Attribute, Tag, Value, Vr};
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::{Command, CommandField, NGetRq, Status};
 use dimse_core::pdu::{MessageControlHeader, PDataTf, Pdv};
 use dimse_core::{Connection, Event, Instant, Output};
@@ -163,7 +164,8 @@ fn request(acc: &mut Side, rq: &[u8]) {
     acc.feed(Instant::ZERO, rq, 13);
     assert_eq!(
         acc.events.last(),
-        Some(&Event::NGet {
+        Some(&Event::Request {
+            op: Operation::NGet,
             message_id: 1,
             context_id: 1
         })

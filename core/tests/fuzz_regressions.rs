@@ -21,6 +21,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{leak, policy, storage, vectors::vector, Side};
+use dimse_core::dimse::Operation;
 use dimse_core::{Connection, Event, Instant};
 
 fn vector_dir() -> &'static Path {
@@ -44,7 +45,15 @@ fn acceptor_seeds_pass_the_fuzz_assertions() {
             );
             let n_gets = events
                 .iter()
-                .filter(|e| matches!(e, Event::NGet { .. }))
+                .filter(|e| {
+                    matches!(
+                        e,
+                        Event::Request {
+                            op: Operation::NGet,
+                            ..
+                        }
+                    )
+                })
                 .count();
             assert_eq!(n_gets, 3, "{events:?}");
             assert!(events.contains(&&Event::Released), "{events:?}");
@@ -177,7 +186,7 @@ fn abort_does_not_swallow_an_answered_c_echo() {
 /// answers it, so the transmit buffer is busy), an N-GET-RQ (held until the buffer is free)
 /// and a bad PDU header, in one read. The A-ABORT used to swallow the A-ASSOCIATE-AC and the
 /// C-ECHO-RSP (the peer got nothing but the A-ABORT, while the user was told `Established`
-/// and `Answered`), and to drop the held N-GET-RQ without an `Event::NGet`. One PDU per
+/// and `Answered`), and to drop the held N-GET-RQ without an `Event::Request`. One PDU per
 /// read, all of it happened before the abort. Fixed: the core reads no PDU past a held
 /// command, so the N-GET is acted on (after the drain) before the bad header is read.
 #[test]
@@ -187,7 +196,13 @@ fn abort_does_not_drop_what_the_same_read_caused() {
     let n_get = vector("n-get-rq-attr-list");
     let bad = [0u8; 6];
     let split = acceptor_fed(&[&rq, &echo, &n_get, &bad]);
-    assert!(split.0.iter().any(|e| matches!(e, Event::NGet { .. })));
+    assert!(split.0.iter().any(|e| matches!(
+        e,
+        Event::Request {
+            op: Operation::NGet,
+            ..
+        }
+    )));
     let whole = acceptor_fed(&[&[&rq[..], &echo, &n_get, &bad].concat()]);
     assert_eq!(whole.0, split.0, "events");
     assert_eq!(whole.1, split.1, "output");

@@ -18,6 +18,7 @@ use std::time::Instant as WallClock;
 use cases::*;
 use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::connection::Storage;
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::Status;
 use dimse_core::pdu::{AssociateRj, RejectResult, RejectSource, MAX_UNIT_LEN};
 use dimse_core::service::display::DEMO;
@@ -53,7 +54,7 @@ impl<'c> Run<'c> {
     }
 
     /// The drain contract: `poll_output` until it is idle, feeding the kept bytes again
-    /// when it says so. The application acts on `Event::NGet` as it is polled.
+    /// when it says so. The application acts on `Event::Request` as it is polled.
     fn drain(&mut self) -> bool {
         let mut any = false;
         loop {
@@ -87,7 +88,11 @@ impl<'c> Run<'c> {
                         self.violation(format!("event {ev:?} after Event::Closed"));
                     }
                     match ev {
-                        Event::NGet { message_id, .. } => {
+                        Event::Request {
+                            op: Operation::NGet,
+                            message_id,
+                            ..
+                        } => {
                             let slow = self
                                 .conn
                                 .n_get_request()

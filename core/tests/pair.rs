@@ -6,6 +6,7 @@ use common::*;
 use dimse_core::assoc::{AcceptorPolicy, ContextResult, RequestorConfig};
 use dimse_core::connection::{AbortOrigin, ApiError};
 use dimse_core::dataset::Tag;
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::{CommandField, Status};
 use dimse_core::pdu::{Abort, AbortReason, AbortSource, AssociateRj};
 use dimse_core::ul::State;
@@ -45,7 +46,8 @@ fn associate_exchange_release() {
         p.run();
         assert_eq!(
             p.acc.events.last(),
-            Some(&Event::NGet {
+            Some(&Event::Request {
+                op: Operation::NGet,
                 message_id: id,
                 context_id: 1
             })
@@ -59,7 +61,8 @@ fn associate_exchange_release() {
         assert_eq!(p.respond(Status::SUCCESS, Some(&ob_attribute(&data))), 0);
         assert_eq!(
             p.req.events.last(),
-            Some(&Event::NGetResponse {
+            Some(&Event::Response {
+                op: Operation::NGet,
                 message_id: id,
                 status: 0,
                 data_set_len: Some(5012)
@@ -79,9 +82,11 @@ fn associate_exchange_release() {
         );
         assert_eq!(
             p.req.events.last(),
-            Some(&Event::CEchoResponse {
+            Some(&Event::Response {
+                op: Operation::CEcho,
                 message_id: echo,
-                status: 0
+                status: 0,
+                data_set_len: None
             })
         );
         assert_eq!(
@@ -216,7 +221,8 @@ fn pdata_is_fragmented_to_the_peer_maximum() {
     assert_command_then_data(&headers, true);
     assert_eq!(
         p.req.events.last(),
-        Some(&Event::NGetResponse {
+        Some(&Event::Response {
+            op: Operation::NGet,
             message_id: id,
             status: 0x0107,
             data_set_len: Some(2012)
@@ -382,7 +388,11 @@ fn unsupported_abstract_syntax_rejects_the_context_only() {
     p.run();
     assert!(matches!(
         p.acc.events.last(),
-        Some(Event::NGet { context_id: 1, .. })
+        Some(Event::Request {
+            op: Operation::NGet,
+            context_id: 1,
+            ..
+        })
     ));
 }
 
@@ -470,9 +480,11 @@ fn api_errors() {
     assert_eq!(p.req.responses[0].data_set, Some(ob_explicit(&data)));
     let echo = p.req.conn.send_c_echo(p.now).unwrap();
     p.run();
-    assert!(p.req.events.contains(&Event::CEchoResponse {
+    assert!(p.req.events.contains(&Event::Response {
+        op: Operation::CEcho,
         message_id: echo,
-        status: 0
+        status: 0,
+        data_set_len: None
     }));
 
     // After the release nothing can be sent any more.

@@ -6,6 +6,7 @@ use common::vectors::vector;
 use common::*;
 use dimse_core::assoc::{RequestorConfig, UserIdentityCheck};
 use dimse_core::dataset::Tag;
+use dimse_core::dimse::Operation;
 use dimse_core::pdu::{
     AssociateRj, Item, ItemIter, PresentationContextRq, SubItem, UserIdentityRq,
 };
@@ -281,7 +282,8 @@ fn pynetdicom_pdata_is_reassembled() {
     acc.feed(Instant::ZERO, &vector("n-get-rq-attr-list"), 3);
     assert_eq!(
         acc.events.last(),
-        Some(&Event::NGet {
+        Some(&Event::Request {
+            op: Operation::NGet,
             message_id: 1,
             context_id: 1
         })
@@ -318,7 +320,8 @@ fn pynetdicom_pdata_is_reassembled() {
     );
     assert_eq!(
         req.events.last(),
-        Some(&Event::NGetResponse {
+        Some(&Event::Response {
+            op: Operation::NGet,
             message_id: 1,
             status: 0,
             data_set_len: Some(648)

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::Status;
 use dimse_core::{Connection, Event, Instant};
 use proptest::prelude::*;
@@ -33,7 +34,12 @@ fn responder(answers: &[Answer]) -> impl FnMut(&mut Connection<'static>, Instant
     let answers = answers.to_vec();
     let mut k = 0;
     move |conn, now, ev| {
-        if let Event::NGet { message_id, .. } = *ev {
+        if let Event::Request {
+            op: Operation::NGet,
+            message_id,
+            ..
+        } = *ev
+        {
             let answer = answers[k];
             k += 1;
             let data = answer.map(|n| blob(n, k));
@@ -54,7 +60,14 @@ fn responder(answers: &[Answer]) -> impl FnMut(&mut Connection<'static>, Instant
 fn driver(gets: usize) -> impl FnMut(&mut Connection<'static>, Instant, &Event) {
     let mut left = gets;
     move |conn, now, ev| {
-        if matches!(ev, Event::Established { .. } | Event::NGetResponse { .. }) {
+        if matches!(
+            ev,
+            Event::Established { .. }
+                | Event::Response {
+                    op: Operation::NGet,
+                    ..
+                }
+        ) {
             if left > 0 {
                 left -= 1;
                 conn.send_n_get(now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None)
@@ -211,7 +224,7 @@ proptest! {
         // And the whole conversation happened: established, every N-GET, released.
         let established = matches!(whole.0.first(), Some(Event::Established { .. }));
         prop_assert!(established);
-        let n_gets = whole.0.iter().filter(|e| matches!(e, Event::NGet { .. })).count();
+        let n_gets = whole.0.iter().filter(|e| matches!(e, Event::Request { op: Operation::NGet, .. })).count();
         prop_assert_eq!(n_gets, answers.len());
         prop_assert!(whole.0.contains(&Event::Released));
 

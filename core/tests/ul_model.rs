@@ -31,6 +31,7 @@ use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::assoc::RequestorConfig;
 use dimse_core::connection::{AbortOrigin, ApiError};
 use dimse_core::dataset::Tag;
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::{CEchoRq, Command, CommandField, NGetRq, Response, Status};
 use dimse_core::pdu::{
     Abort, AbortReason, AssociateAc, AssociateFixed, AssociateRj, AssociateRq,
@@ -158,7 +159,7 @@ enum Tr {
     /// release response waits for the P-DATA (AR-2 → Sta8, DT-1's PDU, then AR-4). Outside
     /// Sta6 only the A-RELEASE-RQ.
     PDataThenPeerReleaseRq,
-    /// In Sta6, an N-GET-RQ (handed to the application, `Event::NGet`) and right behind it an
+    /// In Sta6, an N-GET-RQ (handed to the application, `Event::Request`) and right behind it an
     /// A-RELEASE-RQ: AR-2, and the connection rests in Sta8 until the N-GET is answered
     /// (PS3.8 §7.2.2). Outside Sta6 only the A-RELEASE-RQ.
     PeerNGetThenReleaseRq,
@@ -266,18 +267,29 @@ impl Ev {
         match *e {
             Event::Established { .. } => Ev::Established,
             Event::Rejected(_) => Ev::Rejected,
-            Event::NGet { .. } => Ev::NGet,
+            Event::Request {
+                op: Operation::NGet,
+                ..
+            } => Ev::NGet,
             Event::Answered {
                 command_field,
                 status,
                 ..
             } => Ev::Answered(command_field, status),
-            Event::CEchoResponse { status, .. } => Ev::EchoResponse(status),
-            Event::NGetResponse { .. } => Ev::NGetResponse,
+            Event::Response {
+                op: Operation::CEcho,
+                status,
+                ..
+            } => Ev::EchoResponse(status),
+            Event::Response {
+                op: Operation::NGet,
+                ..
+            } => Ev::NGetResponse,
             Event::Released => Ev::Released,
             Event::Aborted(AbortOrigin::Timeout(_)) => Ev::TimedOut,
             Event::Aborted(o) => Ev::Aborted(o),
             Event::Closed => Ev::Closed,
+            other => panic!("an event the model does not know: {other:?}"),
         }
     }
 }
@@ -849,11 +861,16 @@ impl Sut {
                     };
                     assert_eq!((command_field, message_id, context_id), want, "{ctx}");
                 }
-                Event::NGet {
+                Event::Request {
+                    op: Operation::NGet,
                     message_id,
                     context_id,
                 } => assert_eq!((message_id, context_id), (PEER_N_GET_ID, 1), "{ctx}"),
-                Event::CEchoResponse { message_id, .. } => {
+                Event::Response {
+                    op: Operation::CEcho,
+                    message_id,
+                    ..
+                } => {
                     assert_eq!(Some(message_id), echo_id, "{ctx}")
                 }
                 _ => {}
@@ -1159,7 +1176,7 @@ fn every_reachable_cell_is_exercised() {
 }
 
 /// Regression (found by this model): an A-RELEASE-RQ that arrives while our P-DATA-TF is
-/// still queued is answered from `poll_transmit` once the P-DATA is out (AR-2 → Sta8, then
+/// still queued is answered from `poll_output` once the P-DATA is out (AR-2 → Sta8, then
 /// AR-4). AR-4 starts ARTIM, which must run from the present, not from time zero.
 #[test]
 fn release_rp_after_queued_pdata_starts_artim_from_now() {

@@ -4,6 +4,7 @@
 
 use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::connection::ApiError;
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::{CommandField, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::MAX_UNIT_LEN;
 use dimse_core::ul::State as UlState;
@@ -314,7 +315,11 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
             };
             match output {
                 Ok(Output::Transmit(_)) => flushed = false,
-                Ok(Output::Event(Event::NGet { message_id, .. })) => {
+                Ok(Output::Event(Event::Request {
+                    op: Operation::NGet,
+                    message_id,
+                    ..
+                })) => {
                     self.answer(message_id, handler).await;
                 }
                 Ok(Output::Event(event)) => self.event(event),
@@ -398,11 +403,9 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
                 self.summary.end = End::Aborted(origin);
             }
             // N-GETs are answered in `drain`; the transport is closed when the core is idle
-            // and closed; requestor events never reach an acceptor.
-            Event::NGet { .. }
-            | Event::Closed
-            | Event::NGetResponse { .. }
-            | Event::CEchoResponse { .. } => {}
+            // and closed; responses never reach an acceptor; later events are only logged.
+            Event::Request { .. } | Event::Closed | Event::Response { .. } => {}
+            other => debug!("event {:?}", other),
         }
     }
 

@@ -20,6 +20,7 @@ use dimse_core::assoc::{
 use dimse_core::connection::AbortOrigin;
 use dimse_core::dataset::{AttributeFilter, Writer};
 use dimse_core::dimse::NGetRequest;
+use dimse_core::dimse::Operation;
 use dimse_core::pdu::{Abort, AeTitle, PresentationContextRq};
 use dimse_core::service::display::{tags, DEMO};
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, VERIFICATION};
@@ -357,9 +358,22 @@ impl<'a> Client<'a> {
             .send_n_get(now(), DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, attributes)
             .map_err(|e| format!("send_n_get: {e:?}"))?;
         let event = self
-            .expect("NGetResponse", |e| matches!(e, Event::NGetResponse { .. }))
+            .expect("NGetResponse", |e| {
+                matches!(
+                    e,
+                    Event::Response {
+                        op: Operation::NGet,
+                        ..
+                    }
+                )
+            })
             .await?;
-        let Event::NGetResponse { status, .. } = event else {
+        let Event::Response {
+            op: Operation::NGet,
+            status,
+            ..
+        } = event
+        else {
             unreachable!()
         };
         let response = self.conn.received_response().ok_or("no response to read")?;
@@ -372,11 +386,21 @@ impl<'a> Client<'a> {
             .map_err(|e| format!("send_c_echo: {e:?}"))?;
         match self
             .expect("CEchoResponse", |e| {
-                matches!(e, Event::CEchoResponse { .. })
+                matches!(
+                    e,
+                    Event::Response {
+                        op: Operation::CEcho,
+                        ..
+                    }
+                )
             })
             .await?
         {
-            Event::CEchoResponse { status, .. } => Ok(status),
+            Event::Response {
+                op: Operation::CEcho,
+                status,
+                ..
+            } => Ok(status),
             _ => unreachable!(),
         }
     }

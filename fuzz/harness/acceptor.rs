@@ -14,7 +14,7 @@
 //!
 //! ## The application
 //!
-//! It answers every [`Event::NGet`] as the flags say, at the next boundary (and at the end of
+//! It answers every [`Event::Request`] as the flags say, at the next boundary (and at the end of
 //! the stream): an answer is an input to the connection like the bytes, so it has to come at
 //! the same point of the stream in both runs below. With the `immediate` flag it answers
 //! inside the drain, as soon as it polls the event, as a synchronous application would; the
@@ -36,6 +36,7 @@
 use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::connection::ApiError;
 use dimse_core::dataset::{Attribute, DataSetSource, Tag, Value, Vr};
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::Status;
 use dimse_core::pdu::{AeTitle, Parse, PduHeader, PduType, PDU_HEADER_LEN};
 use dimse_core::service::{DISPLAY_SYSTEM, VERIFICATION};
@@ -188,7 +189,12 @@ impl Harness<'_> {
                         self.peer_max = Some(peer_max_pdu_length);
                     }
                     self.trace.observed.push(Observed::Event(ev));
-                    if let Event::NGet { message_id, .. } = ev {
+                    if let Event::Request {
+                        op: Operation::NGet,
+                        message_id,
+                        ..
+                    } = ev
+                    {
                         self.owed.push(message_id);
                         if self.flags.immediate {
                             self.answer_owed();

@@ -6,7 +6,7 @@
 use dimse::core::assoc::{AcceptorPolicy, RequestorConfig};
 use dimse::core::connection::Storage;
 use dimse::core::dataset::{self, Attribute, Encoding, Reader, Tag, Value, Vr};
-use dimse::core::dimse::Status;
+use dimse::core::dimse::{Operation, Status};
 use dimse::core::pdu::{AeTitle, PduType, PresentationContextRq};
 use dimse::core::service;
 use dimse::core::{Connection, Event, Instant, Output};
@@ -91,7 +91,7 @@ fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>
             Output::Event(ev) => ev,
         };
         match ev {
-            Event::NGet {
+            Event::Request { op: Operation::NGet,
                 message_id,
                 context_id,
             } => {
@@ -104,7 +104,7 @@ fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>
                     Err(e) => println!("  {who}:   could not answer: {e:?}"),
                 }
             }
-            Event::NGetResponse {
+            Event::Response { op: Operation::NGet,
                 message_id,
                 status: code,
                 data_set_len,
@@ -120,9 +120,11 @@ fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>
                     }
                 }
             }
-            Event::CEchoResponse {
+            Event::Response {
+                op: Operation::CEcho,
                 message_id,
                 status: code,
+                ..
             } => println!(
                 "  {who}: event C-ECHO-RSP #{message_id}: status {}",
                 status(code)

@@ -47,6 +47,7 @@ use std::time::{Duration, Instant};
 
 use dimse_core::assoc::{RequestorConfig, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN};
 use dimse_core::dataset::{Encoding, Writer};
+use dimse_core::dimse::Operation;
 use dimse_core::pdu::{
     Abort, AeTitle, AssociateRj, MessageControlHeader, PDataTf, Pdv, PresentationContextRq,
     RejectResult, RejectSource,
@@ -615,7 +616,11 @@ async fn raw_round(sh: &Shared, index: usize, who: &str, kind: FaultKind, rng: &
                 stats.fail(&stats.wrong, format!("{who}: N-GET {i}: closed"));
                 return Round::Failed;
             }
-            Ok(Ok(Some(Event::NGetResponse { status, .. }))) => {
+            Ok(Ok(Some(Event::Response {
+                op: Operation::NGet,
+                status,
+                ..
+            }))) => {
                 let problem = match raw.conn.received_response() {
                     Some(r) => sh.expected.check(status, r.data_set, r.encoding),
                     None => Some("response unreadable".into()),

@@ -14,6 +14,7 @@
 use std::io::{Read, Write};
 use std::time::Instant;
 
+use dimse_core::dimse::Operation;
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
 use dimse_tokio::{Client, ClientConfig};
 
@@ -266,7 +267,12 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
         conn.send_n_get(at.get(), DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
             .expect("send");
         step(conn, &mut |ev| {
-            if let Event::NGetResponse { status, .. } = ev {
+            if let Event::Response {
+                op: Operation::NGet,
+                status,
+                ..
+            } = ev
+            {
                 assert_eq!(status, 0);
                 true
             } else {

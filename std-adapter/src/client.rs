@@ -12,6 +12,7 @@ use dimse_core::assoc::{
 };
 use dimse_core::connection::{AbortOrigin, ApiError};
 use dimse_core::dataset::{Encoding, Tag};
+use dimse_core::dimse::Operation;
 use dimse_core::pdu::{
     AeTitle, AssociateRj, PresentationContextRq, UserIdentityRq, UserIdentityType,
 };
@@ -358,7 +359,13 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         let mut response: Option<NGetResponse> = None;
         let settled = io
             .settle(&mut conn, |c, ev, _| {
-                if matches!(ev, Event::NGetResponse { .. }) {
+                if matches!(
+                    ev,
+                    Event::Response {
+                        op: Operation::NGet,
+                        ..
+                    }
+                ) {
                     response = c.received_response().map(|r| NGetResponse {
                         status: r.command.status.unwrap_or(0x0110),
                         error_comment: r.command.error_comment.map(str::to_owned),
@@ -386,11 +393,24 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                     let _ = r.send(Ok(()));
                     Waiting::Nothing
                 }
-                (Event::NGetResponse { .. }, Waiting::NGet(r)) => {
+                (
+                    Event::Response {
+                        op: Operation::NGet,
+                        ..
+                    },
+                    Waiting::NGet(r),
+                ) => {
                     let _ = r.send(response.take().ok_or(ClientError::Closed));
                     Waiting::Nothing
                 }
-                (Event::CEchoResponse { status, .. }, Waiting::Echo(r)) => {
+                (
+                    Event::Response {
+                        op: Operation::CEcho,
+                        status,
+                        ..
+                    },
+                    Waiting::Echo(r),
+                ) => {
                     let _ = r.send(Ok(status));
                     Waiting::Nothing
                 }

@@ -13,6 +13,7 @@ use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::dataset::{
     DataSetSource, Encoded, EncodedExtent, Encoding, Tag, WriteError, Writer,
 };
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::{Status, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::{AeTitle, AssociateRj};
 use dimse_core::{Connection, Event, Storage};
@@ -509,7 +510,11 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
         let settled = io
             .settle(&mut conn, |c, ev, _now| {
                 match ev {
-                    Event::NGet { message_id, .. } => {
+                    Event::Request {
+                        op: Operation::NGet,
+                        message_id,
+                        ..
+                    } => {
                         if let Some(r) = c.n_get_request() {
                             started =
                                 Some((message_id, owned_request(&r, peer, io_wall, &mut repeated)));

@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 
 use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::dataset::DataSetSource;
+use dimse_core::dimse::Operation;
 use dimse_core::dimse::Status;
 use dimse_core::pdu::{AeTitle, PduType};
 use dimse_core::{Connection, Event, Instant, Output, Storage};
@@ -185,7 +186,10 @@ pub fn replay(
 
 fn describe(conn: &Connection<'_>, ev: &Event) -> String {
     match ev {
-        Event::NGet { .. } => conn
+        Event::Request {
+            op: Operation::NGet,
+            ..
+        } => conn
             .n_get_request()
             .map_or_else(|| format!("{ev:?}"), |r| r.to_string()),
         other => format!("{other:?}"),

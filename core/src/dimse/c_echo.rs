@@ -1,9 +1,10 @@
 //! C-ECHO (PS3.7 §9.1.5), one row of the operation table: the SCP answers it itself, the
 //! SCU sends it on the Verification context.
 
-use super::command::{CEchoRq, Command};
-use super::exchange::{Disposition, RequestContext};
-use crate::connection::ApiError;
+use super::command::{CEchoRq, Command, CommandField, Response, Status};
+use super::exchange::{Disposition, Pending, RequestContext};
+use crate::connection::{ApiError, TxMessage};
+use crate::dataset::Tag;
 use crate::service::{self, code};
 
 /// The SOP Class and Instance UIDs a request names, echoed in its response.
@@ -28,4 +29,33 @@ pub(crate) fn emit_request(tx: &mut [u8], message_id: u16) -> Result<usize, ApiE
     }
     .emit(tx)
     .map_err(|_| ApiError::TooLarge)
+}
+
+/// Lays out a C-ECHO-RSP to `p` in `tx` (no data set). The core answers C-ECHO itself, so
+/// this serves only the table's completeness: a C-ECHO never waits for the application.
+pub(crate) fn lay_out_response(
+    tx: &mut [u8],
+    p: &Pending,
+    status: Status<'_>,
+) -> Result<(TxMessage, u16), u16> {
+    let rsp = Response {
+        command_field: CommandField::C_ECHO_RSP,
+        message_id_being_responded_to: p.message_id,
+        affected_sop_class_uid: Some(p.class.as_str()),
+        affected_sop_instance_uid: None,
+        has_data_set: false,
+        status,
+    };
+    match rsp.emit(tx, None::<core::iter::Empty<Tag>>) {
+        Ok(n) => Ok((
+            TxMessage {
+                context_id: p.context_id,
+                command: (0, n),
+                data: (0, 0),
+                sent: 0,
+            },
+            status.code,
+        )),
+        Err(_) => Err(code::RESOURCE_LIMITATION),
+    }
 }

@@ -327,11 +327,13 @@ impl<'a> Connection<'a> {
             return;
         }
         let op = Operation::of_request(field);
+        // Every `match` on an operation in this crate is exhaustive: a new row of the table
+        // does not compile until each place that must know it does (see the module docs).
         let (class, instance) = match op {
             Some(Operation::NGet) => n_get::named_uids(cmd),
             Some(Operation::CEcho) => c_echo::named_uids(cmd),
             // An operation the core does not carry: echo what it names.
-            _ => (
+            None => (
                 cmd.requested_sop_class_uid.or(cmd.affected_sop_class_uid),
                 cmd.requested_sop_instance_uid
                     .or(cmd.affected_sop_instance_uid),
@@ -355,12 +357,13 @@ impl<'a> Connection<'a> {
             let disposition = match op {
                 Some(Operation::NGet) => n_get::received(cmd, &rc, slot),
                 Some(Operation::CEcho) => c_echo::received(cmd, &rc),
-                _ => Disposition::Answer(code::UNRECOGNIZED_OPERATION),
+                None => Disposition::Answer(code::UNRECOGNIZED_OPERATION),
             };
             match disposition {
                 Disposition::Answer(status) => status,
                 Disposition::Delivered => {
-                    self.push_event(Event::NGet {
+                    self.push_event(Event::Request {
+                        op: Operation::NGet,
                         message_id,
                         context_id,
                     });
@@ -453,16 +456,11 @@ impl<'a> Connection<'a> {
         self.dimse.response_data_len = data_len;
         self.rx_pending = true;
         let status = o.status.unwrap_or(code::PROCESSING_FAILURE);
-        let ev = match o.op {
-            Operation::CEcho => Event::CEchoResponse {
-                message_id: o.message_id,
-                status,
-            },
-            _ => Event::NGetResponse {
-                message_id: o.message_id,
-                status,
-                data_set_len: data_len,
-            },
+        let ev = Event::Response {
+            op: o.op,
+            message_id: o.message_id,
+            status,
+            data_set_len: data_len,
         };
         self.push_event(ev);
     }
@@ -507,7 +505,7 @@ impl<'a> Connection<'a> {
 
     // ---------------------------------------------------------------- SCP API
 
-    /// The N-GET request waiting for an answer (announced by [`Event::NGet`]).
+    /// The N-GET request waiting for an answer (announced by [`Event::Request`]).
     pub fn n_get_request(&self) -> Option<NGetRequest<'_>> {
         let p = self.dimse.pending.as_ref()?;
         let n = self.negotiated()?;
@@ -531,7 +529,7 @@ impl<'a> Connection<'a> {
     /// * 0000H becomes **0107H** with the requested tags the source did not produce in the
     ///   Attribute Identifier List (PS3.7 C.4.2);
     /// * a data set too large for the transmit buffer gives **0213H** without data set;
-    /// * a source that fails ([`WriteError`] other than a full buffer) gives **0110H**.
+    /// * a source that fails ([`WriteError`](crate::dataset::WriteError) other than a full buffer) gives **0110H**.
     ///
     /// * a status with an element PS3.7 Annex C does not allow with its code gives **0110H**
     ///   with the Error Comment [`INVALID_STATUS_COMMENT`].
@@ -609,8 +607,7 @@ impl<'a> Connection<'a> {
             Operation::NGet => {
                 n_get::lay_out_response(self.storage.tx, p, status, data_set, encoding)
             }
-            // Only N-GET reaches the application (`Disposition::Deliver`).
-            _ => Err(code::PROCESSING_FAILURE),
+            Operation::CEcho => c_echo::lay_out_response(self.storage.tx, p, status),
         };
         match laid_out {
             Ok((message, sent)) => {
@@ -629,7 +626,7 @@ impl<'a> Connection<'a> {
 
     /// Sends an N-GET-RQ for `sop_instance_uid` of `sop_class_uid` on the first accepted
     /// context of that class and returns its Message ID. `attributes: None` asks for every
-    /// attribute. The answer comes as [`Event::NGetResponse`]; without one before the DIMSE
+    /// attribute. The answer comes as [`Event::Response`]; without one before the DIMSE
     /// timeout the association is aborted.
     pub fn send_n_get(
         &mut self,
@@ -651,7 +648,7 @@ impl<'a> Connection<'a> {
     }
 
     /// Sends a C-ECHO-RQ on the Verification context and returns its Message ID; the answer
-    /// comes as [`Event::CEchoResponse`].
+    /// comes as [`Event::Response`].
     pub fn send_c_echo(&mut self, now: Instant) -> Result<u16, ApiError> {
         let (context_id, message_id) = self.prepare_request(service::VERIFICATION)?;
         let n = c_echo::emit_request(self.storage.tx, message_id)?;
@@ -706,8 +703,8 @@ impl<'a> Connection<'a> {
         });
     }
 
-    /// The response announced by the last [`Event::NGetResponse`] or
-    /// [`Event::CEchoResponse`], until the next `handle_input`.
+    /// The response announced by the last [`Event::Response`], until the next
+    /// `handle_input`.
     pub fn received_response(&self) -> Option<ReceivedResponse<'_>> {
         if !self.response_readable() {
             return None;

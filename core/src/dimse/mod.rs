@@ -11,7 +11,7 @@
 //!   transfer syntax ([`Command`] decodes one, [`NGetRq`], [`CEchoRq`] and [`Response`]
 //!   encode them);
 //! * on the **SCP** side, an N-GET-RQ passes the service checks (SOP class served, on this
-//!   context, well-known instance) and becomes [`Event::NGet`](crate::Event::NGet); the
+//!   context, well-known instance) and becomes [`Event::Request`](crate::Event::Request); the
 //!   application reads it with [`Connection::n_get_request`](crate::Connection::n_get_request)
 //!   and answers with [`Connection::respond_n_get`](crate::Connection::respond_n_get) and a
 //!   [`Status`]. C-ECHO, malformed requests, duplicates and operations we do not perform are
@@ -22,8 +22,7 @@
 //!   a request that arrives then, or that the application still holds, is dropped.
 //! * on the **SCU** side, [`Connection::send_n_get`](crate::Connection::send_n_get) and
 //!   [`Connection::send_c_echo`](crate::Connection::send_c_echo) send requests, and the
-//!   matching response arrives as [`Event::NGetResponse`](crate::Event::NGetResponse) or
-//!   [`Event::CEchoResponse`](crate::Event::CEchoResponse).
+//!   matching response arrives as [`Event::Response`](crate::Event::Response).
 //!
 //! ## What is refused, and how
 //!
@@ -41,6 +40,32 @@
 //!
 //! The asynchronous operations window is 1: a second request (with another Message ID)
 //! waits, unread, until the application has answered the first.
+//!
+//! ## The operation table, and adding an operation
+//!
+//! Each operation the core carries is a row of [`Operation`] and a file of its own
+//! (`c_echo.rs`, `n_get.rs`) with the same four functions: `named_uids` (the UIDs its
+//! response echoes), `received` (the SCP's checks: answer at once, or deliver to the
+//! application), `lay_out_response` (the response in the transmit buffer) and
+//! `emit_request` (what an SCU sends). `exchange.rs` does what every request shares
+//! (Message ID, state, the one-request window, duplicates, timeouts) and dispatches by
+//! operation. A new DIMSE-N operation, N-SET say, touches:
+//!
+//! 1. `dimse/operation.rs`: the variant, its Command Field in `request`, its name, its
+//!    place in `ALL` and `of_request`;
+//! 2. `dimse/command.rs`: an encoder for its request (as [`NGetRq`]) and any command
+//!    element [`Command::parse`] does not read yet;
+//! 3. `dimse/n_set.rs`: the four functions;
+//! 4. `dimse/exchange.rs`: an arm in each `match` on the operation, and the public calls
+//!    on [`Connection`](crate::Connection) (`n_set_request`, `respond_n_set`, `send_n_set`);
+//! 5. `service/classes.rs`: the operation in [`SopClass::operations`](crate::service::SopClass)
+//!    of the classes whose service group defines it;
+//! 6. each adapter's handler trait: a method whose default answers 0211H.
+//!
+//! Every `match` on an [`Operation`] inside this crate is exhaustive, so steps 1 to 4 are
+//! checked by the compiler: the new variant does not build until each place knows it.
+//! Events need nothing: [`Event::Request`](crate::Event::Request) and
+//! [`Event::Response`](crate::Event::Response) carry the operation as a field.
 
 mod c_echo;
 mod command;

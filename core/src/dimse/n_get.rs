@@ -182,7 +182,8 @@ pub(crate) fn emit_request(
 }
 
 /// An N-GET request waiting for the application's answer: the equivalent of pynetdicom's
-/// `EVT_N_GET` event. Borrowed from the [`Connection`] ([`Connection::n_get_request`]).
+/// `EVT_N_GET` event. Borrowed from the [`Connection`](crate::Connection)
+/// ([`Connection::n_get_request`](crate::Connection::n_get_request)).
 #[derive(Debug, Clone)]
 pub struct NGetRequest<'c> {
     /// Message ID (0000,0110).

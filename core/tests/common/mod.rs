@@ -6,6 +6,7 @@ pub mod vectors;
 
 use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
 use dimse_core::connection::Storage;
+use dimse_core::dimse::Operation;
 use dimse_core::pdu::{AeTitle, PresentationContextRq};
 use dimse_core::{Connection, Event, Instant, Output};
 
@@ -116,7 +117,16 @@ impl Side {
                     out.extend_from_slice(&buf[..n]);
                 }
                 Output::Event(ev) => {
-                    if matches!(ev, Event::NGetResponse { .. } | Event::CEchoResponse { .. }) {
+                    if matches!(
+                        ev,
+                        Event::Response {
+                            op: Operation::NGet,
+                            ..
+                        } | Event::Response {
+                            op: Operation::CEcho,
+                            ..
+                        }
+                    ) {
                         let r = self.conn.received_response().unwrap();
                         self.responses.push(Received {
                             status: r.command.status.unwrap(),
