@@ -76,6 +76,29 @@ pub enum ReadError {
     UnknownVr,
 }
 
+impl core::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ReadError::Truncated => {
+                f.write_str("data set ends inside an element, item or sequence")
+            }
+            ReadError::BadLength => {
+                f.write_str("value length does not fit the item or sequence holding the element")
+            }
+            ReadError::TooDeep => write!(f, "sequences nested deeper than {MAX_DEPTH}"),
+            ReadError::UnexpectedDelimiter => {
+                f.write_str("item or delimitation item where none can be")
+            }
+            ReadError::ExpectedItem => {
+                f.write_str("data element inside a sequence where an item was expected")
+            }
+            ReadError::UnknownVr => f.write_str("unknown value representation"),
+        }
+    }
+}
+
+impl core::error::Error for ReadError {}
+
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     Sequence(Tag),

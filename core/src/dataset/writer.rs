@@ -24,6 +24,21 @@ pub enum WriteError {
     TooDeep,
 }
 
+impl core::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            WriteError::BufferFull => f.write_str("data set does not fit the buffer"),
+            WriteError::OutOfOrder => f.write_str("data element tags not in ascending order"),
+            WriteError::InvalidValue => {
+                f.write_str("value cannot be encoded with its value representation")
+            }
+            WriteError::TooDeep => write!(f, "sequences nested deeper than {MAX_DEPTH}"),
+        }
+    }
+}
+
+impl core::error::Error for WriteError {}
+
 impl From<BufferTooSmall> for WriteError {
     fn from(_: BufferTooSmall) -> Self {
         WriteError::BufferFull

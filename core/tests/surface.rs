@@ -1,0 +1,130 @@
+//! The public surface as an application sees it: errors that work with `?` and print in the
+//! standard's words, `Debug` output that names what it shows, policies in `static`s.
+
+use std::error::Error;
+
+use dimse_core::dataset::{
+    AttributeFilter, Encoding, FilterError, ReadError, Reader, Tag, Vr, WriteError, Writer,
+};
+use dimse_core::pdu::{AssociateRj, ParseError, PduHeader};
+use dimse_core::BufferTooSmall;
+
+/// Each core error converts into `Box<dyn Error>` through `?`, as in an application's `main`.
+mod errors {
+    use super::*;
+
+    fn emit_into_short_buffer() -> Result<(), Box<dyn Error>> {
+        AssociateRj::PROVIDER_NO_REASON.emit(&mut [0u8; 4])?;
+        Ok(())
+    }
+
+    fn parse_unknown_pdu() -> Result<(), Box<dyn Error>> {
+        PduHeader::parse(&[0x09, 0, 0, 0, 0, 0])?;
+        Ok(())
+    }
+
+    fn filter_odd_list() -> Result<(), Box<dyn Error>> {
+        AttributeFilter::new(&[0x08, 0x00, 0x70])?;
+        Ok(())
+    }
+
+    fn read_truncated() -> Result<(), Box<dyn Error>> {
+        // (0008,0070) announcing 4 bytes of value, with 2 present.
+        let data = [0x08, 0x00, 0x70, 0x00, 4, 0, 0, 0, b'A', b'C'];
+        for event in Reader::new(&data, Encoding::ImplicitVrLittleEndian) {
+            event?;
+        }
+        Ok(())
+    }
+
+    fn write_out_of_order() -> Result<(), Box<dyn Error>> {
+        let mut buf = [0u8; 64];
+        let mut w = Writer::new(&mut buf, Encoding::ImplicitVrLittleEndian);
+        w.string(Tag::new(0x0008, 0x0070), Vr::LO, "ACME")?;
+        w.string(Tag::new(0x0008, 0x0060), Vr::CS, "DS")?;
+        Ok(())
+    }
+
+    /// The message of the error `f` returned, after checking it is the expected type.
+    fn message<E: Error + PartialEq + 'static>(
+        f: fn() -> Result<(), Box<dyn Error>>,
+        expected: E,
+    ) -> String {
+        let err = f().expect_err("the call fails");
+        assert_eq!(err.downcast_ref::<E>(), Some(&expected));
+        assert!(err.source().is_none());
+        err.to_string()
+    }
+
+    #[test]
+    fn question_mark_into_box_dyn_error() {
+        assert_eq!(
+            message(emit_into_short_buffer, BufferTooSmall),
+            "buffer too small for the encoded PDU, item or element"
+        );
+        assert_eq!(
+            message(parse_unknown_pdu, ParseError::UnrecognizedPdu(9)),
+            "unrecognized-PDU: PDU type 09H"
+        );
+        assert_eq!(
+            message(filter_odd_list, FilterError::BadLength),
+            "attribute identifier list length is not a multiple of 4"
+        );
+        assert_eq!(
+            message(read_truncated, ReadError::Truncated),
+            "data set ends inside an element, item or sequence"
+        );
+        assert_eq!(
+            message(write_out_of_order, WriteError::OutOfOrder),
+            "data element tags not in ascending order"
+        );
+    }
+
+    #[test]
+    fn every_variant_has_a_one_line_lower_case_message() {
+        let all: [&dyn Error; 16] = [
+            &BufferTooSmall,
+            &ParseError::UnrecognizedPdu(0xAB),
+            &ParseError::InvalidLength,
+            &ParseError::InvalidValue,
+            &ParseError::TooLong,
+            &FilterError::BadLength,
+            &FilterError::TooManyTags,
+            &ReadError::Truncated,
+            &ReadError::BadLength,
+            &ReadError::TooDeep,
+            &ReadError::UnexpectedDelimiter,
+            &ReadError::ExpectedItem,
+            &ReadError::UnknownVr,
+            &WriteError::BufferFull,
+            &WriteError::InvalidValue,
+            &WriteError::TooDeep,
+        ];
+        for e in all {
+            let s = e.to_string();
+            assert!(!s.is_empty() && !s.contains('\n'), "{s:?}");
+            assert!(s.starts_with(|c: char| c.is_ascii_lowercase()), "{s:?}");
+            assert!(!s.ends_with('.'), "{s:?}");
+        }
+        assert_eq!(
+            ParseError::UnrecognizedPdu(0xAB).to_string(),
+            "unrecognized-PDU: PDU type ABH"
+        );
+        assert_eq!(
+            ParseError::TooLong.to_string(),
+            "invalid-PDU-parameter value: PDU longer than the configured limit"
+        );
+        assert_eq!(
+            FilterError::TooManyTags.to_string(),
+            "attribute identifier list holds more than 256 tags"
+        );
+        assert_eq!(
+            ReadError::TooDeep.to_string(),
+            "sequences nested deeper than 8"
+        );
+        assert_eq!(
+            WriteError::BufferFull.to_string(),
+            "data set does not fit the buffer"
+        );
+    }
+}
