@@ -128,3 +128,53 @@ mod errors {
         );
     }
 }
+
+/// `Debug` of DIMSE values reads in the standard's terms.
+mod debug {
+    use dimse_core::dataset::Tag;
+    use dimse_core::dimse::{CommandField, Status};
+
+    #[test]
+    fn command_field_prints_its_name() {
+        assert_eq!(format!("{:?}", CommandField::N_GET_RQ), "N-GET-RQ");
+        assert_eq!(format!("{:?}", CommandField::C_ECHO_RSP), "C-ECHO-RSP");
+        assert_eq!(format!("{:?}", CommandField(0x8120)), "N-SET-RSP");
+        assert_eq!(format!("{:?}", CommandField::C_CANCEL_RQ), "C-CANCEL-RQ");
+        assert_eq!(
+            format!("{:?}", CommandField(0x1234)),
+            "CommandField(0x1234)"
+        );
+        assert_eq!(
+            format!("{:?}", CommandField(0x8FFF)),
+            "CommandField(0x8FFF)"
+        );
+        assert_eq!(
+            format!("{:?}", Some(CommandField::N_GET_RSP)),
+            "Some(N-GET-RSP)"
+        );
+    }
+
+    #[test]
+    fn status_prints_code_in_hex_with_its_meaning() {
+        assert_eq!(
+            format!("{:?}", Status::new(0x0107)),
+            "Status { code: 0x0107 (Attribute list error), error_comment: None, error_id: None, \
+             attribute_identifier_list: None, offending_element: None }"
+        );
+        let tags = [Tag::new(0x0018, 0x1000)];
+        let s = Status::new(0x0110)
+            .with_error_comment("sensor offline")
+            .with_error_id(7)
+            .with_offending_element(&tags);
+        assert_eq!(
+            format!("{s:?}"),
+            format!(
+                "Status {{ code: 0x0110 (Processing failure), error_comment: Some(\"sensor offline\"), \
+                 error_id: Some(7), attribute_identifier_list: None, offending_element: Some({:?}) }}",
+                &tags[..]
+            )
+        );
+        assert!(format!("{:?}", Status::SUCCESS).starts_with("Status { code: 0x0000 (Success),"));
+        assert!(format!("{:?}", Status::new(0xC123)).contains("0xC123 (Error: cannot understand)"));
+    }
+}
