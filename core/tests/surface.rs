@@ -178,3 +178,55 @@ mod debug {
         assert!(format!("{:?}", Status::new(0xC123)).contains("0xC123 (Error: cannot understand)"));
     }
 }
+
+/// Policies and configurations can be `static`s: their constructors are `const fn`.
+mod statics {
+    use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
+    use dimse_core::pdu::{AeTitle, PresentationContextRq};
+    use dimse_core::service::DISPLAY_SYSTEM;
+
+    /// A title known at compile time; a bad one would fail the build, not the run.
+    const fn title(s: &str) -> AeTitle {
+        match AeTitle::new(s) {
+            Some(t) => t,
+            None => panic!("not an AE title"),
+        }
+    }
+
+    static SERVED: [&str; 1] = [DISPLAY_SYSTEM];
+    static POLICY: AcceptorPolicy<'static> = AcceptorPolicy::new(
+        match AeTitle::new("DISPLAY") {
+            Some(t) => t,
+            None => panic!(),
+        },
+        &SERVED,
+    );
+
+    static TS: [&str; 1] = ["1.2.840.10008.1.2"];
+    static CONTEXTS: [PresentationContextRq<'static>; 1] = [PresentationContextRq {
+        id: 1,
+        abstract_syntax: DISPLAY_SYSTEM,
+        transfer_syntaxes: &TS,
+    }];
+    static CONFIG: RequestorConfig<'static> =
+        RequestorConfig::new(title(" QA "), title("DISPLAY"), &CONTEXTS);
+
+    #[test]
+    fn policy_and_config_in_statics() {
+        assert_eq!(POLICY.ae_title, AeTitle::new("DISPLAY").unwrap());
+        assert_eq!(POLICY.abstract_syntaxes, &[DISPLAY_SYSTEM]);
+        assert_eq!(CONFIG.calling_ae.as_bytes(), b"QA");
+        assert_eq!(CONFIG.called_ae, POLICY.ae_title);
+        assert_eq!(CONFIG.presentation_contexts.len(), 1);
+    }
+
+    #[test]
+    fn ae_title_new_in_const_context() {
+        const PADDED: Option<AeTitle> = AeTitle::new("  STORE SCP  ");
+        const TOO_LONG: Option<AeTitle> = AeTitle::new("ABCDEFGHIJKLMNOPQ");
+        const BACKSLASH: Option<AeTitle> = AeTitle::new("A\\B");
+        const BLANK: Option<AeTitle> = AeTitle::new("    ");
+        assert_eq!(PADDED.map(|t| t.to_field()), Some(*b"STORE SCP       "));
+        assert_eq!((TOO_LONG, BACKSLASH, BLANK), (None, None, None));
+    }
+}

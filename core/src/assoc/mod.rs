@@ -141,7 +141,25 @@ pub const DEFAULT_TRANSFER_SYNTAXES: &[&str] =
 impl<'a> AcceptorPolicy<'a> {
     /// A policy serving `abstract_syntaxes` as `ae_title`, accepting any called and calling AE
     /// title, with the default transfer syntaxes and limits.
-    pub fn new(ae_title: AeTitle, abstract_syntaxes: &'a [&'a str]) -> Self {
+    ///
+    /// A `const fn`, so that a server's policy can be a `static`:
+    ///
+    /// ```
+    /// use dimse_core::assoc::AcceptorPolicy;
+    /// use dimse_core::pdu::AeTitle;
+    /// use dimse_core::service::DISPLAY_SYSTEM;
+    ///
+    /// static SERVED: [&str; 1] = [DISPLAY_SYSTEM];
+    /// static POLICY: AcceptorPolicy<'static> = AcceptorPolicy::new(
+    ///     match AeTitle::new("DISPLAY") {
+    ///         Some(t) => t,
+    ///         None => panic!(), // in a static's initializer, a compile error
+    ///     },
+    ///     &SERVED,
+    /// );
+    /// assert_eq!(POLICY.ae_title.as_bytes(), b"DISPLAY");
+    /// ```
+    pub const fn new(ae_title: AeTitle, abstract_syntaxes: &'a [&'a str]) -> Self {
         AcceptorPolicy {
             ae_title,
             check_called_ae: false,
@@ -183,7 +201,8 @@ pub struct RequestorConfig<'a> {
 impl<'a> RequestorConfig<'a> {
     /// A configuration proposing `presentation_contexts` from `calling_ae` to `called_ae`,
     /// with default limits and no extended negotiation.
-    pub fn new(
+    /// A `const fn`, so that a fixed configuration can be a `static`.
+    pub const fn new(
         calling_ae: AeTitle,
         called_ae: AeTitle,
         presentation_contexts: &'a [PresentationContextRq<'a>],
