@@ -557,7 +557,7 @@ fn filtered_n_get_in_both_transfer_syntaxes() {
         };
         let tags: Vec<Tag> = dimse_core::dataset::Reader::new(&data, enc)
             .filter_map(|e| match e.unwrap() {
-                dimse_core::dataset::Event::Element { tag, .. } => Some(tag),
+                dimse_core::dataset::ReadEvent::Element { tag, .. } => Some(tag),
                 _ => None,
             })
             .collect();
@@ -728,7 +728,7 @@ fn display_system_end_to_end() {
 }
 
 fn top_level_tags(data: &[u8], encoding: dimse_core::dataset::Encoding) -> Vec<Tag> {
-    use dimse_core::dataset::{Event as E, Reader};
+    use dimse_core::dataset::{ReadEvent as E, Reader};
     let mut depth = 0;
     let mut out = Vec::new();
     for e in Reader::new(data, encoding) {

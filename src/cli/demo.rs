@@ -48,7 +48,7 @@ fn status(code: u16) -> String {
 fn print_data_set(data: &[u8], encoding: Encoding) {
     for ev in Reader::new(data, encoding) {
         match ev {
-            Ok(dataset::Event::Element {
+            Ok(dataset::ReadEvent::Element {
                 tag,
                 vr,
                 value,

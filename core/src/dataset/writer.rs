@@ -2,7 +2,7 @@
 
 use super::dictionary;
 use super::filter::{AttributeFilter, Missing};
-use super::reader::{Event as ReadEvent, Reader};
+use super::reader::{ReadEvent, Reader};
 use super::{Encoding, Tag, Vr, MAX_DEPTH};
 use crate::codec::{self, BufferTooSmall};
 
