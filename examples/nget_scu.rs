@@ -15,7 +15,7 @@
 use std::fmt::Display;
 use std::process::exit;
 
-use dimse::core::dataset::{dictionary, value, Encoding, Event, Reader, Tag, Vr};
+use dimse::core::dataset::{dictionary, value, Encoding, ReadEvent, Reader, Tag, Vr};
 use dimse::core::service::display::tags;
 use dimse::core::service::{self, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
 use dimse_tokio::{Client, ClientConfig, ClientError, NGetResponse};
@@ -94,7 +94,7 @@ fn print_data_set(data: &[u8], encoding: Encoding) {
     let mut items: Vec<usize> = Vec::new();
     for event in Reader::new(data, encoding) {
         match event {
-            Ok(Event::Element {
+            Ok(ReadEvent::Element {
                 tag,
                 vr,
                 value,
@@ -106,7 +106,7 @@ fn print_data_set(data: &[u8], encoding: Encoding) {
                 render(vr, value),
                 indent = 4 + 4 * depth
             ),
-            Ok(Event::SequenceStart { tag, vr, depth }) => {
+            Ok(ReadEvent::SequenceStart { tag, vr, depth }) => {
                 items.push(0);
                 println!(
                     "{:indent$}{tag} {vr} {}",
@@ -115,16 +115,16 @@ fn print_data_set(data: &[u8], encoding: Encoding) {
                     indent = 4 + 4 * depth
                 );
             }
-            Ok(Event::ItemStart { depth }) => {
+            Ok(ReadEvent::ItemStart { depth }) => {
                 if let Some(n) = items.last_mut() {
                     *n += 1;
                     println!("{:indent$}item {n}", "", indent = 2 + 4 * depth);
                 }
             }
-            Ok(Event::SequenceEnd { .. }) => {
+            Ok(ReadEvent::SequenceEnd { .. }) => {
                 items.pop();
             }
-            Ok(Event::ItemEnd { .. }) => {}
+            Ok(ReadEvent::ItemEnd { .. }) => {}
             Err(e) => {
                 println!("    unreadable from here: {e:?}");
                 return;

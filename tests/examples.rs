@@ -19,7 +19,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use dimse::core::dataset::{value, Encoding, Event, Reader, Tag};
+use dimse::core::dataset::{value, Encoding, ReadEvent, Reader, Tag};
 use dimse::core::service::display::{tags, DEMO};
 use dimse::core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
 use dimse_tokio::{Client, ClientConfig};
@@ -111,7 +111,7 @@ fn elements(data: &[u8], encoding: Encoding) -> Vec<Element> {
     Reader::new(data, encoding)
         .map(|event| event.expect("a readable data set"))
         .filter_map(|event| match event {
-            Event::Element {
+            ReadEvent::Element {
                 tag, depth, value, ..
             } => Some(Element {
                 tag,

@@ -70,6 +70,14 @@ impl<'a> Reader<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct BufferTooSmall;
 
+impl core::fmt::Display for BufferTooSmall {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("buffer too small for the encoded PDU, item or element")
+    }
+}
+
+impl core::error::Error for BufferTooSmall {}
+
 /// Writes into a borrowed slice, front to back. Every write is checked.
 #[derive(Debug)]
 pub(crate) struct Writer<'a> {

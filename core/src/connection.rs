@@ -1900,7 +1900,13 @@ const MIN_PDATA_LEN: usize = PDU_HEADER_LEN + PDV_HEADER_LEN + 2;
 /// user-information sub-item the acceptor writes.
 fn max_associate_ac_len(policy: &AcceptorPolicy<'_>) -> usize {
     let longest = |uids: &[&str]| uids.iter().map(|u| u.len()).max().unwrap_or(0);
-    let transfer = longest(policy.transfer_syntaxes).max(IMPLICIT_VR_LITTLE_ENDIAN.len());
+    let transfer = policy
+        .transfer_syntaxes
+        .iter()
+        .map(|e| e.transfer_syntax_uid().len())
+        .max()
+        .unwrap_or(0)
+        .max(IMPLICIT_VR_LITTLE_ENDIAN.len());
     // Item header, ID/reserved/result/reserved, transfer syntax sub-item.
     let context = ItemHeader::LEN + 4 + ItemHeader::LEN + transfer;
     let role = ItemHeader::LEN + 2 + longest(policy.abstract_syntaxes) + 2;

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use proptest::prelude::*;
 
 use dimse_core::dataset::{
-    dictionary, AttributeFilter, Encoding, Event, ReadError, Reader, SequenceLength, Tag, Vr,
+    dictionary, AttributeFilter, Encoding, ReadError, ReadEvent, Reader, SequenceLength, Tag, Vr,
     WriteError, Writer,
 };
 
@@ -314,11 +314,11 @@ fn read_tree(data: &[u8], encoding: Encoding) -> Result<Vec<Read>, ReadError> {
         let mut items = Vec::new();
         loop {
             match r.next().expect("sequence not closed")? {
-                Event::ItemStart { depth: d } => {
+                ReadEvent::ItemStart { depth: d } => {
                     assert_eq!(d, depth + 1);
                     items.push(dataset(r, depth + 1, true)?);
                 }
-                Event::SequenceEnd { tag: t, depth: d } => {
+                ReadEvent::SequenceEnd { tag: t, depth: d } => {
                     assert_eq!((t, d), (tag, depth));
                     return Ok(items);
                 }
@@ -335,7 +335,7 @@ fn read_tree(data: &[u8], encoding: Encoding) -> Result<Vec<Read>, ReadError> {
                     return Ok(out);
                 }
                 Some(event) => match event? {
-                    Event::Element {
+                    ReadEvent::Element {
                         tag,
                         vr,
                         value,
@@ -344,11 +344,11 @@ fn read_tree(data: &[u8], encoding: Encoding) -> Result<Vec<Read>, ReadError> {
                         assert_eq!(d, depth);
                         out.push(Read::Element(tag, vr, value.to_vec()));
                     }
-                    Event::SequenceStart { tag, vr, depth: d } => {
+                    ReadEvent::SequenceStart { tag, vr, depth: d } => {
                         assert_eq!((vr, d), (Vr::SQ, depth));
                         out.push(Read::Sequence(tag, items(r, tag, depth)?));
                     }
-                    Event::ItemEnd { depth: d } if in_item => {
+                    ReadEvent::ItemEnd { depth: d } if in_item => {
                         assert_eq!(d, depth);
                         return Ok(out);
                     }

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use dimse_core::assoc::RequestorConfig;
-use dimse_core::dataset::{Attribute, Tag, Value, Vr};
+use dimse_core::dataset::{Attribute, Encoding, Tag, Value, Vr};
 use dimse_core::dimse::Operation;
 use dimse_core::dimse::{CommandField, Status};
 use dimse_core::{Duration, Event, Instant};
@@ -566,7 +566,7 @@ fn filtered_n_get_in_both_transfer_syntaxes() {
     for implicit in [false, true] {
         let mut pol = policy();
         if implicit {
-            pol.transfer_syntaxes = &IMPLICIT_ONLY;
+            pol.transfer_syntaxes = &[Encoding::ImplicitVrLittleEndian];
         }
         let config = leak(dimse_core::assoc::RequestorConfig::new(
             ae("QA_SCU"),
@@ -583,18 +583,63 @@ fn filtered_n_get_in_both_transfer_syntaxes() {
         assert_eq!(p.respond(Status::SUCCESS, Some(&DISPLAY)), 0);
         let data = p.req.responses.last().unwrap().data_set.clone().unwrap();
         let enc = if implicit {
-            dimse_core::dataset::Encoding::ImplicitVrLittleEndian
+            Encoding::ImplicitVrLittleEndian
         } else {
-            dimse_core::dataset::Encoding::ExplicitVrLittleEndian
+            Encoding::ExplicitVrLittleEndian
         };
         let tags: Vec<Tag> = dimse_core::dataset::Reader::new(&data, enc)
             .filter_map(|e| match e.unwrap() {
-                dimse_core::dataset::Event::Element { tag, .. } => Some(tag),
+                dimse_core::dataset::ReadEvent::Element { tag, .. } => Some(tag),
                 _ => None,
             })
             .collect();
         assert_eq!(tags, vec![SERIAL], "implicit {implicit}");
     }
+}
+
+/// A context proposed only in a transfer syntax the core cannot encode is rejected with
+/// result 4 (transfer-syntaxes-not-supported, PS3.8 Table 9-18), never accepted.
+///
+/// The policy's `transfer_syntaxes` are `Encoding`s, so no policy can offer JPEG Baseline:
+/// `pol.transfer_syntaxes = &["1.2.840.10008.1.2.4.50"]` no longer compiles. When it did, the
+/// context was accepted and an N-GET on it answered Success without its data set. Here the
+/// most permissive policy there is, every encoding, still rejects the context.
+#[test]
+fn unencodable_transfer_syntax_is_not_supported() {
+    static JPEG_BASELINE: [&str; 1] = ["1.2.840.10008.1.2.4.50"];
+    let mut pol = policy();
+    pol.transfer_syntaxes = &Encoding::ALL;
+    let pcs = leak([
+        dimse_core::pdu::PresentationContextRq {
+            id: 1,
+            abstract_syntax: DISPLAY_SYSTEM,
+            transfer_syntaxes: &JPEG_BASELINE,
+        },
+        dimse_core::pdu::PresentationContextRq {
+            id: 3,
+            abstract_syntax: VERIFICATION,
+            transfer_syntaxes: &IMPLICIT_ONLY,
+        },
+    ]);
+    let config = leak(RequestorConfig::new(ae("QA_SCU"), ae("DISPLAY"), pcs));
+    let mut p = Pair::new(leak(pol), config, 7);
+    p.run();
+    assert!(p.req.conn.is_established());
+    for side in [&p.req, &p.acc] {
+        let n = side.conn.negotiated().unwrap();
+        let results: Vec<_> = n
+            .contexts
+            .iter()
+            .map(|c| (c.id, c.result.to_u8()))
+            .collect();
+        assert_eq!(results, vec![(1, 4), (3, 0)]);
+        assert!(side.conn.presentation_context(1).is_none());
+    }
+    // No context carries the Display System, so there is nothing to send an N-GET on.
+    assert_eq!(
+        p.req.conn.send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None),
+        Err(ApiError::UnknownContext)
+    );
 }
 
 mod fragmentation {
@@ -655,7 +700,7 @@ fn display_system_end_to_end() {
     ] {
         let mut pol = policy();
         if implicit {
-            pol.transfer_syntaxes = &IMPLICIT_ONLY;
+            pol.transfer_syntaxes = &[Encoding::ImplicitVrLittleEndian];
         }
         let mut config = RequestorConfig::new(ae("QA_SCU"), ae("DISPLAY"), leak(contexts()));
         config.limits.max_pdu_length = max_pdu;
@@ -719,7 +764,7 @@ fn display_system_end_to_end() {
 }
 
 fn top_level_tags(data: &[u8], encoding: dimse_core::dataset::Encoding) -> Vec<Tag> {
-    use dimse_core::dataset::{Event as E, Reader};
+    use dimse_core::dataset::{ReadEvent as E, Reader};
     let mut depth = 0;
     let mut out = Vec::new();
     for e in Reader::new(data, encoding) {

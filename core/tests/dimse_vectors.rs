@@ -7,7 +7,7 @@ mod common;
 use common::vectors::vector;
 use common::*;
 use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
-use dimse_core::dataset::{Attribute, Tag, Value, Vr};
+use dimse_core::dataset::{Attribute, Encoding, Tag, Value, Vr};
 use dimse_core::dimse::Operation;
 use dimse_core::dimse::{Command, CommandField, NGetRq, Status};
 use dimse_core::pdu::{MessageControlHeader, PDataTf, Pdv};
@@ -226,7 +226,7 @@ fn success_explicit_and_implicit() {
     );
 
     let mut pol = policy();
-    pol.transfer_syntaxes = &IMPLICIT_ONLY;
+    pol.transfer_syntaxes = &[Encoding::ImplicitVrLittleEndian];
     let mut acc = scp(pol);
     request(&mut acc, &vector("n-get-rq-no-list"));
     check(

@@ -6,7 +6,7 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use dimse_core::dataset::{
-    dictionary, EncodedExtent, Encoding, Event, ReadError, Reader, SequenceLength, Tag, Vr,
+    dictionary, EncodedExtent, Encoding, ReadError, ReadEvent, Reader, SequenceLength, Tag, Vr,
     WriteError, Writer, MAX_DEPTH,
 };
 use libfuzzer_sys::fuzz_target;
@@ -71,25 +71,25 @@ fn read_arbitrary(data: &[u8], encoding: Encoding) {
             .filter(|o| matches!(o, Open::Sequence(_)))
             .count();
         match ev {
-            Ok(Event::Element { depth, value, .. }) => {
+            Ok(ReadEvent::Element { depth, value, .. }) => {
                 assert_eq!(depth, sequences);
                 assert!(value.len() <= data.len());
             }
-            Ok(Event::SequenceStart { tag, vr, depth }) => {
+            Ok(ReadEvent::SequenceStart { tag, vr, depth }) => {
                 assert_eq!(depth, sequences);
                 assert!(vr == Vr::SQ || vr == Vr::UN);
                 open.push(Open::Sequence(tag));
             }
-            Ok(Event::ItemStart { depth }) => {
+            Ok(ReadEvent::ItemStart { depth }) => {
                 assert!(matches!(open.last(), Some(Open::Sequence(_))));
                 assert_eq!(depth, sequences);
                 open.push(Open::Item);
             }
-            Ok(Event::ItemEnd { depth }) => {
+            Ok(ReadEvent::ItemEnd { depth }) => {
                 assert_eq!(open.pop(), Some(Open::Item));
                 assert_eq!(depth, sequences);
             }
-            Ok(Event::SequenceEnd { tag, depth }) => {
+            Ok(ReadEvent::SequenceEnd { tag, depth }) => {
                 assert_eq!(open.pop(), Some(Open::Sequence(tag)));
                 assert_eq!(depth, sequences - 1);
             }
@@ -328,16 +328,18 @@ fn round_trip(tree: &Tree) {
     rules.expected(&nodes, 0, &mut want);
     let got: Vec<Expected> = Reader::new(bytes, rules.encoding)
         .map(|ev| match ev {
-            Ok(Event::Element {
+            Ok(ReadEvent::Element {
                 tag,
                 vr,
                 value,
                 depth,
             }) => Expected::Element(tag, vr, value.to_vec(), depth),
-            Ok(Event::SequenceStart { tag, vr, depth }) => Expected::SequenceStart(tag, vr, depth),
-            Ok(Event::ItemStart { depth }) => Expected::ItemStart(depth),
-            Ok(Event::ItemEnd { depth }) => Expected::ItemEnd(depth),
-            Ok(Event::SequenceEnd { tag, depth }) => Expected::SequenceEnd(tag, depth),
+            Ok(ReadEvent::SequenceStart { tag, vr, depth }) => {
+                Expected::SequenceStart(tag, vr, depth)
+            }
+            Ok(ReadEvent::ItemStart { depth }) => Expected::ItemStart(depth),
+            Ok(ReadEvent::ItemEnd { depth }) => Expected::ItemEnd(depth),
+            Ok(ReadEvent::SequenceEnd { tag, depth }) => Expected::SequenceEnd(tag, depth),
             Err(e) => panic!("reading back what was written: {e:?}"),
         })
         .collect();

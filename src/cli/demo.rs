@@ -3,7 +3,9 @@
 //! association: negotiation, a Display System N-GET answered from a small static data set, a
 //! C-ECHO, and release.
 
-use dimse::core::assoc::{AcceptorPolicy, RequestorConfig};
+use dimse::core::assoc::{
+    AcceptorPolicy, RequestorConfig, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
+};
 use dimse::core::connection::Storage;
 use dimse::core::dataset::{self, Attribute, Encoding, Reader, Tag, Value, Vr};
 use dimse::core::dimse::{Operation, Status};
@@ -46,7 +48,7 @@ fn status(code: u16) -> String {
 fn print_data_set(data: &[u8], encoding: Encoding) {
     for ev in Reader::new(data, encoding) {
         match ev {
-            Ok(dataset::Event::Element {
+            Ok(dataset::ReadEvent::Element {
                 tag,
                 vr,
                 value,
@@ -153,8 +155,8 @@ fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>
 /// Runs the in-memory demo.
 pub fn run() {
     static SERVED: [&str; 2] = [DISPLAY_SYSTEM, VERIFICATION];
-    static TS: [&str; 2] = ["1.2.840.10008.1.2.1", "1.2.840.10008.1.2"];
-    static IMPLICIT: [&str; 1] = ["1.2.840.10008.1.2"];
+    static TS: [&str; 2] = [EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN];
+    static IMPLICIT: [&str; 1] = [IMPLICIT_VR_LITTLE_ENDIAN];
     let title = |s| AeTitle::new(s).expect("valid AE title");
     let policy = AcceptorPolicy::new(title("DISPLAY"), &SERVED);
     let contexts = [

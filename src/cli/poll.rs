@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 use dimse::core::connection::AbortOrigin;
-use dimse::core::dataset::{Encoding, Event, Reader, Tag};
+use dimse::core::dataset::{Encoding, ReadEvent, Reader, Tag};
 use dimse::core::service::{self, StatusCategory};
 use dimse_tokio::{Client, ClientConfig, ClientError};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -190,28 +190,28 @@ fn summarize(row: &mut Row, data: &[u8], encoding: Encoding) {
     for ev in Reader::new(data, encoding) {
         let Ok(ev) = ev else { break };
         match ev {
-            Event::Element { tag, value, .. } => match (depth, tag) {
+            ReadEvent::Element { tag, value, .. } => match (depth, tag) {
                 (0, MANUFACTURER) => row.manufacturer = Some(text(value)),
                 (0, MODEL) => row.model = Some(text(value)),
                 (0, SERIAL) => row.serial_number = Some(text(value)),
                 (2, SYSTEM_STATUS) if in_subsystems => row.subsystem_status.push(text(value)),
                 _ => {}
             },
-            Event::SequenceStart { tag, .. } => {
+            ReadEvent::SequenceStart { tag, .. } => {
                 if depth == 0 && tag == SUBSYSTEMS {
                     in_subsystems = true;
                     row.subsystems = Some(0);
                 }
                 depth += 1;
             }
-            Event::ItemStart { .. } => {
+            ReadEvent::ItemStart { .. } => {
                 if in_subsystems && depth == 1 {
                     row.subsystems = row.subsystems.map(|n| n + 1);
                 }
                 depth += 1;
             }
-            Event::ItemEnd { .. } => depth = depth.saturating_sub(1),
-            Event::SequenceEnd { .. } => {
+            ReadEvent::ItemEnd { .. } => depth = depth.saturating_sub(1),
+            ReadEvent::SequenceEnd { .. } => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
                     in_subsystems = false;

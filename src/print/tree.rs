@@ -3,7 +3,7 @@
 
 use dicom_core::dictionary::DataDictionary;
 use dicom_dictionary_std::StandardDataDictionary;
-use dimse_core::dataset::{dictionary, Encoding, Event, ReadError, Reader, Tag, Vr};
+use dimse_core::dataset::{dictionary, Encoding, ReadError, ReadEvent, Reader, Tag, Vr};
 
 use super::PrintError;
 
@@ -42,14 +42,14 @@ fn dataset<'a>(r: &mut Reader<'a>, in_item: bool) -> Result<Vec<Node<'a>>, Print
             // The reader reports an unclosed item as Truncated; this is belt and braces.
             None => return Err(malformed(r, ReadError::Truncated)),
             Some(Err(e)) => return Err(malformed(r, e)),
-            Some(Ok(Event::Element { tag, vr, value, .. })) => {
+            Some(Ok(ReadEvent::Element { tag, vr, value, .. })) => {
                 nodes.push(Node::Element { tag, vr, value });
             }
-            Some(Ok(Event::SequenceStart { tag, vr, .. })) => {
+            Some(Ok(ReadEvent::SequenceStart { tag, vr, .. })) => {
                 let items = sequence(r)?;
                 nodes.push(Node::Sequence { tag, vr, items });
             }
-            Some(Ok(Event::ItemEnd { .. })) if in_item => return Ok(nodes),
+            Some(Ok(ReadEvent::ItemEnd { .. })) if in_item => return Ok(nodes),
             // The reader never yields these here; refuse rather than guess.
             Some(Ok(_)) => return Err(malformed(r, ReadError::UnexpectedDelimiter)),
         }
@@ -63,8 +63,8 @@ fn sequence<'a>(r: &mut Reader<'a>) -> Result<Vec<Vec<Node<'a>>>, PrintError> {
         match r.next() {
             None => return Err(malformed(r, ReadError::Truncated)),
             Some(Err(e)) => return Err(malformed(r, e)),
-            Some(Ok(Event::ItemStart { .. })) => items.push(dataset(r, true)?),
-            Some(Ok(Event::SequenceEnd { .. })) => return Ok(items),
+            Some(Ok(ReadEvent::ItemStart { .. })) => items.push(dataset(r, true)?),
+            Some(Ok(ReadEvent::SequenceEnd { .. })) => return Ok(items),
             Some(Ok(_)) => return Err(malformed(r, ReadError::ExpectedItem)),
         }
     }

@@ -30,7 +30,7 @@ use std::sync::{mpsc, Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use dimse_core::connection::{AbortOrigin, ApiError};
-use dimse_core::dataset::{value, AttributeFilter, Encoding, Event, Reader, Tag, Vr, Writer};
+use dimse_core::dataset::{value, AttributeFilter, Encoding, ReadEvent, Reader, Tag, Vr, Writer};
 use dimse_core::pdu::{AbortSource, AeTitle};
 use dimse_core::service::display::{tags, DEMO};
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, VERIFICATION};
@@ -970,17 +970,17 @@ impl Item {
         for event in Reader::new(data, encoding) {
             match event.unwrap_or_else(|e| panic!("our Reader fails on pydicom's data set: {e:?}"))
             {
-                Event::Element { tag, vr, value, .. } => {
+                ReadEvent::Element { tag, vr, value, .. } => {
                     let top = items.last_mut().expect("an item is open");
                     top.0.push((tag, Node::Element(vr, value.to_vec())));
                 }
-                Event::SequenceStart { tag, .. } => sequences.push((tag, Vec::new())),
-                Event::ItemStart { .. } => items.push(Item::default()),
-                Event::ItemEnd { .. } => {
+                ReadEvent::SequenceStart { tag, .. } => sequences.push((tag, Vec::new())),
+                ReadEvent::ItemStart { .. } => items.push(Item::default()),
+                ReadEvent::ItemEnd { .. } => {
                     let item = items.pop().expect("balanced");
                     sequences.last_mut().expect("balanced").1.push(item);
                 }
-                Event::SequenceEnd { .. } => {
+                ReadEvent::SequenceEnd { .. } => {
                     let (tag, seq) = sequences.pop().expect("balanced");
                     let top = items.last_mut().expect("an item is open");
                     top.0.push((tag, Node::Sequence(seq)));

@@ -271,7 +271,7 @@ async fn an_encoded_data_set_answers_as_its_source_does() {
     let direct: dimse_tokio::SharedDataSet = Arc::new(large);
     // The server's preference picks the transfer syntax: Explicit VR LE by default, Implicit
     // VR LE when it is the only one the policy lists.
-    static IMPLICIT_ONLY: [&str; 1] = [dimse_core::assoc::IMPLICIT_VR_LITTLE_ENDIAN];
+    static IMPLICIT_ONLY: [Encoding; 1] = [Encoding::ImplicitVrLittleEndian];
     let server = |data: dimse_tokio::SharedDataSet, implicit: bool| {
         let mut b = Server::builder(ae("DISPLAY")).n_get(move |_req: NGetRequest| {
             let data = data.clone();

@@ -14,6 +14,7 @@
 mod identity;
 pub use identity::Passcode;
 
+use crate::dataset::Encoding;
 use crate::pdu::{
     AeTitle, AssociateFixed, AssociateRj, PresentationContextRq, RoleSelection, SubItem,
     UserIdentityRq, UserIdentityType, APPLICATION_CONTEXT_NAME,
@@ -21,10 +22,11 @@ use crate::pdu::{
 use crate::time::Duration;
 use crate::ul::Role;
 
-/// Implicit VR Little Endian, the default transfer syntax (PS3.5 §10.1).
-pub const IMPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2";
-/// Explicit VR Little Endian (PS3.5 §A.2).
-pub const EXPLICIT_VR_LITTLE_ENDIAN: &str = "1.2.840.10008.1.2.1";
+/// Implicit VR Little Endian, the default transfer syntax (PS3.5 §10.1): the UID of
+/// [`Encoding::ImplicitVrLittleEndian`].
+pub const IMPLICIT_VR_LITTLE_ENDIAN: &str = Encoding::ImplicitVrLittleEndian.transfer_syntax_uid();
+/// Explicit VR Little Endian (PS3.5 §A.2): the UID of [`Encoding::ExplicitVrLittleEndian`].
+pub const EXPLICIT_VR_LITTLE_ENDIAN: &str = Encoding::ExplicitVrLittleEndian.transfer_syntax_uid();
 /// This implementation's class UID (a UUID-derived UID under 2.25, PS3.5 §B.2).
 pub const IMPLEMENTATION_CLASS_UID: &str = "2.25.247122487620129845327617474160712356103";
 /// This implementation's version name.
@@ -113,7 +115,20 @@ pub struct AcceptorPolicy<'a> {
     /// Abstract syntaxes (SOP classes) served. At most 255.
     pub abstract_syntaxes: &'a [&'a str],
     /// Transfer syntaxes accepted, most preferred first. At most 255.
-    pub transfer_syntaxes: &'a [&'a str],
+    ///
+    /// [`Encoding`]s rather than UIDs: a context is accepted only in a transfer syntax whose
+    /// data sets the core can write, so an N-GET on it can always be answered with its data
+    /// set. A proposal naming none of these gets result 4, transfer-syntaxes-not-supported
+    /// (PS3.8 Table 9-18). A transfer syntax without an encoding cannot be offered at all:
+    ///
+    /// ```compile_fail
+    /// # use dimse_core::assoc::AcceptorPolicy;
+    /// # use dimse_core::pdu::AeTitle;
+    /// # let title = AeTitle::new("DISPLAY").unwrap();
+    /// let mut policy = AcceptorPolicy::new(title, &[]);
+    /// policy.transfer_syntaxes = &["1.2.840.10008.1.2.4.50"]; // JPEG Baseline: not an Encoding
+    /// ```
+    pub transfer_syntaxes: &'a [Encoding],
     /// Sent in 52H.
     pub implementation_class_uid: &'a str,
     /// Sent in 55H.
@@ -142,13 +157,33 @@ impl core::fmt::Debug for AcceptorPolicy<'_> {
 }
 
 /// The transfer syntaxes an acceptor offers by default, most preferred first.
-pub const DEFAULT_TRANSFER_SYNTAXES: &[&str] =
-    &[EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN];
+pub const DEFAULT_TRANSFER_SYNTAXES: &[Encoding] = &[
+    Encoding::ExplicitVrLittleEndian,
+    Encoding::ImplicitVrLittleEndian,
+];
 
 impl<'a> AcceptorPolicy<'a> {
     /// A policy serving `abstract_syntaxes` as `ae_title`, accepting any called and calling AE
     /// title, with the default transfer syntaxes and limits.
-    pub fn new(ae_title: AeTitle, abstract_syntaxes: &'a [&'a str]) -> Self {
+    ///
+    /// A `const fn`, so that a server's policy can be a `static`:
+    ///
+    /// ```
+    /// use dimse_core::assoc::AcceptorPolicy;
+    /// use dimse_core::pdu::AeTitle;
+    /// use dimse_core::service::DISPLAY_SYSTEM;
+    ///
+    /// static SERVED: [&str; 1] = [DISPLAY_SYSTEM];
+    /// static POLICY: AcceptorPolicy<'static> = AcceptorPolicy::new(
+    ///     match AeTitle::new("DISPLAY") {
+    ///         Some(t) => t,
+    ///         None => panic!(), // in a static's initializer, a compile error
+    ///     },
+    ///     &SERVED,
+    /// );
+    /// assert_eq!(POLICY.ae_title.as_bytes(), b"DISPLAY");
+    /// ```
+    pub const fn new(ae_title: AeTitle, abstract_syntaxes: &'a [&'a str]) -> Self {
         AcceptorPolicy {
             ae_title,
             check_called_ae: false,
@@ -190,7 +225,8 @@ pub struct RequestorConfig<'a> {
 impl<'a> RequestorConfig<'a> {
     /// A configuration proposing `presentation_contexts` from `calling_ae` to `called_ae`,
     /// with default limits and no extended negotiation.
-    pub fn new(
+    /// A `const fn`, so that a fixed configuration can be a `static`.
+    pub const fn new(
         calling_ae: AeTitle,
         called_ae: AeTitle,
         presentation_contexts: &'a [PresentationContextRq<'a>],
@@ -340,7 +376,7 @@ impl<'a> Syntaxes<'a> {
                     .copied(),
                 p.transfer_syntaxes
                     .get(usize::from(rec.transfer_index))
-                    .copied(),
+                    .map(|e| e.transfer_syntax_uid()),
             ),
             Syntaxes::Requestor(c) => {
                 let pc = c.presentation_contexts.get(usize::from(rec.abstract_index));
@@ -468,7 +504,7 @@ impl AcceptorNegotiation {
                     pc.abstract_valid = false;
                 }
                 pc.abstract_seen = true;
-                pc.abstract_index = position(policy.abstract_syntaxes, uid);
+                pc.abstract_index = index(policy.abstract_syntaxes.iter().copied(), uid);
             }
             SubItem::Malformed(0x30) => {
                 pc.abstract_seen = true;
@@ -476,7 +512,8 @@ impl AcceptorNegotiation {
             }
             SubItem::TransferSyntax(uid) => {
                 pc.transfer_seen = true;
-                if let Some(i) = position(policy.transfer_syntaxes, uid) {
+                let offered = policy.transfer_syntaxes.iter();
+                if let Some(i) = index(offered.map(|e| e.transfer_syntax_uid()), uid) {
                     // The policy's order is the preference: keep the best proposed.
                     if pc.best_transfer.is_none_or(|b| i < b) {
                         pc.best_transfer = Some(i);
@@ -535,7 +572,8 @@ impl AcceptorNegotiation {
             }
             SubItem::AsynchronousOperationsWindow(..) => self.n.async_ops_proposed = true,
             SubItem::RoleSelection(r) => {
-                if let Some(i) = position(policy.abstract_syntaxes, r.sop_class_uid) {
+                let served = policy.abstract_syntaxes.iter().copied();
+                if let Some(i) = index(served, r.sop_class_uid) {
                     // We act as SCP only: the requestor may be the SCU; its request to be
                     // the SCP is refused.
                     if !self.n.roles.iter().any(|(j, ..)| *j == i) {
@@ -619,9 +657,9 @@ impl AcceptorNegotiation {
     }
 }
 
-fn position(list: &[&str], uid: &str) -> Option<u8> {
-    list.iter()
-        .position(|s| *s == uid)
+/// Where `uid` is in a policy's list, as a [`ContextRecord`] index.
+fn index<'s>(mut list: impl Iterator<Item = &'s str>, uid: &str) -> Option<u8> {
+    list.position(|s| s == uid)
         .and_then(|i| u8::try_from(i).ok())
         .filter(|&i| i != NONE)
 }

@@ -24,6 +24,22 @@ pub enum FilterError {
     TooManyTags,
 }
 
+impl core::fmt::Display for FilterError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            FilterError::BadLength => {
+                f.write_str("attribute identifier list length is not a multiple of 4")
+            }
+            FilterError::TooManyTags => write!(
+                f,
+                "attribute identifier list holds more than {MAX_REQUESTED} tags"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for FilterError {}
+
 /// A borrowed Attribute Identifier List (0000,1005) and a record of which of its tags were
 /// written.
 ///

@@ -29,7 +29,7 @@
 //! | [`DataSetSource`] | what the application implements to answer an N-GET; a slice of [`Attribute`]s in a `static` is one |
 //! | [`Encoded`] | a data set encoded once, in both encodings, and copied into each response (the filter still applies) |
 //! | [`EncodedExtent`] | encoded elements checked once; [`Writer::encoded_checked`] then copies them in one piece when every attribute is asked for |
-//! | [`Reader`] | a streaming iterator of [`Event`]s over a received data set |
+//! | [`Reader`] | a streaming iterator of [`ReadEvent`]s over a received data set |
 //! | [`value`] | decoders for the raw values the reader yields |
 //!
 //! ## Memory and failure
@@ -51,7 +51,7 @@ mod writer;
 pub use attribute::{Attribute, Value};
 pub(crate) use filter::Produced;
 pub use filter::{AttributeFilter, FilterError, Missing, MAX_REQUESTED};
-pub use reader::{Event, ReadError, Reader};
+pub use reader::{ReadError, ReadEvent, Reader};
 pub use tag::Tag;
 pub use vr::{Encoding, Vr};
 pub use writer::{

@@ -11,7 +11,7 @@ use crate::codec;
 /// elements, and so on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum Event<'a> {
+pub enum ReadEvent<'a> {
     /// An element that is not a sequence; `value` is its raw value (see [`value`](super::value)
     /// for decoding helpers).
     Element {
@@ -25,7 +25,7 @@ pub enum Event<'a> {
         /// Sequences open around it.
         depth: usize,
     },
-    /// A sequence begins; its items follow, then [`Event::SequenceEnd`].
+    /// A sequence begins; its items follow, then [`ReadEvent::SequenceEnd`].
     SequenceStart {
         /// The sequence's tag.
         tag: Tag,
@@ -42,14 +42,14 @@ pub enum Event<'a> {
     },
     /// The item ends.
     ItemEnd {
-        /// As for its [`Event::ItemStart`].
+        /// As for its [`ReadEvent::ItemStart`].
         depth: usize,
     },
     /// The sequence ends.
     SequenceEnd {
         /// The sequence's tag.
         tag: Tag,
-        /// As for its [`Event::SequenceStart`].
+        /// As for its [`ReadEvent::SequenceStart`].
         depth: usize,
     },
 }
@@ -76,6 +76,29 @@ pub enum ReadError {
     UnknownVr,
 }
 
+impl core::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ReadError::Truncated => {
+                f.write_str("data set ends inside an element, item or sequence")
+            }
+            ReadError::BadLength => {
+                f.write_str("value length does not fit the item or sequence holding the element")
+            }
+            ReadError::TooDeep => write!(f, "sequences nested deeper than {MAX_DEPTH}"),
+            ReadError::UnexpectedDelimiter => {
+                f.write_str("item or delimitation item where none can be")
+            }
+            ReadError::ExpectedItem => {
+                f.write_str("data element inside a sequence where an item was expected")
+            }
+            ReadError::UnknownVr => f.write_str("unknown value representation"),
+        }
+    }
+}
+
+impl core::error::Error for ReadError {}
+
 #[derive(Debug, Clone, Copy)]
 enum Kind {
     Sequence(Tag),
@@ -96,7 +119,7 @@ struct Frame {
 const UNDEFINED: u32 = u32::MAX;
 
 /// A streaming reader over a data set held in one slice: an iterator of
-/// `Result<`[`Event`]`, `[`ReadError`]`>`.
+/// `Result<`[`ReadEvent`]`, `[`ReadError`]`>`.
 ///
 /// Handles both encodings, defined and undefined lengths, and sequences nested up to
 /// [`MAX_DEPTH`], in a fixed amount of state (a small stack of open sequences and items).
@@ -104,14 +127,14 @@ const UNDEFINED: u32 = u32::MAX;
 /// odd lengths and value contents are not checked: that is the application's business.
 ///
 /// ```
-/// use dimse_core::dataset::{value, Encoding, Event, Reader, Tag};
+/// use dimse_core::dataset::{value, Encoding, ReadEvent, Reader, Tag};
 ///
 /// // (0008,0070) LO "ACME", Implicit VR Little Endian.
 /// let data = [0x08, 0x00, 0x70, 0x00, 4, 0, 0, 0, b'A', b'C', b'M', b'E'];
 /// let mut r = Reader::new(&data, Encoding::ImplicitVrLittleEndian);
 /// let first = r.next();
-/// assert!(matches!(first, Some(Ok(Event::Element { .. }))), "{first:?}");
-/// if let Some(Ok(Event::Element { tag, value, .. })) = first {
+/// assert!(matches!(first, Some(Ok(ReadEvent::Element { .. }))), "{first:?}");
+/// if let Some(Ok(ReadEvent::Element { tag, value, .. })) = first {
 ///     assert_eq!(tag, Tag::new(0x0008, 0x0070));
 ///     assert_eq!(value::string(value), Some("ACME"));
 /// }
@@ -151,7 +174,7 @@ impl<'a> Reader<'a> {
         self.sequences
     }
 
-    fn step(&mut self) -> Result<Option<Event<'a>>, ReadError> {
+    fn step(&mut self) -> Result<Option<ReadEvent<'a>>, ReadError> {
         let Some(top) = self.stack.last().copied() else {
             if self.input.is_empty() {
                 return Ok(None);
@@ -167,17 +190,17 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn pop(&mut self, top: Frame) -> Event<'a> {
+    fn pop(&mut self, top: Frame) -> ReadEvent<'a> {
         self.stack.pop();
         match top.kind {
             Kind::Sequence(tag) => {
                 self.sequences = self.sequences.saturating_sub(1);
-                Event::SequenceEnd {
+                ReadEvent::SequenceEnd {
                     tag,
                     depth: self.sequences,
                 }
             }
-            Kind::Item => Event::ItemEnd {
+            Kind::Item => ReadEvent::ItemEnd {
                 depth: self.sequences,
             },
         }
@@ -232,7 +255,7 @@ impl<'a> Reader<'a> {
         encoding: Encoding,
         limit: usize,
         item: Option<Frame>,
-    ) -> Result<Event<'a>, ReadError> {
+    ) -> Result<ReadEvent<'a>, ReadError> {
         let tag = self.tag(limit)?;
         if tag.group() == 0xFFFE {
             // Delimiters are Implicit VR style in every transfer syntax (PS3.5 §7.5). A
@@ -290,11 +313,11 @@ impl<'a> Reader<'a> {
             })?;
             self.sequences += 1;
             let vr = if vr == Vr::UN { Vr::UN } else { Vr::SQ };
-            return Ok(Event::SequenceStart { tag, vr, depth });
+            return Ok(ReadEvent::SequenceStart { tag, vr, depth });
         }
         let n = usize::try_from(len).map_err(|_| ReadError::BadLength)?;
         let value = self.take(n, limit)?;
-        Ok(Event::Element {
+        Ok(ReadEvent::Element {
             tag,
             vr,
             value,
@@ -312,7 +335,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next item of a sequence (or the delimiter closing the sequence).
-    fn in_sequence(&mut self, top: Frame) -> Result<Event<'a>, ReadError> {
+    fn in_sequence(&mut self, top: Frame) -> Result<ReadEvent<'a>, ReadError> {
         let tag = self.tag(top.limit)?;
         let len = self.u32(top.limit)?;
         match tag {
@@ -324,7 +347,7 @@ impl<'a> Reader<'a> {
                     limit: end.unwrap_or(top.limit),
                     encoding: top.encoding,
                 })?;
-                Ok(Event::ItemStart {
+                Ok(ReadEvent::ItemStart {
                     depth: self.sequences,
                 })
             }
@@ -338,7 +361,7 @@ impl<'a> Reader<'a> {
 }
 
 impl<'a> Iterator for Reader<'a> {
-    type Item = Result<Event<'a>, ReadError>;
+    type Item = Result<ReadEvent<'a>, ReadError>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if self.failed {

@@ -60,38 +60,38 @@ fn write<S: DataSetSource + ?Sized>(encoding: Encoding, source: &S) -> Result<Ve
     write_with(encoding, SequenceLength::Defined, source)
 }
 
-fn read(data: &[u8], encoding: Encoding) -> Vec<Result<Event<'_>, ReadError>> {
+fn read(data: &[u8], encoding: Encoding) -> Vec<Result<ReadEvent<'_>, ReadError>> {
     Reader::new(data, encoding).collect()
 }
 
-fn expected_display_events() -> Vec<Result<Event<'static>, ReadError>> {
+fn expected_display_events() -> Vec<Result<ReadEvent<'static>, ReadError>> {
     std::vec![
-        Ok(Event::Element {
+        Ok(ReadEvent::Element {
             tag: MANUFACTURER,
             vr: Vr::LO,
             value: b"ACME",
             depth: 0
         }),
-        Ok(Event::SequenceStart {
+        Ok(ReadEvent::SequenceStart {
             tag: SUBSYSTEMS,
             vr: Vr::SQ,
             depth: 0
         }),
-        Ok(Event::ItemStart { depth: 1 }),
-        Ok(Event::Element {
+        Ok(ReadEvent::ItemStart { depth: 1 }),
+        Ok(ReadEvent::Element {
             tag: SUBSYSTEM_ID,
             vr: Vr::US,
             value: &[1, 0],
             depth: 1
         }),
-        Ok(Event::Element {
+        Ok(ReadEvent::Element {
             tag: SYSTEM_STATUS,
             vr: Vr::CS,
             value: b"OK",
             depth: 1
         }),
-        Ok(Event::ItemEnd { depth: 1 }),
-        Ok(Event::SequenceEnd {
+        Ok(ReadEvent::ItemEnd { depth: 1 }),
+        Ok(ReadEvent::SequenceEnd {
             tag: SUBSYSTEMS,
             depth: 0
         }),
@@ -232,7 +232,7 @@ fn every_number_method() {
     let events: Vec<_> = read(&bytes, Encoding::ExplicitVrLittleEndian)
         .into_iter()
         .map(|e| match e.unwrap() {
-            Event::Element { vr, value, .. } => (vr, value.to_vec()),
+            ReadEvent::Element { vr, value, .. } => (vr, value.to_vec()),
             other => panic!("{other:?}"),
         })
         .collect();
@@ -272,7 +272,7 @@ fn strings_are_joined_without_allocation() {
     expected.extend(b"AB\\CD ");
     assert_eq!(bytes, expected);
     match Reader::new(&bytes, Encoding::ImplicitVrLittleEndian).next() {
-        Some(Ok(Event::Element { vr, value, .. })) => {
+        Some(Ok(ReadEvent::Element { vr, value, .. })) => {
             assert_eq!(vr, Vr::CS);
             assert!(value::strings(value).eq([&b"PHOTOMETER"[..], b"COLORIMETER"]));
         }
@@ -291,7 +291,7 @@ fn dictionary_vr_when_not_given() {
     let vrs: Vec<Vr> = read(&bytes, Encoding::ExplicitVrLittleEndian)
         .into_iter()
         .map(|e| match e.unwrap() {
-            Event::Element { vr, .. } => vr,
+            ReadEvent::Element { vr, .. } => vr,
             other => panic!("{other:?}"),
         })
         .collect();
@@ -390,7 +390,7 @@ fn nesting_is_bounded() {
         .unwrap();
         let events = read(&deepest, Encoding::ExplicitVrLittleEndian);
         assert!(events.iter().all(Result::is_ok));
-        assert!(events.contains(&Ok(Event::Element {
+        assert!(events.contains(&Ok(ReadEvent::Element {
             tag: SUBSYSTEM_ID,
             vr: Vr::US,
             value: &[1, 0],
@@ -453,20 +453,20 @@ fn implicit_undefined_length_unknown_tag_is_a_sequence() {
     assert_eq!(
         events,
         [
-            Ok(Event::SequenceStart {
+            Ok(ReadEvent::SequenceStart {
                 tag: Tag::new(0x0009, 0x1010),
                 vr: Vr::SQ,
                 depth: 0
             }),
-            Ok(Event::ItemStart { depth: 1 }),
-            Ok(Event::Element {
+            Ok(ReadEvent::ItemStart { depth: 1 }),
+            Ok(ReadEvent::Element {
                 tag: Tag::new(0x0009, 0x1020),
                 vr: Vr::UN,
                 value: &[0xab, 0xcd],
                 depth: 1
             }),
-            Ok(Event::ItemEnd { depth: 1 }),
-            Ok(Event::SequenceEnd {
+            Ok(ReadEvent::ItemEnd { depth: 1 }),
+            Ok(ReadEvent::SequenceEnd {
                 tag: Tag::new(0x0009, 0x1010),
                 depth: 0
             }),
@@ -488,20 +488,20 @@ fn explicit_un_of_undefined_length_holds_implicit_items() {
     assert_eq!(
         events[..5],
         [
-            Ok(Event::SequenceStart {
+            Ok(ReadEvent::SequenceStart {
                 tag: Tag::new(0x0009, 0x1010),
                 vr: Vr::UN,
                 depth: 0
             }),
-            Ok(Event::ItemStart { depth: 1 }),
-            Ok(Event::Element {
+            Ok(ReadEvent::ItemStart { depth: 1 }),
+            Ok(ReadEvent::Element {
                 tag: MANUFACTURER,
                 vr: Vr::LO,
                 value: b"ACEM",
                 depth: 1
             }),
-            Ok(Event::ItemEnd { depth: 1 }),
-            Ok(Event::SequenceEnd {
+            Ok(ReadEvent::ItemEnd { depth: 1 }),
+            Ok(ReadEvent::SequenceEnd {
                 tag: Tag::new(0x0009, 0x1010),
                 depth: 0
             }),

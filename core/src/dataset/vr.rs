@@ -254,6 +254,12 @@ impl fmt::Display for Vr {
 ///
 /// Both are little endian; they differ in whether each element carries its VR.
 /// Command sets are always [`Encoding::ImplicitVrLittleEndian`] (PS3.7 §6.3).
+///
+/// This is also what an acceptor offers
+/// ([`AcceptorPolicy::transfer_syntaxes`](crate::assoc::AcceptorPolicy::transfer_syntaxes)):
+/// a transfer syntax is accepted only if its data sets can be written, so a policy cannot
+/// name one the core would then answer without a data set. Each UID is written once, in
+/// [`Encoding::transfer_syntax_uid`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -266,19 +272,23 @@ pub enum Encoding {
 }
 
 impl Encoding {
+    /// Every encoding, Implicit VR Little Endian first.
+    pub const ALL: [Encoding; 2] = [
+        Encoding::ImplicitVrLittleEndian,
+        Encoding::ExplicitVrLittleEndian,
+    ];
+
     /// The encoding of a transfer syntax UID, or `None` for one the core does not speak
     /// (deflated, big endian, compressed pixel data). One trailing NUL, the UID padding of
     /// PS3.5 §9.1, is tolerated.
     pub fn from_transfer_syntax(uid: &str) -> Option<Encoding> {
         let uid = uid.strip_suffix('\0').unwrap_or(uid);
-        match uid {
-            "1.2.840.10008.1.2" => Some(Encoding::ImplicitVrLittleEndian),
-            "1.2.840.10008.1.2.1" => Some(Encoding::ExplicitVrLittleEndian),
-            _ => None,
-        }
+        Encoding::ALL
+            .into_iter()
+            .find(|e| e.transfer_syntax_uid() == uid)
     }
 
-    /// The transfer syntax UID, unpadded.
+    /// The transfer syntax UID, unpadded: the one place each UID is written.
     pub const fn transfer_syntax_uid(self) -> &'static str {
         match self {
             Encoding::ImplicitVrLittleEndian => "1.2.840.10008.1.2",

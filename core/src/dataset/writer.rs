@@ -2,7 +2,7 @@
 
 use super::dictionary;
 use super::filter::{AttributeFilter, Missing};
-use super::reader::{Event as ReadEvent, Reader};
+use super::reader::{ReadEvent, Reader};
 use super::{Encoding, Tag, Vr, MAX_DEPTH};
 use crate::codec::{self, BufferTooSmall};
 
@@ -23,6 +23,21 @@ pub enum WriteError {
     /// Sequences nested deeper than [`MAX_DEPTH`].
     TooDeep,
 }
+
+impl core::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            WriteError::BufferFull => f.write_str("data set does not fit the buffer"),
+            WriteError::OutOfOrder => f.write_str("data element tags not in ascending order"),
+            WriteError::InvalidValue => {
+                f.write_str("value cannot be encoded with its value representation")
+            }
+            WriteError::TooDeep => write!(f, "sequences nested deeper than {MAX_DEPTH}"),
+        }
+    }
+}
+
+impl core::error::Error for WriteError {}
 
 impl From<BufferTooSmall> for WriteError {
     fn from(_: BufferTooSmall) -> Self {

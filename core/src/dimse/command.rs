@@ -6,7 +6,10 @@ use crate::pdu::Uid;
 use crate::BufferTooSmall;
 
 /// Command Field (0000,0100) values (PS3.7 Annex E, Table E.1-1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// `Debug` prints the message name (`N-GET-RQ`), or the value in hex for one Annex E does
+/// not define (`CommandField(0x1234)`): a log reads in the standard's terms, not in numbers.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CommandField(pub u16);
@@ -101,6 +104,15 @@ impl CommandField {
             0x8150 => "N-DELETE-RSP",
             0x0FFF => "C-CANCEL-RQ",
             _ => "unknown",
+        }
+    }
+}
+
+impl core::fmt::Debug for CommandField {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.name() {
+            "unknown" => write!(f, "CommandField(0x{:04X})", self.0),
+            name => f.write_str(name),
         }
     }
 }
@@ -447,7 +459,11 @@ impl Response<'_> {
 /// let s = Status::new(0x0110).with_error_comment("sensor offline").with_error_id(7);
 /// assert_eq!(s.code, 0x0110);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+///
+/// `Debug` prints the code in hex with its PS3.7 Annex C meaning
+/// (`Status { code: 0x0110 (Processing failure), .. }`), as status codes are written in the
+/// standard.
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Status<'a> {
     /// The status code.
@@ -499,6 +515,25 @@ impl<'a> Status<'a> {
     pub const fn with_offending_element(mut self, tags: &'a [Tag]) -> Self {
         self.offending_element = Some(tags);
         self
+    }
+}
+
+impl core::fmt::Debug for Status<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        /// The code as the standard writes it, with its name.
+        struct Code(u16);
+        impl core::fmt::Debug for Code {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, "0x{:04X} ({})", self.0, crate::service::meaning(self.0))
+            }
+        }
+        f.debug_struct("Status")
+            .field("code", &Code(self.code))
+            .field("error_comment", &self.error_comment)
+            .field("error_id", &self.error_id)
+            .field("attribute_identifier_list", &self.attribute_identifier_list)
+            .field("offending_element", &self.offending_element)
+            .finish()
     }
 }
 

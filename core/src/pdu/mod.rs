@@ -79,6 +79,26 @@ pub enum ParseError {
     TooLong,
 }
 
+impl core::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // The A-ABORT reason in PS3.8 Table 9-26's words, then what was wrong.
+        match self {
+            ParseError::UnrecognizedPdu(t) => write!(f, "unrecognized-PDU: PDU type {t:02X}H"),
+            ParseError::InvalidLength => {
+                f.write_str("invalid-PDU-parameter value: a length overruns its PDU or item")
+            }
+            ParseError::InvalidValue => f.write_str(
+                "invalid-PDU-parameter value: a field holds a value the standard forbids",
+            ),
+            ParseError::TooLong => {
+                f.write_str("invalid-PDU-parameter value: PDU longer than the configured limit")
+            }
+        }
+    }
+}
+
+impl core::error::Error for ParseError {}
+
 impl ParseError {
     /// The A-ABORT reason for a PDU that failed to parse this way.
     pub const fn abort_reason(self) -> AbortReason {

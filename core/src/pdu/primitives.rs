@@ -38,14 +38,57 @@ impl AeTitle {
 
     /// A title from configuration: 1 to 16 characters of ISO 646 G0 other than backslash, not
     /// all spaces. Surrounding spaces are trimmed.
-    pub fn new(title: &str) -> Option<AeTitle> {
-        let trimmed = title.trim_matches(' ');
-        let mut field = [b' '; 16];
-        field
-            .get_mut(..trimmed.len())?
-            .copy_from_slice(trimmed.as_bytes());
-        let ae = AeTitle::from_field(&field);
-        ae.is_valid().then_some(ae)
+    ///
+    /// A `const fn`, so that a policy naming its title can be a `static`:
+    ///
+    /// ```
+    /// use dimse_core::pdu::AeTitle;
+    /// const TITLE: AeTitle = match AeTitle::new(" DISPLAY ") {
+    ///     Some(t) => t,
+    ///     None => panic!("not an AE title"), // a compile error, not a run-time panic
+    /// };
+    /// assert_eq!(TITLE.as_bytes(), b"DISPLAY");
+    /// ```
+    pub const fn new(title: &str) -> Option<AeTitle> {
+        // Slice patterns rather than iterators or indexing: both are unavailable in a const
+        // fn, and a pattern cannot go out of bounds.
+        let mut rest = title.as_bytes();
+        while let [b' ', tail @ ..] = rest {
+            rest = tail;
+        }
+        while let [head @ .., b' '] = rest {
+            rest = head;
+        }
+        // The length is checked before NULs are trimmed, as the 16-byte field holding the
+        // space-trimmed title would be by `from_field`.
+        if rest.len() > 16 {
+            return None;
+        }
+        while let [b' ' | 0, tail @ ..] = rest {
+            rest = tail;
+        }
+        while let [head @ .., b' ' | 0] = rest {
+            rest = head;
+        }
+        if rest.is_empty() {
+            return None;
+        }
+        let len = rest.len() as u8; // at most 16, checked above
+        let mut bytes = [b' '; 16];
+        let mut out: &mut [u8] = &mut bytes;
+        while let [b, tail @ ..] = rest {
+            // The AE value representation (PS3.5 Table 6.2-1), as `is_valid` checks it.
+            if *b < 0x20 || *b >= 0x7f || *b == b'\\' {
+                return None;
+            }
+            let [slot, free @ ..] = out else {
+                return None;
+            };
+            *slot = *b;
+            out = free;
+            rest = tail;
+        }
+        Some(AeTitle { bytes, len })
     }
 
     /// Non-empty (not all spaces), and every character printable ISO 646 G0 other than `\`

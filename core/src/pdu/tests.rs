@@ -1510,6 +1510,66 @@ fn ae_title_trimming() {
     assert_eq!(std::format!("{t} {t:?}"), "QA_SCU \"QA_SCU\"");
 }
 
+/// `AeTitle::new` as it was before it became a `const fn`: the reference the const version
+/// must match byte for byte.
+fn ae_title_reference(title: &str) -> Option<AeTitle> {
+    let trimmed = title.trim_matches(' ');
+    let mut field = [b' '; 16];
+    field
+        .get_mut(..trimmed.len())?
+        .copy_from_slice(trimmed.as_bytes());
+    let ae = AeTitle::from_field(&field);
+    ae.is_valid().then_some(ae)
+}
+
+fn assert_ae_title_matches_reference(s: &str) {
+    let (new, old) = (AeTitle::new(s), ae_title_reference(s));
+    // The derived `PartialEq` compares the whole 16-byte array and the length.
+    assert_eq!(new, old, "{s:?}");
+    assert_eq!(
+        new.map(|t| t.to_field()),
+        old.map(|t| t.to_field()),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn ae_title_new_matches_reference_exhaustively() {
+    // Every string of up to 4 characters over an alphabet holding each case `new` tells
+    // apart (padding, NUL, valid, backslash, DEL, control, multi-byte), alone and around a
+    // run of letters that puts the length on either side of 16.
+    const ALPHABET: [char; 8] = [' ', '\0', 'A', '\\', '\x7f', '\x01', '~', 'É'];
+    let mut short = vec![String::new()];
+    let mut level = vec![String::new()];
+    for _ in 0..4 {
+        level = level
+            .iter()
+            .flat_map(|s| ALPHABET.iter().map(move |c| std::format!("{s}{c}")))
+            .collect();
+        short.extend(level.iter().cloned());
+    }
+    assert_eq!(short.len(), 1 + 8 + 64 + 512 + 4096);
+    for s in &short {
+        assert_ae_title_matches_reference(s);
+        for run in [10, 12, 13, 14, 15, 16] {
+            let letters = "X".repeat(run);
+            assert_ae_title_matches_reference(&std::format!("{s}{letters}"));
+            assert_ae_title_matches_reference(&std::format!("{letters}{s}"));
+            if let Some(mid) = s.char_indices().nth(s.chars().count() / 2).map(|(i, _)| i) {
+                let (a, b) = s.split_at(mid);
+                assert_ae_title_matches_reference(&std::format!("{a}{letters}{b}"));
+            }
+        }
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn ae_title_new_matches_reference(s in "[ \\x00A-Z\\\\\\x7f\\x01é]{0,20}") {
+        assert_ae_title_matches_reference(&s);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Descriptions
 // ---------------------------------------------------------------------------------------------

@@ -65,7 +65,7 @@
 //! leave out.
 //!
 //! ```
-//! use dimse_core::dataset::{value, Encoding, Event, Reader, Writer};
+//! use dimse_core::dataset::{value, Encoding, ReadEvent, Reader, Writer};
 //! use dimse_core::service::display::{
 //!     tags, DisplayFunctionType, DisplaySubsystem, DisplaySubsystemConfiguration,
 //!     DisplaySystem, SystemStatus, TargetLuminanceCharacteristics,
@@ -115,14 +115,14 @@
 //! assert!(Reader::new(data, Encoding::ExplicitVrLittleEndian).all(|e| e.is_ok()));
 //! let events = || Reader::new(data, Encoding::ExplicitVrLittleEndian).filter_map(Result::ok);
 //! let count = events().find_map(|e| match e {
-//!     Event::Element { tag, value, depth: 0, .. } if tag == tags::NUMBER_OF_DISPLAY_SUBSYSTEMS => {
+//!     ReadEvent::Element { tag, value, depth: 0, .. } if tag == tags::NUMBER_OF_DISPLAY_SUBSYSTEMS => {
 //!         value::u16s(value).next()
 //!     }
 //!     _ => None,
 //! });
 //! assert_eq!(count, Some(1));
 //! let status = events().find_map(|e| match e {
-//!     Event::Element { tag, value, .. } if tag == tags::SYSTEM_STATUS => value::string(value),
+//!     ReadEvent::Element { tag, value, .. } if tag == tags::SYSTEM_STATUS => value::string(value),
 //!     _ => None,
 //! });
 //! assert_eq!(status, Some("OK"));

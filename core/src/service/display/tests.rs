@@ -12,7 +12,7 @@ use super::common::MAX_TERMS;
 use super::tags::*;
 use super::*;
 use crate::dataset::{
-    dictionary, value, AttributeFilter, DataSetSource, Encoding, Event, Reader, SequenceLength,
+    dictionary, value, AttributeFilter, DataSetSource, Encoding, ReadEvent, Reader, SequenceLength,
     Tag, Vr, WriteError, Writer,
 };
 
@@ -67,18 +67,18 @@ fn tree(data: &[u8], encoding: Encoding) -> Vec<Node<'_>> {
 }
 
 /// The elements of a data set or item, up to its end.
-fn nodes<'a>(events: &mut impl Iterator<Item = Event<'a>>) -> Vec<Node<'a>> {
+fn nodes<'a>(events: &mut impl Iterator<Item = ReadEvent<'a>>) -> Vec<Node<'a>> {
     let mut out = Vec::new();
     while let Some(event) = events.next() {
         match event {
-            Event::Element { tag, vr, value, .. } => out.push(Node::Element { tag, vr, value }),
-            Event::SequenceStart { tag, vr, .. } => {
+            ReadEvent::Element { tag, vr, value, .. } => out.push(Node::Element { tag, vr, value }),
+            ReadEvent::SequenceStart { tag, vr, .. } => {
                 assert_eq!(vr, Vr::SQ);
                 let mut items = Vec::new();
                 loop {
                     match events.next().unwrap() {
-                        Event::ItemStart { .. } => items.push(nodes(events)),
-                        Event::SequenceEnd { tag: end, .. } => {
+                        ReadEvent::ItemStart { .. } => items.push(nodes(events)),
+                        ReadEvent::SequenceEnd { tag: end, .. } => {
                             assert_eq!(end, tag);
                             break;
                         }
@@ -87,8 +87,8 @@ fn nodes<'a>(events: &mut impl Iterator<Item = Event<'a>>) -> Vec<Node<'a>> {
                 }
                 out.push(Node::Sequence { tag, items });
             }
-            Event::ItemEnd { .. } => return out,
-            Event::ItemStart { .. } | Event::SequenceEnd { .. } => panic!("{event:?}"),
+            ReadEvent::ItemEnd { .. } => return out,
+            ReadEvent::ItemStart { .. } | ReadEvent::SequenceEnd { .. } => panic!("{event:?}"),
         }
     }
     out
@@ -538,9 +538,8 @@ fn all_tags(data: &[u8], encoding: Encoding) -> Vec<(Tag, Vr, usize)> {
     Reader::new(data, encoding)
         .map(|e| e.unwrap())
         .filter_map(|e| match e {
-            Event::Element { tag, vr, depth, .. } | Event::SequenceStart { tag, vr, depth } => {
-                Some((tag, vr, depth))
-            }
+            ReadEvent::Element { tag, vr, depth, .. }
+            | ReadEvent::SequenceStart { tag, vr, depth } => Some((tag, vr, depth)),
             _ => None,
         })
         .collect()
@@ -1151,7 +1150,7 @@ fn demo_is_consistent() {
 fn demo_values_fit_their_vrs() {
     let bytes = write(&DEMO, Encoding::ExplicitVrLittleEndian);
     for event in Reader::new(&bytes, Encoding::ExplicitVrLittleEndian) {
-        let Event::Element { tag, vr, value, .. } = event.unwrap() else {
+        let ReadEvent::Element { tag, vr, value, .. } = event.unwrap() else {
             continue;
         };
         let max = match vr {
