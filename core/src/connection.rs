@@ -575,7 +575,11 @@ impl<'a> Connection<'a> {
             policy.limits,
             storage,
         );
-        c.apply(now, ul::Event::TransportConnectIndication, Input::Artim);
+        c.apply(
+            now,
+            ul::ProtocolEvent::TransportConnectIndication,
+            Input::Artim,
+        );
         c
     }
 
@@ -606,8 +610,12 @@ impl<'a> Connection<'a> {
             config.limits,
             storage,
         );
-        c.apply(now, ul::Event::AssociateRequest, Input::Artim);
-        c.apply(now, ul::Event::TransportConnectConfirm, Input::Artim);
+        c.apply(now, ul::ProtocolEvent::AssociateRequest, Input::Artim);
+        c.apply(
+            now,
+            ul::ProtocolEvent::TransportConnectConfirm,
+            Input::Artim,
+        );
         Ok(c)
     }
 
@@ -1338,7 +1346,7 @@ impl<'a> Connection<'a> {
 
     /// Aborts the association (A-ABORT from the service user, Evt15).
     pub fn abort(&mut self, now: Instant) -> Result<(), ApiError> {
-        if ul::transition(self.state, ul::Event::AbortRequest).is_none() {
+        if ul::transition(self.state, ul::ProtocolEvent::AbortRequest).is_none() {
             return Err(ApiError::InvalidState);
         }
         self.dispatch(now, Input::LocalAbort(AbortOrigin::Local));
@@ -1680,24 +1688,24 @@ impl<'a> Connection<'a> {
 
     fn dispatch(&mut self, now: Instant, input: Input) {
         let event = match &input {
-            Input::AssociateRq(_) => ul::Event::AssociateRqReceived,
-            Input::AssociateAc(_) => ul::Event::AssociateAcReceived,
-            Input::AssociateRj(_) => ul::Event::AssociateRjReceived,
-            Input::PData => ul::Event::PDataReceived,
-            Input::ReleaseRq => ul::Event::ReleaseRqReceived,
-            Input::ReleaseRp => ul::Event::ReleaseRpReceived,
-            Input::Abort(_) => ul::Event::AbortReceived,
-            Input::Invalid(_) => ul::Event::InvalidPdu,
-            Input::TransportClosed => ul::Event::TransportClosed,
-            Input::Artim => ul::Event::ArtimExpired,
-            Input::LocalAbort(_) => ul::Event::AbortRequest,
-            Input::LocalRelease => ul::Event::ReleaseRequest,
-            Input::ReleaseResponse => ul::Event::ReleaseResponse,
+            Input::AssociateRq(_) => ul::ProtocolEvent::AssociateRqReceived,
+            Input::AssociateAc(_) => ul::ProtocolEvent::AssociateAcReceived,
+            Input::AssociateRj(_) => ul::ProtocolEvent::AssociateRjReceived,
+            Input::PData => ul::ProtocolEvent::PDataReceived,
+            Input::ReleaseRq => ul::ProtocolEvent::ReleaseRqReceived,
+            Input::ReleaseRp => ul::ProtocolEvent::ReleaseRpReceived,
+            Input::Abort(_) => ul::ProtocolEvent::AbortReceived,
+            Input::Invalid(_) => ul::ProtocolEvent::InvalidPdu,
+            Input::TransportClosed => ul::ProtocolEvent::TransportClosed,
+            Input::Artim => ul::ProtocolEvent::ArtimExpired,
+            Input::LocalAbort(_) => ul::ProtocolEvent::AbortRequest,
+            Input::LocalRelease => ul::ProtocolEvent::ReleaseRequest,
+            Input::ReleaseResponse => ul::ProtocolEvent::ReleaseResponse,
         };
         // An A-ASSOCIATE-AC that does not answer what we proposed is an invalid PDU.
         let (event, input) = match input {
             Input::AssociateAc(None) if self.state == State::Sta5 => (
-                ul::Event::InvalidPdu,
+                ul::ProtocolEvent::InvalidPdu,
                 Input::Invalid(AbortReason::InvalidPduParameterValue),
             ),
             other => (event, other),
@@ -1705,7 +1713,7 @@ impl<'a> Connection<'a> {
         self.apply(now, event, input);
     }
 
-    fn apply(&mut self, now: Instant, event: ul::Event, input: Input) {
+    fn apply(&mut self, now: Instant, event: ul::ProtocolEvent, input: Input) {
         self.now = self.now.max(now);
         let Some(action) = ul::transition(self.state, event) else {
             debug!("no transition");
@@ -1741,12 +1749,16 @@ impl<'a> Connection<'a> {
                             // Sta3: the policy answers for the local user at once (Evt7).
                             self.state = State::Sta3;
                             self.neg = Neg::Done(n);
-                            self.apply(now, ul::Event::AssociateAccept, Input::Artim);
+                            self.apply(now, ul::ProtocolEvent::AssociateAccept, Input::Artim);
                             return;
                         }
                         Err(rj) if rj.source == RejectSource::ServiceUser => {
                             self.state = State::Sta3;
-                            self.apply(now, ul::Event::AssociateReject, Input::AssociateRj(rj));
+                            self.apply(
+                                now,
+                                ul::ProtocolEvent::AssociateReject,
+                                Input::AssociateRj(rj),
+                            );
                             return;
                         }
                         Err(rj) => {
@@ -1786,7 +1798,11 @@ impl<'a> Connection<'a> {
                 if self.release_must_wait() {
                     self.release_response_pending = true;
                 } else {
-                    self.apply(now, ul::Event::ReleaseResponse, Input::ReleaseResponse);
+                    self.apply(
+                        now,
+                        ul::ProtocolEvent::ReleaseResponse,
+                        Input::ReleaseResponse,
+                    );
                 }
                 return;
             }
@@ -1803,7 +1819,11 @@ impl<'a> Connection<'a> {
                 self.state = action.next_state(self.role, true);
                 if self.role == Role::Requestor {
                     // Sta9: the requestor answers the collision first (AR-9).
-                    self.apply(now, ul::Event::ReleaseResponse, Input::ReleaseResponse);
+                    self.apply(
+                        now,
+                        ul::ProtocolEvent::ReleaseResponse,
+                        Input::ReleaseResponse,
+                    );
                 }
                 return;
             }
@@ -1811,7 +1831,11 @@ impl<'a> Connection<'a> {
             Action::Ar10 => {
                 // Sta12: the acceptor now answers the requestor's release (AR-4).
                 self.state = State::Sta12;
-                self.apply(now, ul::Event::ReleaseResponse, Input::ReleaseResponse);
+                self.apply(
+                    now,
+                    ul::ProtocolEvent::ReleaseResponse,
+                    Input::ReleaseResponse,
+                );
                 return;
             }
             Action::Aa1 => {

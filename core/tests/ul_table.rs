@@ -4,7 +4,7 @@
 //! standard notes (`standard.md` §4.7). The crate's `match` was typed separately, so a
 //! transcription slip in either copy shows up as a mismatch here.
 
-use dimse_core::ul::{transition, Action, Event, Role, State};
+use dimse_core::ul::{transition, Action, ProtocolEvent, Role, State};
 
 const TABLE: &str = "
 | Evt1 A-ASSOCIATE request (local user) | AE-1 |  |  |  |  |  |  |  |  |  |  |  |  |
@@ -52,8 +52,8 @@ fn rows() -> Vec<(String, Vec<Option<String>>)> {
 fn table_has_19_rows_in_event_order() {
     let rows = rows();
     assert_eq!(rows.len(), 19);
-    assert_eq!(Event::ALL.len(), 19);
-    for (event, (title, _)) in Event::ALL.iter().zip(&rows) {
+    assert_eq!(ProtocolEvent::ALL.len(), 19);
+    for (event, (title, _)) in ProtocolEvent::ALL.iter().zip(&rows) {
         let first_word = title.split_whitespace().next().unwrap();
         assert_eq!(first_word, event.label(), "row {title:?}");
         assert_eq!(first_word, format!("Evt{}", event.number()));
@@ -65,7 +65,7 @@ fn every_cell_matches_the_pasted_table() {
     let rows = rows();
     let mut filled = 0;
     let mut mismatches = Vec::new();
-    for (event, (_, cells)) in Event::ALL.iter().zip(&rows) {
+    for (event, (_, cells)) in ProtocolEvent::ALL.iter().zip(&rows) {
         for (i, (state, cell)) in State::ALL.iter().zip(cells).enumerate() {
             assert_eq!(usize::from(state.number()), i + 1);
             let got = transition(*state, *event).map(|a| a.label().to_string());
@@ -93,11 +93,11 @@ fn conditional_next_states() {
     }
     // The only cells that use them.
     assert_eq!(
-        transition(State::Sta2, Event::AssociateRqReceived),
+        transition(State::Sta2, ProtocolEvent::AssociateRqReceived),
         Some(Action::Ae6)
     );
     assert_eq!(
-        transition(State::Sta7, Event::ReleaseRqReceived),
+        transition(State::Sta7, ProtocolEvent::ReleaseRqReceived),
         Some(Action::Ar8)
     );
 }
@@ -106,7 +106,7 @@ fn conditional_next_states() {
 /// receives the other's; the requestor answers first and both end up closed.
 #[test]
 fn release_collision_walk() {
-    fn step(role: Role, state: State, event: Event) -> State {
+    fn step(role: Role, state: State, event: ProtocolEvent) -> State {
         let action = transition(state, event)
             .unwrap_or_else(|| panic!("{role:?}: {event} blank in {state}"));
         action.next_state(role, true)
@@ -114,10 +114,10 @@ fn release_collision_walk() {
     // Requestor: AR-1 Sta7, AR-8 Sta9, (local response) AR-9 Sta11, (RP) AR-3 Sta1.
     let mut r = State::Sta6;
     for e in [
-        Event::ReleaseRequest,
-        Event::ReleaseRqReceived,
-        Event::ReleaseResponse,
-        Event::ReleaseRpReceived,
+        ProtocolEvent::ReleaseRequest,
+        ProtocolEvent::ReleaseRqReceived,
+        ProtocolEvent::ReleaseResponse,
+        ProtocolEvent::ReleaseRpReceived,
     ] {
         r = step(Role::Requestor, r, e);
     }
@@ -125,13 +125,16 @@ fn release_collision_walk() {
     // Acceptor: AR-1 Sta7, AR-8 Sta10, (RP) AR-10 Sta12, (local response) AR-4 Sta13.
     let mut a = State::Sta6;
     for e in [
-        Event::ReleaseRequest,
-        Event::ReleaseRqReceived,
-        Event::ReleaseRpReceived,
-        Event::ReleaseResponse,
+        ProtocolEvent::ReleaseRequest,
+        ProtocolEvent::ReleaseRqReceived,
+        ProtocolEvent::ReleaseRpReceived,
+        ProtocolEvent::ReleaseResponse,
     ] {
         a = step(Role::Acceptor, a, e);
     }
     assert_eq!(a, State::Sta13);
-    assert_eq!(step(Role::Acceptor, a, Event::TransportClosed), State::Sta1);
+    assert_eq!(
+        step(Role::Acceptor, a, ProtocolEvent::TransportClosed),
+        State::Sta1
+    );
 }

@@ -5,7 +5,7 @@
 //!
 //! 1. *Which action does this event trigger in this state?* [`transition`] is a transcription
 //!    of the state transition table, PS3.8 §9.2.3 Table 9-10: thirteen states
-//!    ([`State`], PS3.8 §9.2.1) across, nineteen events ([`Event`]) down, and in each cell
+//!    ([`State`], PS3.8 §9.2.1) across, nineteen events ([`ProtocolEvent`]) down, and in each cell
 //!    an action ([`Action`], PS3.8 §9.2.2) or nothing. Exactly 123 of the 247 cells are
 //!    filled. A blank cell ([`None`]) means the event is not valid in that state.
 //! 2. *Where does that action lead?* [`Action::next_state`] gives the state the action
@@ -39,8 +39,8 @@
 //!   provider, with reason 2, unexpected PDU, which is a sensible default).
 //! * **AA-3** reports an A-ABORT indication or an A-P-ABORT indication depending on the
 //!   source field of the received A-ABORT PDU; the caller reads that field.
-//! * **Event numbers.** Table 9-10 labels its rows by description only. The numbers
-//!   Evt1..Evt19 used by [`Event::number`] and [`Event::label`] follow the row order, which
+//! * **ProtocolEvent numbers.** Table 9-10 labels its rows by description only. The numbers
+//!   Evt1..Evt19 used by [`ProtocolEvent::number`] and [`ProtocolEvent::label`] follow the row order, which
 //!   is also the numbering used by other implementations (pynetdicom, DCMTK).
 
 use core::fmt;
@@ -168,7 +168,7 @@ impl fmt::Display for State {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-pub enum Event {
+pub enum ProtocolEvent {
     /// Evt1: A-ASSOCIATE request (local user).
     AssociateRequest,
     /// Evt2: Transport connect confirmation (local transport service).
@@ -209,82 +209,82 @@ pub enum Event {
     InvalidPdu,
 }
 
-impl Event {
+impl ProtocolEvent {
     /// Every event, in order Evt1..Evt19 (the rows of Table 9-10).
-    pub const ALL: [Event; 19] = [
-        Event::AssociateRequest,
-        Event::TransportConnectConfirm,
-        Event::AssociateAcReceived,
-        Event::AssociateRjReceived,
-        Event::TransportConnectIndication,
-        Event::AssociateRqReceived,
-        Event::AssociateAccept,
-        Event::AssociateReject,
-        Event::PDataRequest,
-        Event::PDataReceived,
-        Event::ReleaseRequest,
-        Event::ReleaseRqReceived,
-        Event::ReleaseRpReceived,
-        Event::ReleaseResponse,
-        Event::AbortRequest,
-        Event::AbortReceived,
-        Event::TransportClosed,
-        Event::ArtimExpired,
-        Event::InvalidPdu,
+    pub const ALL: [ProtocolEvent; 19] = [
+        ProtocolEvent::AssociateRequest,
+        ProtocolEvent::TransportConnectConfirm,
+        ProtocolEvent::AssociateAcReceived,
+        ProtocolEvent::AssociateRjReceived,
+        ProtocolEvent::TransportConnectIndication,
+        ProtocolEvent::AssociateRqReceived,
+        ProtocolEvent::AssociateAccept,
+        ProtocolEvent::AssociateReject,
+        ProtocolEvent::PDataRequest,
+        ProtocolEvent::PDataReceived,
+        ProtocolEvent::ReleaseRequest,
+        ProtocolEvent::ReleaseRqReceived,
+        ProtocolEvent::ReleaseRpReceived,
+        ProtocolEvent::ReleaseResponse,
+        ProtocolEvent::AbortRequest,
+        ProtocolEvent::AbortReceived,
+        ProtocolEvent::TransportClosed,
+        ProtocolEvent::ArtimExpired,
+        ProtocolEvent::InvalidPdu,
     ];
 
     /// The event's number, 1 for Evt1 through 19 for Evt19 (its row in Table 9-10).
     pub const fn number(self) -> u8 {
         match self {
-            Event::AssociateRequest => 1,
-            Event::TransportConnectConfirm => 2,
-            Event::AssociateAcReceived => 3,
-            Event::AssociateRjReceived => 4,
-            Event::TransportConnectIndication => 5,
-            Event::AssociateRqReceived => 6,
-            Event::AssociateAccept => 7,
-            Event::AssociateReject => 8,
-            Event::PDataRequest => 9,
-            Event::PDataReceived => 10,
-            Event::ReleaseRequest => 11,
-            Event::ReleaseRqReceived => 12,
-            Event::ReleaseRpReceived => 13,
-            Event::ReleaseResponse => 14,
-            Event::AbortRequest => 15,
-            Event::AbortReceived => 16,
-            Event::TransportClosed => 17,
-            Event::ArtimExpired => 18,
-            Event::InvalidPdu => 19,
+            ProtocolEvent::AssociateRequest => 1,
+            ProtocolEvent::TransportConnectConfirm => 2,
+            ProtocolEvent::AssociateAcReceived => 3,
+            ProtocolEvent::AssociateRjReceived => 4,
+            ProtocolEvent::TransportConnectIndication => 5,
+            ProtocolEvent::AssociateRqReceived => 6,
+            ProtocolEvent::AssociateAccept => 7,
+            ProtocolEvent::AssociateReject => 8,
+            ProtocolEvent::PDataRequest => 9,
+            ProtocolEvent::PDataReceived => 10,
+            ProtocolEvent::ReleaseRequest => 11,
+            ProtocolEvent::ReleaseRqReceived => 12,
+            ProtocolEvent::ReleaseRpReceived => 13,
+            ProtocolEvent::ReleaseResponse => 14,
+            ProtocolEvent::AbortRequest => 15,
+            ProtocolEvent::AbortReceived => 16,
+            ProtocolEvent::TransportClosed => 17,
+            ProtocolEvent::ArtimExpired => 18,
+            ProtocolEvent::InvalidPdu => 19,
         }
     }
 
     /// The event's conventional name: `"Evt1"` .. `"Evt19"`.
     pub const fn label(self) -> &'static str {
         match self {
-            Event::AssociateRequest => "Evt1",
-            Event::TransportConnectConfirm => "Evt2",
-            Event::AssociateAcReceived => "Evt3",
-            Event::AssociateRjReceived => "Evt4",
-            Event::TransportConnectIndication => "Evt5",
-            Event::AssociateRqReceived => "Evt6",
-            Event::AssociateAccept => "Evt7",
-            Event::AssociateReject => "Evt8",
-            Event::PDataRequest => "Evt9",
-            Event::PDataReceived => "Evt10",
-            Event::ReleaseRequest => "Evt11",
-            Event::ReleaseRqReceived => "Evt12",
-            Event::ReleaseRpReceived => "Evt13",
-            Event::ReleaseResponse => "Evt14",
-            Event::AbortRequest => "Evt15",
-            Event::AbortReceived => "Evt16",
-            Event::TransportClosed => "Evt17",
-            Event::ArtimExpired => "Evt18",
-            Event::InvalidPdu => "Evt19",
+            ProtocolEvent::AssociateRequest => "Evt1",
+            ProtocolEvent::TransportConnectConfirm => "Evt2",
+            ProtocolEvent::AssociateAcReceived => "Evt3",
+            ProtocolEvent::AssociateRjReceived => "Evt4",
+            ProtocolEvent::TransportConnectIndication => "Evt5",
+            ProtocolEvent::AssociateRqReceived => "Evt6",
+            ProtocolEvent::AssociateAccept => "Evt7",
+            ProtocolEvent::AssociateReject => "Evt8",
+            ProtocolEvent::PDataRequest => "Evt9",
+            ProtocolEvent::PDataReceived => "Evt10",
+            ProtocolEvent::ReleaseRequest => "Evt11",
+            ProtocolEvent::ReleaseRqReceived => "Evt12",
+            ProtocolEvent::ReleaseRpReceived => "Evt13",
+            ProtocolEvent::ReleaseResponse => "Evt14",
+            ProtocolEvent::AbortRequest => "Evt15",
+            ProtocolEvent::AbortReceived => "Evt16",
+            ProtocolEvent::TransportClosed => "Evt17",
+            ProtocolEvent::ArtimExpired => "Evt18",
+            ProtocolEvent::InvalidPdu => "Evt19",
         }
     }
 }
 
-impl fmt::Display for Event {
+impl fmt::Display for ProtocolEvent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
     }
@@ -531,9 +531,9 @@ impl fmt::Display for Action {
 ///
 /// [`None`] is a blank cell: the event is not valid in that state. 123 of the 13 × 19 cells
 /// are filled.
-pub const fn transition(state: State, event: Event) -> Option<Action> {
+pub const fn transition(state: State, event: ProtocolEvent) -> Option<Action> {
     use Action::*;
-    use Event::*;
+    use ProtocolEvent::*;
     use State::*;
 
     // Grouped by row (event) so that each arm can be read against one row of Table 9-10.
@@ -623,7 +623,7 @@ mod tests {
     fn filled_cells() -> usize {
         let mut n = 0;
         for s in State::ALL {
-            for e in Event::ALL {
+            for e in ProtocolEvent::ALL {
                 if transition(s, e).is_some() {
                     n += 1;
                 }
@@ -703,7 +703,7 @@ mod tests {
             let want = format_into(&mut buf, "Sta", n);
             assert_eq!(s.label(), want);
         }
-        for (i, e) in Event::ALL.iter().enumerate() {
+        for (i, e) in ProtocolEvent::ALL.iter().enumerate() {
             let n = i + 1;
             assert_eq!(usize::from(e.number()), n);
             let mut buf = [0u8; 8];
@@ -737,7 +737,7 @@ mod tests {
             b,
             "{}/{}/{}",
             State::Sta12,
-            Event::PDataReceived,
+            ProtocolEvent::PDataReceived,
             Action::Ar10
         )
         .unwrap();
@@ -773,7 +773,7 @@ mod tests {
                     if a.starts_artim(ok) {
                         let next = a.next_state(role, ok);
                         assert!(
-                            transition(next, Event::ArtimExpired).is_some(),
+                            transition(next, ProtocolEvent::ArtimExpired).is_some(),
                             "{a} starts ARTIM but {next} has no Evt18 cell"
                         );
                     }
@@ -787,7 +787,9 @@ mod tests {
     fn every_reachable_state_has_transitions() {
         for s in State::ALL {
             assert!(
-                Event::ALL.iter().any(|&e| transition(s, e).is_some()),
+                ProtocolEvent::ALL
+                    .iter()
+                    .any(|&e| transition(s, e).is_some()),
                 "{s}"
             );
         }
