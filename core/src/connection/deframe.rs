@@ -1,0 +1,541 @@
+//! Deframing: the byte stream cut into PDUs, and an A-ASSOCIATE-RQ/AC walked item by item
+//! (PS3.8 §9.3), each unit parsed only when whole and nothing larger than
+//! [`MAX_UNIT_LEN`] ever needed at once. What a PDU means goes to the executor as an
+//! `Input`; P-DATA values go to reassembly.
+
+use super::*;
+
+/// Where the receive side is in the byte stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rx {
+    /// Expecting a PDU header.
+    Header,
+    /// Expecting the 4-byte body of a fixed-size PDU.
+    Fixed(PduType),
+    /// Expecting the 68 fixed bytes of an A-ASSOCIATE-RQ (`ac` false) or -AC.
+    AssocFixed { ac: bool, left: u32 },
+    /// Inside the variable items: `left` bytes of the PDU remain after the current item.
+    AssocItems {
+        ac: bool,
+        left: u32,
+        container: Container,
+        skip: u32,
+    },
+    /// Inside a P-DATA-TF, expecting a PDV header (or the end).
+    Pdv { left: u32 },
+    /// Inside a PDV's fragment.
+    PdvData {
+        left: u32,
+        pdv_left: u32,
+        last: bool,
+    },
+    /// Skipping the rest of a PDU that is ignored or was answered already.
+    Ignore { left: u32 },
+    /// The stream cannot be framed any more: swallow everything.
+    Discard,
+}
+
+/// The item being walked inside an A-ASSOCIATE-RQ/AC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Container {
+    Top,
+    ContextRq {
+        left: u16,
+    },
+    ContextAc {
+        left: u16,
+        id: u8,
+        result: u8,
+        answered: bool,
+    },
+    UserInfo {
+        left: u16,
+    },
+}
+
+/// The negotiation in progress, or its outcome.
+#[derive(Debug, Clone)]
+pub(super) enum Neg {
+    None,
+    Acceptor(AcceptorNegotiation),
+    Requestor(RequestorNegotiation),
+    Done(Negotiated),
+}
+
+/// Progress of one receive step.
+pub(super) enum Step {
+    Consumed(usize),
+    /// The next unit is not complete in the input.
+    NeedMore,
+    /// The input cannot be taken until the caller drains output or the application answers.
+    Blocked,
+}
+
+impl<'a> Connection<'a> {
+    /// The receive side is at the end of an item, a PDV or a PDU: that completion needs no
+    /// more bytes, and must not wait for the next PDU to arrive.
+    pub(super) fn completes_without_input(&self) -> bool {
+        if self.state == State::Sta1 {
+            return false;
+        }
+        match self.rx {
+            Rx::AssocItems {
+                skip: 0,
+                container: Container::Top,
+                left,
+                ..
+            } => left == 0,
+            Rx::AssocItems {
+                skip: 0,
+                container:
+                    Container::ContextRq { left: 0 }
+                    | Container::ContextAc { left: 0, .. }
+                    | Container::UserInfo { left: 0 },
+                ..
+            } => true,
+            Rx::Pdv { left: 0 } => true,
+            Rx::PdvData { pdv_left: 0, .. } => true,
+            _ => false,
+        }
+    }
+
+    /// One unit of receive progress. `Consumed(0)` is allowed when the state changed.
+    pub(super) fn step(&mut self, now: Instant, input: &[u8]) -> Step {
+        if matches!(self.state, State::Sta1) {
+            // No association and no transport to speak of: nothing can be received.
+            return Step::Consumed(input.len());
+        }
+        match self.rx {
+            Rx::Header => self.rx_header(now, input),
+            Rx::Fixed(pdu_type) => {
+                let Some(body) = input.first_chunk::<4>() else {
+                    return Step::NeedMore;
+                };
+                self.rx = Rx::Header;
+                let input_ = match pdu_type {
+                    PduType::AssociateRj => match AssociateRj::parse_body(*body) {
+                        Ok(rj) => Input::AssociateRj(rj),
+                        Err(e) => Input::Invalid(e.abort_reason()),
+                    },
+                    PduType::ReleaseRq => Input::ReleaseRq,
+                    PduType::ReleaseRp => Input::ReleaseRp,
+                    _ => Input::Abort(Abort::parse_body(*body)),
+                };
+                self.dispatch(now, input_);
+                Step::Consumed(4)
+            }
+            Rx::AssocFixed { ac, left } => {
+                let Parse::Complete(fixed, n) = AssociateFixed::parse(input) else {
+                    return Step::NeedMore;
+                };
+                self.neg = if ac {
+                    Neg::Requestor(RequestorNegotiation::new(fixed))
+                } else {
+                    Neg::Acceptor(AcceptorNegotiation::new(fixed))
+                };
+                self.rx = Rx::AssocItems {
+                    ac,
+                    left: left.saturating_sub(AssociateFixed::LEN as u32),
+                    container: Container::Top,
+                    skip: 0,
+                };
+                Step::Consumed(n)
+            }
+            Rx::AssocItems {
+                ac,
+                left,
+                container,
+                skip,
+            } => self.rx_assoc_items(now, input, ac, left, container, skip),
+            Rx::Pdv { left } => self.rx_pdv(now, input, left),
+            Rx::PdvData {
+                left,
+                pdv_left,
+                last,
+            } => self.rx_pdv_data(now, input, left, pdv_left, last),
+            Rx::Ignore { left } => {
+                let n = input.len().min(left as usize);
+                let left = left - n as u32;
+                self.rx = if left == 0 {
+                    Rx::Header
+                } else {
+                    Rx::Ignore { left }
+                };
+                Step::Consumed(n)
+            }
+            Rx::Discard => Step::Consumed(input.len()),
+        }
+    }
+
+    pub(super) fn rx_header(&mut self, now: Instant, input: &[u8]) -> Step {
+        if (self.rx_held || self.release_response_pending) && !self.txq.is_empty() {
+            // What the PDUs read so far caused must happen before the next PDU is read: a
+            // command held behind the busy transmit buffer, or an A-RELEASE-RP waiting for
+            // that output, goes ahead as soon as the caller drains `poll_output`.
+            // Otherwise a protocol error in the next PDU would abort the association first,
+            // and what the peer gets would depend on how its bytes were cut into reads. The
+            // caller keeps the rest and feeds it again after the drain, as for any
+            // unconsumed input. (A wait for the application's answer does not stop input:
+            // the peer may still abort, or break the protocol, meanwhile.)
+            return Step::Blocked;
+        }
+        let header = match PduHeader::parse(input) {
+            Ok(Parse::Partial) => return Step::NeedMore,
+            Ok(Parse::Complete(h, _)) => h,
+            Err(e) => {
+                // An unknown type still has a length: skip it so the stream stays framed.
+                let length = input
+                    .get(2..6)
+                    .and_then(|b| <[u8; 4]>::try_from(b).ok())
+                    .map_or(0, u32::from_be_bytes);
+                self.rx = Rx::Ignore { left: length };
+                if length == 0 {
+                    self.rx = Rx::Header;
+                }
+                self.dispatch(now, Input::Invalid(e.abort_reason()));
+                return Step::Consumed(PDU_HEADER_LEN);
+            }
+        };
+        let length = header.length;
+        let ignore = |length: u32| {
+            if length == 0 {
+                Rx::Header
+            } else {
+                Rx::Ignore { left: length }
+            }
+        };
+        match header.pdu_type {
+            PduType::AssociateRq | PduType::AssociateAc => {
+                let ac = header.pdu_type == PduType::AssociateAc;
+                let wanted = if ac {
+                    self.state == State::Sta5
+                } else {
+                    self.state == State::Sta2
+                };
+                if !wanted {
+                    // Unexpected here: the table answers at once; the body is not needed.
+                    self.rx = ignore(length);
+                    let ev = if ac {
+                        Input::AssociateAc(None)
+                    } else {
+                        Input::AssociateRq(Err(AssociateRj::PROVIDER_NO_REASON))
+                    };
+                    self.dispatch(now, ev);
+                } else if (length as usize) < AssociateFixed::LEN
+                    || length > self.limits.max_associate_length
+                {
+                    self.rx = ignore(length);
+                    self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
+                } else {
+                    self.rx = Rx::AssocFixed { ac, left: length };
+                }
+            }
+            PduType::PDataTf => {
+                // PS3.8 §9.3.5: one or more PDV items; an empty P-DATA-TF is invalid.
+                if matches!(self.state, State::Sta6 | State::Sta7)
+                    && (length > self.limits.max_pdu_length || length == 0)
+                {
+                    self.rx = ignore(length);
+                    self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
+                } else {
+                    let before = self.state;
+                    self.dispatch(now, Input::PData);
+                    // DT-2 / AR-6 keep the state: read the PDVs. Anything else answered it.
+                    self.rx = if self.state == before && matches!(before, State::Sta6 | State::Sta7)
+                    {
+                        if length == 0 {
+                            Rx::Header
+                        } else {
+                            Rx::Pdv { left: length }
+                        }
+                    } else {
+                        ignore(length)
+                    };
+                }
+            }
+            fixed => {
+                if length as usize == pdu::FIXED_BODY_LEN {
+                    self.rx = Rx::Fixed(fixed);
+                } else {
+                    self.rx = ignore(length);
+                    self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
+                }
+            }
+        }
+        Step::Consumed(PDU_HEADER_LEN)
+    }
+
+    /// A framing error inside a PDU: abort as the table says, and skip what the PDU-length
+    /// still covers so that a following PDU (in Sta13) is read correctly.
+    pub(super) fn rx_invalid(&mut self, now: Instant, e: ParseError, rest_of_pdu: u32) -> Step {
+        self.rx = if rest_of_pdu == 0 {
+            Rx::Header
+        } else {
+            Rx::Ignore { left: rest_of_pdu }
+        };
+        self.neg = match core::mem::replace(&mut self.neg, Neg::None) {
+            Neg::Done(n) => Neg::Done(n),
+            _ => Neg::None,
+        };
+        self.dispatch(now, Input::Invalid(e.abort_reason()));
+        Step::Consumed(0)
+    }
+
+    pub(super) fn rx_assoc_items(
+        &mut self,
+        now: Instant,
+        input: &[u8],
+        ac: bool,
+        left: u32,
+        container: Container,
+        skip: u32,
+    ) -> Step {
+        if skip > 0 {
+            let n = input.len().min(skip as usize);
+            self.rx = Rx::AssocItems {
+                ac,
+                left,
+                container,
+                skip: skip - n as u32,
+            };
+            return Step::Consumed(n);
+        }
+        let set = |c: &mut Self, left: u32, container: Container, skip: u32| {
+            c.rx = Rx::AssocItems {
+                ac,
+                left,
+                container,
+                skip,
+            };
+        };
+        match container {
+            Container::Top => {
+                if left == 0 {
+                    self.rx = Rx::Header;
+                    self.finish_associate(now, ac);
+                    return Step::Consumed(0);
+                }
+                let Parse::Complete(h, _) = ItemHeader::parse(input) else {
+                    if left < ItemHeader::LEN as u32 {
+                        return self.rx_invalid(now, ParseError::InvalidLength, left);
+                    }
+                    return Step::NeedMore;
+                };
+                let total = h.total_len() as u32;
+                if total > left {
+                    return self.rx_invalid(now, ParseError::InvalidLength, left);
+                }
+                let left = left - total;
+                match (h.item_type, ac) {
+                    (0x10, _) if h.total_len() <= MAX_UNIT_LEN => {
+                        let Some(body) = input.get(ItemHeader::LEN..h.total_len()) else {
+                            return Step::NeedMore;
+                        };
+                        let item =
+                            SubItem::from_body(0x10, body).unwrap_or(SubItem::Malformed(0x10));
+                        match &mut self.neg {
+                            Neg::Acceptor(n) => n.application_context(&item),
+                            Neg::Requestor(n) => n.application_context(&item),
+                            _ => {}
+                        }
+                        set(self, left, Container::Top, 0);
+                        Step::Consumed(h.total_len())
+                    }
+                    (0x20, false) | (0x21, true) => {
+                        // The 4 fixed bytes (ID, reserved, result, reserved) must fit the item.
+                        if h.length < 4 {
+                            // `left` no longer counts this item, none of which was consumed.
+                            return self.rx_invalid(now, ParseError::InvalidLength, left + total);
+                        }
+                        let Some(&[id, _, result, _]) = input.get(4..8) else {
+                            return Step::NeedMore;
+                        };
+                        let inner = h.length - 4;
+                        let container = if ac {
+                            Container::ContextAc {
+                                left: inner,
+                                id,
+                                result,
+                                answered: false,
+                            }
+                        } else {
+                            if let Neg::Acceptor(n) = &mut self.neg {
+                                n.context_start(id);
+                            }
+                            Container::ContextRq { left: inner }
+                        };
+                        set(self, left, container, 0);
+                        Step::Consumed(8)
+                    }
+                    (0x50, _) => {
+                        set(self, left, Container::UserInfo { left: h.length }, 0);
+                        Step::Consumed(ItemHeader::LEN)
+                    }
+                    (0x10, _) => {
+                        // An application context name too long to be a UID.
+                        if let Neg::Acceptor(n) = &mut self.neg {
+                            n.application_context(&SubItem::Malformed(0x10));
+                        }
+                        set(self, left, Container::Top, u32::from(h.length));
+                        Step::Consumed(ItemHeader::LEN)
+                    }
+                    _ => {
+                        // Unknown items are ignored (PS3.8 §9.3.1).
+                        set(self, left, Container::Top, u32::from(h.length));
+                        Step::Consumed(ItemHeader::LEN)
+                    }
+                }
+            }
+            Container::ContextRq { left: cl }
+            | Container::ContextAc { left: cl, .. }
+            | Container::UserInfo { left: cl } => {
+                if cl == 0 {
+                    self.end_container(container);
+                    set(self, left, Container::Top, 0);
+                    return Step::Consumed(0);
+                }
+                let Parse::Complete(h, _) = ItemHeader::parse(input) else {
+                    if cl < ItemHeader::LEN as u16 {
+                        return self.rx_invalid(
+                            now,
+                            ParseError::InvalidLength,
+                            left + u32::from(cl),
+                        );
+                    }
+                    return Step::NeedMore;
+                };
+                let total = h.total_len();
+                if total > usize::from(cl) {
+                    return self.rx_invalid(now, ParseError::InvalidLength, left + u32::from(cl));
+                }
+                let cl_after = cl - total as u16;
+                let container_after = match container {
+                    Container::ContextRq { .. } => Container::ContextRq { left: cl_after },
+                    Container::ContextAc {
+                        id,
+                        result,
+                        answered,
+                        ..
+                    } => Container::ContextAc {
+                        left: cl_after,
+                        id,
+                        result,
+                        answered,
+                    },
+                    _ => Container::UserInfo { left: cl_after },
+                };
+                if total > MAX_UNIT_LEN {
+                    // Too large to need whole: a UID this long is malformed, a long user
+                    // identity (a token) cannot be checked, anything else is skipped.
+                    let item = match h.item_type {
+                        0x58 => None,
+                        t => Some(SubItem::Malformed(t)),
+                    };
+                    match (item, &mut self.neg) {
+                        (None, Neg::Acceptor(n)) => {
+                            if let Syntaxes::Acceptor(p) = self.syntaxes {
+                                n.user_identity_unreadable(p);
+                            }
+                        }
+                        (Some(item), _) => self.feed_sub_item(container, &item),
+                        _ => {}
+                    }
+                    set(self, left, container_after, u32::from(h.length));
+                    return Step::Consumed(ItemHeader::LEN);
+                }
+                let item = match SubItem::parse(input) {
+                    Ok(Parse::Complete(item, _)) => item,
+                    Ok(Parse::Partial) => return Step::NeedMore,
+                    // Nothing of this sub-item was consumed: skip it and the rest of the PDU.
+                    Err(e) => return self.rx_invalid(now, e, left + u32::from(cl)),
+                };
+                let container_after = match (container_after, item) {
+                    (
+                        Container::ContextAc {
+                            left,
+                            id,
+                            result,
+                            answered: false,
+                        },
+                        SubItem::TransferSyntax(_) | SubItem::Malformed(0x40),
+                    ) => {
+                        self.feed_sub_item(container, &item);
+                        Container::ContextAc {
+                            left,
+                            id,
+                            result,
+                            answered: true,
+                        }
+                    }
+                    (c, _) => {
+                        self.feed_sub_item(container, &item);
+                        c
+                    }
+                };
+                set(self, left, container_after, 0);
+                Step::Consumed(total)
+            }
+        }
+    }
+
+    pub(super) fn feed_sub_item(&mut self, container: Container, item: &SubItem<'_>) {
+        match (&mut self.neg, self.syntaxes, container) {
+            (Neg::Acceptor(n), Syntaxes::Acceptor(p), Container::ContextRq { .. }) => {
+                n.context_sub_item(p, item)
+            }
+            (Neg::Acceptor(n), Syntaxes::Acceptor(p), Container::UserInfo { .. }) => {
+                n.user_info_sub_item(p, item)
+            }
+            (
+                Neg::Requestor(n),
+                Syntaxes::Requestor(c),
+                Container::ContextAc {
+                    id,
+                    result,
+                    answered: false,
+                    ..
+                },
+            ) => match item {
+                SubItem::TransferSyntax(ts) => n.context(c, id, result, Some(ts)),
+                SubItem::Malformed(0x40) => n.context(c, id, result, None),
+                _ => {}
+            },
+            (Neg::Requestor(n), _, Container::UserInfo { .. }) => n.user_info_sub_item(item),
+            _ => {}
+        }
+    }
+
+    pub(super) fn end_container(&mut self, container: Container) {
+        match (&mut self.neg, self.syntaxes, container) {
+            (Neg::Acceptor(n), Syntaxes::Acceptor(p), Container::ContextRq { .. }) => {
+                n.context_end(p)
+            }
+            (
+                Neg::Requestor(n),
+                Syntaxes::Requestor(c),
+                Container::ContextAc {
+                    id,
+                    result,
+                    answered: false,
+                    ..
+                },
+            ) => n.context(c, id, result, None),
+            _ => {}
+        }
+    }
+
+    pub(super) fn finish_associate(&mut self, now: Instant, ac: bool) {
+        let neg = core::mem::replace(&mut self.neg, Neg::None);
+        let input = match (neg, self.syntaxes, ac) {
+            (Neg::Acceptor(n), Syntaxes::Acceptor(p), false) => {
+                Input::AssociateRq(match self.refusal {
+                    Some(rj) => Err(rj),
+                    None => n.finish(p),
+                })
+            }
+            (Neg::Requestor(n), Syntaxes::Requestor(c), true) => Input::AssociateAc(n.finish(c)),
+            _ => Input::Invalid(AbortReason::UnexpectedPdu),
+        };
+        self.dispatch(now, input);
+    }
+}
