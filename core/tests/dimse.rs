@@ -1121,3 +1121,27 @@ fn a_response_data_set_larger_than_the_scu_storage_aborts_with_the_reason() {
         "{limit:?}"
     );
 }
+
+#[test]
+fn max_n_get_rq_len_is_the_longest_request_answered_in_full() {
+    use dimse_core::dataset::MAX_REQUESTED;
+    use dimse_core::dimse::MAX_N_GET_RQ_LEN;
+    // 64-character UIDs and MAX_REQUESTED tags: exactly MAX_N_GET_RQ_LEN bytes, and with
+    // that much receive storage the request reaches the application.
+    let class = format!("1.2.840.10008.5.1.1.40.{}", "9".repeat(64 - 23));
+    let instance = format!("1.2.3.{}", "4".repeat(64 - 6));
+    assert_eq!((class.len(), instance.len()), (64, 64));
+    let tags: Vec<Tag> = (1..=MAX_REQUESTED as u16)
+        .map(|e| Tag::new(0x0009, e))
+        .collect();
+    let command = n_get(50, &class, &instance, Some(&tags));
+    assert_eq!(command.len(), MAX_N_GET_RQ_LEN);
+    let mut p = associated_with_rx(MAX_N_GET_RQ_LEN);
+    let rsp = send(&mut p, &pdv(1, true, &command));
+    // Not a class we serve: answered 0118H from the whole command, not 0213H.
+    assert_eq!(Command::parse(&rsp[0]).status, Some(0x0118));
+    // One byte less storage: 0213H.
+    let mut p = associated_with_rx(MAX_N_GET_RQ_LEN - 1);
+    let rsp = send(&mut p, &pdv(1, true, &command));
+    assert_eq!(Command::parse(&rsp[0]).status, Some(0x0213));
+}

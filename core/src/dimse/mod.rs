@@ -79,5 +79,5 @@ pub use command::{
 };
 pub(crate) use exchange::Exchange;
 pub use exchange::{ReceivedResponse, INVALID_STATUS_COMMENT};
-pub use n_get::{NGetRequest, NGetSummary};
+pub use n_get::{NGetRequest, NGetSummary, MAX_N_GET_RQ_LEN};
 pub use operation::{Operation, Operations};

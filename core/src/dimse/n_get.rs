@@ -16,6 +16,15 @@ use crate::pdu::{AeTitle, Uid};
 use crate::service::{self, code, StatusCategory};
 use crate::time::Instant;
 
+/// The longest N-GET-RQ command set the core can answer other than 0213H: Command Group
+/// Length, Requested SOP Class and Instance UIDs of 64 characters, Command Field, Message ID,
+/// Command Data Set Type, and an Attribute Identifier List of
+/// [`MAX_REQUESTED`](crate::dataset::MAX_REQUESTED) tags (PS3.7 Table 10.1-2). Receive storage
+/// ([`Storage::rx`](crate::Storage)) of this many bytes reads every such request whole; with
+/// less, a request whose command set does not fit is answered 0213H.
+pub const MAX_N_GET_RQ_LEN: usize =
+    12 + 2 * (8 + crate::pdu::MAX_UID_LEN) + 3 * (8 + 2) + 8 + 4 * crate::dataset::MAX_REQUESTED;
+
 /// The SOP Class and Instance UIDs a request names, echoed in its response as the Affected
 /// ones (PS3.7 Table 10.1-3).
 pub(crate) fn named_uids<'c>(cmd: &Command<'c>) -> (Option<&'c str>, Option<&'c str>) {
