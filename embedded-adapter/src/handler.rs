@@ -5,6 +5,7 @@ use dimse_core::connection::AbortOrigin;
 use dimse_core::dataset::DataSetSource;
 use dimse_core::dimse::{NGetRequest, Status};
 use dimse_core::pdu::AssociateRj;
+use dimse_core::service::code;
 
 /// The device's side of the Display System Management service.
 ///
@@ -49,6 +50,14 @@ use dimse_core::pdu::AssociateRj;
 ///     Some(12.5)
 /// }
 /// ```
+///
+/// Every operation has a default answer, so a handler implements only what the device does
+/// (a device that serves no N-GET answers 0211H, unrecognized operation):
+///
+/// ```
+/// struct EchoOnly;
+/// impl dimse_embassy::Handler for EchoOnly {}
+/// ```
 // `async fn` in a public trait: its future carries no `Send` bound, which is what embassy's
 // single-threaded executors want (and what a handler holding `Cell`s needs).
 #[allow(async_fn_in_trait)]
@@ -56,8 +65,12 @@ pub trait Handler {
     /// Answers one N-GET that passed the core's checks (SOP class served on its context,
     /// the well-known instance). The reply's data set is written by the core, keeping only
     /// the attributes the request lists; `Err` becomes 0110H (processing failure) with the
-    /// failure's Error Comment.
-    async fn n_get(&self, request: &NGetRequest<'_>) -> Result<Reply<'_>, Failure<'_>>;
+    /// failure's Error Comment. By default the device does not implement N-GET: 0211H
+    /// (unrecognized operation), as for every operation a handler leaves out.
+    async fn n_get(&self, request: &NGetRequest<'_>) -> Result<Reply<'_>, Failure<'_>> {
+        let _ = request;
+        Ok(Reply::new(Status::new(code::UNRECOGNIZED_OPERATION), None))
+    }
 
     /// Called once the association's transport is closed, before its task accepts again.
     /// Nothing by default.

@@ -16,6 +16,7 @@ use dimse_core::dataset::{
 use dimse_core::dimse::Operation;
 use dimse_core::dimse::{Status, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::{AeTitle, AssociateRj};
+use dimse_core::service::code::UNRECOGNIZED_OPERATION;
 use dimse_core::{Connection, Event, Storage};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -592,10 +593,12 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                     rec.answer(now, id, answered);
                 }
                 None => {
-                    let comment = "No N-GET handler is bound";
+                    // The application implements no N-GET: what the handler of an operation
+                    // it does not implement answers (0211H, unrecognized operation).
                     let now = io.current();
-                    let _ = conn.fail_n_get(now, id, comment);
-                    rec.answer(now, id, (0x0110, Some(comment.to_string())));
+                    let status = Status::new(UNRECOGNIZED_OPERATION);
+                    let _ = conn.respond_n_get(now, id, status, None);
+                    rec.answer(now, id, (UNRECOGNIZED_OPERATION, None));
                 }
             }
             continue;

@@ -82,7 +82,7 @@ async fn n_get_full_filtered_echo_release() {
 }
 
 #[tokio::test]
-async fn failing_panicking_and_missing_handlers_give_0110() {
+async fn failing_and_panicking_handlers_give_0110_and_a_missing_one_0211() {
     let failing = Server::builder(ae("DISPLAY"))
         .n_get(|_r: NGetRequest| async move { Err::<Reply, _>("sensor offline".into()) });
     let panicking = Server::builder(ae("DISPLAY")).n_get(|r: NGetRequest| async move {
@@ -97,11 +97,17 @@ async fn failing_panicking_and_missing_handlers_give_0110() {
         async move { Ok(Reply::status(0)) }
     });
     let none = Server::builder(ae("DISPLAY"));
-    for (builder, comment) in [
-        (failing, "sensor offline"),
-        (panicking, "The N-GET handler panicked"),
-        (panicking_at_call, "The N-GET handler panicked"),
-        (none, "No N-GET handler is bound"),
+    // No handler: the application does not implement N-GET, and says so (0211H,
+    // unrecognized operation, PS3.7 C.5.23).
+    for (builder, status, comment) in [
+        (failing, 0x0110, Some("sensor offline")),
+        (panicking, 0x0110, Some("The N-GET handler panicked")),
+        (
+            panicking_at_call,
+            0x0110,
+            Some("The N-GET handler panicked"),
+        ),
+        (none, 0x0211, None),
     ] {
         let (addr, stop, task) = start(builder).await;
         let client = Client::connect(addr, ClientConfig::default())
@@ -112,8 +118,8 @@ async fn failing_panicking_and_missing_handlers_give_0110() {
                 .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
                 .await
                 .unwrap();
-            assert_eq!(r.status, 0x0110);
-            assert_eq!(r.error_comment.as_deref(), Some(comment));
+            assert_eq!(r.status, status);
+            assert_eq!(r.error_comment.as_deref(), comment);
         }
         // The association survives the failure.
         assert_eq!(client.c_echo().await.unwrap(), 0);
