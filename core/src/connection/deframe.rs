@@ -168,7 +168,9 @@ impl<'a> Connection<'a> {
     }
 
     pub(super) fn rx_header(&mut self, now: Instant, input: &[u8]) -> Step {
-        if (self.rx_held || self.release_response_pending) && !self.txq.is_empty() {
+        if (matches!(self.reassembly.value, Value::Held { .. }) || self.release_response_pending)
+            && !self.txq.is_empty()
+        {
             // What the PDUs read so far caused must happen before the next PDU is read: a
             // command held behind the busy transmit buffer, or an A-RELEASE-RP waiting for
             // that output, goes ahead as soon as the caller drains `poll_output`.

@@ -39,7 +39,9 @@ impl<'a> Connection<'a> {
     /// Whether a release response must wait (Sta8): for our outgoing P-DATA, or for the
     /// answer to a request received before the A-RELEASE-RQ (with the application, or held).
     pub(super) fn release_must_wait(&self) -> bool {
-        self.tx_busy() || self.rx_held || self.dimse.owes_answer()
+        self.tx_busy()
+            || matches!(self.reassembly.value, Value::Held { .. })
+            || self.dimse.owes_answer()
     }
 
     /// Whether an outgoing message still occupies `storage.tx`.
@@ -58,14 +60,14 @@ impl<'a> Connection<'a> {
     /// A DIMSE-level protocol error by the peer: A-ABORT (service-provider) as for an
     /// invalid PDU (Evt19).
     pub(crate) fn protocol_abort(&mut self, now: Instant, reason: AbortReason) {
-        self.rx_held = false;
+        self.reassembly.release_held();
         self.dispatch(now, Input::Invalid(reason));
     }
 
     /// A local resource ran out, or our request timed out: A-ABORT (service-user), as
     /// [`Connection::abort`].
     pub(crate) fn local_abort(&mut self, now: Instant, origin: AbortOrigin) {
-        self.rx_held = false;
+        self.reassembly.release_held();
         self.dispatch(now, Input::LocalAbort(origin));
     }
 
@@ -297,9 +299,7 @@ impl<'a> Connection<'a> {
         self.state = action.next_state(self.role, acceptable);
         if matches!(self.state, State::Sta13 | State::Sta1) {
             self.timers.association_ended();
-            self.rx_active = false;
-            self.rx_held = false;
-            self.rx_overflow = None;
+            self.reassembly.association_ended();
             self.dimse.clear();
         }
         if self.state == State::Sta13 && matches!(self.rx, Rx::Pdv { .. } | Rx::PdvData { .. }) {

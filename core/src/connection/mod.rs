@@ -25,6 +25,8 @@ use deframe::{Neg, Rx, Step};
 use executor::{Input, Outgoing};
 pub(crate) use fragment::TxMessage;
 use fragment::{max_associate_ac_len, MIN_PDATA_LEN};
+pub(crate) use reassembly::{Acted, Start};
+use reassembly::{Reassembly, Value};
 use timers::Timers;
 
 use crate::assoc::{
@@ -375,25 +377,8 @@ pub struct Connection<'a> {
     pub(crate) storage: Storage<'a>,
     rx: Rx,
     neg: Neg,
-    /// Reassembly of the incoming command or data set: `rx_len` bytes so far at
-    /// `storage.rx[rx_base..]` (a response's data set goes after its command set), or none
-    /// kept at all when `rx_discard`.
-    pub(crate) rx_len: usize,
-    pub(crate) rx_base: usize,
-    pub(crate) rx_discard: bool,
-    pub(crate) rx_context: u8,
-    rx_command: bool,
-    rx_active: bool,
-    /// The command set being received outgrew the receive storage: the bytes received of
-    /// it so far; what fitted is kept, the rest read and dropped.
-    pub(crate) rx_overflow: Option<usize>,
-    /// A complete command set sits in `storage.rx[..rx_len]`, not yet acted on (it waits for
-    /// the transmit buffer, or for the application to answer the request before it).
-    pub(crate) rx_held: bool,
-    /// A received response sits in `storage.rx`: its event is unread (`rx_pending`) or was
-    /// read during the current drain (`rx_delivered`).
-    pub(crate) rx_pending: bool,
-    rx_delivered: bool,
+    /// The receive storage: the value being reassembled, or held, or readable.
+    reassembly: Reassembly,
     /// The DIMSE layer: requests and responses in flight.
     pub(crate) dimse: Exchange,
     /// The outgoing message in `storage.tx`.
@@ -433,16 +418,7 @@ impl<'a> Connection<'a> {
             storage,
             rx: Rx::Header,
             neg: Neg::None,
-            rx_len: 0,
-            rx_base: 0,
-            rx_discard: false,
-            rx_context: 0,
-            rx_command: false,
-            rx_active: false,
-            rx_overflow: None,
-            rx_held: false,
-            rx_pending: false,
-            rx_delivered: false,
+            reassembly: Reassembly::NEW,
             dimse: Exchange::new(),
             tx: TxMessage::EMPTY,
             release_response_pending: false,
@@ -561,19 +537,17 @@ impl<'a> Connection<'a> {
 
     /// Whether a received response is still readable (see [`Event::Response`]).
     pub(crate) fn response_readable(&self) -> bool {
-        self.rx_pending || self.rx_delivered
+        matches!(self.reassembly.value, Value::Response { .. })
     }
 
     // ---------------------------------------------------------------- input
 
     /// Consumes bytes received from the peer and returns how many were used.
     pub fn handle_input(&mut self, now: Instant, input: &[u8]) -> usize {
-        if self.rx_delivered {
-            // The user had the whole drain to read the response; the buffer is free again.
-            self.rx_delivered = false;
-            self.rx_len = 0;
-            self.rx_base = 0;
-            self.dimse.response_command_len = 0;
+        if self.reassembly.value == (Value::Response { unread: false }) {
+            // The user had the whole drain to read the response; the storage is free again.
+            self.reassembly = Reassembly::NEW;
+            self.dimse.response_read();
         }
         self.process_held(now);
         if !input.is_empty() && self.timers.network.is_some() {
@@ -692,7 +666,7 @@ impl<'a> Connection<'a> {
                 return Ok(Output::Event(ev));
             }
         }
-        if self.input_blocked && !self.rx_held {
+        if self.input_blocked && !matches!(self.reassembly.value, Value::Held { .. }) {
             // Everything that held input back is gone: the queues are empty, a polled
             // response frees the receive buffer at the next `handle_input`, and a held
             // command has been acted on. (A command waiting for the application's answer
@@ -729,8 +703,7 @@ impl<'a> Connection<'a> {
     fn poll_event(&mut self) -> Option<Event> {
         let ev = self.events.pop_front()?;
         if matches!(ev, Event::Response { .. }) {
-            self.rx_pending = false;
-            self.rx_delivered = true;
+            self.reassembly.value = Value::Response { unread: false };
         }
         Some(ev)
     }

@@ -1,16 +1,143 @@
 //! Reassembly: the PDVs of P-DATA-TF PDUs joined into whole command sets and data sets in
 //! the caller's receive storage (PS3.8 Annex E), each value handed to the DIMSE layer when
-//! its last fragment arrives.
+//! its last fragment arrives. The receive storage holds one value at a time; its state is
+//! one [`Value`].
 
 use super::*;
 
+/// What the receive storage holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Value {
+    /// Nothing the DIMSE layer still needs (a response's command set may wait there for its
+    /// data set, which is stored after it).
+    Free,
+    /// A value's fragments are arriving.
+    Receiving {
+        /// A command set (else a data set).
+        command: bool,
+        /// What is done with its bytes.
+        keep: Keep,
+    },
+    /// A complete command set waits to be acted on: for the transmit buffer, or for the
+    /// application's answer to the request before it.
+    Held {
+        /// The command outgrew the storage: the bytes it had (what fitted is kept).
+        overflow: Option<usize>,
+    },
+    /// A received response is readable ([`Connection::received_response`]): its event not
+    /// yet polled (`unread`), or polled during the current drain (freed at the next
+    /// `handle_input`).
+    Response {
+        /// Its event is still queued.
+        unread: bool,
+    },
+}
+
+/// What is done with the bytes of the value being received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Keep {
+    /// Stored at `storage.rx[base..]`.
+    Store,
+    /// Read and dropped (a request's data set that nothing reads).
+    Discard,
+    /// A command set larger than the storage: what fitted is stored, the rest read and
+    /// dropped; `total` bytes so far.
+    Overflow { total: usize },
+}
+
+/// Where a new value goes, as the DIMSE layer decides from what the last command announced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// Stored from `storage.rx[base..]` (a response's data set goes after its command set).
+    Store { base: usize },
+    /// Read and dropped.
+    Discard,
+}
+
+/// What the DIMSE layer did with a complete value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Acted {
+    /// The command waits (for the transmit buffer, or the application's answer).
+    Wait,
+    /// Done with it: the storage is free.
+    Done,
+    /// A response to our request is readable in the storage until its event is polled and
+    /// the next `handle_input` comes.
+    Readable,
+}
+
+/// The receive storage's state and bookkeeping.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Reassembly {
+    pub(super) value: Value,
+    /// Bytes stored of the current (or last) value, from `base`.
+    pub(super) len: usize,
+    pub(super) base: usize,
+    /// The presentation context of the current (or last) value.
+    pub(super) context: u8,
+}
+
+impl Reassembly {
+    pub(super) const NEW: Reassembly = Reassembly {
+        value: Value::Free,
+        len: 0,
+        base: 0,
+        context: 0,
+    };
+
+    /// The storage takes no new value: a command waits, or a response is still readable.
+    pub(super) fn occupied(&self) -> bool {
+        matches!(self.value, Value::Held { .. } | Value::Response { .. })
+    }
+
+    /// A held command will never be acted on (the association is being aborted).
+    pub(super) fn release_held(&mut self) {
+        if matches!(self.value, Value::Held { .. }) {
+            self.value = Value::Free;
+        }
+    }
+
+    /// The association is over: nothing in progress matters any more.
+    pub(super) fn association_ended(&mut self) {
+        if matches!(self.value, Value::Receiving { .. } | Value::Held { .. }) {
+            self.value = Value::Free;
+        }
+    }
+}
+
 impl<'a> Connection<'a> {
+    /// The presentation context of the value received last.
+    pub(crate) fn rx_context(&self) -> u8 {
+        self.reassembly.context
+    }
+
+    /// Acts on the complete command set in `storage.rx[..len]`, unless it must wait (for
+    /// the transmit buffer, or for the application to answer the request before it).
+    pub(crate) fn process_held(&mut self, now: Instant) {
+        let Value::Held { overflow } = self.reassembly.value else {
+            return;
+        };
+        // Detach the receive buffer so that the command can borrow it while `self` changes.
+        let rx = core::mem::take(&mut self.storage.rx);
+        let len = self.reassembly.len;
+        let acted = self.act_on_command(now, rx.get(..len).unwrap_or(&[]), overflow);
+        self.storage.rx = rx;
+        // An abort meanwhile has freed the storage already.
+        if matches!(self.reassembly.value, Value::Held { .. }) {
+            self.reassembly.value = match acted {
+                Acted::Wait => return,
+                Acted::Done => Value::Free,
+                Acted::Readable => Value::Response { unread: true },
+            };
+        }
+    }
+
     pub(super) fn rx_pdv(&mut self, now: Instant, input: &[u8], left: u32) -> Step {
         if left == 0 {
             self.rx = Rx::Header;
             return Step::Consumed(0);
         }
-        if self.rx_pending || self.rx_held {
+        if self.reassembly.occupied() {
             // The previous value has not been polled, or a command waits to be acted on:
             // the buffer is not free.
             return Step::Blocked;
@@ -28,21 +155,34 @@ impl<'a> Connection<'a> {
             .negotiated()
             .and_then(|n| n.record(h.context_id))
             .is_some_and(|r| r.result == ContextResult::Acceptance);
-        let continues = !self.rx_active
-            || (self.rx_context == h.context_id && self.rx_command == h.control.is_command());
+        let is_command = h.control.is_command();
+        let continues = match self.reassembly.value {
+            Value::Receiving { command, .. } => {
+                self.reassembly.context == h.context_id && command == is_command
+            }
+            _ => true,
+        };
         if !accepted || !continues {
             return self.rx_invalid(now, ParseError::InvalidValue, left);
         }
-        if !self.rx_active {
+        if !matches!(self.reassembly.value, Value::Receiving { .. }) {
             // A new value: a command set unless the last command announced a data set.
-            let Some(discard) = self.value_starts(h.context_id, h.control.is_command()) else {
+            let Some(start) = self.value_starts(h.context_id, is_command) else {
                 return self.rx_invalid(now, ParseError::InvalidValue, left);
             };
-            self.rx_active = true;
-            self.rx_len = 0;
-            self.rx_discard = discard;
-            self.rx_context = h.context_id;
-            self.rx_command = h.control.is_command();
+            let keep = match start {
+                Start::Store { base } => {
+                    self.reassembly.base = base;
+                    Keep::Store
+                }
+                Start::Discard => Keep::Discard,
+            };
+            self.reassembly.value = Value::Receiving {
+                command: is_command,
+                keep,
+            };
+            self.reassembly.len = 0;
+            self.reassembly.context = h.context_id;
         }
         self.rx = Rx::PdvData {
             left: after,
@@ -60,63 +200,85 @@ impl<'a> Connection<'a> {
         pdv_left: u32,
         last: bool,
     ) -> Step {
+        let Value::Receiving { command, keep } = self.reassembly.value else {
+            // Not reachable: a PDV's data follows its header, which starts or continues a
+            // value. Skip it rather than trust that.
+            self.rx = Rx::Pdv { left };
+            return Step::Consumed(0);
+        };
         if pdv_left == 0 {
             self.rx = Rx::Pdv { left };
             if last {
-                self.rx_active = false;
-                if self.rx_command {
-                    self.rx_held = true;
+                if command {
+                    let overflow = match keep {
+                        Keep::Overflow { total } => Some(total),
+                        _ => None,
+                    };
+                    self.reassembly.value = Value::Held { overflow };
                     self.process_held(now);
                 } else {
-                    self.data_set_received(now);
+                    let len = self.reassembly.len;
+                    self.reassembly.value = Value::Free;
+                    if self.data_set_received(now, len) == Acted::Readable {
+                        self.reassembly.value = Value::Response { unread: true };
+                    } else {
+                        self.reassembly.len = 0;
+                    }
                 }
             }
             return Step::Consumed(0);
         }
         let n = input.len().min(pdv_left as usize);
-        if self.rx_discard {
-            if let Some(total) = &mut self.rx_overflow {
-                *total += n;
-            }
-            self.rx = Rx::PdvData {
+        let advance = |c: &mut Self, n: usize| {
+            c.rx = Rx::PdvData {
                 left,
                 pdv_left: pdv_left - n as u32,
                 last,
             };
-            return Step::Consumed(n);
+            Step::Consumed(n)
+        };
+        match keep {
+            Keep::Store => {}
+            Keep::Discard => return advance(self, n),
+            Keep::Overflow { total } => {
+                self.reassembly.value = Value::Receiving {
+                    command,
+                    keep: Keep::Overflow { total: total + n },
+                };
+                return advance(self, n);
+            }
         }
-        let end = self.rx_len + n;
-        let at = self.rx_base + self.rx_len..self.rx_base + end;
+        let (base, len) = (self.reassembly.base, self.reassembly.len);
+        let at = base + len..base + len + n;
         let (Some(dst), Some(src)) = (self.storage.rx.get_mut(at), input.get(..n)) else {
             // The peer's value is larger than our receive storage: a local resource limit,
             // not a protocol error.
-            let capacity = self.storage.rx.len().saturating_sub(self.rx_base);
-            if self.rx_command {
+            let capacity = self.storage.rx.len().saturating_sub(base);
+            if command {
                 // Keep what fits and read the rest without keeping it: every element of a
                 // request but a long Attribute Identifier List (the last one) is in what
                 // fits, so it can still be answered (0213H, PS3.7 §10.1.2.1.9).
-                let fits = capacity.saturating_sub(self.rx_len).min(n);
-                let at = self.rx_base + self.rx_len..self.rx_base + self.rx_len + fits;
+                let fits = capacity.saturating_sub(len).min(n);
+                let at = base + len..base + len + fits;
                 let (Some(dst), Some(src)) = (self.storage.rx.get_mut(at), input.get(..fits))
                 else {
                     return Step::Consumed(0);
                 };
                 dst.copy_from_slice(src);
-                self.rx_len += fits;
-                self.rx_overflow = Some(self.rx_len);
-                self.rx_discard = true;
-                self.rx = Rx::PdvData {
-                    left,
-                    pdv_left: pdv_left - fits as u32,
-                    last,
+                self.reassembly.len += fits;
+                self.reassembly.value = Value::Receiving {
+                    command,
+                    keep: Keep::Overflow {
+                        total: self.reassembly.len,
+                    },
                 };
-                return Step::Consumed(fits);
+                return advance(self, fits);
             }
             // A data set: nothing can answer for it. Abort, saying why, and stop reading.
-            self.rx_active = false;
+            self.reassembly.value = Value::Free;
             let limit = ResourceLimit {
                 command_set: false,
-                received: self.rx_len + n,
+                received: len + n,
                 capacity,
             };
             self.dispatch(now, Input::LocalAbort(AbortOrigin::ResourceLimit(limit)));
@@ -124,12 +286,7 @@ impl<'a> Connection<'a> {
             return Step::Consumed(0);
         };
         dst.copy_from_slice(src);
-        self.rx_len = end;
-        self.rx = Rx::PdvData {
-            left,
-            pdv_left: pdv_left - n as u32,
-            last,
-        };
-        Step::Consumed(n)
+        self.reassembly.len = len + n;
+        advance(self, n)
     }
 }

@@ -11,7 +11,7 @@ use super::n_get::{self, NGetRequest};
 use super::{c_echo, Operation};
 use crate::assoc::Syntaxes;
 use crate::connection::{
-    AbortOrigin, ApiError, Connection, Event, ResourceLimit, Timer, TxMessage,
+    AbortOrigin, Acted, ApiError, Connection, Event, ResourceLimit, Start, Timer, TxMessage,
 };
 use crate::dataset::{DataSetSource, Encoding, Tag, MAX_REQUESTED};
 use crate::pdu::{AbortReason, Uid};
@@ -144,6 +144,12 @@ impl Exchange {
         self.pending.is_some()
     }
 
+    /// The user has read the received response: its command set no longer occupies the
+    /// receive storage.
+    pub(crate) fn response_read(&mut self) {
+        self.response_command_len = 0;
+    }
+
     /// The association is over: nothing is in flight any more.
     pub(crate) fn clear(&mut self) {
         self.pending = None;
@@ -167,84 +173,63 @@ pub struct ReceivedResponse<'c> {
 impl<'a> Connection<'a> {
     // ---------------------------------------------------------------- receive side
 
-    /// A new value starts on `context_id`: whether it is the one expected. `Some(true)`:
-    /// read it without keeping it.
-    pub(crate) fn value_starts(&mut self, context_id: u8, is_command: bool) -> Option<bool> {
+    /// A new value starts on `context_id`: where it goes, if it is the one expected.
+    pub(crate) fn value_starts(&mut self, context_id: u8, is_command: bool) -> Option<Start> {
         match (self.dimse.expect, is_command) {
-            (Expect::Nothing, true) => {
-                self.rx_base = 0;
-                Some(false)
-            }
-            (Expect::Discard { context_id: c }, false) if c == context_id => Some(true),
-            (Expect::Response { context_id: c }, false) if c == context_id => {
-                self.rx_base = self.dimse.response_command_len;
-                Some(false)
-            }
+            (Expect::Nothing, true) => Some(Start::Store { base: 0 }),
+            (Expect::Discard { context_id: c }, false) if c == context_id => Some(Start::Discard),
+            (Expect::Response { context_id: c }, false) if c == context_id => Some(Start::Store {
+                base: self.dimse.response_command_len,
+            }),
             // A data set nobody announced, a command where a data set was due, or a data
             // set on another context than its command.
             _ => None,
         }
     }
 
-    /// A complete data set arrived.
-    pub(crate) fn data_set_received(&mut self, now: Instant) {
+    /// A complete data set of `len` bytes arrived.
+    pub(crate) fn data_set_received(&mut self, now: Instant, len: usize) -> Acted {
         let expect = core::mem::replace(&mut self.dimse.expect, Expect::Nothing);
-        self.rx_discard = false;
         match expect {
-            Expect::Response { .. } => {
-                let len = self.rx_len;
-                self.finish_response(Some(len));
-            }
+            Expect::Response { .. } => self.finish_response(Some(len)),
             _ => {
-                self.rx_len = 0;
                 // A request's data set was the last thing holding back a timed-out answer.
                 self.dimse_timeout(now);
+                Acted::Done
             }
         }
     }
 
-    /// Acts on the complete command set in `storage.rx[..rx_len]`, unless it must wait (for
-    /// the transmit buffer, or for the application to answer the request before it).
-    pub(crate) fn process_held(&mut self, now: Instant) {
-        if !self.rx_held {
-            return;
-        }
-        // Detach the receive buffer so that the command can borrow it while `self` changes.
-        let rx = core::mem::take(&mut self.storage.rx);
-        let len = self.rx_len;
-        let done = self.act_on_command(now, rx.get(..len).unwrap_or(&[]));
-        self.storage.rx = rx;
-        if done {
-            self.rx_held = false;
-        }
-    }
-
-    /// `false` when the command must wait.
-    fn act_on_command(&mut self, now: Instant, bytes: &[u8]) -> bool {
+    /// What was done with the complete command set `bytes` (what fitted of it when it
+    /// outgrew the storage: `overflow` has the bytes it had).
+    pub(crate) fn act_on_command(
+        &mut self,
+        now: Instant,
+        bytes: &[u8],
+        overflow: Option<usize>,
+    ) -> Acted {
         let cmd = Command::parse(bytes);
-        if let Some(received) = self.rx_overflow {
-            return self.command_overflowed(now, &cmd, received);
+        if let Some(received) = overflow {
+            return self.command_overflowed(now, &cmd, received, bytes.len());
         }
-        let context_id = self.rx_context;
+        let context_id = self.rx_context();
         let field = match cmd.command_field {
             Some(f) if f.is_known_response() => {
-                self.rx_held = false;
-                self.response_received(now, &cmd, f, bytes.len());
-                return true;
+                return self.response_received(now, &cmd, f, bytes.len());
             }
             Some(f) if f.is_known_request() => f,
             // PS3.7 gives no response for a command it does not define.
             _ => {
                 warn!("unknown or missing Command Field");
                 self.protocol_abort(now, AbortReason::InvalidPduParameterValue);
-                return true;
+                return Acted::Done;
             }
         };
         let Some(message_id) = cmd.message_id else {
             // Nothing to answer with: no response can name this request.
             warn!("request without a Message ID");
             self.protocol_abort(now, AbortReason::InvalidPduParameterValue);
-            return true;
+            return Acted::Done;
         };
         if !matches!(self.state(), State::Sta6 | State::Sta8) {
             // We sent an A-RELEASE-RQ (Sta7, or a release collision): from then on we may
@@ -254,7 +239,7 @@ impl<'a> Connection<'a> {
             if cmd.has_data_set() {
                 self.dimse.expect = Expect::Discard { context_id };
             }
-            return true;
+            return Acted::Done;
         }
         if self.tx_busy()
             || self
@@ -263,55 +248,57 @@ impl<'a> Connection<'a> {
                 .as_ref()
                 .is_some_and(|p| p.message_id != message_id)
         {
-            return false;
+            return Acted::Wait;
         }
         if cmd.has_data_set() {
             self.dimse.expect = Expect::Discard { context_id };
         }
         self.request_received(now, &cmd, field, message_id, context_id);
-        true
+        Acted::Done
     }
 
     /// A request whose command set outgrew the receive storage (what fitted is in `cmd`): an
     /// N-GET-RQ whose long Attribute Identifier List did not fit is answered 0213H
     /// (resource limitation, PS3.7 §10.1.2.1.9); anything else cannot be answered, and the
     /// association is aborted with the reason. `false` when the answer must wait.
-    fn command_overflowed(&mut self, now: Instant, cmd: &Command<'_>, received: usize) -> bool {
+    fn command_overflowed(
+        &mut self,
+        now: Instant,
+        cmd: &Command<'_>,
+        received: usize,
+        capacity: usize,
+    ) -> Acted {
         let n_get = cmd.command_field == Some(CommandField::N_GET_RQ);
         let (true, Some(message_id), State::Sta6 | State::Sta8) =
             (n_get, cmd.message_id, self.state())
         else {
-            self.rx_overflow = None;
-            // What fitted filled the storage: its length is the storage's (which is detached
-            // while a command is acted on).
             let limit = ResourceLimit {
                 command_set: true,
                 received,
-                capacity: self.rx_len,
+                capacity,
             };
             warn!("command set larger than the receive storage");
             self.local_abort(now, AbortOrigin::ResourceLimit(limit));
-            return true;
+            return Acted::Done;
         };
         if self.tx_busy() || self.dimse.pending.is_some() {
-            return false;
+            return Acted::Wait;
         }
-        self.rx_overflow = None;
         if cmd.has_data_set() {
             self.dimse.expect = Expect::Discard {
-                context_id: self.rx_context,
+                context_id: self.rx_context(),
             };
         }
         self.answer(
             now,
             CommandField::N_GET_RQ,
             message_id,
-            self.rx_context,
+            self.rx_context(),
             code::RESOURCE_LIMITATION,
             cmd.requested_sop_class_uid,
             cmd.requested_sop_instance_uid,
         );
-        true
+        Acted::Done
     }
 
     fn request_received(
@@ -425,17 +412,18 @@ impl<'a> Connection<'a> {
         cmd: &Command<'_>,
         field: CommandField,
         len: usize,
-    ) {
+    ) -> Acted {
         let expected = self.dimse.outstanding.filter(|o| {
             o.op.response() == field
                 && cmd.message_id_being_responded_to == Some(o.message_id)
-                && o.context_id == self.rx_context
+                && o.context_id == self.rx_context()
                 && o.status.is_none()
         });
         let (Some(mut o), Some(status)) = (expected, cmd.status) else {
             // A response to nothing we asked, or without a status.
             warn!("unexpected DIMSE response");
-            return self.protocol_abort(now, AbortReason::InvalidPduParameterValue);
+            self.protocol_abort(now, AbortReason::InvalidPduParameterValue);
+            return Acted::Done;
         };
         o.status = Some(status);
         self.dimse.outstanding = Some(o);
@@ -444,17 +432,20 @@ impl<'a> Connection<'a> {
             self.dimse.expect = Expect::Response {
                 context_id: o.context_id,
             };
+            // The command set stays where it is; the data set is stored after it.
+            Acted::Done
         } else {
-            self.finish_response(None);
+            self.finish_response(None)
         }
     }
 
-    fn finish_response(&mut self, data_len: Option<usize>) {
+    /// The response is complete: announce it; it is readable until the next `handle_input`
+    /// after its event is polled.
+    fn finish_response(&mut self, data_len: Option<usize>) -> Acted {
         let Some(o) = self.dimse.outstanding.take() else {
-            return;
+            return Acted::Done;
         };
         self.dimse.response_data_len = data_len;
-        self.rx_pending = true;
         let status = o.status.unwrap_or(code::PROCESSING_FAILURE);
         let ev = Event::Response {
             op: o.op,
@@ -463,6 +454,7 @@ impl<'a> Connection<'a> {
             data_set_len: data_len,
         };
         self.push_event(ev);
+        Acted::Readable
     }
 
     /// Answers an overdue request with 0110H, or aborts when our own request is overdue.
@@ -716,7 +708,7 @@ impl<'a> Connection<'a> {
             None => None,
         };
         let encoding = self
-            .presentation_context(self.rx_context)
+            .presentation_context(self.rx_context())
             .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax))
             .unwrap_or(Encoding::ImplicitVrLittleEndian);
         Some(ReceivedResponse {
