@@ -187,11 +187,11 @@
 //!   put its defined term in [`DisplaySystem::specific_character_set`] and the encoded bytes
 //!   in the strings (for ISO 2022 the escape sequences are part of the `&str`; the tests
 //!   encode the PS3.17 PPP example's Japanese name that way).
-//! * **Two value sets left to the application.** System Status has Defined Terms (PS3.3
-//!   C.32.1.1) and Measurement Equipment Type has Enumerated Values (C.32.1.2).
+//! * **System Status and Measurement Equipment Type.** PS3.3 gives Defined Terms for System
+//!   Status (C.32.1.1) and Enumerated Values for Measurement Equipment Type (C.32.1.2).
 //!   [`SystemStatus`] offers OK, WARNING and FAILED, the only status values this crate
-//!   writes; Measurement Equipment Type stays a `&str`, written as given and not checked
-//!   against C.32.1.2. Take both from the PS3.3 edition your peers use.
+//!   writes or recognises; Measurement Equipment Type stays a `&str`, written as given and
+//!   not checked, so take its value from C.32.1.2.
 //!
 //! ## The demo instance
 //!
