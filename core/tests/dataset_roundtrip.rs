@@ -103,7 +103,7 @@ const BINARY_VRS: [Vr; 16] = [
     Vr::US,
     Vr::UV,
 ];
-/// Sequence tags of the Display System IOD (standard.md §2.3): SQ in the dictionary, so
+/// Sequence tags of the Display System IOD (PS3.4 Table EE.2.2.1-2): SQ in the dictionary, so
 /// Implicit VR reads them as sequences whatever their length form.
 const SEQUENCE_TAGS: [(u16, u16); 12] = [
     (0x0008, 0x0082),

@@ -315,7 +315,8 @@ fn lookups_agree_with_dicom_dictionary_std() {
             e.keyword
         );
     }
-    // Spot checks against the standard itself (standard.md §2.3).
+    // Spot checks against the standard itself: PS3.6 Table 6-1 entries of attributes in
+    // PS3.4 Table EE.2.2.1-2.
     assert_eq!(dictionary::vr(Tag::new(0x0028, 0x7023)), Some(Vr::SQ));
     assert_eq!(dictionary::vr(Tag::new(0x0028, 0x701D)), Some(Vr::FL));
     assert_eq!(dictionary::vr(Tag::new(0x2010, 0x0160)), Some(Vr::US));

@@ -1,8 +1,7 @@
 //! Model-based test of one `Connection` against PS3.8 Table 9-10.
 //!
-//! The reference model is this file's own transcription of Table 9-10 (`TABLE`, typed from
-//! `standard.md` §4.7, independent of `dimse_core::ul::transition`) plus the action
-//! definitions of §9.2.2: which state each action leads to, which PDU it sends, whether it
+//! The reference model is this file's own transcription of Table 9-10 (`TABLE`, PS3.8 §9.2.3,
+//! independent of `dimse_core::ul::transition`) plus the action definitions of §9.2.2: which state each action leads to, which PDU it sends, whether it
 //! starts ARTIM, and what the user is told. A test "peer" drives one `Connection`
 //! (acceptor or requestor) with PDUs, local calls, a closed transport and time, and after
 //! every step the connection's state, the PDUs it transmitted, its events and its ARTIM

@@ -1,8 +1,8 @@
 //! An independent check of `dimse_core::ul::transition` against Table 9-10.
 //!
-//! `TABLE` holds the markdown rows of PS3.8 Table 9-10 pasted verbatim from the project's
-//! standard notes (`standard.md` §4.7). The crate's `match` was typed separately, so a
-//! transcription slip in either copy shows up as a mismatch here.
+//! `TABLE` holds the rows of PS3.8 Table 9-10 (§9.2.3) as a markdown table, with events
+//! numbered Evt1–Evt19 as pynetdicom 3.0.4's `fsm.py` numbers them. The crate's `match` was
+//! typed separately, so a transcription slip in either copy shows up as a mismatch here.
 
 use dimse_core::ul::{transition, Action, ProtocolEvent, Role, State};
 

@@ -1,5 +1,5 @@
-//! The N-GET attribute filter: which top-level attributes the peer asked for (PS3.7 §10.1.2.1.5,
-//! standard.md §3.6), and which of those the data set source never produced.
+//! The N-GET attribute filter: which top-level attributes the peer asked for (PS3.7
+//! §10.1.2.1.5), and which of those the data set source never produced.
 
 use super::Tag;
 
@@ -184,7 +184,7 @@ mod tests {
 
     #[test]
     fn parses_the_pynetdicom_vector() {
-        // (0000,1005) value from standard.md §8.
+        // (0000,1005) value of core/tests/vectors/n-get-rq-attr-list.hex.
         let raw = [0x08, 0x00, 0x70, 0x00, 0x28, 0x00, 0x23, 0x70];
         let f = AttributeFilter::new(&raw).unwrap();
         assert!(f.requested().eq([MANUFACTURER, SUBSYSTEMS]));

@@ -1,5 +1,5 @@
-//! Writer and reader together: the pydicom vectors of standard.md §8, and unit tests of each
-//! method.
+//! Writer and reader together: pydicom 3.0.2 vectors (from core/tests/vectors/, made by
+//! scripts/gen-vectors.py), and unit tests of each method.
 
 extern crate std;
 use std::vec::Vec;
@@ -12,10 +12,10 @@ const SUBSYSTEM_ID: Tag = Tag::new(0x0028, 0x7003);
 const SYSTEM_STATUS: Tag = Tag::new(0x0028, 0x7006);
 const SERIAL: Tag = Tag::new(0x0018, 0x1000);
 
-/// The data set PDV of the N-GET-RSP in standard.md §8 (after the MCH byte 02), as pydicom
-/// 3.0.2 wrote it: defined-length sequence and item.
+/// The data set PDV of core/tests/vectors/n-get-rsp-success-implicit.hex (after the MCH byte
+/// 02), as pydicom 3.0.2 wrote it: defined-length sequence and item.
 const PYDICOM_IMPLICIT: &str = "080070000400000041434d45280023701c000000feff00e0140000002800037002000000010028000670020000004f4b";
-/// The same data set in Explicit VR Little Endian.
+/// The same data set in Explicit VR Little Endian (n-get-rsp-success-explicit.hex).
 const PYDICOM_EXPLICIT: &str = "080070004c4f040041434d4528002370535100001c000000feff00e0140000002800037055530200010028000670435302004f4b";
 
 fn hex(s: &str) -> Vec<u8> {

@@ -231,8 +231,10 @@ impl<'a> Command<'a> {
             ERROR_ID => set(&mut self.error_id, us()),
             AFFECTED_SOP_INSTANCE_UID => set(&mut self.affected_sop_instance_uid, uid()),
             REQUESTED_SOP_INSTANCE_UID => set(&mut self.requested_sop_instance_uid, uid()),
-            // The list may be sent with zero length; it is kept, and an empty list means
-            // "all attributes", like an absent one (standard.md §3.6).
+            // The list may be sent with zero length (pynetdicom 3.0.4 does for `[]`, see
+            // core/tests/vectors/n-get-rq-empty-list.hex); it is kept, and an empty list means
+            // "all attributes", like an absent one. PS3.7 §10.1.2.1.5 defines only the absent
+            // case; treating an empty list the same is this crate's choice.
             ATTRIBUTE_IDENTIFIER_LIST => set(&mut self.attribute_identifier_list, tags()),
             _ => true,
         }

@@ -1,5 +1,5 @@
-//! Unit tests for the PDU codec: the pynetdicom vectors of standard.md §8 decoded field by
-//! field and re-encoded byte for byte, every unit's proper prefixes, framing errors, value
+//! Unit tests for the PDU codec: pynetdicom 3.0.4 vectors (the same bytes as files in
+//! core/tests/vectors/) decoded field by field and re-encoded byte for byte, every unit's proper prefixes, framing errors, value
 //! checks (UIDs, AE titles, version names) and the descriptive strings.
 
 extern crate std;
@@ -18,7 +18,11 @@ use crate::codec::Writer;
 use crate::BufferTooSmall;
 
 // ---------------------------------------------------------------------------------------------
-// Vectors (standard.md §8, generated with pynetdicom 3.0.4)
+// Vectors generated with pynetdicom 3.0.4 by scripts/gen-vectors.py; each is found byte for
+// byte in a core/tests/vectors/ file: RQ and AC in a-associate-{rq,ac}-userid.hex, the
+// rejected PC item in a-associate-ac-rejected-pc3.hex, RJ in a-associate-rj-1-1-7.hex, the
+// releases in a-release-{rq,rp}.hex, the aborts in a-abort-user.hex and a-abort-provider-2.hex, the N-GET PDUs in
+// n-get-rq-attr-list.hex and n-get-rsp-success-implicit.hex.
 // ---------------------------------------------------------------------------------------------
 
 const RQ_HEX: &str = "01000000010200010000444953504c41595f534350202020202051415f53435520202020202020202020000000000000000000000000000000000000000000000000000000000000000010000015312e322e3834302e31303030382e332e312e312e312000004a0100000030000016312e322e3834302e31303030382e352e312e312e343040000013312e322e3834302e31303030382e312e322e3140000011312e322e3834302e31303030382e312e3250000053510000040000400052000020312e322e3832362e302e312e333638303034332e392e333831312e332e302e345500000e50594e45544449434f4d5f3330345800001102010005616c6963650006736563726574";

@@ -114,8 +114,8 @@ impl SopClass {
 }
 
 // PS3.4 F (MPPS Retrieve) and S (Media Creation): the SCP does not return every optional
-// attribute requested. Codes and texts of this and the next two tables are from standard.md §6,
-// which took them from pynetdicom 3.0.4's `status.py` and `_n_get_scp`.
+// attribute requested. Codes and texts of this and the next two tables are as pynetdicom 3.0.4
+// gives them (`status.py`, and the `_n_get_scp` docstring in `service_class.py`).
 const OPTIONAL_ATTRIBUTES_NOT_SUPPORTED: &[ServiceStatus] = &[ServiceStatus {
     code: 0x0001,
     category: StatusCategory::Warning,

@@ -72,9 +72,8 @@ pub struct MeasurementEquipment<'a> {
     pub measurement_functions: &'a [MeasurementFunction],
     /// Measurement Equipment Type (0028,7014), CS.
     ///
-    /// **UNVERIFIED:** PS3.3 C.32.1.2 gives Enumerated Values for it that were not retrieved
-    /// (standard.md §2.5, §9 item 3), so this stays a string rather than an enum. Check the
-    /// value against the current PS3.3.
+    /// PS3.3 C.32.1.2 gives its Enumerated Values. This crate has no enum for them: the
+    /// string is written as given and not checked, so take the value from C.32.1.2.
     pub measurement_equipment_type: &'a str,
     /// Measured Characteristics (0028,7026), CS 1-n: at most one of each.
     pub measured_characteristics: &'a [MeasuredCharacteristic],

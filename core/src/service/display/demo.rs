@@ -29,8 +29,8 @@ use super::{
 /// device type 109992 "Liquid Crystal Display", test pattern 109801 "TG18-QC Pattern",
 /// measurement pattern 109844 "TG18-UNL80 Pattern", evaluation method 109701 "Overall image
 /// quality evaluation". Measurement Equipment Type is `INTEGRATED` for the front sensors and
-/// `EXTERNAL` for the photometer, which is a guess: the Enumerated Values of PS3.3 C.32.1.2
-/// are UNVERIFIED here.
+/// `EXTERNAL` for the photometer; those two strings are guesses, not taken from the
+/// Enumerated Values of PS3.3 C.32.1.2, so a real instance should use values from there.
 ///
 /// It fits in 4 KiB in both encodings and with either sequence length (the sizes are in the
 /// [module documentation](super#the-demo-instance)).

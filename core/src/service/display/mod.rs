@@ -11,8 +11,7 @@
 //! [`SOP_INSTANCE_UID`], which the SCP creates at start-up. N-GET is its only service (usage
 //! M/M): the SCU lists the top-level attributes it wants in the Attribute Identifier List
 //! (0000,1005), or sends no list to get them all, and gets sequences back whole. The
-//! attribute set is Table EE.2.2.1-2 (standard.md §2.3); its value sets are PS3.3 C.32
-//! (standard.md §2.5).
+//! attribute set is PS3.4 Table EE.2.2.1-2; its value sets are in PS3.3 C.32.
 //!
 //! [`DisplaySystem`] is that attribute set as plain Rust data. It implements
 //! [`DataSetSource`](crate::dataset::DataSetSource): it writes every attribute it has, in
@@ -176,19 +175,23 @@
 //!   Long Code Value (0008,0119) and URN Code Value (0008,0120) in code items (no code used
 //!   here needs them), and Referenced Frame Number (0008,1160) / Referenced Segment Number
 //!   (0062,000B) in a referenced test image (a test image is one frame). Added from newer
-//!   PS3.3 editions, written only when set, with their PS3.4 usage UNVERIFIED: Date of
-//!   Manufacture (0018,1204) at system and subsystem level, Date of Installation (0018,1205)
-//!   at system level, Person's Telecom Information (0040,1104). Software Versions
+//!   PS3.3 editions (Table C.32.1-1 in PS3.3 2024d; the last through the Person
+//!   Identification Macro, Table 10-1): Date of Manufacture (0018,1204) at system and
+//!   subsystem level, Date of Installation (0018,1205) at system level, Person's Telecom
+//!   Information (0040,1104). The PS3.4 Table EE.2.2.1-2 this model follows gives them no
+//!   SCP usage, so they are treated as optional: written only when set, and an SCU that asks
+//!   for one the application has not set gets it back in the missing list. Software Versions
 //!   (0018,1020) is not part of the Display System module and is not modelled; an SCU that
 //!   asks for it gets it back in the missing list (0107H).
 //! * **Strings are bytes.** Values are written as given. With an extended character set,
 //!   put its defined term in [`DisplaySystem::specific_character_set`] and the encoded bytes
 //!   in the strings (for ISO 2022 the escape sequences are part of the `&str`; the tests
 //!   encode the PS3.17 PPP example's Japanese name that way).
-//! * **Unverified value sets.** The Defined Terms of System Status (PS3.3 C.32.1.1) and the
-//!   Enumerated Values of Measurement Equipment Type (C.32.1.2) were not retrieved
-//!   (standard.md §9 item 3). [`SystemStatus`] has the believed OK / WARNING / FAILED;
-//!   Measurement Equipment Type stays a `&str`.
+//! * **System Status and Measurement Equipment Type.** PS3.3 gives Defined Terms for System
+//!   Status (C.32.1.1) and Enumerated Values for Measurement Equipment Type (C.32.1.2).
+//!   [`SystemStatus`] offers OK, WARNING and FAILED, the only status values this crate
+//!   writes or recognises; Measurement Equipment Type stays a `&str`, written as given and
+//!   not checked, so take its value from C.32.1.2.
 //!
 //! ## The demo instance
 //!

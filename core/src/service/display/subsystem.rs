@@ -36,7 +36,8 @@ pub struct DisplaySubsystem<'a> {
     /// Device Serial Number (0018,1000), LO, -/2.
     pub device_serial_number: &'a str,
     /// Date of Manufacture (0018,1204), DA (`YYYYMMDD`); written only when present. Added
-    /// to the module by newer PS3.3 editions; its PS3.4 usage is UNVERIFIED (standard.md §2.4).
+    /// to the module by newer PS3.3 editions (Table C.32.1-1); the PS3.4 Table EE.2.2.1-2
+    /// this model follows gives it no SCP usage, so it is optional here.
     pub date_of_manufacture: Option<&'a str>,
     /// System Status (0028,7006), CS, -/1.
     pub system_status: SystemStatus,

@@ -53,7 +53,8 @@ pub struct DisplaySystem<'a> {
     /// 7030); written only when present.
     pub institutional_department_type: Option<Code<'a>>,
     /// Date of Manufacture (0018,1204), DA; written only when present. Added to the module
-    /// by newer PS3.3 editions; its PS3.4 usage is UNVERIFIED (standard.md §2.4).
+    /// by newer PS3.3 editions (Table C.32.1-1); the PS3.4 Table EE.2.2.1-2 this model
+    /// follows gives it no SCP usage, so it is optional here.
     pub date_of_manufacture: Option<&'a str>,
     /// Date of Installation (0018,1205), DA; as `date_of_manufacture`.
     pub date_of_installation: Option<&'a str>,
@@ -182,8 +183,9 @@ pub struct EquipmentAdministrator<'a> {
     pub address: Option<&'a str>,
     /// Person's Telephone Numbers (0040,1103), LO 1-n, -/3; written when not empty.
     pub telephone_numbers: &'a [&'a str],
-    /// Person's Telecom Information (0040,1104), LT: added by newer PS3.3 editions (usage
-    /// UNVERIFIED, standard.md §2.4); written only when present.
+    /// Person's Telecom Information (0040,1104), LT: added by newer PS3.3 editions through
+    /// the Person Identification Macro (Table 10-1); not in the PS3.4 Table EE.2.2.1-2 this
+    /// model follows, so optional here and written only when present.
     pub telecom_information: Option<&'a str>,
     /// Institution Name (0008,0080), LO, -/1C; written only when present.
     pub institution_name: Option<&'a str>,

@@ -1,7 +1,8 @@
-//! The value sets of the Display System IOD (PS3.3 C.32, standard.md §2.5) as enums.
+//! The value sets of the Display System IOD (PS3.3 C.32) as enums.
 //!
-//! Each enum lists only the terms the standard defines, so a model built from them cannot
-//! put anything else on the wire. `as_str` gives the term as encoded (CS, upper case, no
+//! Each enum lists the terms the standard defines (for System Status, the terms this crate
+//! uses; see [`SystemStatus`]), so a model built from them cannot put anything else on the
+//! wire. `as_str` gives the term as encoded (CS, upper case, no
 //! padding); `from_term` is its inverse, for a requestor reading a response.
 
 macro_rules! terms {
@@ -45,9 +46,9 @@ terms! {
     /// System Status (0028,7006): the current overall status of a Display Subsystem
     /// (PS3.3 C.32.1.1, Defined Terms).
     ///
-    /// **UNVERIFIED:** the terms of C.32.1.1 were not retrieved when this was written
-    /// (standard.md §2.5 and §9 item 3); OK, WARNING and FAILED are the terms believed to be
-    /// defined. Check them against the current PS3.3 before relying on them.
+    /// These three are the status values this crate writes and reads. C.32.1.1 gives Defined
+    /// Terms, which a peer may extend, and this list was not compared with it: a term outside
+    /// these three makes [`SystemStatus::from_term`] return `None`.
     SystemStatus {
         /// `OK`: the subsystem works as intended.
         Ok = "OK",

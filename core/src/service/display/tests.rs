@@ -641,7 +641,8 @@ fn filter_reports_what_the_model_does_not_have() {
     assert!(w.missing().eq([software_versions, SOP_INSTANCE_UID_TAG]));
 }
 
-/// The PS3.17 Annex PPP worked example (standard.md §2.6): the values the example gives for
+/// The PS3.17 Annex PPP worked example ("Examples of Communication of Display Parameters",
+/// PPP.3): the values the example gives for
 /// the tablet's Display System module (PPP.3.2) and one target curve of PPP.3.1, encoded as
 /// the example is, with undefined sequence and item lengths.
 static PPP_TABLET: DisplaySystem<'static> = DisplaySystem {
