@@ -343,7 +343,7 @@ def vectors():
     )
     v["a-associate-rq-userid"] = (
         [
-            f"A-ASSOCIATE-RQ (the standard.md section 8 variant): {AE_DESC}; {app}",
+            f"A-ASSOCIATE-RQ (with user identity): {AE_DESC}; {app}",
             PC_DESC[0] + " (no PC 3)",
             f"Maximum Length 16384; {IMPL_DESC}",
             "User Identity: type 2 (username and passcode), primary 'alice', secondary 'secret', "
@@ -424,7 +424,7 @@ def vectors():
     )
     v["a-associate-ac-userid"] = (
         [
-            "A-ASSOCIATE-AC answering a-associate-rq-userid (the standard.md section 8 AC); "
+            "A-ASSOCIATE-AC answering a-associate-rq-userid (with a user identity response); "
             f"reserved AE fields echo '{CALLED}'/'{CALLING}'; {app}",
             f"PC 1: result 0 acceptance, transfer syntax Explicit VR LE {ExplicitVRLittleEndian}",
             f"Maximum Length 16384; {IMPL_DESC}",

@@ -1,5 +1,6 @@
 //! Interop tests against real peers nobody here wrote: pynetdicom 3.0.4 (with pydicom 3.0.2)
-//! and DCMTK 3.6.7, as `/work/shared/dicom/peers.md` describes them.
+//! and DCMTK 3.6.7, as they behave on the wire (their known quirks are noted where a test
+//! works around one).
 //!
 //! * pynetdicom as SCU against our [`Server`] (`tests/interop/scu.py`, driven by a JSON plan,
 //!   reporting JSON on its last stdout line);
@@ -10,7 +11,7 @@
 //! install (`scripts/test` installs them all). The python is `DIMSE_PYTHON`, or
 //! `<repo>/.venv/bin/python` as `scripts/setup-python` makes it.
 //!
-//! Against flakiness (peers.md): every wait is a poll or a read with a timeout, never a bare
+//! Against flakiness: every wait is a poll or a read with a timeout, never a bare
 //! sleep; external servers get a fresh port and a retry if it was taken meanwhile; external
 //! processes die with their guard (also on a failed assertion); concurrent pynetdicom clients
 //! are separate processes with ten requests each. pynetdicom's own requestor race (it logs
@@ -343,7 +344,7 @@ fn parse_report(what: &str, out: &Output) -> Value {
         .unwrap_or_else(|e| panic!("{what}: last line is not JSON ({e}): {last}\n{stderr}"))
 }
 
-/// pynetdicom's known requestor race (peers.md): our response reached it, its reactor ate it.
+/// pynetdicom's known requestor race: our response reached it, its reactor ate it.
 fn pynetdicom_race(report: &Value) -> bool {
     report["warnings"].as_array().is_some_and(|w| {
         w.iter().any(|m| {
@@ -379,7 +380,7 @@ async fn run_scu(plan: Value) -> Value {
         return report;
     }
     eprintln!(
-        "NOTE: pynetdicom's requestor race (peers.md) struck: {}; running the plan again",
+        "NOTE: pynetdicom's requestor race struck: {}; running the plan again",
         report["warnings"]
     );
     let again = run_scu_once(&plan).await;
@@ -582,7 +583,7 @@ async fn pynetdicom_scu_full_n_get_decodes_the_demo() {
         // pynetdicom's default proposal: Implicit, Explicit, Deflated, Explicit BE.
         "associations": [{"steps": [
             n_get(None),
-            // A zero-length (0000,1005) (peers.md): every attribute, as with no list.
+            // A zero-length (0000,1005): every attribute, as with no list.
             n_get(Some(&[])),
             {"op": "release"},
         ]}],
@@ -620,7 +621,7 @@ async fn pynetdicom_scu_attribute_identifier_lists() {
         tags::NUMBER_OF_DISPLAY_SUBSYSTEMS,
         tags::DISPLAY_SUBSYSTEM_SEQUENCE,
     ];
-    // One tag: pynetdicom's standard log handlers would raise on it (peers.md).
+    // One tag: pynetdicom's standard log handlers would raise on it.
     let one = [tags::DEVICE_SERIAL_NUMBER];
     // Software Versions is not in the Display System module: our policy is 0107H (warning),
     // the unknown tag in the response's Attribute Identifier List, and the rest.
@@ -915,7 +916,7 @@ async fn pynetdicom_scu_eight_associations_at_once() {
     for (i, report) in reports.iter_mut().enumerate() {
         if pynetdicom_race(report) {
             eprintln!(
-                "NOTE: pynetdicom's requestor race (peers.md) struck scu.py {i}: {}; again",
+                "NOTE: pynetdicom's requestor race struck scu.py {i}: {}; again",
                 report["warnings"]
             );
             *report = run_scu_once(&plan(i, false)).await;
@@ -1249,7 +1250,7 @@ fn assert_echoes(out: &Output, repeat: usize) {
 async fn dcmtk_echoscu_without_nodelay() {
     let server = OurServer::start().await;
     // DCMTK without TCP_NODELAY: its own Nagle stalls (header and body in two sends) cost
-    // ~40 ms per echo (peers.md); it must work, slowly.
+    // ~40 ms per echo (Nagle and delayed ACKs on its side); it must work, slowly.
     let (out, took) = echoscu(server.addr.port(), 100, false).await;
     assert_echoes(&out, 100);
     eprintln!("echoscu --repeat 100 without TCP_NODELAY: {took:?}");

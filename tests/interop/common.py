@@ -13,7 +13,7 @@ import pydicom
 import pynetdicom
 from pynetdicom import _config
 
-# peers.md: the standard logging handlers raise on a single-tag Attribute Identifier List.
+# pynetdicom 3.0.4: the standard logging handlers raise on a single-tag Attribute Identifier List.
 _config.LOG_HANDLER_LEVEL = "none"
 
 EXPECTED = {"pynetdicom": "3.0.4", "pydicom": "3.0.2"}
@@ -27,7 +27,7 @@ EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
 
 class WarningLog(logging.Handler):
     """Keeps pynetdicom's warnings and errors, so a test failure can show them and a test
-    can recognise pynetdicom's own known races (peers.md)."""
+    can recognise pynetdicom's own known races."""
 
     def __init__(self):
         super().__init__(level=logging.WARNING)

@@ -44,7 +44,7 @@ TIMEOUT = plan.get("timeout", 10)
 
 
 def let_the_reactor_resume(assoc):
-    """Work around pynetdicom 3.0.4's requestor race (peers.md), which a fast peer like ours
+    """Work around pynetdicom 3.0.4's requestor race, which a fast peer like ours
     triggers about once in 400 requests.
 
     send_*() ends with `_reactor_checkpoint.set()`; the next send_*() starts with `clear()`
