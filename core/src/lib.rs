@@ -131,6 +131,7 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![warn(unreachable_pub)]
 #![warn(
     clippy::indexing_slicing,
     clippy::unwrap_used,

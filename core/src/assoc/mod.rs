@@ -1,10 +1,10 @@
 //! Association negotiation (PS3.7 Annex D, PS3.8 §7.1): what the acceptor accepts and what the
 //! requestor proposes.
 //!
-//! The acceptor side is fed an A-ASSOCIATE-RQ one unit at a time by the connection
-//! ([`AcceptorNegotiation`]) and keeps only its decisions: one 4-byte [`ContextRecord`] per
-//! proposed presentation context, pointing into the policy's own lists, so no UID from the
-//! peer is copied. The requestor side ([`RequestorNegotiation`]) does the same with the
+//! The acceptor side is fed an A-ASSOCIATE-RQ one unit at a time by the connection (its
+//! negotiation state is internal to the crate) and keeps only its decisions: one 4-byte
+//! [`ContextRecord`] per proposed presentation context, pointing into the policy's own lists,
+//! so no UID from the peer is copied. The requestor side does the same with the
 //! A-ASSOCIATE-AC.
 //!
 //! Defaults follow what users of pynetdicom and DCMTK expect: any called and calling AE title
@@ -419,7 +419,7 @@ struct PendingContext {
 /// Accumulates an A-ASSOCIATE-RQ, unit by unit, into a decision (PS3.8 AE-6, then the
 /// policy standing in for the local user's AE-7/AE-8).
 #[derive(Debug, Clone)]
-pub struct AcceptorNegotiation {
+pub(crate) struct AcceptorNegotiation {
     n: Negotiated,
     ids_seen: [u8; 32],
     pending: Option<PendingContext>,
@@ -440,7 +440,7 @@ enum IdentityOutcome {
 
 impl AcceptorNegotiation {
     /// Starts with the fixed part of the request.
-    pub fn new(fixed: AssociateFixed) -> Self {
+    pub(crate) fn new(fixed: AssociateFixed) -> Self {
         let provider_reject =
             (!fixed.supports_version_1()).then_some(AssociateRj::PROTOCOL_VERSION_NOT_SUPPORTED);
         AcceptorNegotiation {
@@ -460,7 +460,7 @@ impl AcceptorNegotiation {
     }
 
     /// The 10H item (or its malformed value).
-    pub fn application_context(&mut self, item: &SubItem<'_>) {
+    pub(crate) fn application_context(&mut self, item: &SubItem<'_>) {
         let ok = matches!(item, SubItem::ApplicationContext(u) if *u == APPLICATION_CONTEXT_NAME);
         // More than one application context item is not a valid request.
         if self.app_context.is_some() {
@@ -470,7 +470,7 @@ impl AcceptorNegotiation {
     }
 
     /// A 20H item begins.
-    pub fn context_start(&mut self, id: u8) {
+    pub(crate) fn context_start(&mut self, id: u8) {
         // With correct framing the previous context was closed first; a context left open
         // is dropped so that the state stays bounded.
         self.pending = None;
@@ -494,7 +494,7 @@ impl AcceptorNegotiation {
     }
 
     /// A sub-item of the current 20H item.
-    pub fn context_sub_item(&mut self, policy: &AcceptorPolicy<'_>, item: &SubItem<'_>) {
+    pub(crate) fn context_sub_item(&mut self, policy: &AcceptorPolicy<'_>, item: &SubItem<'_>) {
         let Some(pc) = self.pending.as_mut() else {
             return;
         };
@@ -526,7 +526,7 @@ impl AcceptorNegotiation {
     }
 
     /// The current 20H item ended.
-    pub fn context_end(&mut self, policy: &AcceptorPolicy<'_>) {
+    pub(crate) fn context_end(&mut self, policy: &AcceptorPolicy<'_>) {
         let accepted = self
             .n
             .contexts
@@ -561,7 +561,7 @@ impl AcceptorNegotiation {
     }
 
     /// A sub-item of the 50H item.
-    pub fn user_info_sub_item(&mut self, policy: &AcceptorPolicy<'_>, item: &SubItem<'_>) {
+    pub(crate) fn user_info_sub_item(&mut self, policy: &AcceptorPolicy<'_>, item: &SubItem<'_>) {
         match item {
             SubItem::MaximumLength(m) => {
                 self.max_length_seen = true;
@@ -600,7 +600,7 @@ impl AcceptorNegotiation {
     }
 
     /// A user identity too large to read (a long token): it cannot be verified.
-    pub fn user_identity_unreadable(&mut self, policy: &AcceptorPolicy<'_>) {
+    pub(crate) fn user_identity_unreadable(&mut self, policy: &AcceptorPolicy<'_>) {
         self.identity = if policy.user_identity.is_some() {
             IdentityOutcome::Refused
         } else {
@@ -609,7 +609,7 @@ impl AcceptorNegotiation {
     }
 
     /// The request is complete: accept (the negotiated association) or reject.
-    pub fn finish(mut self, policy: &AcceptorPolicy<'_>) -> Result<Negotiated, AssociateRj> {
+    pub(crate) fn finish(mut self, policy: &AcceptorPolicy<'_>) -> Result<Negotiated, AssociateRj> {
         if self.pending.is_some() {
             self.context_end(policy);
         }
@@ -666,7 +666,7 @@ fn index<'s>(mut list: impl Iterator<Item = &'s str>, uid: &str) -> Option<u8> {
 
 /// Accumulates an A-ASSOCIATE-AC against what was proposed.
 #[derive(Debug, Clone)]
-pub struct RequestorNegotiation {
+pub(crate) struct RequestorNegotiation {
     n: Negotiated,
     invalid: bool,
     app_context_ok: bool,
@@ -674,7 +674,7 @@ pub struct RequestorNegotiation {
 
 impl RequestorNegotiation {
     /// Starts with the fixed part of the AC.
-    pub fn new(fixed: AssociateFixed) -> Self {
+    pub(crate) fn new(fixed: AssociateFixed) -> Self {
         RequestorNegotiation {
             n: Negotiated::new(Role::Requestor, fixed),
             invalid: false,
@@ -683,13 +683,13 @@ impl RequestorNegotiation {
     }
 
     /// The 10H item.
-    pub fn application_context(&mut self, item: &SubItem<'_>) {
+    pub(crate) fn application_context(&mut self, item: &SubItem<'_>) {
         self.app_context_ok =
             matches!(item, SubItem::ApplicationContext(u) if *u == APPLICATION_CONTEXT_NAME);
     }
 
     /// A 21H item, with its transfer syntax sub-item (if valid).
-    pub fn context(
+    pub(crate) fn context(
         &mut self,
         config: &RequestorConfig<'_>,
         id: u8,
@@ -727,7 +727,7 @@ impl RequestorNegotiation {
     }
 
     /// A sub-item of the 50H item.
-    pub fn user_info_sub_item(&mut self, item: &SubItem<'_>) {
+    pub(crate) fn user_info_sub_item(&mut self, item: &SubItem<'_>) {
         if let SubItem::MaximumLength(m) = item {
             self.n.peer_max_pdu_length = *m;
         }
@@ -735,7 +735,7 @@ impl RequestorNegotiation {
 
     /// The AC is complete: the negotiated association, or `None` if the AC does not answer
     /// what was proposed (the connection then aborts).
-    pub fn finish(self, config: &RequestorConfig<'_>) -> Option<Negotiated> {
+    pub(crate) fn finish(self, config: &RequestorConfig<'_>) -> Option<Negotiated> {
         let mut n = self.n;
         // The AC echoes the titles; keep ours, which are what the association is between.
         n.calling_ae = config.calling_ae;

@@ -125,20 +125,20 @@ pub const DATA_SET_PRESENT: u16 = 0x0001;
 
 /// The command elements this crate reads and writes, by element number (group 0000).
 mod element {
-    pub const GROUP_LENGTH: u16 = 0x0000;
-    pub const AFFECTED_SOP_CLASS_UID: u16 = 0x0002;
-    pub const REQUESTED_SOP_CLASS_UID: u16 = 0x0003;
-    pub const COMMAND_FIELD: u16 = 0x0100;
-    pub const MESSAGE_ID: u16 = 0x0110;
-    pub const MESSAGE_ID_BEING_RESPONDED_TO: u16 = 0x0120;
-    pub const COMMAND_DATA_SET_TYPE: u16 = 0x0800;
-    pub const STATUS: u16 = 0x0900;
-    pub const OFFENDING_ELEMENT: u16 = 0x0901;
-    pub const ERROR_COMMENT: u16 = 0x0902;
-    pub const ERROR_ID: u16 = 0x0903;
-    pub const AFFECTED_SOP_INSTANCE_UID: u16 = 0x1000;
-    pub const REQUESTED_SOP_INSTANCE_UID: u16 = 0x1001;
-    pub const ATTRIBUTE_IDENTIFIER_LIST: u16 = 0x1005;
+    pub(super) const GROUP_LENGTH: u16 = 0x0000;
+    pub(super) const AFFECTED_SOP_CLASS_UID: u16 = 0x0002;
+    pub(super) const REQUESTED_SOP_CLASS_UID: u16 = 0x0003;
+    pub(super) const COMMAND_FIELD: u16 = 0x0100;
+    pub(super) const MESSAGE_ID: u16 = 0x0110;
+    pub(super) const MESSAGE_ID_BEING_RESPONDED_TO: u16 = 0x0120;
+    pub(super) const COMMAND_DATA_SET_TYPE: u16 = 0x0800;
+    pub(super) const STATUS: u16 = 0x0900;
+    pub(super) const OFFENDING_ELEMENT: u16 = 0x0901;
+    pub(super) const ERROR_COMMENT: u16 = 0x0902;
+    pub(super) const ERROR_ID: u16 = 0x0903;
+    pub(super) const AFFECTED_SOP_INSTANCE_UID: u16 = 0x1000;
+    pub(super) const REQUESTED_SOP_INSTANCE_UID: u16 = 0x1001;
+    pub(super) const ATTRIBUTE_IDENTIFIER_LIST: u16 = 0x1005;
 }
 
 /// The longest Error Comment (0000,0902): VR LO holds at most 64 characters.
