@@ -330,8 +330,8 @@ impl ServerBuilder {
         &mut self.policy
     }
 
-    /// Binds the N-GET handler. Without one every N-GET is answered 0110H, as pynetdicom
-    /// does.
+    /// Binds the N-GET handler. Without one every N-GET is answered 0211H (unrecognized
+    /// operation): the application does not implement N-GET.
     pub fn n_get(mut self, handler: impl NGetHandler) -> Self {
         self.handler = Some(Arc::new(handler));
         self

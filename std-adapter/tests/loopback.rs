@@ -383,3 +383,80 @@ async fn a_request_describes_itself_in_one_line() {
         assert_eq!(called_ae, "ANY-SCP");
     }
 }
+
+/// A peer that trickles a PDU (one byte every 100 ms) is aborted at the PDU timeout, although
+/// each byte restarts the network timeout: it cannot hold a slot for ever.
+#[tokio::test]
+async fn a_peer_trickling_a_pdu_is_aborted_at_the_pdu_timeout() {
+    use dimse_core::assoc::RequestorConfig;
+    use dimse_core::pdu::PresentationContextRq;
+    use dimse_core::{Connection, Instant, Output, Storage};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let mut builder = demo_server();
+    builder.policy_mut().limits.pdu_timeout = dimse_core::Duration::from_millis(500);
+    let (addr, stop, task) = start(builder).await;
+
+    // Our own core as the peer, to make the bytes: an A-ASSOCIATE-RQ, then an N-GET-RQ.
+    static TS: [&str; 1] = ["1.2.840.10008.1.2"];
+    let contexts = [PresentationContextRq {
+        id: 1,
+        abstract_syntax: DISPLAY_SYSTEM,
+        transfer_syntaxes: &TS,
+    }];
+    let config = RequestorConfig::new(ae("QA"), ae("DISPLAY"), &contexts);
+    let (mut rx, mut tx) = (vec![0u8; 65536], vec![0u8; 4096]);
+    let now = Instant::ZERO;
+    let mut scu = Connection::requestor(
+        &config,
+        Storage {
+            rx: &mut rx,
+            tx: &mut tx,
+        },
+        now,
+    )
+    .unwrap();
+    let mut out = vec![0u8; 65536];
+    let mut pdus = |scu: &mut Connection<'_>| {
+        let mut bytes = Vec::new();
+        while let Output::Transmit(n) = scu.poll_output(&mut out).unwrap() {
+            bytes.extend_from_slice(&out[..n]);
+        }
+        bytes
+    };
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    socket.write_all(&pdus(&mut scu)).await.unwrap();
+    let mut ac = vec![0u8; 4096];
+    let n = socket.read(&mut ac).await.unwrap();
+    scu.handle_input(now, &ac[..n]);
+    let _ = pdus(&mut scu);
+    assert!(scu.is_established());
+    scu.send_n_get(now, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+        .unwrap();
+    let request = pdus(&mut scu);
+
+    let started = std::time::Instant::now();
+    let mut answer = [0u8; 64];
+    let mut sent = 0;
+    let got = loop {
+        tokio::select! {
+            read = socket.read(&mut answer) => break read.unwrap(),
+            _ = tokio::time::sleep(Duration::from_millis(100)) => {
+                assert!(sent < request.len(), "the whole PDU went out before any abort");
+                socket.write_all(&request[sent..sent + 1]).await.unwrap();
+                sent += 1;
+            }
+        }
+    };
+    // An A-ABORT (PDU type 07H), about 0.5 s after the first byte.
+    assert!(got >= 10 && answer[0] == 0x07, "{:?}", &answer[..got]);
+    let elapsed = started.elapsed();
+    assert!(
+        elapsed >= Duration::from_millis(400) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
+    // The server waits (ARTIM) for us to close after its A-ABORT.
+    drop(socket);
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
