@@ -49,6 +49,8 @@ const CLIENT_IP: Ipv4Address = Ipv4Address::new(192, 0, 2, 2);
 const STEP: Duration = Duration::from_secs(5);
 /// ARTIM of the server's policy: short, so that the idle-connection scenario is quick.
 const ARTIM_MS: u64 = 400;
+/// The PDU timeout of the server's policy: short, so that the trickling peer is quick.
+const PDU_MS: u64 = 300;
 
 type Device = channel::Device<'static, MTU>;
 type Result<T = ()> = std::result::Result<T, String>;
@@ -800,6 +802,59 @@ async fn idle_connection_closed_by_artim(stack: Stack<'static>) -> Result {
     )
 }
 
+/// A peer that trickles an N-GET-RQ one byte every 100 ms: each byte restarts the network
+/// timer, not the PDU timer, and the server aborts PDU_MS after the first byte.
+async fn trickled_pdu_aborted_at_the_pdu_timeout(stack: Stack<'static>) -> Result {
+    let config = requestor_config();
+    let mut bufs = ClientBuffers::new();
+    let mut client = Client::associate(stack, &config, &mut bufs).await?;
+    client
+        .conn
+        .send_n_get(now(), DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+        .map_err(|e| format!("send_n_get: {e}"))?;
+    let mut request = Vec::new();
+    while let Ok(Output::Transmit(n)) = client.conn.poll_output(&mut client.out) {
+        request.extend_from_slice(&client.out[..n]);
+    }
+    let start = Instant::now();
+    let mut answer = [0u8; 64];
+    let mut got = 0;
+    for byte in &request {
+        client
+            .socket
+            .write(core::slice::from_ref(byte))
+            .await
+            .map_err(|e| format!("write: {e:?}"))?;
+        match client
+            .socket
+            .read(&mut answer)
+            .with_timeout(Duration::from_millis(100))
+            .await
+        {
+            Err(_) => continue,
+            Ok(Ok(n)) if n > 0 => {
+                got = n;
+                break;
+            }
+            other => return Err(format!("expected an A-ABORT, got {other:?}")),
+        }
+    }
+    let waited = start.elapsed().as_millis();
+    check("A-ABORT PDU type", answer.first().copied(), Some(0x07))?;
+    if got < 10 || waited + 50 < PDU_MS || waited > 10 * PDU_MS {
+        return Err(format!(
+            "{got} bytes after {waited} ms (PDU timeout {PDU_MS} ms)"
+        ));
+    }
+    client.socket.close();
+    finish(&mut client.socket).await?;
+    check(
+        "server's end",
+        server_summary().await?.end,
+        End::Aborted(AbortOrigin::Timeout(dimse_core::connection::Timer::Pdu)),
+    )
+}
+
 // ---------------------------------------------------------------- the run
 
 /// An association recorded on the device (`serve_association_recording`): its trace reads
@@ -933,6 +988,7 @@ async fn main_task(spawner: Spawner, server: Stack<'static>, client: Stack<'stat
 
     let mut policy = AcceptorPolicy::new(AeTitle::new("DISPLAY").unwrap(), &SERVED);
     policy.limits.artim_timeout = dimse_core::Duration::from_millis(ARTIM_MS);
+    policy.limits.pdu_timeout = dimse_core::Duration::from_millis(PDU_MS);
     let policy = POLICY.init(policy);
     for buffers in POOL.take_all() {
         spawner.spawn(dicom(server, buffers, policy).unwrap());
@@ -1000,6 +1056,11 @@ async fn main_task(spawner: Spawner, server: Stack<'static>, client: Stack<'stat
     run(
         "recorded_association_replays",
         recorded_association_replays(client),
+    )
+    .await;
+    run(
+        "trickled_pdu_aborted_at_the_pdu_timeout",
+        trickled_pdu_aborted_at_the_pdu_timeout(client),
     )
     .await;
     DONE.store(true, Ordering::SeqCst);
