@@ -40,7 +40,9 @@
 #![deny(missing_docs)]
 
 mod client;
+pub mod dataset;
 mod driver;
+pub mod print;
 mod server;
 mod shared;
 mod timer;
@@ -49,6 +51,7 @@ pub mod trace;
 #[cfg(feature = "tls")]
 pub use client::ClientTls;
 pub use client::{Client, ClientConfig, ClientError, NGetResponse};
+pub use dataset::DataSetView;
 pub use server::{
     EncodedDataSet, HandlerError, HandlerFuture, NGetHandler, NGetRequest, Reply, Server,
     ServerBuilder, ServerOptions, SharedDataSet,
