@@ -40,6 +40,7 @@
 #![deny(missing_docs)]
 
 mod client;
+mod clock;
 pub mod dataset;
 mod driver;
 pub mod print;
@@ -51,6 +52,7 @@ pub mod trace;
 #[cfg(feature = "tls")]
 pub use client::ClientTls;
 pub use client::{Client, ClientConfig, ClientError, NGetResponse};
+pub use clock::Clock;
 pub use dataset::DataSetView;
 pub use server::{
     EncodedDataSet, HandlerError, HandlerFuture, NGetHandler, NGetRequest, Reply, Server,
