@@ -32,6 +32,8 @@ use dimse::core::pdu::AeTitle;
 use dimse::core::service::display::DEMO;
 use dimse::core::service::{DISPLAY_SYSTEM, VERIFICATION};
 use dimse::core::{Connection, Event, Instant, Output, Storage};
+// A plain std type, no runtime: the conversion between std's clock and the core's.
+use dimse::dimse_tokio::Clock;
 
 static SERVED: [&str; 2] = [DISPLAY_SYSTEM, VERIFICATION];
 
@@ -77,8 +79,8 @@ fn serve(mut stream: TcpStream, peer: &str) -> io::Result<()> {
     stream.set_nodelay(true)?;
     let policy = AcceptorPolicy::new(AeTitle::new("DISPLAY").expect("a valid AE title"), &SERVED);
     // The core's clock: milliseconds since this connection started.
-    let epoch = std::time::Instant::now();
-    let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
+    let clock = Clock::start();
+    let now = || clock.now();
 
     // `rx` holds one received message, `tx` one response (DEMO is about 3.4 KB).
     let (mut rx, mut tx) = (vec![0u8; 64 * 1024], vec![0u8; 64 * 1024]);

@@ -131,10 +131,10 @@ pub async fn get(args: GetArgs) -> Result<(), Failure> {
             .collect();
         line.push_str(&format!(" [attributes: {}]", list.join(", ")));
     }
+    let unreadable = |e| Failure::new(format!("the data set could not be read: {e}"));
     if args.json {
-        let data = match &r.data_set {
-            Some(d) => dimse::print::to_json(d, r.encoding)
-                .map_err(|e| Failure::new(format!("the data set could not be read: {e}")))?,
+        let data = match r.data_set_view().map_err(unreadable)? {
+            Some(view) => dimse::print::render_json(&view),
             None => serde_json::Value::Object(Default::default()),
         };
         eprintln!("{line}");
@@ -144,10 +144,8 @@ pub async fn get(args: GetArgs) -> Result<(), Failure> {
         );
     } else {
         println!("{line}");
-        if let Some(d) = &r.data_set {
-            let text = dimse::print::to_text(d, r.encoding)
-                .map_err(|e| Failure::new(format!("the data set could not be read: {e}")))?;
-            print!("{text}");
+        if let Some(view) = r.data_set_view().map_err(unreadable)? {
+            print!("{}", dimse::print::render_text(&view));
         }
     }
     if category.is_success_or_warning() {

@@ -55,7 +55,7 @@ use dimse_core::pdu::{
 use dimse_core::service::display::DEMO;
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
 use dimse_core::{Connection, Event, Instant as CoreInstant, Output, Storage};
-use dimse_tokio::{Client, ClientConfig, ClientError};
+use dimse_tokio::{Client, ClientConfig, ClientError, Clock};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -390,12 +390,12 @@ struct Raw<'a> {
     filled: usize,
     eof: bool,
     out: Vec<u8>,
-    epoch: Instant,
+    clock: Clock,
 }
 
 impl Raw<'_> {
     fn now(&self) -> CoreInstant {
-        CoreInstant::from_millis(self.epoch.elapsed().as_millis() as u64)
+        self.clock.now()
     }
 
     /// Offers the core every byte it has not taken yet, and keeps the rest in front.
@@ -539,14 +539,14 @@ async fn raw_round(sh: &Shared, index: usize, who: &str, kind: FaultKind, rng: &
     let called = AeTitle::new("ANY-SCP").expect("AE title");
     let rq = RequestorConfig::new(calling, called, &contexts);
     let (mut rx, mut tx) = (vec![0u8; 64 * 1024], vec![0u8; 16 * 1024]);
-    let epoch = Instant::now();
+    let clock = Clock::start();
     let conn = Connection::requestor(
         &rq,
         Storage {
             rx: &mut rx,
             tx: &mut tx,
         },
-        CoreInstant::from_millis(0),
+        clock.now(),
     )
     .expect("requestor configuration");
     // Room for the A-ASSOCIATE-RQ, and for the N-GET-RQ in the one P-DATA the fault cuts.
@@ -558,7 +558,7 @@ async fn raw_round(sh: &Shared, index: usize, who: &str, kind: FaultKind, rng: &
         filled: 0,
         eof: false,
         out,
-        epoch,
+        clock,
     };
 
     // Associate.

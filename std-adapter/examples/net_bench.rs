@@ -204,8 +204,8 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
         &contexts,
     );
     let (mut rx, mut tx) = (vec![0u8; 65536], vec![0u8; 4096]);
-    let epoch = Instant::now();
-    let now = || CoreInstant::from_millis(epoch.elapsed().as_millis() as u64);
+    let clock = dimse_tokio::Clock::start();
+    let now = || clock.now();
     let mut conn = Connection::requestor(
         &config,
         Storage {

@@ -21,6 +21,7 @@ use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
+use crate::dataset::{DataSetView, MalformedDataSet};
 use crate::driver::{describe_abort, Driver};
 use crate::timer::Timer;
 
@@ -156,6 +157,44 @@ pub struct NGetResponse {
     pub data_set: Option<Vec<u8>>,
     /// The data set's encoding (the context's transfer syntax).
     pub encoding: Encoding,
+}
+
+impl NGetResponse {
+    /// The data set read into a [`DataSetView`]: `Ok(None)` when no data set came, an error
+    /// when the one that came is malformed.
+    ///
+    /// ```
+    /// use dimse_core::dataset::{Encoding, Tag, Writer};
+    /// use dimse_tokio::dataset::ElementValue;
+    /// use dimse_tokio::NGetResponse;
+    ///
+    /// // The data set the peer would have sent, encoded by the core's writer.
+    /// let encoding = Encoding::ImplicitVrLittleEndian;
+    /// let mut buf = [0u8; 64];
+    /// let mut w = Writer::new(&mut buf, encoding);
+    /// w.u16s(Tag::new(0x0028, 0x7001), &[2])?;
+    /// let n = w.written();
+    /// let response = NGetResponse {
+    ///     status: 0x0000,
+    ///     error_comment: None,
+    ///     error_id: None,
+    ///     attribute_identifier_list: Vec::new(),
+    ///     data_set: Some(buf[..n].to_vec()),
+    ///     encoding,
+    /// };
+    ///
+    /// let data_set = response.data_set_view()?.expect("a data set came");
+    /// let subsystems = data_set.get(Tag::new(0x0028, 0x7001)).unwrap();
+    /// assert_eq!(subsystems.keyword(), "NumberOfDisplaySubsystems");
+    /// assert_eq!(subsystems.value(), ElementValue::U16(vec![2]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn data_set_view(&self) -> Result<Option<DataSetView<'_>>, MalformedDataSet> {
+        self.data_set
+            .as_deref()
+            .map(|data| DataSetView::parse(data, self.encoding))
+            .transpose()
+    }
 }
 
 enum Request {

@@ -1,26 +1,26 @@
 //! Moving bytes and time between a tokio stream and a [`Connection`]: the only I/O code of
 //! the adapter. Every protocol decision stays in the core.
 
+use dimse_core::{Connection, Event, Instant, Output};
 use std::io;
 use std::ops::ControlFlow;
-use std::time::Duration;
-
-use dimse_core::{Connection, Event, Instant, Output};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+
+use crate::clock::Clock;
 
 /// The bytes of one association's transport, with a clock whose zero is the connection's
 /// start (the core's [`Instant`] is milliseconds since an epoch the caller chooses).
 pub(crate) struct Driver<S> {
     pub(crate) stream: S,
-    epoch: tokio::time::Instant,
-    /// The wall-clock time at `epoch`: wall-clock times derive from the monotonic clock's
-    /// reading, one clock read per step.
+    clock: Clock,
+    /// The wall-clock time at the clock's epoch: wall-clock times derive from the monotonic
+    /// clock's reading, one clock read per step.
     wall_epoch: std::time::SystemTime,
     /// The time of the input being handled: every core call of one step uses it, so that a
     /// recorded trace replays with the same times.
     current: Instant,
     /// The same reading at full resolution.
-    current_at: tokio::time::Instant,
+    current_at: std::time::Instant,
     /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
     inbuf: Vec<u8>,
     filled: usize,
@@ -40,13 +40,13 @@ pub(crate) struct Driver<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// The output room is set once the connection exists ([`Driver::reserve_output`]).
     pub(crate) fn new(stream: S, in_len: usize) -> Self {
-        let epoch = tokio::time::Instant::now();
+        let clock = Clock::start();
         Driver {
             stream,
-            epoch,
+            clock,
             wall_epoch: std::time::SystemTime::now(),
             current: Instant::ZERO,
-            current_at: epoch,
+            current_at: clock.epoch(),
             inbuf: vec![0; in_len.max(dimse_core::pdu::MAX_UNIT_LEN)],
             filled: 0,
             wbuf: Vec::new(),
@@ -65,9 +65,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
 
     /// Reads the clock for the next step and returns it.
     pub(crate) fn tick(&mut self) -> Instant {
-        self.current_at = tokio::time::Instant::now();
-        let since = self.current_at.saturating_duration_since(self.epoch);
-        self.current = Instant::from_millis(since.as_millis() as u64);
+        self.current_at = std::time::Instant::now();
+        self.current = self.clock.to_core(self.current_at);
         self.current
     }
 
@@ -79,7 +78,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// The wall-clock time of the step being handled: the connection's start on the wall
     /// clock plus the monotonic time since (a wall clock stepped meanwhile is not followed).
     pub(crate) fn wall_clock(&self) -> std::time::SystemTime {
-        self.wall_epoch + self.current_at.saturating_duration_since(self.epoch)
+        self.wall_epoch
+            + self
+                .current_at
+                .saturating_duration_since(self.clock.epoch())
     }
 
     /// The bytes the last `read` returned (`n` of them).
@@ -90,8 +92,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// The core's next deadline on the monotonic clock, as the last [`Driver::settle`] left
     /// it.
     pub(crate) fn deadline(&self) -> Option<std::time::Instant> {
-        self.until
-            .map(|t| self.epoch.into_std() + Duration::from_millis(t.as_millis()))
+        self.until.map(|t| self.clock.to_std(t))
     }
 
     /// Whether there is room to read more (the core may be holding input back while the

@@ -18,6 +18,10 @@
 //! * The server answers beyond [`ServerOptions::max_associations`] with A-ASSOCIATE-RJ
 //!   (transient, local limit exceeded) and keeps serving; a handler that fails or panics is
 //!   answered 0110H with an Error Comment; no handler gives 0110H, as in pynetdicom.
+//! * What a [`Client`] receives is read with [`NGetResponse::data_set_view`] into a
+//!   [`DataSetView`] (tag, keyword, VR, typed values) and rendered by
+//!   [`print`](mod@print) as text or DICOM JSON, with no CLI dependency. [`Clock`] is the
+//!   one conversion between [`std::time::Instant`] and the core's [`dimse_core::Instant`].
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -40,7 +44,10 @@
 #![deny(missing_docs)]
 
 mod client;
+mod clock;
+pub mod dataset;
 mod driver;
+pub mod print;
 mod server;
 mod shared;
 mod timer;
@@ -49,6 +56,8 @@ pub mod trace;
 #[cfg(feature = "tls")]
 pub use client::ClientTls;
 pub use client::{Client, ClientConfig, ClientError, NGetResponse};
+pub use clock::Clock;
+pub use dataset::DataSetView;
 pub use server::{
     EncodedDataSet, HandlerError, HandlerFuture, NGetHandler, NGetRequest, Reply, Server,
     ServerBuilder, ServerOptions, SharedDataSet,

@@ -2,42 +2,23 @@
 
 use std::collections::BTreeMap;
 
-use dimse_core::dataset::{value, Tag, Vr};
+use dimse_core::dataset::{Tag, Vr};
 use serde_json::{Map, Number, Value};
 
-use super::tree::{self, Charset, Node};
-
-pub(super) fn render(nodes: &[Node<'_>]) -> Map<String, Value> {
-    dataset(nodes, Charset::of(nodes, Charset::default()))
-}
+use crate::dataset::{DataSetView, Element, ElementValue};
 
 /// A DICOM JSON object. Its members are sorted by name, and eight uppercase hex digits sort as
 /// the tags do: the ascending order §F.2.2 asks for, whatever order the input had. (A tag
 /// given twice, which PS3.5 forbids, keeps its last value.) Within an attribute, `"vr"` comes
 /// first, as in the PS3.18 examples.
-fn dataset(nodes: &[Node<'_>], charset: Charset) -> Map<String, Value> {
+pub(super) fn render(view: &DataSetView<'_>) -> Map<String, Value> {
     let mut object = BTreeMap::new();
-    for node in nodes {
-        let (tag, attribute) = match node {
-            Node::Element { tag, vr, value } => (*tag, element(*vr, value, charset)),
-            Node::Sequence { tag, items, .. } => {
-                let items: Vec<Value> = items
-                    .iter()
-                    .map(|item| Value::Object(dataset(item, Charset::of(item, charset))))
-                    .collect();
-                let mut attribute = Map::new();
-                attribute.insert("vr".into(), Vr::SQ.as_str().into());
-                if !items.is_empty() {
-                    attribute.insert("Value".into(), Value::Array(items));
-                }
-                (*tag, attribute)
-            }
-        };
+    for e in view {
         // §F.2.2: "Group Length (gggg,0000) attributes shall not be included".
-        if tag.element() == 0 {
+        if e.tag().element() == 0 {
             continue;
         }
-        object.insert(key(tag), Value::Object(attribute));
+        object.insert(key(e.tag()), Value::Object(element(e)));
     }
     object.into_iter().collect()
 }
@@ -47,22 +28,28 @@ fn key(tag: Tag) -> String {
     format!("{:08X}", tag.0)
 }
 
-fn element(vr: Vr, value: &[u8], charset: Charset) -> Map<String, Value> {
+fn element(e: &Element<'_>) -> Map<String, Value> {
     let mut attribute = Map::new();
-    attribute.insert("vr".into(), vr.as_str().into());
-    if tree::is_binary(vr) {
-        if !value.is_empty() {
-            attribute.insert("InlineBinary".into(), base64(value).into());
+    let values: Vec<Value> = match e.value() {
+        ElementValue::Items(items) => {
+            // An undefined-length UN read as a sequence is given as what it is, an SQ.
+            attribute.insert("vr".into(), Vr::SQ.as_str().into());
+            items
+                .iter()
+                .map(|item| Value::Object(render(item)))
+                .collect()
         }
-        return attribute;
-    }
-    let values: Vec<Value> = if vr.is_string() {
-        tree::components(vr, value, charset)
-            .into_iter()
-            .map(|v| v.map_or(Value::Null, |s| string(vr, s)))
-            .collect()
-    } else {
-        numbers(vr, value)
+        ElementValue::Bytes(bytes) => {
+            attribute.insert("vr".into(), e.vr().as_str().into());
+            if !bytes.is_empty() {
+                attribute.insert("InlineBinary".into(), base64(bytes).into());
+            }
+            return attribute;
+        }
+        value => {
+            attribute.insert("vr".into(), e.vr().as_str().into());
+            scalars(e.vr(), value)
+        }
     };
     if !values.is_empty() {
         attribute.insert("Value".into(), Value::Array(values));
@@ -116,22 +103,34 @@ fn float(x: f64) -> Value {
     Number::from_f64(x).map_or(Value::Null, Value::Number)
 }
 
-fn numbers(vr: Vr, v: &[u8]) -> Vec<Value> {
-    match vr {
-        Vr::US => value::u16s(v).map(Value::from).collect(),
-        Vr::SS => value::i16s(v).map(Value::from).collect(),
-        Vr::UL => value::u32s(v).map(Value::from).collect(),
-        Vr::SL => value::i32s(v).map(Value::from).collect(),
-        Vr::UV => tree::u64s(v).map(Value::from).collect(),
-        Vr::SV => tree::i64s(v).map(Value::from).collect(),
+/// The values of a string or number element; an empty string among several is null.
+fn scalars(vr: Vr, value: ElementValue<'_>) -> Vec<Value> {
+    match value {
+        ElementValue::Strings(v) => v
+            .into_iter()
+            .map(|s| {
+                if s.is_empty() {
+                    Value::Null
+                } else {
+                    string(vr, s)
+                }
+            })
+            .collect(),
+        ElementValue::U16(v) => v.into_iter().map(Value::from).collect(),
+        ElementValue::I16(v) => v.into_iter().map(Value::from).collect(),
+        ElementValue::U32(v) => v.into_iter().map(Value::from).collect(),
+        ElementValue::I32(v) => v.into_iter().map(Value::from).collect(),
+        ElementValue::U64(v) => v.into_iter().map(Value::from).collect(),
+        ElementValue::I64(v) => v.into_iter().map(Value::from).collect(),
         // Through the shortest decimal that reads back as the same f32, so that an FL 0.3127
         // is 0.3127 and not 0.31270000338554382.
-        Vr::FL => value::f32s(v)
+        ElementValue::F32(v) => v
+            .into_iter()
             .map(|x| float(x.to_string().parse::<f64>().unwrap_or(f64::from(x))))
             .collect(),
-        Vr::FD => value::f64s(v).map(float).collect(),
-        Vr::AT => value::tags(v).map(|t| Value::String(key(t))).collect(),
-        // Strings and binary VRs are handled by the caller.
+        ElementValue::F64(v) => v.into_iter().map(float).collect(),
+        ElementValue::Tags(v) => v.into_iter().map(|t| Value::String(key(t))).collect(),
+        // Sequences and bytes are handled by the caller.
         _ => Vec::new(),
     }
 }

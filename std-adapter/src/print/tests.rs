@@ -570,7 +570,7 @@ fn character_sets() {
 
 #[test]
 fn keywords() {
-    use super::tree::keyword;
+    use crate::dataset::keyword;
     assert_eq!(keyword(t(0x0008, 0x0070)), "Manufacturer");
     assert_eq!(keyword(t(0x0028, 0x7023)), "DisplaySubsystemSequence");
     assert_eq!(keyword(t(0x0000, 0x1005)), "AttributeIdentifierList");

@@ -6,8 +6,8 @@
 //! * [`to_text`]: one line per element, indented by nesting, for a terminal;
 //! * [`to_json`]: the DICOM JSON model of PS3.18 Annex F.2, for scripts and DICOMweb tools.
 //!
-//! Both read the whole data set first (into a small tree borrowing the input), so a
-//! malformed one gives a [`PrintError`] and no partial output.
+//! Both read the whole data set first (into a [`DataSetView`]), so a malformed one gives a
+//! [`PrintError`] and no partial output; [`render_text`] and [`render_json`] render a view already read.
 //!
 //! ## Text
 //!
@@ -20,10 +20,8 @@
 //! ```
 //!
 //! Each element is `(gggg,eeee) VR Keyword  value`, indented two spaces per level, where
-//! a sequence and each of its items are one level each. Keywords come from
-//! `dicom-dictionary-std` (PS3.6), then from the core's own [`dictionary`]; a tag neither
-//! knows is `Unknown`, a private one `Private` (`PrivateCreator` for a private creator
-//! element). Values are rendered by VR:
+//! a sequence and each of its items are one level each. Keywords are those of
+//! [`Element::keyword`](crate::dataset::Element::keyword). Values are rendered by VR:
 //!
 //! | VR | rendering |
 //! |---|---|
@@ -43,22 +41,19 @@
 //!
 //! ## Character sets
 //!
-//! Specific Character Set (0008,0005) is honoured for the two repertoires a display system
-//! plausibly uses: the default and `ISO_IR 192` (UTF-8), and `ISO_IR 100` (Latin-1), which
-//! is decoded for the VRs it applies to (SH, LO, ST, LT, PN, UC, UT; PS3.5 §6.1.2.3). An
-//! item's own Specific Character Set applies to that item. Any other repertoire is read as
-//! UTF-8, with U+FFFD for bytes that are not.
+//! As the [`dataset`](crate::dataset) module decodes them: the default repertoire, UTF-8 and
+//! Latin-1, item by item.
 //!
 //! [`Reader`]: dimse_core::dataset::Reader
-//! [`dictionary`]: dimse_core::dataset::dictionary
 
 use std::fmt;
 
 use dimse_core::dataset::{Encoding, ReadError};
 
+use crate::dataset::{DataSetView, MalformedDataSet};
+
 mod json;
 mod text;
-mod tree;
 
 #[cfg(test)]
 mod tests;
@@ -81,18 +76,17 @@ pub enum PrintError {
 
 impl fmt::Display for PrintError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            PrintError::Malformed { error, offset } => {
-                let what = match error {
-                    ReadError::Truncated => "the data ends inside an element, item or sequence",
-                    ReadError::BadLength => "a length runs past its enclosing item or sequence",
-                    ReadError::TooDeep => "sequences are nested too deeply",
-                    ReadError::UnexpectedDelimiter => "a delimiter where none can be",
-                    ReadError::ExpectedItem => "something other than an item inside a sequence",
-                    ReadError::UnknownVr => "an unknown VR",
-                };
-                write!(f, "malformed data set at byte {offset}: {what}")
-            }
+        match *self {
+            PrintError::Malformed { error, offset } => MalformedDataSet { error, offset }.fmt(f),
+        }
+    }
+}
+
+impl From<MalformedDataSet> for PrintError {
+    fn from(e: MalformedDataSet) -> Self {
+        PrintError::Malformed {
+            error: e.error,
+            offset: e.offset,
         }
     }
 }
@@ -103,18 +97,17 @@ impl std::error::Error for PrintError {}
 /// header and sequence, each ending in a newline (see the [module documentation](self)).
 ///
 /// ```
-/// use dimse::print::to_text;
-/// use dimse::core::dataset::Encoding;
+/// use dimse_tokio::print::to_text;
+/// use dimse_core::dataset::Encoding;
 ///
 /// // (0008,0070) LO "ACME", Implicit VR Little Endian.
 /// let data = [0x08, 0x00, 0x70, 0x00, 4, 0, 0, 0, b'A', b'C', b'M', b'E'];
 /// let text = to_text(&data, Encoding::ImplicitVrLittleEndian)?;
 /// assert_eq!(text, "(0008,0070) LO Manufacturer  ACME\n");
-/// # Ok::<(), dimse::print::PrintError>(())
+/// # Ok::<(), dimse_tokio::print::PrintError>(())
 /// ```
 pub fn to_text(data: &[u8], encoding: Encoding) -> Result<String, PrintError> {
-    let nodes = tree::parse(data, encoding)?;
-    Ok(text::render(&nodes))
+    Ok(render_text(&DataSetView::parse(data, encoding)?))
 }
 
 /// The data set `data`, encoded in `encoding`, in the DICOM JSON model (PS3.18 §F.2): an
@@ -142,16 +135,25 @@ pub fn to_text(data: &[u8], encoding: Encoding) -> Result<String, PrintError> {
 ///   several is `null`.
 ///
 /// ```
-/// use dimse::print::to_json;
-/// use dimse::core::dataset::Encoding;
+/// use dimse_tokio::print::to_json;
+/// use dimse_core::dataset::Encoding;
 ///
 /// // (0008,0070) LO "ACME", Implicit VR Little Endian.
 /// let data = [0x08, 0x00, 0x70, 0x00, 4, 0, 0, 0, b'A', b'C', b'M', b'E'];
 /// let json = to_json(&data, Encoding::ImplicitVrLittleEndian)?;
 /// assert_eq!(json.to_string(), r#"{"00080070":{"vr":"LO","Value":["ACME"]}}"#);
-/// # Ok::<(), dimse::print::PrintError>(())
+/// # Ok::<(), dimse_tokio::print::PrintError>(())
 /// ```
 pub fn to_json(data: &[u8], encoding: Encoding) -> Result<serde_json::Value, PrintError> {
-    let nodes = tree::parse(data, encoding)?;
-    Ok(serde_json::Value::Object(json::render(&nodes)))
+    Ok(render_json(&DataSetView::parse(data, encoding)?))
+}
+
+/// A data set already read, as indented text: what [`to_text`] gives for its bytes.
+pub fn render_text(view: &DataSetView<'_>) -> String {
+    text::render(view)
+}
+
+/// A data set already read, in the DICOM JSON model: what [`to_json`] gives for its bytes.
+pub fn render_json(view: &DataSetView<'_>) -> serde_json::Value {
+    serde_json::Value::Object(json::render(view))
 }

@@ -1,0 +1,117 @@
+//! The core's time on the standard clock.
+
+use std::time::Duration;
+
+/// The bridge between [`std::time::Instant`] and the core's [`dimse_core::Instant`],
+/// milliseconds since an epoch the caller chooses: here the moment the clock was started.
+///
+/// One per connection keeps the core's numbers small and makes a recorded trace start at
+/// zero. Conversions to the core truncate to the millisecond and saturate at the epoch;
+/// conversions back are exact for what came from [`Clock::to_core`] up to that truncation.
+///
+/// ```
+/// use std::time::Duration;
+/// use dimse_tokio::Clock;
+///
+/// let clock = Clock::start();
+/// let deadline = dimse_core::Instant::from_millis(1500);
+/// let at = clock.to_std(deadline);
+/// assert_eq!(at - clock.epoch(), Duration::from_millis(1500));
+/// assert_eq!(clock.to_core(at), deadline);
+/// // Before the epoch is the epoch.
+/// assert_eq!(clock.to_core(clock.epoch() - Duration::from_millis(10)), dimse_core::Instant::ZERO);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    epoch: std::time::Instant,
+}
+
+/// Added to the epoch when a core instant lies beyond what [`std::time::Instant`] holds:
+/// about 136 years, a deadline that never comes.
+const FAR: Duration = Duration::from_secs(u32::MAX as u64);
+
+impl Clock {
+    /// A clock whose epoch is now.
+    pub fn start() -> Clock {
+        Clock::with_epoch(std::time::Instant::now())
+    }
+
+    /// A clock whose epoch is `epoch`.
+    pub const fn with_epoch(epoch: std::time::Instant) -> Clock {
+        Clock { epoch }
+    }
+
+    /// The epoch: [`dimse_core::Instant::ZERO`] on this clock.
+    pub const fn epoch(&self) -> std::time::Instant {
+        self.epoch
+    }
+
+    /// The current time for the core (one read of the monotonic clock).
+    #[inline]
+    pub fn now(&self) -> dimse_core::Instant {
+        self.to_core(std::time::Instant::now())
+    }
+
+    /// `at` for the core: whole milliseconds since the epoch, zero before it.
+    // Inline across crates too: the driver reads the clock once per message, and this is
+    // the arithmetic it used to write out by hand.
+    #[inline]
+    pub fn to_core(&self, at: std::time::Instant) -> dimse_core::Instant {
+        let since = at.saturating_duration_since(self.epoch);
+        // u64 milliseconds are 584 million years: the cast loses nothing that can happen.
+        dimse_core::Instant::from_millis(since.as_millis() as u64)
+    }
+
+    /// The core's `at` on the standard clock (a deadline to sleep until, say).
+    #[inline]
+    pub fn to_std(&self, at: dimse_core::Instant) -> std::time::Instant {
+        let ms = Duration::from_millis(at.as_millis());
+        self.epoch
+            .checked_add(ms)
+            .or_else(|| self.epoch.checked_add(FAR))
+            .unwrap_or(self.epoch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dimse_core::Instant;
+
+    #[test]
+    fn round_trip_in_whole_milliseconds() {
+        let clock = Clock::start();
+        for ms in [0, 1, 999, 1000, 60_000, 86_400_000] {
+            let core = Instant::from_millis(ms);
+            assert_eq!(clock.to_core(clock.to_std(core)), core);
+        }
+        // Below a millisecond is cut, not rounded.
+        let at = clock.epoch() + Duration::from_micros(2_999);
+        assert_eq!(clock.to_core(at), Instant::from_millis(2));
+        assert!(clock.to_std(clock.to_core(at)) <= at);
+    }
+
+    #[test]
+    fn monotonic() {
+        let clock = Clock::start();
+        let mut last = clock.now();
+        for _ in 0..1000 {
+            let now = clock.now();
+            assert!(now >= last);
+            last = now;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(clock.now() >= Instant::from_millis(5));
+    }
+
+    #[test]
+    fn saturates_before_the_epoch_and_far_beyond() {
+        let later = std::time::Instant::now() + Duration::from_secs(10);
+        let clock = Clock::with_epoch(later);
+        assert_eq!(clock.now(), Instant::ZERO);
+        assert_eq!(clock.to_core(clock.epoch()), Instant::ZERO);
+        // No panic on a deadline beyond what the standard clock holds.
+        let far = clock.to_std(Instant::from_millis(u64::MAX));
+        assert!(far > clock.epoch());
+    }
+}
