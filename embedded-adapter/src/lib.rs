@@ -112,18 +112,16 @@
 //! | socket receive ring (the TCP window) | 1,024 B | `SOCKET_RX` |
 //! | socket transmit ring (PDUs are emitted into it) | 2,048 B | `SOCKET_TX` |
 //! | carry (a unit split by the ring's wrap) | 512 B | fixed |
-//! | the task's future: the core's `Connection` (2.6 KB), the socket handle, locals | about 3 KB | the task pool |
+//! | the task's future: the core's `Connection`, the socket handle, locals | | the task pool |
 //!
-//! Measured on x86_64 (the host test prints it): 8,960 bytes of buffers and a 3,080-byte
-//! task future, 12,040 bytes in all (pointers are half as wide on a Cortex-M, so a little
-//! less there), whatever maximum PDU length is advertised (16,382 by default): the core
-//! streams what it receives and cuts what it sends to fit. `TX` must hold your largest
-//! response (a larger one is answered 0213H, resource limitation); `RX` bounds the
-//! Attribute Identifier List a peer can send (256 tags need about 1,140 bytes). The host test
-//! prints the measured figures (`cargo test -p dimse-embassy --test host`). On a Cortex-M7
-//! (the firmware example, `scripts/footprint`): 8,960 bytes of buffers, a 2,968-byte task
-//! (its future holds a 2,528-byte `Connection`) and a 352-byte socket slot in the network
-//! stack, 12,281 bytes per association.
+//! The RAM per association does not depend on the maximum PDU length advertised (16,382 by
+//! default): the core streams what it receives and cuts what it sends to fit. `TX` must hold
+//! your largest response (a larger one is answered 0213H, resource limitation); `RX` bounds
+//! the Attribute Identifier List a peer can send: [`dimse_core::dimse::MAX_N_GET_RQ_LEN`]
+//! bytes read every N-GET whole, and a request that does not fit is answered 0213H. The host
+//! test prints the sizes measured on x86_64 (`cargo test -p dimse-embassy --test host`), and
+//! `scripts/footprint` those on a Cortex-M7 (the firmware example); the figures are in the
+//! repository's `BENCHMARKS.md`.
 //!
 //! ## Recording what happened
 //!
