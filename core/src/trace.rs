@@ -3,7 +3,7 @@
 //! and the same output bytes as the association that was recorded (with the same policy and
 //! the same data set answering the N-GETs).
 //!
-//! A trace is [postcard](https://docs.rs/postcard) (its 1.x wire format), in this order:
+//! A trace is postcard (its 1.x wire format), in this order:
 //!
 //! 1. a [`Header`]: the format's [`VERSION`], the AE title the association was served as,
 //!    and the peer as text (its address, for the reader);
@@ -24,8 +24,10 @@
 //! writes into a buffer it is lent, dimse-tokio records to files and replays them).
 //! [`apply`] is the replay's protocol step, for any runtime.
 //!
-//! Postcard numbers enum variants and struct fields by position: a variant or a field is
-//! only ever added at the end, and any change of the layout changes [`VERSION`].
+//! Postcard writes neither names nor types: struct fields go in order, enum variants as
+//! their position. Any change to these types (a field, a variant, their order) is therefore
+//! a new format and changes [`VERSION`]; a new variant goes at the end, so that the records
+//! of the old format still read alike.
 
 use serde::{Deserialize, Serialize};
 
