@@ -19,6 +19,7 @@
 //! | [`connection`] | [`Connection`]: one association, driven by `handle_*` / `poll_*` calls |
 //! | [`service`] | the N-GET service classes' tables: SOP classes, well-known instances, status codes (PS3.4, PS3.7 Annex C) |
 //! | [`time`] | [`Instant`] and [`Duration`], supplied by the caller |
+//! | `trace` | (feature `serde`) the record/replay format: an association's inputs, and `trace::apply` to give them to a fresh core |
 //!
 //! ## The drain contract
 //!
@@ -164,6 +165,8 @@ pub mod dimse;
 pub mod pdu;
 pub mod service;
 pub mod time;
+#[cfg(feature = "serde")]
+pub mod trace;
 pub mod ul;
 
 pub use connection::{Connection, Event, Output, Storage};

@@ -126,11 +126,10 @@
 //! ## Recording what happened
 //!
 //! [`serve_association_recording`] is [`serve_association`] with a buffer you lend: each
-//! association's inputs (received bytes, timer firings, the transport closing, the handler's
-//! answers) are written into it as the postcard trace that `dimse replay FILE` reads on a PC
-//! ([`trace`]), and handed to [`Handler::association_recorded`] when the association ends, to
-//! keep in flash or send out. Replayed, the trace gives the same events and PDUs as on the
-//! device.
+//! association's inputs are written into it as a trace ([`dimse_core::trace`] defines the
+//! format, [`trace`] records it), handed to [`Handler::association_recorded`] when the
+//! association ends, to keep in flash or send out. `dimse replay FILE` reads it on a PC;
+//! replayed, the trace gives the same events and PDUs as on the device.
 //!
 //! ## Features
 //!

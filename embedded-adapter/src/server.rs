@@ -81,10 +81,9 @@ pub async fn serve_association<
         .await
 }
 
-/// [`serve_association`], recording each association into `trace` as the postcard trace
-/// `dimse replay FILE` reads (see [`trace`](crate::trace)): the bytes the core took, its
-/// timer firings, the transport closing, the handler's answers, local aborts, each with its
-/// time since the connection was accepted. When the association is over the trace goes to
+/// [`serve_association`], recording each association's inputs into `trace` in the format of
+/// [`dimse_core::trace`] (with a [`TraceRecorder`]), which `dimse replay FILE` reads. When
+/// the association is over the trace goes to
 /// [`Handler::association_recorded`], then the buffer is reused for the next one. A buffer
 /// too small for the whole association keeps its beginning (and says so); one too small for
 /// even the header records nothing.

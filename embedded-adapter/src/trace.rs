@@ -1,51 +1,22 @@
-//! Recording an association's inputs on the device, into a buffer you lend, as the postcard
-//! trace that `dimse replay FILE` reads (the format of dimse-tokio's `trace` module: the same
-//! header, the same records, byte for byte).
+//! Recording an association's inputs on the device, into a buffer you lend, in the trace
+//! format of [`dimse_core::trace`] (what it holds, its times, its version and its postcard
+//! layout are described there), which `dimse replay FILE` reads.
 //!
-//! A trace holds what the core was given: the received bytes, in the order the core took them,
-//! each timer firing, the transport closing, the application's answers and local aborts, each
-//! with its time in milliseconds since the connection was accepted. Replayed through a fresh
-//! core on a PC it gives the same events and the same output bytes as on the device. Use
-//! [`serve_association_recording`](crate::serve_association_recording); the finished trace
-//! reaches [`Handler::association_recorded`](crate::Handler::association_recorded), which can
-//! keep it in flash or send it out.
+//! Use [`serve_association_recording`](crate::serve_association_recording); the finished
+//! trace reaches [`Handler::association_recorded`](crate::Handler::association_recorded),
+//! which can keep it in flash or send it out.
 //!
 //! When the buffer fills up, recording stops at the last record that fit and the trace says
 //! so ([`TraceRecorder::is_complete`]): it is still a valid trace of the association's start.
 
-use serde::Serialize;
+use dimse_core::trace::{Header, Record};
 
-/// The trace format version (dimse-tokio's `trace::VERSION`).
-pub const TRACE_VERSION: u16 = 1;
+/// The trace format version: [`dimse_core::trace::VERSION`].
+pub const TRACE_VERSION: u16 = dimse_core::trace::VERSION;
 
 /// Room kept at the end of the buffer for the record count, inserted when the trace is
 /// finished (a postcard varint of a `u32`).
 const COUNT_ROOM: usize = 5;
-
-/// One record, borrowed; the variants and fields are dimse-tokio's `trace::Record`, in its
-/// order (postcard numbers variants by position).
-#[derive(Serialize)]
-enum RecordRef<'a> {
-    Input {
-        at: u64,
-        bytes: &'a [u8],
-    },
-    Timeout {
-        at: u64,
-    },
-    TransportClosed {
-        at: u64,
-    },
-    Abort {
-        at: u64,
-    },
-    Answer {
-        at: u64,
-        message_id: u16,
-        status: u16,
-        error_comment: Option<&'a str>,
-    },
-}
 
 /// Writes a trace into a caller-provided buffer, record by record; nothing is allocated.
 #[derive(Debug)]
@@ -63,7 +34,7 @@ impl<'b> TraceRecorder<'b> {
     /// `peer` (its address, for the reader). `None` when `buf` cannot even hold the header.
     pub fn new(buf: &'b mut [u8], ae_title: &str, peer: &str) -> Option<Self> {
         let cap = buf.len().checked_sub(COUNT_ROOM)?;
-        let header = (TRACE_VERSION, ae_title, peer);
+        let header = Header::new(ae_title, peer);
         let used = postcard::to_slice(&header, buf.get_mut(..cap)?).ok()?.len();
         Some(TraceRecorder {
             buf,
@@ -77,28 +48,28 @@ impl<'b> TraceRecorder<'b> {
     /// Bytes received from the peer, as the core took them.
     pub fn input(&mut self, at: u64, bytes: &[u8]) {
         if !bytes.is_empty() {
-            self.push(&RecordRef::Input { at, bytes });
+            self.push(&Record::Input { at, bytes });
         }
     }
 
     /// A deadline passed (`handle_timeout`).
     pub fn timeout(&mut self, at: u64) {
-        self.push(&RecordRef::Timeout { at });
+        self.push(&Record::Timeout { at });
     }
 
     /// The transport closed (`handle_transport_closed`).
     pub fn transport_closed(&mut self, at: u64) {
-        self.push(&RecordRef::TransportClosed { at });
+        self.push(&Record::TransportClosed { at });
     }
 
     /// The device aborted the association (`abort`).
     pub fn abort(&mut self, at: u64) {
-        self.push(&RecordRef::Abort { at });
+        self.push(&Record::Abort { at });
     }
 
     /// The application answered N-GET `message_id` with `status` (and an Error Comment).
     pub fn answer(&mut self, at: u64, message_id: u16, status: u16, error_comment: Option<&str>) {
-        self.push(&RecordRef::Answer {
+        self.push(&Record::Answer {
             at,
             message_id,
             status,
@@ -116,7 +87,7 @@ impl<'b> TraceRecorder<'b> {
         self.count
     }
 
-    fn push(&mut self, record: &RecordRef<'_>) {
+    fn push(&mut self, record: &Record<'_>) {
         if !self.complete {
             return;
         }

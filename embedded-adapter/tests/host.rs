@@ -890,7 +890,7 @@ async fn recorded_association_replays(stack: Stack<'static>) -> Result {
         .ok_or("no trace was handed over")?;
     check("trace complete", complete, true)?;
     let trace = dimse_tokio::trace::Trace::from_bytes(&bytes)?;
-    check("trace AE title", trace.ae_title.as_str(), "DISPLAY")?;
+    check("trace AE title", trace.header.ae_title, "DISPLAY")?;
     let policy = dimse_tokio::trace::default_policy("DISPLAY").ok_or("policy")?;
     let lines = dimse_tokio::trace::replay(&trace, &policy, &DEMO);
     check(

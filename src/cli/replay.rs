@@ -28,17 +28,17 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
         Some(p) => config::load(p).map_err(|e| Failure::new(e.to_string()))?,
         None => ServerConfig::default(),
     };
-    let mut policy = trace::default_policy(&t.ae_title).ok_or_else(|| {
+    let mut policy = trace::default_policy(t.header.ae_title).ok_or_else(|| {
         Failure::new(format!(
             "the trace's AE title '{}' is not valid",
-            t.ae_title
+            t.header.ae_title
         ))
     })?;
     policy.limits = cfg.limits();
     println!(
         "trace of an association with {} (server {}), {} inputs",
-        t.peer,
-        t.ae_title,
+        t.header.peer,
+        t.header.ae_title,
         t.records.len()
     );
     for line in trace::replay(&t, &policy, &cfg.display) {

@@ -27,7 +27,7 @@ use tracing::{debug, info, info_span, warn, Instrument};
 use crate::driver::{describe_abort, sleep_until, Driver};
 use crate::shared::SharedStr;
 use crate::timer::Timer;
-use crate::trace::{Record, Trace};
+use crate::trace::{self, Header, Record};
 
 /// An N-GET request as the handler receives it: an owned copy of the core's
 /// [`NGetRequest`](dimse_core::dimse::NGetRequest), with the peer's address and a wall-clock
@@ -611,7 +611,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             // Shutting down and between messages: end the association now.
             let now = io.tick();
             let _ = conn.abort(now);
-            rec.push(Record::Abort {
+            rec.push(&Record::Abort {
                 at: now.as_millis(),
             });
             continue;
@@ -626,7 +626,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 let now = io.tick();
                 if Timer::due(&conn, now) {
                     conn.handle_timeout(now);
-                    rec.push(Record::Timeout { at: now.as_millis() });
+                    rec.push(&Record::Timeout { at: now.as_millis() });
                 }
             }
             joined = async { (&mut handler.as_mut().expect("guarded").1).await }, if handler.is_some() => {
@@ -643,21 +643,18 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 handler = None;
                 let now = io.tick();
                 let _ = conn.abort(now);
-                rec.push(Record::Abort { at: now.as_millis() });
+                rec.push(&Record::Abort { at: now.as_millis() });
                 grace = Some(tokio::time::Instant::now() + Duration::from_secs(3600));
             }
             read = io.read(), if io.can_read() => match read {
                 Ok(0) | Err(_) => {
                     let now = io.tick();
                     conn.handle_transport_closed(now);
-                    rec.push(Record::TransportClosed { at: now.as_millis() });
+                    rec.push(&Record::TransportClosed { at: now.as_millis() });
                 }
                 Ok(n) => {
                     let now = io.tick();
-                    // The bytes are copied only when recording (every request comes here).
-                    if rec.is_on() {
-                        rec.push(Record::Input { at: now.as_millis(), bytes: io.last_read(n).to_vec() });
-                    }
+                    rec.push(&Record::Input { at: now.as_millis(), bytes: io.last_read(n) });
                 }
             },
         }
@@ -669,34 +666,25 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
 /// Collects an association's inputs when the server records ([`ServerOptions::record`]).
 struct Recorder {
     dir: Option<std::path::PathBuf>,
-    trace: Trace,
+    ae_title: String,
+    peer: String,
+    trace: trace::Recorder,
 }
 
 impl Recorder {
     fn new(inner: &Inner, peer: SocketAddr) -> Self {
+        let ae_title = inner.policy.ae_title.as_str().unwrap_or_default();
         Recorder {
             dir: inner.options.record.clone(),
-            trace: Trace {
-                version: crate::trace::VERSION,
-                ae_title: inner
-                    .policy
-                    .ae_title
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                peer: peer.to_string(),
-                records: Vec::new(),
-            },
+            ae_title: ae_title.to_string(),
+            peer: peer.to_string(),
+            trace: trace::Recorder::new(),
         }
     }
 
-    fn is_on(&self) -> bool {
-        self.dir.is_some()
-    }
-
-    fn push(&mut self, r: Record) {
-        if self.is_on() {
-            self.trace.records.push(r);
+    fn push(&mut self, r: &Record<'_>) {
+        if self.dir.is_some() {
+            self.trace.push(r);
         }
     }
 
@@ -706,11 +694,11 @@ impl Recorder {
         message_id: u16,
         (status, error_comment): (u16, Option<String>),
     ) {
-        self.push(Record::Answer {
+        self.push(&Record::Answer {
             at: now.as_millis(),
             message_id,
             status,
-            error_comment,
+            error_comment: error_comment.as_deref(),
         });
     }
 
@@ -720,11 +708,9 @@ impl Recorder {
         let stamp = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        let name = format!(
-            "{stamp}-{}.trace",
-            self.trace.peer.replace([':', '[', ']'], "_")
-        );
-        if let Err(e) = std::fs::write(dir.join(&name), self.trace.to_bytes()) {
+        let name = format!("{stamp}-{}.trace", self.peer.replace([':', '[', ']'], "_"));
+        let bytes = self.trace.finish(&Header::new(&self.ae_title, &self.peer));
+        if let Err(e) = std::fs::write(dir.join(&name), bytes) {
             warn!(error = %e, file = name, "cannot write the trace");
         }
     }

@@ -1,101 +1,100 @@
-//! Record and replay: an association's inputs (time-stamped received bytes, timer firings,
-//! the transport closing, the application's answers) as a postcard trace, and a replayer that
-//! runs a trace through a fresh core and describes what it did, deterministically.
+//! Record and replay: an association's inputs as a trace in the format of
+//! [`dimse_core::trace`] (what it holds, its times, its version and its postcard layout are
+//! described there), and a replayer that runs a trace through a fresh core and describes what
+//! it did, deterministically.
 //!
 //! A server records when [`ServerOptions::record`](crate::ServerOptions::record) names a
 //! directory: one `.trace` file per association, written when it ends. `dimse replay FILE`
-//! prints the replay. The core is deterministic given its inputs, so the same trace always
-//! gives the same events and the same output bytes; a replay also reproduces the live
-//! association exactly when the replayer's data set is the one the server served.
+//! prints the replay. A replay reproduces the live association exactly when the replayer's
+//! data set is the one the server served.
 
 use std::fmt::Write as _;
 
 use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::dataset::DataSetSource;
 use dimse_core::dimse::Operation;
-use dimse_core::dimse::Status;
 use dimse_core::pdu::{AeTitle, PduType};
+use dimse_core::trace::{apply, Applied};
 use dimse_core::{Connection, Event, Instant, Output, Storage};
 use serde::{Deserialize, Serialize};
 
-/// The trace format version.
-pub const VERSION: u16 = 1;
+pub use dimse_core::trace::{Header, Record, VERSION};
 
-/// One input of an association, with the time (milliseconds since the connection was
-/// accepted) at which the core got it.
+/// A recorded association, its records borrowed from the trace's bytes: the core's
+/// [`Header`], then its [`Record`]s as one postcard sequence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Record {
-    /// Bytes received from the peer.
-    Input {
-        /// When.
-        at: u64,
-        /// What.
-        bytes: Vec<u8>,
-    },
-    /// A timer deadline passed (`handle_timeout`).
-    Timeout {
-        /// When.
-        at: u64,
-    },
-    /// The transport closed (`handle_transport_closed`).
-    TransportClosed {
-        /// When.
-        at: u64,
-    },
-    /// The server aborted (shutdown).
-    Abort {
-        /// When.
-        at: u64,
-    },
-    /// The application answered an N-GET.
-    Answer {
-        /// When.
-        at: u64,
-        /// The request's Message ID.
-        message_id: u16,
-        /// The status it gave.
-        status: u16,
-        /// Its Error Comment, if any.
-        error_comment: Option<String>,
-    },
-}
-
-/// A recorded association.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Trace {
-    /// [`VERSION`].
-    pub version: u16,
-    /// The server's AE title.
-    pub ae_title: String,
-    /// The peer's address, for the reader.
-    pub peer: String,
+pub struct Trace<'a> {
+    /// Version, AE title and peer.
+    #[serde(borrow)]
+    pub header: Header<'a>,
     /// The inputs, in order.
-    pub records: Vec<Record>,
+    #[serde(borrow)]
+    pub records: Vec<Record<'a>>,
 }
 
-impl Trace {
+impl<'a> Trace<'a> {
     /// The trace as postcard bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
         postcard::to_stdvec(self).unwrap_or_default()
     }
 
-    /// A trace from postcard bytes.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Trace, String> {
-        let t: Trace = postcard::from_bytes(bytes).map_err(|e| format!("not a trace: {e}"))?;
-        if t.version != VERSION {
+    /// A trace read from postcard bytes, borrowing them.
+    pub fn from_bytes(bytes: &'a [u8]) -> Result<Trace<'a>, String> {
+        // The version first, alone: a trace of another version may not parse as records.
+        let (version, _) =
+            postcard::take_from_bytes::<u16>(bytes).map_err(|e| format!("not a trace: {e}"))?;
+        if version != VERSION {
             return Err(format!(
-                "trace version {} (this build reads {VERSION})",
-                t.version
+                "trace version {version} (this build reads {VERSION})"
             ));
         }
-        Ok(t)
+        postcard::from_bytes(bytes).map_err(|e| format!("not a trace: {e}"))
+    }
+}
+
+/// Writes a trace as records come, each serialized when it is recorded (nothing borrowed
+/// is kept): what a server does for each association it records.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder {
+    records: Vec<u8>,
+    count: usize,
+}
+
+impl Recorder {
+    /// An empty trace.
+    pub fn new() -> Self {
+        Recorder::default()
+    }
+
+    /// Appends `record`.
+    pub fn push(&mut self, record: &Record<'_>) {
+        // Into a Vec, postcard fails only where serde does: never for these types.
+        if let Ok(records) = postcard::to_extend(record, std::mem::take(&mut self.records)) {
+            self.records = records;
+            self.count += 1;
+        }
+    }
+
+    /// How many records it holds.
+    pub fn records(&self) -> usize {
+        self.count
+    }
+
+    /// The finished trace, under `header`: the same bytes as [`Trace::to_bytes`] of the
+    /// same records.
+    pub fn finish(self, header: &Header<'_>) -> Vec<u8> {
+        let header = postcard::to_stdvec(header).unwrap_or_default();
+        // A sequence's length, as postcard writes it (a varint).
+        let mut bytes = postcard::to_extend(&self.count, header).unwrap_or_default();
+        bytes.extend_from_slice(&self.records);
+        bytes
     }
 }
 
 /// Runs `trace` through a fresh acceptor with `policy`, answering N-GETs as recorded (with
 /// `data_set` for Success and Warning), and returns one line per event and per PDU sent.
 pub fn replay(
-    trace: &Trace,
+    trace: &Trace<'_>,
     policy: &AcceptorPolicy<'_>,
     data_set: &dyn DataSetSource,
 ) -> Vec<String> {
@@ -114,45 +113,19 @@ pub fn replay(
     let mut pending: Vec<u8> = Vec::new();
     let mut lines = Vec::new();
     for record in &trace.records {
-        let at = match record {
-            Record::Input { at, bytes } => {
-                pending.extend_from_slice(bytes);
-                *at
-            }
-            Record::Timeout { at } => {
-                conn.handle_timeout(Instant::from_millis(*at));
-                *at
-            }
-            Record::TransportClosed { at } => {
-                conn.handle_transport_closed(Instant::from_millis(*at));
-                *at
-            }
-            Record::Abort { at } => {
-                let _ = conn.abort(Instant::from_millis(*at));
-                *at
-            }
-            Record::Answer {
-                at,
+        let at = record.at().as_millis();
+        match apply(&mut conn, record, Some(data_set)) {
+            Applied::Input(bytes) => pending.extend_from_slice(bytes),
+            Applied::Answered {
                 message_id,
-                status,
-                error_comment,
-            } => {
-                let s = Status {
-                    error_comment: error_comment.as_deref(),
-                    ..Status::new(*status)
-                };
-                match conn.respond_n_get(Instant::from_millis(*at), *message_id, s, Some(data_set))
-                {
-                    Ok(sent) => {
-                        lines.push(format!("{at:>8} ms  answer #{message_id}: {sent:04X}H"))
-                    }
-                    Err(e) => {
-                        lines.push(format!("{at:>8} ms  answer #{message_id} not sent: {e:?}"))
-                    }
-                }
-                *at
-            }
-        };
+                sent: Ok(sent),
+            } => lines.push(format!("{at:>8} ms  answer #{message_id}: {sent:04X}H")),
+            Applied::Answered {
+                message_id,
+                sent: Err(e),
+            } => lines.push(format!("{at:>8} ms  answer #{message_id} not sent: {e:?}")),
+            Applied::Given => {}
+        }
         // The server's drain, at the recorded time.
         let now = Instant::from_millis(at);
         let feed = |conn: &mut Connection<'_>, pending: &mut Vec<u8>| {

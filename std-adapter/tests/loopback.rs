@@ -460,3 +460,71 @@ async fn a_peer_trickling_a_pdu_is_aborted_at_the_pdu_timeout() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// A recording server's trace reads back and replays as the association ran, a failing
+/// handler's answer included (recorded as the 0110H it gave, with its comment).
+#[tokio::test]
+async fn a_recorded_association_replays_as_it_ran() {
+    let dir = std::env::temp_dir().join(format!("dimse-tokio-record-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let failing = Server::builder(ae("DISPLAY"))
+        .n_get(|r: NGetRequest| async move {
+            if r.message_id == 1 {
+                Ok(Reply::success(Arc::new(DEMO)))
+            } else {
+                Err::<Reply, _>("sensor offline".into())
+            }
+        })
+        .options(ServerOptions {
+            record: Some(dir.clone()),
+            ..ServerOptions::default()
+        });
+    let (addr, stop, task) = start(failing).await;
+    let client = Client::connect(addr, ClientConfig::default())
+        .await
+        .unwrap();
+    for want in [0x0000, 0x0110] {
+        let r = client
+            .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+            .await
+            .unwrap();
+        assert_eq!(r.status, want);
+    }
+    client.release().await.unwrap();
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    // Written when the association ends, which the server's end waited for.
+    let file = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|f| f.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "trace"))
+        .expect("a trace file");
+    let bytes = std::fs::read(&file).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let t = dimse_tokio::trace::Trace::from_bytes(&bytes).unwrap();
+    assert_eq!(t.header.ae_title, "DISPLAY");
+    assert_eq!(t.header.version, dimse_tokio::trace::VERSION);
+    assert!(t.records.iter().any(|r| matches!(
+        r,
+        dimse_tokio::trace::Record::Answer {
+            message_id: 2,
+            status: 0x0110,
+            error_comment: Some("sensor offline"),
+            ..
+        }
+    )));
+    // The bytes round-trip: the server's recorder and `Trace` write the same format.
+    assert_eq!(t.to_bytes(), bytes);
+    let policy = dimse_tokio::trace::default_policy("DISPLAY").unwrap();
+    let lines = dimse_tokio::trace::replay(&t, &policy, &DEMO);
+    let answers: Vec<&str> = lines
+        .iter()
+        .filter_map(|l| l.split_once("  answer ").map(|(_, a)| a))
+        .collect();
+    assert_eq!(answers, ["#1: 0000H", "#2: 0110H"], "{lines:#?}");
+    assert!(
+        lines.iter().any(|l| l.contains("event Released")),
+        "{lines:#?}"
+    );
+}

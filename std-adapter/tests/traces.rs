@@ -12,17 +12,14 @@ mod cases;
 
 use cases::{catalogue, Step};
 use dimse_core::service::display::DEMO;
-use dimse_tokio::trace::{self, Record, Trace};
+use dimse_tokio::trace::{self, Header, Record, Trace};
 
-fn to_trace(steps: &[Step]) -> Trace {
+fn to_trace(steps: &[Step]) -> Trace<'_> {
     let mut at = 0u64;
     let mut records = Vec::new();
     for step in steps {
         match step {
-            Step::Send(bytes) | Step::SendAwait(bytes) => records.push(Record::Input {
-                at,
-                bytes: bytes.clone(),
-            }),
+            Step::Send(bytes) | Step::SendAwait(bytes) => records.push(Record::Input { at, bytes }),
             Step::Pause(ms) => {
                 at += ms;
                 records.push(Record::Timeout { at });
@@ -32,9 +29,7 @@ fn to_trace(steps: &[Step]) -> Trace {
         }
     }
     Trace {
-        version: trace::VERSION,
-        ae_title: "DISPLAY".into(),
-        peer: "hostile".into(),
+        header: Header::new("DISPLAY", "hostile"),
         records,
     }
 }
@@ -43,7 +38,7 @@ fn to_trace(steps: &[Step]) -> Trace {
 /// peer's stream in the pieces its schedule cuts it into, the clock advances as timeouts, a
 /// closed transport where the schedule closes it. (The schedule's local release and abort
 /// are the application's calls, which a trace does not hold.)
-fn fuzz_input_to_trace(data: &[u8]) -> Trace {
+fn fuzz_input_to_trace(data: &[u8]) -> Trace<'_> {
     let input = acceptor_input::Input::decode(data);
     let (mut at, mut from) = (0u64, 0usize);
     let mut records = Vec::new();
@@ -51,7 +46,7 @@ fn fuzz_input_to_trace(data: &[u8]) -> Trace {
         if e.pos > from {
             records.push(Record::Input {
                 at,
-                bytes: input.stream[from..e.pos].to_vec(),
+                bytes: &input.stream[from..e.pos],
             });
             from = e.pos;
         }
@@ -66,13 +61,11 @@ fn fuzz_input_to_trace(data: &[u8]) -> Trace {
     if from < input.stream.len() {
         records.push(Record::Input {
             at,
-            bytes: input.stream[from..].to_vec(),
+            bytes: &input.stream[from..],
         });
     }
     Trace {
-        version: trace::VERSION,
-        ae_title: "DISPLAY".into(),
-        peer: "fuzz".into(),
+        header: Header::new("DISPLAY", "fuzz"),
         records,
     }
 }
@@ -111,7 +104,8 @@ fn every_fuzz_crash_replays_deterministically() {
             continue;
         }
         let name = path.display().to_string();
-        let t = fuzz_input_to_trace(&std::fs::read(&path).expect("read a crash input"));
+        let data = std::fs::read(&path).expect("read a crash input");
+        let t = fuzz_input_to_trace(&data);
         let lines = replays_deterministically(&name, &t);
         // Not vacuous: each crash input makes the core answer (an A-ASSOCIATE-AC or -RJ, an
         // A-ABORT, a response).
@@ -137,20 +131,18 @@ fn a_device_trace_reads_as_a_trace() {
         .collect();
     let t = Trace::from_bytes(&bytes).unwrap();
     let want = Trace {
-        version: trace::VERSION,
-        ae_title: "DISPLAY".into(),
-        peer: "192.168.69.1:40000".into(),
+        header: Header::new("DISPLAY", "192.168.69.1:40000"),
         records: vec![
             Record::Input {
                 at: 0,
-                bytes: vec![1, 0, 0, 0],
+                bytes: &[1, 0, 0, 0],
             },
             Record::Timeout { at: 30_000 },
             Record::Answer {
                 at: 30_001,
                 message_id: 7,
                 status: 0x0110,
-                error_comment: Some("late".into()),
+                error_comment: Some("late"),
             },
             Record::Answer {
                 at: 30_002,
@@ -164,4 +156,16 @@ fn a_device_trace_reads_as_a_trace() {
     };
     assert_eq!(t, want);
     assert_eq!(want.to_bytes(), bytes);
+    // The server's recorder, record by record, writes the same bytes.
+    let mut recorder = trace::Recorder::new();
+    for r in &want.records {
+        recorder.push(r);
+    }
+    assert_eq!(recorder.records(), 6);
+    assert_eq!(recorder.finish(&want.header), bytes);
+    // Another version is refused before its records are read.
+    let mut other = bytes.clone();
+    other[0] = 2;
+    let e = Trace::from_bytes(&other).unwrap_err();
+    assert!(e.contains("version 2"), "{e}");
 }
