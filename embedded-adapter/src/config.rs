@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// The first byte of [`DeviceConfig::to_postcard`]'s output: the layout's version. Postcard
 /// is not self-describing, so a firmware update that changes the struct must bump it (and
 /// can still read the old layout by its version).
-pub const CONFIG_FORMAT: u8 = 2;
+pub const CONFIG_FORMAT: u8 = 1;
 
 /// The longest [`DeviceConfig::to_postcard`] output: a buffer this large always suffices.
 pub const MAX_CONFIG_LEN: usize = 1 // CONFIG_FORMAT
@@ -17,7 +17,7 @@ pub const MAX_CONFIG_LEN: usize = 1 // CONFIG_FORMAT
     + 3 // port (varint)
     + 1 // check_called_ae
     + 4 * (1 + 64) + (1 + 16) // manufacturer, model, serial number, institution; station
-    + 3 * 5 + 1 + 5 * 10; // limits: three u32 and five u64 varints, one u8
+    + 3 * 5 + 1 + 4 * 10; // limits: three u32 and four u64 varints, one u8
 
 /// What a display device needs to answer on the network: its AE title and port, the identity
 /// it reports in the Display System, and the association limits.
@@ -37,7 +37,7 @@ pub const MAX_CONFIG_LEN: usize = 1 // CONFIG_FORMAT
 /// config.serial_number = "SN-0001".try_into().unwrap();
 /// let mut page = [0xFF; MAX_CONFIG_LEN];
 /// let bytes = config.to_postcard(&mut page)?;
-/// assert_eq!(bytes.len(), 46);
+/// assert_eq!(bytes.len(), 43);
 ///
 /// // At boot: back from flash, into the policy and the Display System's identity.
 /// let stored = DeviceConfig::from_postcard(&page)?;
@@ -67,7 +67,8 @@ pub struct DeviceConfig {
     pub institution_name: String<64>,
     /// Station Name (0008,1010).
     pub station_name: String<16>,
-    /// Maximum PDU length, timeouts, and the other bounds of one association.
+    /// Maximum PDU length, timeouts, and the other bounds of one association. The PDU
+    /// timeout is not stored: read back, it is the network timeout.
     pub limits: Limits,
 }
 
@@ -145,14 +146,12 @@ impl DeviceConfig {
     /// Bytes after the configuration (the rest of a flash page) are ignored.
     pub fn from_postcard(bytes: &[u8]) -> Result<Self, ConfigError> {
         let (format, rest) = postcard::take_from_bytes::<u8>(bytes)?;
-        let (config, _) = match format {
-            CONFIG_FORMAT => postcard::take_from_bytes::<DeviceConfig>(rest)?,
-            1 => {
-                let (v1, rest) = postcard::take_from_bytes::<v1::DeviceConfig>(rest)?;
-                (v1.into(), rest)
-            }
-            other => return Err(ConfigError::UnsupportedFormat(other)),
-        };
+        if format != CONFIG_FORMAT {
+            return Err(ConfigError::UnsupportedFormat(format));
+        }
+        let (mut config, _) = postcard::take_from_bytes::<DeviceConfig>(rest)?;
+        // Not stored (the format predates it): a PDU gets as long as silence may last.
+        config.limits.pdu_timeout = config.limits.network_timeout;
         config.validate()?;
         Ok(config)
     }
@@ -180,66 +179,6 @@ impl DeviceConfig {
     }
 }
 
-/// Format 1: [`Limits`] without `pdu_timeout`, which takes the network timeout (the PDU
-/// timer's sane default) when such a configuration is read.
-mod v1 {
-    use super::{AeTitle, Deserialize, String};
-    use dimse_core::assoc::Limits;
-    use dimse_core::Duration;
-
-    #[derive(Deserialize)]
-    pub(super) struct DeviceConfig {
-        ae_title: AeTitle,
-        port: u16,
-        check_called_ae: bool,
-        manufacturer: String<64>,
-        model_name: String<64>,
-        serial_number: String<64>,
-        institution_name: String<64>,
-        station_name: String<16>,
-        limits: LimitsV1,
-    }
-
-    #[derive(Deserialize)]
-    struct LimitsV1 {
-        max_pdu_length: u32,
-        max_associate_length: u32,
-        max_presentation_contexts: u8,
-        min_peer_max_pdu_length: u32,
-        artim_timeout: Duration,
-        acse_timeout: Duration,
-        network_timeout: Duration,
-        dimse_timeout: Duration,
-    }
-
-    impl From<DeviceConfig> for super::DeviceConfig {
-        fn from(c: DeviceConfig) -> Self {
-            let l = c.limits;
-            super::DeviceConfig {
-                ae_title: c.ae_title,
-                port: c.port,
-                check_called_ae: c.check_called_ae,
-                manufacturer: c.manufacturer,
-                model_name: c.model_name,
-                serial_number: c.serial_number,
-                institution_name: c.institution_name,
-                station_name: c.station_name,
-                limits: Limits {
-                    max_pdu_length: l.max_pdu_length,
-                    max_associate_length: l.max_associate_length,
-                    max_presentation_contexts: l.max_presentation_contexts,
-                    min_peer_max_pdu_length: l.min_peer_max_pdu_length,
-                    artim_timeout: l.artim_timeout,
-                    acse_timeout: l.acse_timeout,
-                    network_timeout: l.network_timeout,
-                    dimse_timeout: l.dimse_timeout,
-                    pdu_timeout: l.network_timeout,
-                },
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -258,8 +197,8 @@ mod tests {
     /// wider than a byte, length-prefixed strings, fields in order, no names), so that a change
     /// of layout cannot pass unnoticed: firmware in the field holds these bytes.
     #[rustfmt::skip]
-    const EXAMPLE: [u8; 59] = [
-        0x02,                                           // CONFIG_FORMAT
+    const EXAMPLE: [u8; 56] = [
+        0x01,                                           // CONFIG_FORMAT
         0x07, b'D', b'I', b'S', b'P', b'L', b'A', b'Y', // ae_title
         0xE8, 0x56,                                     // port 11112 (varint)
         0x00,                                           // check_called_ae
@@ -276,7 +215,6 @@ mod tests {
         0xB0, 0xEA, 0x01,                               // acse_timeout 30000 ms
         0xE0, 0xD4, 0x03,                               // network_timeout 60000 ms
         0xB0, 0xEA, 0x01,                               // dimse_timeout 30000 ms
-        0xE0, 0xD4, 0x03,                               // pdu_timeout 60000 ms
     ];
 
     #[test]
@@ -292,17 +230,6 @@ mod tests {
         let mut page = [0xFFu8; 128];
         page[..EXAMPLE.len()].copy_from_slice(&EXAMPLE);
         assert_eq!(DeviceConfig::from_postcard(&page).unwrap(), config);
-    }
-
-    #[test]
-    fn a_format_1_configuration_still_reads() {
-        // Written by firmware before the PDU timeout: its limits end at dimse_timeout, and
-        // the PDU timeout takes the network timeout.
-        let mut v1 = EXAMPLE[..EXAMPLE.len() - 3].to_vec();
-        v1[0] = 1;
-        let config = DeviceConfig::from_postcard(&v1).unwrap();
-        assert_eq!(config, example());
-        assert_eq!(config.limits.pdu_timeout, config.limits.network_timeout);
     }
 
     #[test]
@@ -328,7 +255,8 @@ mod tests {
         config.limits.acse_timeout = dimse_core::Duration::from_millis(u64::MAX);
         config.limits.network_timeout = dimse_core::Duration::from_millis(u64::MAX);
         config.limits.dimse_timeout = dimse_core::Duration::from_millis(u64::MAX);
-        config.limits.pdu_timeout = dimse_core::Duration::from_millis(u64::MAX);
+        // Not stored: it comes back as the network timeout.
+        config.limits.pdu_timeout = config.limits.network_timeout;
         let mut buf = [0u8; MAX_CONFIG_LEN];
         let bytes = config.to_postcard(&mut buf).unwrap();
         assert_eq!(bytes.len(), MAX_CONFIG_LEN);
@@ -338,10 +266,10 @@ mod tests {
     #[test]
     fn wrong_format_truncation_and_invalid_values_are_refused() {
         let mut bytes = EXAMPLE;
-        bytes[0] = 3;
+        bytes[0] = 2;
         assert_eq!(
             DeviceConfig::from_postcard(&bytes),
-            Err(ConfigError::UnsupportedFormat(3))
+            Err(ConfigError::UnsupportedFormat(2))
         );
         assert!(matches!(
             DeviceConfig::from_postcard(&EXAMPLE[..30]),

@@ -69,7 +69,9 @@ pub struct Limits {
     /// bytes come: otherwise the association is aborted
     /// ([`Timer::Pdu`](crate::connection::Timer::Pdu)). Without it a peer sending one byte
     /// every few seconds would hold an association, and a server's slot, open for ever (the
-    /// network timeout restarts with every byte).
+    /// network timeout restarts with every byte). Not serialized, so that configurations
+    /// stored before it existed still read (it comes back as the default).
+    #[cfg_attr(feature = "serde", serde(skip, default = "default_pdu_timeout"))]
     pub pdu_timeout: Duration,
 }
 
@@ -86,6 +88,11 @@ impl Limits {
         dimse_timeout: Duration::from_secs(30),
         pdu_timeout: Duration::from_secs(60),
     };
+}
+
+#[cfg(feature = "serde")]
+fn default_pdu_timeout() -> Duration {
+    Limits::DEFAULT.pdu_timeout
 }
 
 impl Default for Limits {

@@ -224,7 +224,7 @@ impl<'a> Connection<'a> {
                     };
                     self.dispatch(now, ev);
                 } else if (length as usize) < AssociateFixed::LEN
-                    || length > self.limits.max_associate_length
+                    || length > self.limits().max_associate_length
                 {
                     self.rx = ignore(length);
                     self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
@@ -235,7 +235,7 @@ impl<'a> Connection<'a> {
             PduType::PDataTf => {
                 // PS3.8 §9.3.5: one or more PDV items; an empty P-DATA-TF is invalid.
                 if matches!(self.state, State::Sta6 | State::Sta7)
-                    && (length > self.limits.max_pdu_length || length == 0)
+                    && (length > self.limits().max_pdu_length || length == 0)
                 {
                     self.rx = ignore(length);
                     self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));

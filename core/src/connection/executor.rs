@@ -146,7 +146,7 @@ impl<'a> Connection<'a> {
             Action::Aa6 => {}
             Action::Ae2 => {
                 self.queue(Outgoing::AssociateRq);
-                self.timers.acse = Some(now + self.limits.acse_timeout);
+                self.timers.acse = Some(now + self.limits().acse_timeout);
             }
             Action::Ae3 => {
                 if let Input::AssociateAc(Some(n)) = input {
@@ -196,7 +196,7 @@ impl<'a> Connection<'a> {
                     };
                     self.push_event(ev);
                 }
-                self.timers.network = Some(now + self.limits.network_timeout);
+                self.timers.network = Some(now + self.limits().network_timeout);
             }
             Action::Ae8 => {
                 if let Input::AssociateRj(rj) = input {
@@ -206,7 +206,7 @@ impl<'a> Connection<'a> {
             }
             Action::Ar1 => {
                 self.queue(Outgoing::ReleaseRq);
-                self.timers.acse = Some(now + self.limits.acse_timeout);
+                self.timers.acse = Some(now + self.limits().acse_timeout);
             }
             Action::Ar2 => {
                 // The release cannot be refused; answer once our outgoing P-DATA is out and
@@ -294,7 +294,7 @@ impl<'a> Connection<'a> {
             }
         }
         if action.starts_artim(acceptable) {
-            self.timers.artim = Some(now + self.limits.artim_timeout);
+            self.timers.artim = Some(now + self.limits().artim_timeout);
         }
         self.state = action.next_state(self.role, acceptable);
         if matches!(self.state, State::Sta13 | State::Sta1) {
@@ -316,7 +316,7 @@ impl<'a> Connection<'a> {
 
     pub(super) fn established(&mut self, now: Instant, n: Negotiated) {
         self.timers.acse = None;
-        self.timers.network = Some(now + self.limits.network_timeout);
+        self.timers.network = Some(now + self.limits().network_timeout);
         let ev = Event::Established {
             calling_ae: n.calling_ae,
             called_ae: n.called_ae,

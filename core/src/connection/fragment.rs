@@ -39,7 +39,7 @@ impl<'a> Connection<'a> {
             application_context: APPLICATION_CONTEXT_NAME,
             presentation_contexts: c.presentation_contexts,
             user_information: UserInformation {
-                max_length: self.limits.max_pdu_length,
+                max_length: self.limits().max_pdu_length,
                 implementation_class_uid: c.implementation_class_uid,
                 async_ops_window: c.async_ops_window,
                 role_selections: c.role_selections,
@@ -65,7 +65,7 @@ impl<'a> Connection<'a> {
             }
         }
         let user_information = UserInformation {
-            max_length: self.limits.max_pdu_length,
+            max_length: self.limits().max_pdu_length,
             implementation_class_uid: p.implementation_class_uid,
             async_ops_window: n.async_ops_proposed.then_some((1, 1)),
             role_selections: &roles,

@@ -373,7 +373,6 @@ pub struct Connection<'a> {
     role: Role,
     state: State,
     pub(crate) syntaxes: Syntaxes<'a>,
-    pub(crate) limits: Limits,
     pub(crate) storage: Storage<'a>,
     rx: Rx,
     neg: Neg,
@@ -409,12 +408,11 @@ impl core::fmt::Debug for Connection<'_> {
 }
 
 impl<'a> Connection<'a> {
-    fn new(role: Role, syntaxes: Syntaxes<'a>, limits: Limits, storage: Storage<'a>) -> Self {
+    fn new(role: Role, syntaxes: Syntaxes<'a>, storage: Storage<'a>) -> Self {
         Connection {
             role,
             state: State::Sta1,
             syntaxes,
-            limits,
             storage,
             rx: Rx::Header,
             neg: Neg::None,
@@ -434,12 +432,7 @@ impl<'a> Connection<'a> {
     /// An acceptor on a transport connection that has just been accepted (Evt5, AE-5: ARTIM
     /// starts, waiting for the A-ASSOCIATE-RQ).
     pub fn acceptor(policy: &'a AcceptorPolicy<'a>, storage: Storage<'a>, now: Instant) -> Self {
-        let mut c = Self::new(
-            Role::Acceptor,
-            Syntaxes::Acceptor(policy),
-            policy.limits,
-            storage,
-        );
+        let mut c = Self::new(Role::Acceptor, Syntaxes::Acceptor(policy), storage);
         c.apply(
             now,
             ul::ProtocolEvent::TransportConnectIndication,
@@ -469,12 +462,7 @@ impl<'a> Connection<'a> {
         if !ids_ok {
             return Err(ConfigError::PresentationContexts);
         }
-        let mut c = Self::new(
-            Role::Requestor,
-            Syntaxes::Requestor(config),
-            config.limits,
-            storage,
-        );
+        let mut c = Self::new(Role::Requestor, Syntaxes::Requestor(config), storage);
         c.apply(now, ul::ProtocolEvent::AssociateRequest, Input::Artim);
         c.apply(
             now,
@@ -482,6 +470,15 @@ impl<'a> Connection<'a> {
             Input::Artim,
         );
         Ok(c)
+    }
+
+    /// Sizes and timeouts: the policy's or the configuration's (read from it, not copied: it
+    /// lives as long as the connection anyway).
+    pub(crate) fn limits(&self) -> &'a Limits {
+        match self.syntaxes {
+            Syntaxes::Acceptor(p) => &p.limits,
+            Syntaxes::Requestor(c) => &c.limits,
+        }
     }
 
     /// The Upper Layer state.
@@ -551,7 +548,7 @@ impl<'a> Connection<'a> {
         }
         self.process_held(now);
         if !input.is_empty() && self.timers.network.is_some() {
-            self.timers.network = Some(now + self.limits.network_timeout);
+            self.timers.network = Some(now + self.limits().network_timeout);
         }
         let mut used = 0;
         self.input_blocked = false;
@@ -566,9 +563,9 @@ impl<'a> Connection<'a> {
                 self.input_blocked = true;
                 break;
             }
-            let mid_pdu = self.rx != Rx::Header;
+            let mid_pdu = !matches!(self.rx, Rx::Header);
             let step = self.step(now, rest);
-            if mid_pdu && self.rx == Rx::Header {
+            if mid_pdu && matches!(self.rx, Rx::Header) {
                 self.timers.pdu = None;
             }
             match step {
@@ -587,12 +584,12 @@ impl<'a> Connection<'a> {
     /// Starts the PDU timer when a PDU is left partial and the peer owes the rest, and
     /// stops it otherwise. Input held back by us (`input_blocked`) is not the peer's delay.
     fn pdu_timer(&mut self, now: Instant, unconsumed: bool) {
-        let partial = self.rx != Rx::Header || unconsumed;
+        let partial = !matches!(self.rx, Rx::Header) || unconsumed;
         let watched = !matches!(self.state, State::Sta1 | State::Sta2 | State::Sta13);
-        if !partial || !watched || self.input_blocked || self.rx == Rx::Discard {
+        if !partial || !watched || self.input_blocked || matches!(self.rx, Rx::Discard) {
             self.timers.pdu = None;
         } else if self.timers.pdu.is_none() {
-            self.timers.pdu = Some(now + self.limits.pdu_timeout);
+            self.timers.pdu = Some(now + self.limits().pdu_timeout);
         }
     }
 
@@ -652,7 +649,6 @@ impl<'a> Connection<'a> {
     /// `out` and the peer's maximum, the other PDUs are written whole. `Err` means `out`
     /// is smaller than the next PDU (only an A-ASSOCIATE-RQ/AC can be); the PDU stays
     /// queued. An `out` of [`Connection::min_output_len`] bytes never fails.
-    #[inline]
     pub fn poll_output(&mut self, out: &mut [u8]) -> Result<Output, BufferTooSmall> {
         // The queues are looked at before calling into them: this runs several times per
         // message, and most calls find one of them empty.

@@ -334,7 +334,7 @@ impl<'a> Connection<'a> {
                 message_id,
                 context_id,
                 now,
-                deadline: now + self.limits.dimse_timeout,
+                deadline: now + self.limits().dimse_timeout,
                 syntaxes: self.syntaxes,
                 abstract_syntax: self
                     .presentation_context(context_id)
@@ -558,14 +558,15 @@ impl<'a> Connection<'a> {
             error_comment: comment.as_ref().map(|c| c.as_str()),
             ..status
         };
-        let sent = if status.elements_allowed() {
-            self.send_response(now, &p, status, data_set)
+        let (status, data_set) = if status.elements_allowed() {
+            (status, data_set)
         } else {
             warn!("the application's status carries elements PS3.7 Annex C does not allow");
             let status =
                 Status::new(code::PROCESSING_FAILURE).with_error_comment(INVALID_STATUS_COMMENT);
-            self.send_response(now, &p, status, None)
+            (status, None)
         };
+        let sent = self.send_response(now, &p, status, data_set);
         // The answer frees the application's slot: a request held behind it can go.
         self.process_held(now);
         Ok(sent)
@@ -690,7 +691,7 @@ impl<'a> Connection<'a> {
             message_id,
             op,
             context_id,
-            deadline: now + self.limits.dimse_timeout,
+            deadline: now + self.limits().dimse_timeout,
             status: None,
         });
     }
@@ -739,20 +740,40 @@ impl Status<'_> {
 /// An Error Comment (0000,0902) made LO text (PS3.5 Table 6.2-1): at most 64 characters,
 /// a backslash or a control character replaced by a space. Any text an application or a
 /// handler's error message offers becomes one, without allocating.
-struct ErrorComment(heapless::String<{ 4 * MAX_ERROR_COMMENT_LEN }>);
+struct ErrorComment {
+    bytes: [u8; 4 * MAX_ERROR_COMMENT_LEN],
+    len: usize,
+}
 
 impl ErrorComment {
+    /// Byte by byte (this runs on firmware, where size counts): a character starts at every
+    /// byte that is not a UTF-8 continuation byte, and only ASCII bytes are replaced, by an
+    /// ASCII space, so the result stays UTF-8 (C1 controls, two-byte characters, stay).
     fn clean(text: &str) -> ErrorComment {
-        let mut out = heapless::String::new();
-        for c in text.chars().take(MAX_ERROR_COMMENT_LEN) {
-            let c = if c == '\\' || c.is_control() { ' ' } else { c };
-            // 64 characters of at most 4 bytes each always fit.
-            let _ = out.push(c);
+        let mut out = ErrorComment {
+            bytes: [0; 4 * MAX_ERROR_COMMENT_LEN],
+            len: 0,
+        };
+        let mut chars = 0;
+        for (&b, slot) in text.as_bytes().iter().zip(out.bytes.iter_mut()) {
+            let starts_char = b & 0xC0 != 0x80;
+            if starts_char {
+                if chars == MAX_ERROR_COMMENT_LEN {
+                    break;
+                }
+                chars += 1;
+            }
+            *slot = if b == b'\\' || b < 0x20 || b == 0x7F { b' ' } else { b };
+            out.len += 1;
         }
-        ErrorComment(out)
+        out
     }
 
     fn as_str(&self) -> &str {
-        &self.0
+        // Valid by construction (see `clean`); an empty comment rather than a panic if not.
+        self.bytes
+            .get(..self.len)
+            .and_then(|b| core::str::from_utf8(b).ok())
+            .unwrap_or("")
     }
 }
