@@ -180,6 +180,7 @@ pub struct Uid {
 
 impl Uid {
     /// Checks a received UID value and returns it without the tolerated trailing NUL.
+    #[inline]
     pub fn check(value: &[u8]) -> Option<&str> {
         let value = match value.split_last() {
             Some((0, head)) => head,
@@ -238,22 +239,24 @@ impl defmt::Format for Uid {
 
 /// Whether `value` is digits and dots with no empty component (no leading, trailing or
 /// doubled dot, not empty). Eight bytes at a time, as one word: every command carries two
-/// UIDs, and a byte-by-byte loop was the larger part of decoding one.
+/// UIDs and an A-ASSOCIATE-RQ one per syntax, and a byte-by-byte loop was the larger part of
+/// decoding them. What passes is ASCII.
 fn uid_chars_valid(value: &[u8]) -> bool {
-    let (Some(&first), Some(&last)) = (value.first(), value.last()) else {
+    let Some(&last) = value.last() else {
         return false;
     };
-    if first == b'.' || last == b'.' {
+    if last == b'.' {
         return false;
     }
+    // The first byte follows a dot: a leading dot is a doubled one.
+    let mut before = FOLLOWS_DOT;
     let mut chunks = value.chunks_exact(8);
-    let mut ends_with_dot = false;
     for chunk in &mut chunks {
         let Ok(word) = <[u8; 8]>::try_from(chunk) else {
             return false;
         };
-        match uid_word(u64::from_le_bytes(word), ends_with_dot) {
-            Some(dot) => ends_with_dot = dot,
+        match uid_word(u64::from_le_bytes(word), before) {
+            Some(dots) => before = dots,
             None => return false,
         }
     }
@@ -263,42 +266,45 @@ fn uid_chars_valid(value: &[u8]) -> bool {
     }
     // The tail: the last eight bytes again when there are as many (checking a byte twice
     // changes nothing, and the overlap covers the pair across the boundary), else padded
-    // with digits.
-    let word = match value
+    // with digits above.
+    let (word, before) = match value
         .get(value.len().saturating_sub(8)..)
         .map(<[u8; 8]>::try_from)
     {
-        Some(Ok(word)) => u64::from_le_bytes(word),
-        _ => rest
-            .iter()
-            .rev()
-            .fold(u64::from_le_bytes([b'0'; 8]), |w, &b| {
-                (w << 8) | u64::from(b)
-            }),
+        Some(Ok(word)) => (u64::from_le_bytes(word), 0),
+        _ => (
+            rest.iter()
+                .rev()
+                .fold(u64::from_le_bytes([b'0'; 8]), |w, &b| {
+                    (w << 8) | u64::from(b)
+                }),
+            before,
+        ),
     };
-    uid_word(word, false).is_some()
+    uid_word(word, before).is_some()
 }
 
-/// One word of [`uid_chars_valid`]: `None` if a byte is neither digit nor dot or two dots
-/// are neighbours (also across from a previous word that `follows_dot`), else whether the
-/// word's last byte is a dot.
+/// `before` for a word whose first byte follows a dot (see [`uid_word`]).
+const FOLLOWS_DOT: u64 = 1 << 63;
+
+/// One word of [`uid_chars_valid`]: `None` if a byte is neither digit nor dot or two dots are
+/// neighbours, also across from the previous word when `before` (what this returned for it)
+/// has bit 63 set; else bit 7 of each byte that is a dot.
 #[inline(always)]
-fn uid_word(x: u64, follows_dot: bool) -> Option<bool> {
-    const LOW7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+fn uid_word(x: u64, before: u64) -> Option<u64> {
     const fn repeat(b: u8) -> u64 {
         u64::from_ne_bytes([b; 8])
     }
-    // The high bit of each byte of `v` that is not zero (no carry crosses a byte).
-    let nonzero = |v: u64| (((v & LOW7) + LOW7) | v) & HIGH;
-    // A digit is 0..=9 once 0x30 is taken off: high nibble 0, and low nibble + 6 < 16.
-    let y = x ^ repeat(b'0');
-    let not_digit =
-        nonzero((y & repeat(0xF0)) | (((y & repeat(0x0F)) + repeat(0x06)) & repeat(0x10)));
-    let dot = !nonzero(x ^ repeat(b'.')) & HIGH;
-    // Byte i + 1 sits 8 bits above byte i (little-endian): `dot >> 8` pairs neighbours.
-    let bad = not_digit & !dot != 0 || dot & (dot >> 8) != 0 || (follows_dot && dot & 0x80 != 0);
-    (!bad).then_some(dot >> 63 != 0)
+    // A digit is 0..=9 once '0' is taken off. Adding 0x76 to the low seven bits sets bit 7
+    // from 10 up (no carry crosses a byte); a byte that had bit 7 set is no digit either.
+    let z = x ^ repeat(b'0');
+    let other = (((z & repeat(0x7F)) + repeat(0x76)) | z) & repeat(0x80);
+    // Every byte that is not a digit must be a dot: under a mask of those bytes, x is dots.
+    let mask = (other >> 7) * 0xFF;
+    // Byte i + 1 sits 8 bits above byte i (little-endian): `other >> 8` pairs neighbours, and
+    // the previous word's last byte lands on this one's first.
+    let bad = ((x ^ repeat(b'.')) & mask) | (other & ((other >> 8) | (before >> 56)));
+    (bad == 0).then_some(other)
 }
 
 /// Writes an item or sub-item whose body is one UID string: type, reserved, u16 length, UID.
