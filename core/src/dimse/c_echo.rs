@@ -1,10 +1,9 @@
 //! C-ECHO (PS3.7 §9.1.5), one row of the operation table: the SCP answers it itself, the
 //! SCU sends it on the Verification context.
 
-use super::command::{CEchoRq, Command, CommandField, Response, Status};
-use super::exchange::{Disposition, Pending, RequestContext};
+use super::command::{CEchoRq, Command, CommandField, Status};
+use super::exchange::{bare_response, Disposition, Pending, RequestContext};
 use crate::connection::{ApiError, TxMessage};
-use crate::dataset::Tag;
 use crate::service::{self, code};
 
 /// The SOP Class and Instance UIDs a request names, echoed in its response.
@@ -38,24 +37,9 @@ pub(crate) fn lay_out_response(
     p: &Pending,
     status: Status<'_>,
 ) -> Result<(TxMessage, u16), u16> {
-    let rsp = Response {
-        command_field: CommandField::C_ECHO_RSP,
-        message_id_being_responded_to: p.message_id,
-        affected_sop_class_uid: Some(p.class.as_str()),
-        affected_sop_instance_uid: None,
-        has_data_set: false,
-        status,
-    };
-    match rsp.emit(tx, None::<core::iter::Empty<Tag>>) {
-        Ok(n) => Ok((
-            TxMessage {
-                context_id: p.context_id,
-                command: (0, n),
-                data: (0, 0),
-                sent: 0,
-            },
-            status.code,
-        )),
-        Err(_) => Err(code::RESOURCE_LIMITATION),
-    }
+    let class = Some(p.class.as_str());
+    let field = CommandField::C_ECHO_RSP;
+    bare_response(tx, field, p.message_id, p.context_id, class, None, status)
+        .map(|m| (m, status.code))
+        .map_err(|_| code::RESOURCE_LIMITATION)
 }

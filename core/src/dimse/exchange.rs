@@ -209,8 +209,19 @@ impl<'a> Connection<'a> {
         overflow: Option<usize>,
     ) -> Acted {
         let cmd = Command::parse(bytes);
-        if let Some(received) = overflow {
-            return self.command_overflowed(now, &cmd, received, bytes.len());
+        if let (Some(received), false) =
+            (overflow, cmd.command_field == Some(CommandField::N_GET_RQ))
+        {
+            // Only an N-GET-RQ can be answered from what fitted (its long Attribute
+            // Identifier List is its last element): abort, saying why.
+            let limit = ResourceLimit {
+                command_set: true,
+                received,
+                capacity: bytes.len(),
+            };
+            warn!("command set larger than the receive storage");
+            self.local_abort(now, AbortOrigin::ResourceLimit(limit));
+            return Acted::Done;
         }
         let context_id = self.rx_context();
         let field = match cmd.command_field {
@@ -253,51 +264,8 @@ impl<'a> Connection<'a> {
         if cmd.has_data_set() {
             self.dimse.expect = Expect::Discard { context_id };
         }
-        self.request_received(now, &cmd, field, message_id, context_id);
-        Acted::Done
-    }
-
-    /// A request whose command set outgrew the receive storage (what fitted is in `cmd`): an
-    /// N-GET-RQ whose long Attribute Identifier List did not fit is answered 0213H
-    /// (resource limitation, PS3.7 §10.1.2.1.9); anything else cannot be answered, and the
-    /// association is aborted with the reason. `false` when the answer must wait.
-    fn command_overflowed(
-        &mut self,
-        now: Instant,
-        cmd: &Command<'_>,
-        received: usize,
-        capacity: usize,
-    ) -> Acted {
-        let n_get = cmd.command_field == Some(CommandField::N_GET_RQ);
-        let (true, Some(message_id), State::Sta6 | State::Sta8) =
-            (n_get, cmd.message_id, self.state())
-        else {
-            let limit = ResourceLimit {
-                command_set: true,
-                received,
-                capacity,
-            };
-            warn!("command set larger than the receive storage");
-            self.local_abort(now, AbortOrigin::ResourceLimit(limit));
-            return Acted::Done;
-        };
-        if self.tx_busy() || self.dimse.pending.is_some() {
-            return Acted::Wait;
-        }
-        if cmd.has_data_set() {
-            self.dimse.expect = Expect::Discard {
-                context_id: self.rx_context(),
-            };
-        }
-        self.answer(
-            now,
-            CommandField::N_GET_RQ,
-            message_id,
-            self.rx_context(),
-            code::RESOURCE_LIMITATION,
-            cmd.requested_sop_class_uid,
-            cmd.requested_sop_instance_uid,
-        );
+        let overflowed = overflow.is_some();
+        self.request_received(now, &cmd, field, message_id, context_id, overflowed);
         Acted::Done
     }
 
@@ -308,6 +276,7 @@ impl<'a> Connection<'a> {
         field: CommandField,
         message_id: u16,
         context_id: u8,
+        overflowed: bool,
     ) {
         if field == CommandField::C_CANCEL_RQ {
             // C-CANCEL has no response, and there is no C-FIND/C-GET/C-MOVE to cancel.
@@ -342,6 +311,10 @@ impl<'a> Connection<'a> {
             };
             let slot = &mut self.dimse.pending;
             let disposition = match op {
+                // An N-GET-RQ whose Attribute Identifier List outgrew the receive storage
+                // (the only request that can): 0213H, resource limitation (PS3.7
+                // §10.1.2.1.9).
+                _ if overflowed => Disposition::Answer(code::RESOURCE_LIMITATION),
                 Some(Operation::NGet) => n_get::received(cmd, &rc, slot),
                 Some(Operation::CEcho) => c_echo::received(cmd, &rc),
                 None => Disposition::Answer(code::UNRECOGNIZED_OPERATION),
@@ -376,25 +349,19 @@ impl<'a> Connection<'a> {
         let Some(command_field) = request.response() else {
             return;
         };
-        let rsp = Response {
-            command_field,
-            message_id_being_responded_to: message_id,
-            affected_sop_class_uid: class,
-            affected_sop_instance_uid: instance,
-            has_data_set: false,
-            status: Status::new(status),
-        };
         debug!("answering a request itself");
-        match rsp.emit(self.storage.tx, None::<core::iter::Empty<Tag>>) {
-            Ok(n) => self.queue_message(
-                now,
-                TxMessage {
-                    context_id,
-                    command: (0, n),
-                    data: (0, 0),
-                    sent: 0,
-                },
-            ),
+        let tx = &mut *self.storage.tx;
+        let bare = Status::new(status);
+        match bare_response(
+            tx,
+            command_field,
+            message_id,
+            context_id,
+            class,
+            instance,
+            bare,
+        ) {
+            Ok(m) => self.queue_message(now, m),
             // A transmit buffer smaller than a bare response is a configuration error.
             Err(_) => return self.local_abort(now, AbortOrigin::Local),
         }
@@ -720,6 +687,34 @@ impl<'a> Connection<'a> {
     }
 }
 
+/// A response without data set, laid out in `tx`: what the core answers for the application,
+/// and the whole of a C-ECHO-RSP.
+pub(crate) fn bare_response(
+    tx: &mut [u8],
+    command_field: CommandField,
+    message_id: u16,
+    context_id: u8,
+    class: Option<&str>,
+    instance: Option<&str>,
+    status: Status<'_>,
+) -> Result<TxMessage, crate::BufferTooSmall> {
+    let rsp = Response {
+        command_field,
+        message_id_being_responded_to: message_id,
+        affected_sop_class_uid: class,
+        affected_sop_instance_uid: instance,
+        has_data_set: false,
+        status,
+    };
+    let n = rsp.emit(tx, None::<core::iter::Empty<Tag>>)?;
+    Ok(TxMessage {
+        context_id,
+        command: (0, n),
+        data: (0, 0),
+        sent: 0,
+    })
+}
+
 /// The Error Comment of a status the application gave with elements its code does not
 /// allow: the request is answered 0110H with it.
 pub const INVALID_STATUS_COMMENT: &str = "Invalid status from the application";
@@ -763,7 +758,11 @@ impl ErrorComment {
                 }
                 chars += 1;
             }
-            *slot = if b == b'\\' || b < 0x20 || b == 0x7F { b' ' } else { b };
+            *slot = if b == b'\\' || b < 0x20 || b == 0x7F {
+                b' '
+            } else {
+                b
+            };
             out.len += 1;
         }
         out
