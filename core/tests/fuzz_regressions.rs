@@ -226,3 +226,52 @@ fn abort_does_not_overtake_a_release_waiting_for_output() {
     assert_eq!(whole.0, split.0, "events");
     assert_eq!(whole.1, split.1, "output");
 }
+
+/// `acceptor-answer-timing.bin`, reduced: an A-ASSOCIATE-RQ, two N-GET-RQs and a bad PDU
+/// header in one read, the application answering only when the stream has ended. The second
+/// N-GET waits behind the first (the window is 1), and the core read no PDU past it while the
+/// A-ASSOCIATE-AC was still queued; once that was drained it said `Idle`, not `Reoffer`,
+/// because a command was still held: so read whole, the bad header was read only after the
+/// application's answer, and read byte by byte (the AC drained at once) before it. Fixed:
+/// `Reoffer` comes as soon as what stopped the input is gone (the queued output here; the
+/// storage only for a block on the storage).
+#[test]
+fn reoffer_comes_when_what_stopped_input_is_gone() {
+    use dimse_core::dimse::NGetRq;
+    use dimse_core::pdu::{MessageControlHeader, PDataTf, Pdv};
+    let n_get = |message_id| {
+        let mut command = [0u8; 256];
+        let n = NGetRq {
+            message_id,
+            requested_sop_class_uid: "1.2.840.10008.5.1.1.40",
+            requested_sop_instance_uid: "1.2.840.10008.5.1.1.40.1",
+            attribute_identifier_list: None,
+        }
+        .emit(&mut command)
+        .unwrap();
+        let mut pdu = vec![0u8; 512];
+        let n = PDataTf {
+            pdvs: &[Pdv {
+                context_id: 1,
+                control: MessageControlHeader::new(true, true),
+                data: &command[..n],
+            }],
+        }
+        .emit(&mut pdu)
+        .unwrap();
+        pdu.truncate(n);
+        pdu
+    };
+    let rq = vector("a-associate-rq-display");
+    let (first, second) = (n_get(1), n_get(2));
+    let bad = [0x40u8, 0, 0x10, 0, 0, 0];
+    let split = acceptor_fed(&[&rq, &first, &second, &bad]);
+    let whole = acceptor_fed(&[&[&rq[..], &first, &second, &bad].concat()]);
+    assert_eq!(whole.0, split.0, "events");
+    assert_eq!(whole.1, split.1, "output");
+    assert!(
+        whole.0.iter().any(|e| matches!(e, Event::Aborted(_))),
+        "{:?}",
+        whole.0
+    );
+}

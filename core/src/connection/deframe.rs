@@ -67,8 +67,19 @@ pub(super) enum Step {
     Consumed(usize),
     /// The next unit is not complete in the input.
     NeedMore,
-    /// The input cannot be taken until the caller drains output or the application answers.
-    Blocked,
+    /// The input cannot be taken until what is named is gone.
+    Blocked(Block),
+}
+
+/// What holds input back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Block {
+    /// Output the caller has not drained yet: the queues' room, or PDUs that must go before
+    /// the next PDU is read.
+    Output,
+    /// The receive storage: a command waiting to be acted on (for the application's
+    /// answer), or a response not yet read.
+    Storage,
 }
 
 impl<'a> Connection<'a> {
@@ -179,7 +190,7 @@ impl<'a> Connection<'a> {
             // caller keeps the rest and feeds it again after the drain, as for any
             // unconsumed input. (A wait for the application's answer does not stop input:
             // the peer may still abort, or break the protocol, meanwhile.)
-            return Step::Blocked;
+            return Step::Blocked(Block::Output);
         }
         let header = match PduHeader::parse(input) {
             Ok(Parse::Partial) => return Step::NeedMore,

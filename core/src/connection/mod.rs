@@ -21,7 +21,7 @@ mod fragment;
 mod reassembly;
 mod timers;
 
-use deframe::{Neg, Rx, Step};
+use deframe::{Block, Neg, Rx, Step};
 use executor::{Input, Outgoing};
 pub(crate) use fragment::TxMessage;
 use fragment::{max_associate_ac_len, MIN_PDATA_LEN};
@@ -386,7 +386,7 @@ pub struct Connection<'a> {
     release_response_pending: bool,
     /// The last `handle_input` stopped for lack of room, not of bytes: once the room is
     /// back, `poll_output` says [`Output::Reoffer`].
-    input_blocked: bool,
+    input_blocked: Option<Block>,
     /// Set by [`Connection::refuse`]: the A-ASSOCIATE-RQ gets this answer whatever the policy.
     refusal: Option<AssociateRj>,
     txq: Deque<Outgoing, TXQ_CAPACITY>,
@@ -420,7 +420,7 @@ impl<'a> Connection<'a> {
             dimse: Exchange::new(),
             tx: TxMessage::EMPTY,
             release_response_pending: false,
-            input_blocked: false,
+            input_blocked: None,
             refusal: None,
             txq: Deque::new(),
             events: Deque::new(),
@@ -551,7 +551,7 @@ impl<'a> Connection<'a> {
             self.timers.network = Some(now + self.limits().network_timeout);
         }
         let mut used = 0;
-        self.input_blocked = false;
+        self.input_blocked = None;
         loop {
             let rest = input.get(used..).unwrap_or(&[]);
             if rest.is_empty() && !self.completes_without_input() {
@@ -560,7 +560,7 @@ impl<'a> Connection<'a> {
             if self.events.capacity() - self.events.len() < EVENT_HEADROOM
                 || self.txq.capacity() - self.txq.len() < TXQ_HEADROOM
             {
-                self.input_blocked = true;
+                self.input_blocked = Some(Block::Output);
                 break;
             }
             let mid_pdu = !matches!(self.rx, Rx::Header);
@@ -571,8 +571,8 @@ impl<'a> Connection<'a> {
             match step {
                 Step::Consumed(n) => used += n,
                 Step::NeedMore => break,
-                Step::Blocked => {
-                    self.input_blocked = true;
+                Step::Blocked(block) => {
+                    self.input_blocked = Some(block);
                     break;
                 }
             }
@@ -586,7 +586,7 @@ impl<'a> Connection<'a> {
     fn pdu_timer(&mut self, now: Instant, unconsumed: bool) {
         let partial = !matches!(self.rx, Rx::Header) || unconsumed;
         let watched = !matches!(self.state, State::Sta1 | State::Sta2 | State::Sta13);
-        if !partial || !watched || self.input_blocked || matches!(self.rx, Rx::Discard) {
+        if !partial || !watched || self.input_blocked.is_some() || matches!(self.rx, Rx::Discard) {
             self.timers.pdu = None;
         } else if self.timers.pdu.is_none() {
             self.timers.pdu = Some(now + self.limits().pdu_timeout);
@@ -662,12 +662,16 @@ impl<'a> Connection<'a> {
                 return Ok(Output::Event(ev));
             }
         }
-        if self.input_blocked && !matches!(self.reassembly.value, Value::Held { .. }) {
-            // Everything that held input back is gone: the queues are empty, a polled
-            // response frees the receive buffer at the next `handle_input`, and a held
-            // command has been acted on. (A command waiting for the application's answer
-            // keeps input held until `respond_*`.)
-            self.input_blocked = false;
+        // What held input back is gone: the queues are empty here, so held-back output
+        // is; the receive storage is free unless a command still waits for the
+        // application's answer (a polled response frees it at the next `handle_input`).
+        let unblocked = match self.input_blocked {
+            Some(Block::Output) => true,
+            Some(Block::Storage) => !matches!(self.reassembly.value, Value::Held { .. }),
+            None => false,
+        };
+        if unblocked {
+            self.input_blocked = None;
             return Ok(Output::Reoffer);
         }
         Ok(Output::Idle {

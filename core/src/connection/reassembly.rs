@@ -140,7 +140,7 @@ impl<'a> Connection<'a> {
         if self.reassembly.occupied() {
             // The previous value has not been polled, or a command waits to be acted on:
             // the buffer is not free.
-            return Step::Blocked;
+            return Step::Blocked(Block::Storage);
         }
         let h = match PdvHeader::parse(input) {
             Ok(Parse::Complete(h, _)) => h,
