@@ -67,8 +67,8 @@ pub(super) enum Step {
     Consumed(usize),
     /// The next unit is not complete in the input.
     NeedMore,
-    /// The input cannot be taken until what is named is gone.
-    Blocked(Block),
+    /// The input cannot be taken until what `input_blocked` names is gone.
+    Blocked,
 }
 
 /// What holds input back.
@@ -190,7 +190,8 @@ impl<'a> Connection<'a> {
             // caller keeps the rest and feeds it again after the drain, as for any
             // unconsumed input. (A wait for the application's answer does not stop input:
             // the peer may still abort, or break the protocol, meanwhile.)
-            return Step::Blocked(Block::Output);
+            self.input_blocked = Some(Block::Output);
+            return Step::Blocked;
         }
         let header = match PduHeader::parse(input) {
             Ok(Parse::Partial) => return Step::NeedMore,

@@ -571,10 +571,7 @@ impl<'a> Connection<'a> {
             match step {
                 Step::Consumed(n) => used += n,
                 Step::NeedMore => break,
-                Step::Blocked(block) => {
-                    self.input_blocked = Some(block);
-                    break;
-                }
+                Step::Blocked => break,
             }
         }
         self.pdu_timer(now, used < input.len());

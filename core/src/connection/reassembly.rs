@@ -140,7 +140,8 @@ impl<'a> Connection<'a> {
         if self.reassembly.occupied() {
             // The previous value has not been polled, or a command waits to be acted on:
             // the buffer is not free.
-            return Step::Blocked(Block::Storage);
+            self.input_blocked = Some(Block::Storage);
+            return Step::Blocked;
         }
         let h = match PdvHeader::parse(input) {
             Ok(Parse::Complete(h, _)) => h,
