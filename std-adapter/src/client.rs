@@ -22,7 +22,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
 use crate::dataset::{DataSetView, MalformedDataSet};
-use crate::driver::{describe_abort, Driver};
+use crate::driver::Driver;
 use crate::timer::Timer;
 
 /// What goes wrong on the client side, in words a user can act on.
@@ -49,7 +49,7 @@ impl fmt::Display for ClientError {
         match self {
             ClientError::Io(e) => write!(f, "connection failed: {e}"),
             ClientError::Rejected(rj) => write!(f, "association rejected: {}", rj.describe()),
-            ClientError::Aborted(origin) => write!(f, "association {}", describe_abort(origin)),
+            ClientError::Aborted(origin) => write!(f, "association {origin}"),
             ClientError::Timeout(what) => write!(f, "timed out waiting for {what}"),
             ClientError::Closed => write!(f, "the association is closed"),
             ClientError::Api(ApiError::UnknownContext) => {

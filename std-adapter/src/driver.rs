@@ -190,11 +190,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 }
 
-/// An abort in words, for errors and logs (the core's `Display`: one place for the words).
-pub(crate) fn describe_abort(origin: &dimse_core::connection::AbortOrigin) -> String {
-    origin.to_string()
-}
-
 /// Sleeps until `deadline`, or forever without one (a `select!` branch that never fires).
 pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {

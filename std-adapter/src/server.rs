@@ -24,7 +24,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-use crate::driver::{describe_abort, sleep_until, Driver};
+use crate::driver::{sleep_until, Driver};
 use crate::shared::SharedStr;
 use crate::timer::Timer;
 use crate::trace::{self, Header, Record};
@@ -545,7 +545,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                         "answered by the core"
                     ),
                     Event::Rejected(rj) => info!(reason = rj.describe(), "association rejected"),
-                    Event::Aborted(origin) => info!("{}", describe_abort(&origin)),
+                    Event::Aborted(origin) => info!("{origin}"),
                     Event::Released => info!("association released"),
                     _ => {}
                 }
