@@ -5,7 +5,7 @@
 use heapless::Vec;
 
 use super::command::{Command, CommandField, NGetRq, Response, Status};
-use super::exchange::{Disposition, Pending, RequestContext};
+use super::exchange::{bare_response, Disposition, Pending, RequestContext};
 use super::Operation;
 use crate::assoc::PresentationContext;
 use crate::connection::{ApiError, TxMessage};
@@ -150,23 +150,19 @@ pub(crate) fn lay_out_response(
         return Ok((message, status.code));
     }
     // The command set does not fit after the data set: drop the data set.
-    let rsp = Response {
-        has_data_set: false,
-        status: Status::new(code::RESOURCE_LIMITATION),
-        ..rsp
-    };
-    match rsp.emit(tx, None::<core::iter::Empty<Tag>>) {
-        Ok(n) => Ok((
-            TxMessage {
-                context_id: p.context_id,
-                command: (0, n),
-                data: (0, 0),
-                sent: 0,
-            },
-            code::RESOURCE_LIMITATION,
-        )),
-        Err(_) => Err(code::RESOURCE_LIMITATION),
-    }
+    let limit = Status::new(code::RESOURCE_LIMITATION);
+    let (class, instance) = (Some(class), Some(p.instance.as_str()));
+    bare_response(
+        tx,
+        rsp.command_field,
+        p.message_id,
+        p.context_id,
+        class,
+        instance,
+        limit,
+    )
+    .map(|m| (m, code::RESOURCE_LIMITATION))
+    .map_err(|_| code::RESOURCE_LIMITATION)
 }
 
 /// Writes an N-GET-RQ into `tx` and returns its length.
