@@ -17,7 +17,8 @@
 //!   [`SharedStr`] made once per association.
 //! * The server answers beyond [`ServerOptions::max_associations`] with A-ASSOCIATE-RJ
 //!   (transient, local limit exceeded) and keeps serving; a handler that fails or panics is
-//!   answered 0110H with an Error Comment; no handler gives 0110H, as in pynetdicom.
+//!   answered 0110H with an Error Comment; an operation the [`Handler`] leaves out is
+//!   answered 0211H (unrecognized operation).
 //! * What a [`Client`] receives is read with [`NGetResponse::data_set_view`] into a
 //!   [`DataSetView`] (tag, keyword, VR, typed values) and rendered by
 //!   [`print`](mod@print) as text or DICOM JSON, with no CLI dependency. [`Clock`] is the
@@ -59,7 +60,7 @@ pub use client::{Client, ClientConfig, ClientError, NGetResponse};
 pub use clock::Clock;
 pub use dataset::DataSetView;
 pub use server::{
-    EncodedDataSet, HandlerError, HandlerFuture, NGetHandler, NGetRequest, Reply, Server,
+    EncodedDataSet, Handler, HandlerError, HandlerFuture, NGetFn, NGetRequest, Reply, Server,
     ServerBuilder, ServerOptions, SharedDataSet,
 };
 pub use shared::SharedStr;

@@ -224,23 +224,51 @@ pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 /// The future a handler returns.
 pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Reply, HandlerError>> + Send>>;
 
-/// Answers N-GET requests. Any `Fn(NGetRequest) -> impl Future<Output = Result<Reply,
-/// HandlerError>>` is one.
-pub trait NGetHandler: Send + Sync + 'static {
-    /// Answers one request. It runs in the association's task (a handler that must block
-    /// should hand the work to `spawn_blocking`): a panic is caught and answered 0110H.
-    fn n_get(&self, request: NGetRequest) -> HandlerFuture;
+/// The application's side of a server: one method per DIMSE operation the core hands to the
+/// application (today N-GET; C-ECHO the core answers itself). Every method has a default that
+/// answers 0211H (unrecognized operation, PS3.7 Annex C): implement the operations the device
+/// supports and leave out the rest.
+///
+/// Each method runs in the association's task (a method that must block should hand the work
+/// to `spawn_blocking`). An `Err`, or a panic (caught), is answered 0110H (processing failure)
+/// with the error as Error Comment.
+///
+/// A closure answering N-GET is bound with [`ServerBuilder::n_get`], which wraps it in
+/// [`NGetFn`].
+pub trait Handler: Send + Sync + 'static {
+    /// Answers one N-GET that passed the core's checks (SOP class served on its context, the
+    /// well-known instance).
+    fn n_get(&self, request: NGetRequest) -> HandlerFuture {
+        let _ = request;
+        unrecognized_operation()
+    }
 }
 
-impl<F, Fut> NGetHandler for F
+/// What an operation a handler leaves out is answered: 0211H.
+fn unrecognized_operation() -> HandlerFuture {
+    Box::pin(std::future::ready(Ok(Reply::status(
+        UNRECOGNIZED_OPERATION,
+    ))))
+}
+
+/// A [`Handler`] whose N-GET is a closure `Fn(NGetRequest) -> impl Future<Output =
+/// Result<Reply, HandlerError>>`; every other operation is answered 0211H.
+pub struct NGetFn<F>(pub F);
+
+impl<F, Fut> Handler for NGetFn<F>
 where
     F: Fn(NGetRequest) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<Reply, HandlerError>> + Send + 'static,
 {
     fn n_get(&self, request: NGetRequest) -> HandlerFuture {
-        Box::pin(self(request))
+        Box::pin((self.0)(request))
     }
 }
+
+/// The handler of a server built without one: every operation answered 0211H.
+struct NoHandler;
+
+impl Handler for NoHandler {}
 
 /// Sizes and limits of a server, with pynetdicom-like defaults.
 #[derive(Debug, Clone)]
@@ -276,7 +304,7 @@ impl Default for ServerOptions {
 
 struct Inner {
     policy: AcceptorPolicy<'static>,
-    handler: Option<Arc<dyn NGetHandler>>,
+    handler: Arc<dyn Handler>,
     options: ServerOptions,
     #[cfg(feature = "tls")]
     tls: Option<tokio_rustls::TlsAcceptor>,
@@ -285,7 +313,7 @@ struct Inner {
 /// Builds a [`Server`].
 pub struct ServerBuilder {
     policy: AcceptorPolicy<'static>,
-    handler: Option<Arc<dyn NGetHandler>>,
+    handler: Arc<dyn Handler>,
     options: ServerOptions,
     #[cfg(feature = "tls")]
     tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
@@ -303,7 +331,7 @@ impl ServerBuilder {
     pub fn new(ae_title: AeTitle) -> Self {
         ServerBuilder {
             policy: AcceptorPolicy::new(ae_title, &DEFAULT_SYNTAXES),
-            handler: None,
+            handler: Arc::new(NoHandler),
             options: ServerOptions::default(),
             #[cfg(feature = "tls")]
             tls: None,
@@ -330,11 +358,21 @@ impl ServerBuilder {
         &mut self.policy
     }
 
-    /// Binds the N-GET handler. Without one every N-GET is answered 0211H (unrecognized
-    /// operation): the application does not implement N-GET.
-    pub fn n_get(mut self, handler: impl NGetHandler) -> Self {
-        self.handler = Some(Arc::new(handler));
+    /// Binds the application's [`Handler`]. Without one every operation the core hands to
+    /// the application is answered 0211H (unrecognized operation).
+    pub fn handler(mut self, handler: impl Handler) -> Self {
+        self.handler = Arc::new(handler);
         self
+    }
+
+    /// Binds a closure as the handler's N-GET ([`NGetFn`]); other operations are answered
+    /// 0211H.
+    pub fn n_get<F, Fut>(self, n_get: F) -> Self
+    where
+        F: Fn(NGetRequest) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<Reply, HandlerError>> + Send + 'static,
+    {
+        self.handler(NGetFn(n_get))
     }
 
     /// Sizes and limits.
@@ -558,49 +596,38 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
         };
         if let Some((id, request)) = started {
             info!(message_id = id, "{request}");
-            match &inner.handler {
-                Some(h) => {
-                    let span = info_span!("n_get", message_id = id, context = request.context_id);
-                    // A closure handler runs its synchronous part here, outside the future:
-                    // a panic there is caught as one in the future is.
-                    let made = {
-                        let _entered = span.enter();
-                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.n_get(request)))
-                    };
-                    let first = match made {
-                        Ok(fut) => {
-                            let mut fut = CatchUnwind { fut, span };
-                            // Most handlers answer at once: poll once here rather than
-                            // through a whole `select!` round (timer registration and all).
-                            let first = std::future::poll_fn(|cx| {
-                                std::task::Poll::Ready(Pin::new(&mut fut).poll(cx))
-                            })
-                            .await;
-                            match first {
-                                std::task::Poll::Ready(joined) => joined,
-                                std::task::Poll::Pending => {
-                                    handler = Some((id, fut));
-                                    continue;
-                                }
-                            }
+            let h = &inner.handler;
+            let span = info_span!("n_get", message_id = id, context = request.context_id);
+            // A closure handler runs its synchronous part here, outside the future:
+            // a panic there is caught as one in the future is.
+            let made = {
+                let _entered = span.enter();
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.n_get(request)))
+            };
+            let first = match made {
+                Ok(fut) => {
+                    let mut fut = CatchUnwind { fut, span };
+                    // Most handlers answer at once: poll once here rather than
+                    // through a whole `select!` round (timer registration and all).
+                    let first = std::future::poll_fn(|cx| {
+                        std::task::Poll::Ready(Pin::new(&mut fut).poll(cx))
+                    })
+                    .await;
+                    match first {
+                        std::task::Poll::Ready(joined) => joined,
+                        std::task::Poll::Pending => {
+                            handler = Some((id, fut));
+                            continue;
                         }
-                        Err(panic) => Err(panic),
-                    };
-                    // Answered within the input's step: the core gets that step's time (its
-                    // clock counts milliseconds; a clock read costs more than the answer).
-                    let now = io.current();
-                    let answered = answer(&mut conn, now, id, first);
-                    rec.answer(now, id, answered);
+                    }
                 }
-                None => {
-                    // The application implements no N-GET: what the handler of an operation
-                    // it does not implement answers (0211H, unrecognized operation).
-                    let now = io.current();
-                    let status = Status::new(UNRECOGNIZED_OPERATION);
-                    let _ = conn.respond_n_get(now, id, status, None);
-                    rec.answer(now, id, (UNRECOGNIZED_OPERATION, None));
-                }
-            }
+                Err(panic) => Err(panic),
+            };
+            // Answered within the input's step: the core gets that step's time (its
+            // clock counts milliseconds; a clock read costs more than the answer).
+            let now = io.current();
+            let answered = answer(&mut conn, now, id, first);
+            rec.answer(now, id, answered);
             continue;
         }
         if closed {

@@ -7,7 +7,10 @@ use dimse_core::dataset::{Encoding, Tag, Writer};
 use dimse_core::pdu::{AeTitle, AssociateRj};
 use dimse_core::service::display::{tags, DEMO};
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE};
-use dimse_tokio::{Client, ClientConfig, ClientError, NGetRequest, Reply, Server, ServerOptions};
+use dimse_tokio::{
+    Client, ClientConfig, ClientError, Handler, HandlerFuture, NGetRequest, Reply, Server,
+    ServerOptions,
+};
 
 fn ae(s: &str) -> AeTitle {
     AeTitle::new(s).unwrap()
@@ -97,8 +100,21 @@ async fn failing_and_panicking_handlers_give_0110_and_a_missing_one_0211() {
         async move { Ok(Reply::status(0)) }
     });
     let none = Server::builder(ae("DISPLAY"));
-    // No handler: the application does not implement N-GET, and says so (0211H,
-    // unrecognized operation, PS3.7 C.5.23).
+    // A handler that implements no operation: the trait's default.
+    struct Nothing;
+    impl Handler for Nothing {}
+    let nothing = Server::builder(ae("DISPLAY")).handler(Nothing);
+    // A handler type with its own N-GET, and state.
+    struct Fixed(u16);
+    impl Handler for Fixed {
+        fn n_get(&self, _request: NGetRequest) -> HandlerFuture {
+            let status = self.0;
+            Box::pin(async move { Ok(Reply::status(status)) })
+        }
+    }
+    let fixed = Server::builder(ae("DISPLAY")).handler(Fixed(0x0122));
+    // No handler, or none for N-GET: the application does not implement N-GET, and says so
+    // (0211H, unrecognized operation, PS3.7 C.5.23).
     for (builder, status, comment) in [
         (failing, 0x0110, Some("sensor offline")),
         (panicking, 0x0110, Some("The N-GET handler panicked")),
@@ -108,6 +124,8 @@ async fn failing_and_panicking_handlers_give_0110_and_a_missing_one_0211() {
             Some("The N-GET handler panicked"),
         ),
         (none, 0x0211, None),
+        (nothing, 0x0211, None),
+        (fixed, 0x0122, None),
     ] {
         let (addr, stop, task) = start(builder).await;
         let client = Client::connect(addr, ClientConfig::default())
