@@ -503,11 +503,25 @@ impl<'a> Writer<'a> {
     where
         F: FnOnce(&mut Sequence<'_, 'a>) -> Result<(), WriteError>,
     {
+        // The generic part is only the call of `items`: what surrounds it is not
+        // monomorphized for every closure. Sized for speed, the compiler inlines the two
+        // halves back; sized for flash (opt-level "z"), they stay out of line, once (the
+        // firmware's DICOM share shrank by 2.8 KB, BENCHMARKS.md).
+        let Some(at) = self.open_sequence(tag)? else {
+            return Ok(());
+        };
+        let result = items(&mut Sequence { w: self });
+        self.close_sequence(tag, at, result)
+    }
+
+    /// Checks and writes a sequence's header; `None` when the filter leaves it out.
+    #[inline]
+    fn open_sequence(&mut self, tag: Tag) -> Result<Option<usize>, WriteError> {
         if self.depth >= MAX_DEPTH {
             return Err(WriteError::TooDeep);
         }
         if !self.begin(tag)? {
-            return Ok(());
+            return Ok(None);
         }
         self.out.put(&tag.to_le_bytes())?;
         if self.encoding.is_explicit() {
@@ -516,9 +530,19 @@ impl<'a> Writer<'a> {
         }
         let at = self.open()?;
         self.depth += 1;
-        let result = items(&mut Sequence { w: self });
+        Ok(Some(at))
+    }
+
+    /// Ends the sequence `open_sequence` began at `at`, once its items are written.
+    #[inline]
+    fn close_sequence(
+        &mut self,
+        tag: Tag,
+        at: usize,
+        items: Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
         self.depth -= 1;
-        result?;
+        items?;
         self.close(at, Tag::SEQUENCE_DELIMITATION)?;
         self.emitted(tag);
         Ok(())
@@ -680,13 +704,33 @@ impl<'a> Sequence<'_, 'a> {
     where
         F: FnOnce(&mut Writer<'a>) -> Result<(), WriteError>,
     {
+        // Split as `Writer::sequence` is, for the same reason.
+        let (at, outer) = self.open_item()?;
+        let result = content(self.w);
+        self.close_item(at, outer, result)
+    }
+
+    /// Writes an item's header; returns where its value starts and the order check's state
+    /// outside it.
+    #[inline]
+    fn open_item(&mut self) -> Result<(usize, Option<Tag>), WriteError> {
         let w = &mut *self.w;
         w.out.put(&Tag::ITEM.to_le_bytes())?;
         let at = w.open()?;
-        let outer = w.last.take();
-        let result = content(w);
+        Ok((at, w.last.take()))
+    }
+
+    /// Ends the item `open_item` began at `at`, once its elements are written.
+    #[inline]
+    fn close_item(
+        &mut self,
+        at: usize,
+        outer: Option<Tag>,
+        content: Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        let w = &mut *self.w;
         w.last = outer;
-        result?;
+        content?;
         w.close(at, Tag::ITEM_DELIMITATION)
     }
 }
