@@ -366,6 +366,30 @@ impl NGetRq<'_> {
     }
 }
 
+/// An N-DELETE-RQ (PS3.7 §10.3.6), for the test-only row of the operation table.
+#[cfg(test)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NDeleteRq<'a> {
+    pub(crate) message_id: u16,
+    pub(crate) requested_sop_class_uid: &'a str,
+    pub(crate) requested_sop_instance_uid: &'a str,
+}
+
+#[cfg(test)]
+impl NDeleteRq<'_> {
+    /// Encodes the command set into `buf` and returns its length.
+    pub(crate) fn emit(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+        use element::*;
+        let mut w = CommandWriter::new(buf)?;
+        w.uid(REQUESTED_SOP_CLASS_UID, self.requested_sop_class_uid)?;
+        w.us(COMMAND_FIELD, CommandField::N_DELETE_RQ.0)?;
+        w.us(MESSAGE_ID, self.message_id)?;
+        w.us(COMMAND_DATA_SET_TYPE, NO_DATA_SET)?;
+        w.uid(REQUESTED_SOP_INSTANCE_UID, self.requested_sop_instance_uid)?;
+        w.finish()
+    }
+}
+
 /// A C-ECHO-RQ (PS3.7 §9.3.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CEchoRq<'a> {

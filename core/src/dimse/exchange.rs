@@ -288,6 +288,8 @@ impl<'a> Connection<'a> {
         let (class, instance) = match op {
             Some(Operation::NGet) => n_get::named_uids(cmd),
             Some(Operation::CEcho) => c_echo::named_uids(cmd),
+            #[cfg(test)]
+            Some(Operation::NDelete) => super::n_delete::named_uids(cmd),
             // An operation the core does not carry: echo what it names.
             None => (
                 cmd.requested_sop_class_uid.or(cmd.affected_sop_class_uid),
@@ -317,16 +319,20 @@ impl<'a> Connection<'a> {
                 _ if overflowed => Disposition::Answer(code::RESOURCE_LIMITATION),
                 Some(Operation::NGet) => n_get::received(cmd, &rc, slot),
                 Some(Operation::CEcho) => c_echo::received(cmd, &rc),
+                #[cfg(test)]
+                Some(Operation::NDelete) => super::n_delete::received(cmd, &rc, slot),
                 None => Disposition::Answer(code::UNRECOGNIZED_OPERATION),
             };
             match disposition {
                 Disposition::Answer(status) => status,
                 Disposition::Delivered => {
-                    self.push_event(Event::Request {
-                        op: Operation::NGet,
-                        message_id,
-                        context_id,
-                    });
+                    if let Some(op) = op {
+                        self.push_event(Event::Request {
+                            op,
+                            message_id,
+                            context_id,
+                        });
+                    }
                     return;
                 }
             }
@@ -456,7 +462,7 @@ impl<'a> Connection<'a> {
             self.push_event(Event::Answered {
                 message_id,
                 context_id,
-                command_field: CommandField::N_GET_RQ,
+                command_field: p.op.request(),
                 status: sent,
             });
         }
@@ -466,7 +472,11 @@ impl<'a> Connection<'a> {
 
     /// The N-GET request waiting for an answer (announced by [`Event::Request`]).
     pub fn n_get_request(&self) -> Option<NGetRequest<'_>> {
-        let p = self.dimse.pending.as_ref()?;
+        let p = self
+            .dimse
+            .pending
+            .as_ref()
+            .filter(|p| p.op == Operation::NGet)?;
         let n = self.negotiated()?;
         Some(NGetRequest {
             message_id: p.message_id,
@@ -503,6 +513,19 @@ impl<'a> Connection<'a> {
         status: Status<'_>,
         data_set: Option<&dyn DataSetSource>,
     ) -> Result<u16, ApiError> {
+        self.respond(now, Operation::NGet, message_id, status, data_set)
+    }
+
+    /// Answers the request `message_id` of `op` the application holds: what every
+    /// operation's `respond_*` shares (state, Message ID, the status rules of PS3.7 Annex C).
+    fn respond(
+        &mut self,
+        now: Instant,
+        op: Operation,
+        message_id: u16,
+        status: Status<'_>,
+        data_set: Option<&dyn DataSetSource>,
+    ) -> Result<u16, ApiError> {
         if !matches!(self.state(), State::Sta6 | State::Sta8) {
             return Err(ApiError::InvalidState);
         }
@@ -510,7 +533,7 @@ impl<'a> Connection<'a> {
             .dimse
             .pending
             .as_ref()
-            .is_none_or(|p| p.message_id != message_id)
+            .is_none_or(|p| p.message_id != message_id || p.op != op)
         {
             return Err(ApiError::UnknownRequest);
         }
@@ -568,6 +591,8 @@ impl<'a> Connection<'a> {
                 n_get::lay_out_response(self.storage.tx, p, status, data_set, encoding)
             }
             Operation::CEcho => c_echo::lay_out_response(self.storage.tx, p, status),
+            #[cfg(test)]
+            Operation::NDelete => super::n_delete::lay_out_response(self.storage.tx, p, status),
         };
         match laid_out {
             Ok((message, sent)) => {
@@ -613,6 +638,44 @@ impl<'a> Connection<'a> {
         let (context_id, message_id) = self.prepare_request(service::VERIFICATION)?;
         let n = c_echo::emit_request(self.storage.tx, message_id)?;
         self.send_request(now, context_id, message_id, Operation::CEcho, n);
+        Ok(message_id)
+    }
+
+    /// The N-DELETE request waiting for an answer: its Message ID, SOP Class and Instance.
+    #[cfg(test)]
+    pub(crate) fn n_delete_request(&self) -> Option<(u16, &str, &str)> {
+        let p = self.dimse.pending.as_ref();
+        let p = p.filter(|p| p.op == Operation::NDelete)?;
+        Some((p.message_id, p.class.as_str(), p.instance.as_str()))
+    }
+
+    /// Answers the N-DELETE request `message_id` (no data set).
+    #[cfg(test)]
+    pub(crate) fn respond_n_delete(
+        &mut self,
+        now: Instant,
+        message_id: u16,
+        status: Status<'_>,
+    ) -> Result<u16, ApiError> {
+        self.respond(now, Operation::NDelete, message_id, status, None)
+    }
+
+    /// Sends an N-DELETE-RQ and returns its Message ID.
+    #[cfg(test)]
+    pub(crate) fn send_n_delete(
+        &mut self,
+        now: Instant,
+        sop_class_uid: &str,
+        sop_instance_uid: &str,
+    ) -> Result<u16, ApiError> {
+        let (context_id, message_id) = self.prepare_request(sop_class_uid)?;
+        let n = super::n_delete::emit_request(
+            self.storage.tx,
+            message_id,
+            sop_class_uid,
+            sop_instance_uid,
+        )?;
+        self.send_request(now, context_id, message_id, Operation::NDelete, n);
         Ok(message_id)
     }
 

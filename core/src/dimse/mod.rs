@@ -56,20 +56,37 @@
 //! 2. `dimse/command.rs`: an encoder for its request (as [`NGetRq`]) and any command
 //!    element [`Command::parse`] does not read yet;
 //! 3. `dimse/n_set.rs`: the four functions;
-//! 4. `dimse/exchange.rs`: an arm in each `match` on the operation, and the public calls
-//!    on [`Connection`](crate::Connection) (`n_set_request`, `respond_n_set`, `send_n_set`);
+//! 4. `dimse/exchange.rs`: an arm in each `match` on the operation (the UIDs the response
+//!    echoes, the checks, the response layout), and the public calls on
+//!    [`Connection`](crate::Connection): `n_set_request` (the request as the application
+//!    reads it), `respond_n_set` (through the shared `respond`, which applies the state, Message
+//!    ID and PS3.7 Annex C status rules) and `send_n_set`;
 //! 5. `service/classes.rs`: the operation in [`SopClass::operations`](crate::service::SopClass)
 //!    of the classes whose service group defines it;
-//! 6. each adapter's handler trait: a method whose default answers 0211H.
+//! 6. each adapter: its handler trait gets a method whose default answers 0211H, and its
+//!    event loop routes [`Event::Request`](crate::Event::Request) with the new `op` to it.
+//!
+//! An operation whose request carries a data set (N-SET, N-ACTION, N-CREATE,
+//! N-EVENT-REPORT) needs one more step: today `exchange.rs` reads and drops a request's data
+//! set (`Expect::Discard`); it would store it after the command set, as a response's data set
+//! is stored (`Expect::Response`), and hand it to the application with the request.
 //!
 //! Every `match` on an [`Operation`] inside this crate is exhaustive, so steps 1 to 4 are
 //! checked by the compiler: the new variant does not build until each place knows it.
 //! Events need nothing: [`Event::Request`](crate::Event::Request) and
 //! [`Event::Response`](crate::Event::Response) carry the operation as a field.
+//!
+//! The crate's own tests walk this list: in them (only) the table has a third row,
+//! N-DELETE (PS3.7 §10.1.6), added exactly by steps 1 to 5 (`grep -rn NDelete core/src`
+//! shows each place) and carried end to end between an SCU and an SCP by the test in
+//! `dimse/n_delete.rs`: the request, its checks, the event, the answer with the shared
+//! status rules, the response event and its command set, and 0211H from a class without it.
 
 mod c_echo;
 mod command;
 mod exchange;
+#[cfg(test)]
+mod n_delete;
 mod n_get;
 mod operation;
 

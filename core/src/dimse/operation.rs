@@ -18,17 +18,28 @@ pub enum Operation {
     /// N-GET (PS3.7 §10.1.2): retrieve attribute values of a SOP instance. The application
     /// answers it.
     NGet,
+    /// N-DELETE (PS3.7 §10.1.6), in this crate's own tests only: the row that walks the
+    /// checklist for adding an operation ([`crate::dimse`]'s docs) and proves it complete
+    /// (`dimse::n_delete`; `grep -rn NDelete` shows every place a new operation touches).
+    #[cfg(test)]
+    NDelete,
 }
 
 impl Operation {
     /// Every row of the table.
+    #[cfg(not(test))]
     pub const ALL: [Operation; 2] = [Operation::CEcho, Operation::NGet];
+    /// Every row of the table.
+    #[cfg(test)]
+    pub const ALL: [Operation; 3] = [Operation::CEcho, Operation::NGet, Operation::NDelete];
 
     /// The request's Command Field.
     pub const fn request(self) -> CommandField {
         match self {
             Operation::CEcho => CommandField::C_ECHO_RQ,
             Operation::NGet => CommandField::N_GET_RQ,
+            #[cfg(test)]
+            Operation::NDelete => CommandField::N_DELETE_RQ,
         }
     }
 
@@ -42,6 +53,8 @@ impl Operation {
         match self {
             Operation::CEcho => "C-ECHO",
             Operation::NGet => "N-GET",
+            #[cfg(test)]
+            Operation::NDelete => "N-DELETE",
         }
     }
 
@@ -51,6 +64,8 @@ impl Operation {
         match field {
             CommandField::C_ECHO_RQ => Some(Operation::CEcho),
             CommandField::N_GET_RQ => Some(Operation::NGet),
+            #[cfg(test)]
+            CommandField::N_DELETE_RQ => Some(Operation::NDelete),
             _ => None,
         }
     }
@@ -120,7 +135,7 @@ mod tests {
         let set = Operations::NONE.with(Operation::NGet);
         assert!(set.contains(Operation::NGet) && !set.contains(Operation::CEcho));
         assert_eq!(
-            set.iter().collect::<heapless::Vec<_, 2>>(),
+            set.iter().collect::<heapless::Vec<_, 3>>(),
             [Operation::NGet]
         );
     }

@@ -10,6 +10,13 @@ use crate::dimse::{Operation, Operations};
 /// The operations of a class whose service group includes N-GET (as far as the core goes).
 const N_GET: Operations = Operations::NONE.with(Operation::NGet);
 
+/// RT Conventional Machine Verification's operations; in this crate's tests also N-DELETE,
+/// the test-only row of the operation table (its service group has N-DELETE, PS3.4 Annex DD).
+#[cfg(not(test))]
+const RT_MACHINE_VERIFICATION: Operations = N_GET;
+#[cfg(test)]
+const RT_MACHINE_VERIFICATION: Operations = N_GET.with(Operation::NDelete);
+
 /// Display System SOP Class (PS3.4 EE.2.3).
 pub const DISPLAY_SYSTEM: &str = "1.2.840.10008.5.1.1.40";
 /// Display System SOP Instance, the well-known instance of [`DISPLAY_SYSTEM`] (PS3.4 EE.2.4).
@@ -236,7 +243,7 @@ pub static SOP_CLASSES: &[SopClass] = &[
         uid: RT_CONVENTIONAL_MACHINE_VERIFICATION,
         name: "RT Conventional Machine Verification",
         well_known_instance: None,
-        operations: N_GET,
+        operations: RT_MACHINE_VERIFICATION,
         statuses: MACHINE_VERIFICATION_NOT_FOUND,
     },
     SopClass {
