@@ -1,6 +1,7 @@
 //! The two value types UL items are made of: AE titles and UIDs.
 
 use crate::codec::Writer;
+use crate::dataset::Encoding;
 use crate::BufferTooSmall;
 
 /// The longest UID the standard allows (PS3.5 §9.1, PS3.8 Annex F).
@@ -186,6 +187,9 @@ impl Uid {
             Some((0, head)) => head,
             _ => value,
         };
+        if let Some(known) = well_known(value) {
+            return Some(known);
+        }
         if value.len() > MAX_UID_LEN {
             return None;
         }
@@ -241,6 +245,25 @@ impl defmt::Format for Uid {
 /// doubled dot, not empty). Eight bytes at a time, as one word: every command carries two
 /// UIDs and an A-ASSOCIATE-RQ one per syntax, and a byte-by-byte loop was the larger part of
 /// decoding them. What passes is ASCII.
+/// The UIDs most of an A-ASSOCIATE-RQ's are: the application context name and the transfer
+/// syntaxes that pynetdicom and DCMTK propose by default for every context (PS3.5 Annex A).
+/// A received value equal to one is returned as this text, without the character and UTF-8
+/// checks (a comparison costs a fraction of them; a 32-context proposal has 128 of these).
+static WELL_KNOWN: [&str; 5] = [
+    Encoding::ImplicitVrLittleEndian.transfer_syntax_uid(),
+    Encoding::ExplicitVrLittleEndian.transfer_syntax_uid(),
+    // Deflated Explicit VR Little Endian and Explicit VR Big Endian (retired): proposed,
+    // never accepted (the core encodes neither).
+    "1.2.840.10008.1.2.1.99",
+    "1.2.840.10008.1.2.2",
+    super::APPLICATION_CONTEXT_NAME,
+];
+
+#[inline]
+fn well_known(value: &[u8]) -> Option<&'static str> {
+    WELL_KNOWN.into_iter().find(|u| u.as_bytes() == value)
+}
+
 fn uid_chars_valid(value: &[u8]) -> bool {
     let Some(&last) = value.last() else {
         return false;
@@ -317,4 +340,31 @@ pub(crate) fn write_uid_item(
     w.u8(0)?;
     w.u16_be(u16::try_from(uid.len()).map_err(|_| BufferTooSmall)?)?;
     w.put(uid.as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn well_known_uids_are_ones_the_check_accepts() {
+        // The shortcut never lets through what the full check refuses, and returns the same
+        // text (with the tolerated trailing NUL too).
+        for uid in WELL_KNOWN {
+            assert!(
+                uid.len() <= MAX_UID_LEN && uid_chars_valid(uid.as_bytes()),
+                "{uid}"
+            );
+            assert_eq!(Uid::check(uid.as_bytes()), Some(uid));
+            let mut padded = heapless::Vec::<u8, 66>::from_slice(uid.as_bytes()).unwrap();
+            padded.push(0).unwrap();
+            assert_eq!(Uid::check(&padded), Some(uid));
+        }
+        // A near miss takes the full check.
+        assert_eq!(
+            Uid::check(b"1.2.840.10008.1.2.3"),
+            Some("1.2.840.10008.1.2.3")
+        );
+        assert_eq!(Uid::check(b"1.2.840.10008.1.2."), None);
+    }
 }
