@@ -158,7 +158,7 @@ mod debug {
     fn status_prints_code_in_hex_with_its_meaning() {
         assert_eq!(
             format!("{:?}", Status::new(0x0107)),
-            "Status { code: 0x0107 (Attribute list error), error_comment: None, error_id: None, \
+            "Status { code: 0107H (Attribute list error), error_comment: None, error_id: None, \
              attribute_identifier_list: None, offending_element: None }"
         );
         let tags = [Tag::new(0x0018, 0x1000)];
@@ -169,13 +169,13 @@ mod debug {
         assert_eq!(
             format!("{s:?}"),
             format!(
-                "Status {{ code: 0x0110 (Processing failure), error_comment: Some(\"sensor offline\"), \
+                "Status {{ code: 0110H (Processing failure), error_comment: Some(\"sensor offline\"), \
                  error_id: Some(7), attribute_identifier_list: None, offending_element: Some({:?}) }}",
                 &tags[..]
             )
         );
-        assert!(format!("{:?}", Status::SUCCESS).starts_with("Status { code: 0x0000 (Success),"));
-        assert!(format!("{:?}", Status::new(0xC123)).contains("0xC123 (Error: cannot understand)"));
+        assert!(format!("{:?}", Status::SUCCESS).starts_with("Status { code: 0000H (Success),"));
+        assert!(format!("{:?}", Status::new(0xC123)).contains("C123H (Error: cannot understand)"));
     }
 }
 
@@ -243,7 +243,7 @@ fn events_print_statuses_in_hex_and_command_fields_by_name() {
     };
     assert_eq!(
         format!("{answered:?}"),
-        "Answered { message_id: 7, context_id: 3, command_field: C-ECHO-RQ, status: 0211H }"
+        "Answered { message_id: 7, context_id: 3, command_field: C-ECHO-RQ, status: 0211H (Unrecognized operation) }"
     );
     let response = Event::Response {
         op: Operation::NGet,
@@ -253,6 +253,6 @@ fn events_print_statuses_in_hex_and_command_fields_by_name() {
     };
     assert_eq!(
         format!("{response:?}"),
-        "Response { op: NGet, message_id: 2, status: 0107H, data_set_len: Some(12) }"
+        "Response { op: NGet, message_id: 2, status: 0107H (Attribute list error), data_set_len: Some(12) }"
     );
 }

@@ -122,13 +122,7 @@ pub enum Event {
 
 impl core::fmt::Debug for Event {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        /// A status as PS3.7 writes it: four hex digits.
-        struct Hex(u16);
-        impl core::fmt::Debug for Hex {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                write!(f, "{:04X}H", self.0)
-            }
-        }
+        use crate::dimse::CodeDebug;
         match self {
             Event::Established {
                 calling_ae,
@@ -161,7 +155,7 @@ impl core::fmt::Debug for Event {
                 .field("message_id", message_id)
                 .field("context_id", context_id)
                 .field("command_field", command_field)
-                .field("status", &Hex(*status))
+                .field("status", &CodeDebug(*status))
                 .finish(),
             Event::Response {
                 op,
@@ -172,7 +166,7 @@ impl core::fmt::Debug for Event {
                 .debug_struct("Response")
                 .field("op", op)
                 .field("message_id", message_id)
-                .field("status", &Hex(*status))
+                .field("status", &CodeDebug(*status))
                 .field("data_set_len", data_set_len)
                 .finish(),
             Event::Released => f.write_str("Released"),

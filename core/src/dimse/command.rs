@@ -544,17 +544,21 @@ impl<'a> Status<'a> {
     }
 }
 
+/// A status code in `Debug` output, as PS3.7 writes it (four hex digits and H) with its
+/// meaning: "0107H (Attribute list error)". `Status` and [`Event`](crate::Event) print codes
+/// this way.
+pub(crate) struct CodeDebug(pub(crate) u16);
+
+impl core::fmt::Debug for CodeDebug {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{:04X}H ({})", self.0, crate::service::meaning(self.0))
+    }
+}
+
 impl core::fmt::Debug for Status<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        /// The code as the standard writes it, with its name.
-        struct Code(u16);
-        impl core::fmt::Debug for Code {
-            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-                write!(f, "0x{:04X} ({})", self.0, crate::service::meaning(self.0))
-            }
-        }
         f.debug_struct("Status")
-            .field("code", &Code(self.code))
+            .field("code", &CodeDebug(self.code))
             .field("error_comment", &self.error_comment)
             .field("error_id", &self.error_id)
             .field("attribute_identifier_list", &self.attribute_identifier_list)

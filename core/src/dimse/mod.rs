@@ -90,6 +90,7 @@ mod n_delete;
 mod n_get;
 mod operation;
 
+pub(crate) use command::CodeDebug;
 pub use command::{
     CEchoRq, Command, CommandField, NGetRq, Response, Status, DATA_SET_PRESENT,
     MAX_ERROR_COMMENT_LEN, NO_DATA_SET,
