@@ -108,11 +108,11 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     }
     // The display does not change while the server runs: encoded once here, each N-GET
     // copies it (the attribute filter still applies).
-    let display: SharedDataSet = Arc::new(EncodedDataSet::new(&cfg.display).map_err(|e| {
-        Failure::new(format!(
-            "the display cannot be encoded as a data set: {e:?}"
-        ))
-    })?);
+    let display: SharedDataSet = Arc::new(
+        cfg.display
+            .with_model(EncodedDataSet::display_system)
+            .map_err(|e| Failure::new(e.to_string()))?,
+    );
     let server = builder
         .n_get(move |request: NGetRequest| {
             let display = display.clone();

@@ -23,22 +23,29 @@
 //!   [`DataSetView`] (tag, keyword, VR, typed values) and rendered by
 //!   [`print`](mod@print) as text or DICOM JSON, with no CLI dependency. [`Clock`] is the
 //!   one conversion between [`std::time::Instant`] and the core's [`dimse_core::Instant`].
+//! * A Display System answered from [`EncodedDataSet::display_system`] is checked against
+//!   its IOD's rules first ([`dimse_core::service::display::validate()`]), then encoded once.
 //!
 //! ```no_run
 //! use std::sync::Arc;
 //! use dimse_core::pdu::AeTitle;
 //! use dimse_core::service::display::DEMO;
-//! use dimse_tokio::{Reply, Server};
+//! use dimse_tokio::{EncodedDataSet, Reply, Server, SharedDataSet};
 //!
-//! # async fn run() -> std::io::Result<()> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let display: SharedDataSet = Arc::new(EncodedDataSet::display_system(&DEMO)?);
 //! let server = Server::builder(AeTitle::new("DISPLAY").unwrap())
-//!     .n_get(|request: dimse_tokio::NGetRequest| async move {
-//!         println!("{request}");
-//!         Ok(Reply::success(Arc::new(DEMO)))
+//!     .n_get(move |request: dimse_tokio::NGetRequest| {
+//!         let display = display.clone();
+//!         async move {
+//!             println!("{request}");
+//!             Ok(Reply::success(display))
+//!         }
 //!     })
 //!     .bind("0.0.0.0:11112")
 //!     .await?;
-//! server.serve().await
+//! server.serve().await?;
+//! # Ok(())
 //! # }
 //! ```
 #![forbid(unsafe_code)]
@@ -60,8 +67,8 @@ pub use client::{Client, ClientConfig, ClientError, NGetResponse};
 pub use clock::Clock;
 pub use dataset::DataSetView;
 pub use server::{
-    EncodedDataSet, Handler, HandlerError, HandlerFuture, NGetFn, NGetRequest, Reply, Server,
-    ServerBuilder, ServerOptions, SharedDataSet,
+    DisplaySystemError, EncodedDataSet, Handler, HandlerError, HandlerFuture, NGetFn, NGetRequest,
+    Reply, Server, ServerBuilder, ServerOptions, SharedDataSet,
 };
 pub use shared::SharedStr;
 /// The rustls version the `tls` feature uses, for building configurations.

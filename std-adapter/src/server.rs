@@ -17,6 +17,7 @@ use dimse_core::dimse::Operation;
 use dimse_core::dimse::{Status, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::{AeTitle, AssociateRj};
 use dimse_core::service::code::UNRECOGNIZED_OPERATION;
+use dimse_core::service::display::{validate, DisplaySystem};
 use dimse_core::{Connection, Event, Storage};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
@@ -110,6 +111,15 @@ impl EncodedDataSet {
         })
     }
 
+    /// A Display System (PS3.3 A.82), checked against its IOD's rules
+    /// ([`validate`](dimse_core::service::display::validate())) and then encoded: an invalid
+    /// description is refused when the server is set up, not found out by a QA server reading
+    /// it.
+    pub fn display_system(display: &DisplaySystem<'_>) -> Result<Self, DisplaySystemError> {
+        validate(display).map_err(|e| DisplaySystemError::Invalid(e.to_string()))?;
+        EncodedDataSet::new(display).map_err(DisplaySystemError::Write)
+    }
+
     /// The borrowed view the core writes from.
     pub fn view(&self) -> Encoded<'_> {
         Encoded {
@@ -128,6 +138,28 @@ impl DataSetSource for EncodedDataSet {
         w.encoded_checked(bytes, extent)
     }
 }
+
+/// Why [`EncodedDataSet::display_system`] refused a Display System.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DisplaySystemError {
+    /// A field breaks a rule of the IOD: the field and the rule, in words.
+    Invalid(String),
+    /// The writer refused a value.
+    Write(WriteError),
+}
+
+impl fmt::Display for DisplaySystemError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DisplaySystemError::Invalid(e) => write!(f, "invalid Display System: {e}"),
+            DisplaySystemError::Write(e) => {
+                write!(f, "the Display System cannot be encoded: {e}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DisplaySystemError {}
 
 /// `source` in `encoding`, in a buffer doubled until it fits (up to
 /// [`EncodedDataSet::MAX_LEN`]).

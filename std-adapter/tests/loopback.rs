@@ -546,3 +546,23 @@ async fn a_recorded_association_replays_as_it_ran() {
         "{lines:#?}"
     );
 }
+
+#[test]
+fn a_display_system_is_validated_before_it_is_served() {
+    use dimse_tokio::{DisplaySystemError, EncodedDataSet};
+    // The demo is valid: encoded as the writer encodes it.
+    let demo = EncodedDataSet::display_system(&DEMO).unwrap();
+    assert_eq!(demo, EncodedDataSet::new(&DEMO).unwrap());
+    // A date with dashes breaks DA: refused, saying which field and why.
+    let broken = dimse_core::service::display::DisplaySystem {
+        date_of_installation: Some("2023-11-02"),
+        ..DEMO
+    };
+    let Err(DisplaySystemError::Invalid(why)) = EncodedDataSet::display_system(&broken) else {
+        panic!("an invalid Display System was accepted");
+    };
+    assert!(
+        why.starts_with("date_of_installation: \"2023-11-02\" is not a DICOM date"),
+        "{why}"
+    );
+}
