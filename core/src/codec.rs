@@ -106,6 +106,18 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// Writes a fixed-size run (a header built in registers): one bounds check, and a copy
+    /// of known length the compiler inlines.
+    #[inline]
+    pub(crate) fn array<const N: usize>(&mut self, bytes: [u8; N]) -> Result<(), BufferTooSmall> {
+        let end = self.pos.checked_add(N).ok_or(BufferTooSmall)?;
+        let dst = self.buf.get_mut(self.pos..end).ok_or(BufferTooSmall)?;
+        let dst: &mut [u8; N] = dst.try_into().map_err(|_| BufferTooSmall)?;
+        *dst = bytes;
+        self.pos = end;
+        Ok(())
+    }
+
     /// Writes `n` copies of `byte` (padding, reserved fields).
     pub(crate) fn fill(&mut self, byte: u8, n: usize) -> Result<(), BufferTooSmall> {
         let end = self.pos.checked_add(n).ok_or(BufferTooSmall)?;

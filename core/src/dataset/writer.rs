@@ -243,18 +243,25 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// An element's header, in one write: 8 bytes, or 12 for an Explicit VR with a 32-bit
+    /// length (PS3.5 §7.1).
     fn header(&mut self, tag: Tag, vr: Vr, len: u32) -> Result<(), WriteError> {
-        self.out.put(&tag.to_le_bytes())?;
+        // The tag on the wire: group, then element, each little-endian.
+        let tag = u64::from(tag.0.rotate_left(16));
         match self.encoding {
-            Encoding::ImplicitVrLittleEndian => self.out.u32_le(len)?,
+            Encoding::ImplicitVrLittleEndian => {
+                self.out.array((tag | u64::from(len) << 32).to_le_bytes())?;
+            }
             Encoding::ExplicitVrLittleEndian => {
-                self.out.put(vr.as_bytes())?;
+                let vr_bytes = u64::from(u16::from_le_bytes(*vr.as_bytes())) << 32;
                 if vr.has_long_length() {
-                    self.out.u16_le(0)?;
-                    self.out.u32_le(len)?;
+                    // Two reserved bytes, then a 32-bit length.
+                    self.out.array((tag | vr_bytes).to_le_bytes())?;
+                    self.out.array(len.to_le_bytes())?;
                 } else {
                     let len = u16::try_from(len).map_err(|_| WriteError::InvalidValue)?;
-                    self.out.u16_le(len)?;
+                    self.out
+                        .array((tag | vr_bytes | u64::from(len) << 48).to_le_bytes())?;
                 }
             }
         }
@@ -291,18 +298,16 @@ impl<'a> Writer<'a> {
             return Err(WriteError::InvalidValue);
         }
         let mut len = values.len().saturating_sub(1);
-        // Checked once per value with `contains` (memchr), not per byte: this runs for every
-        // string of every response.
         let no_backslash = separate && vr.is_multi_valued_string();
         for v in values {
-            let b = v.as_bytes();
-            if b.contains(&0) || (no_backslash && b.contains(&b'\\')) {
+            if has_forbidden_byte(v.as_bytes(), no_backslash) {
                 return Err(WriteError::InvalidValue);
             }
             len = len.checked_add(v.len()).ok_or(WriteError::InvalidValue)?;
         }
-        let padded = len.checked_add(len % 2).ok_or(WriteError::InvalidValue)?;
-        let wire_len = checked_length(vr, padded)?;
+        // Values are padded to even length with one byte (PS3.5 §6.2).
+        let odd = len % 2 == 1;
+        let wire_len = checked_length(vr, len + usize::from(odd))?;
         if !self.begin(tag)? {
             return Ok(());
         }
@@ -313,7 +318,9 @@ impl<'a> Writer<'a> {
             }
             self.out.put(v.as_bytes())?;
         }
-        self.out.fill(vr.padding(), padded - len)?;
+        if odd {
+            self.out.u8(vr.padding())?;
+        }
         self.emitted(tag);
         Ok(())
     }
@@ -684,6 +691,65 @@ fn element_extent(bytes: &[u8], encoding: Encoding) -> Result<(Tag, usize), Writ
 
 /// The length field of a value of `len` bytes, if the VR's field can hold it. The 16-bit
 /// limit applies in Implicit VR too, so that a source behaves the same in both encodings.
+/// Whether `bytes` holds a NUL (never in a string value), or with `backslash` a backslash
+/// (the value separator, so never inside one of several values). Eight bytes at a time:
+/// this runs for every string of every response, most of them shorter than `memchr`'s
+/// set-up pays for.
+#[inline]
+fn has_forbidden_byte(bytes: &[u8], backslash: bool) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
+    // Exact for "some byte is zero": a borrow can mark a byte above a zero byte wrongly,
+    // never make one appear where there is none.
+    let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
+    // Without `backslash`, the second test looks for NUL again.
+    let pattern = if backslash {
+        ONES * u64::from(b'\\')
+    } else {
+        0
+    };
+    let forbidden = |w: u64| has_zero(w) || has_zero(w ^ pattern);
+    let word = |chunk: &[u8]| <[u8; 8]>::try_from(chunk).map(u64::from_le_bytes);
+    if bytes.len() < 8 {
+        // Filled up with a byte that is neither.
+        let short = bytes.iter().fold(u64::from_le_bytes([b' '; 8]), |w, &b| {
+            (w << 8) | u64::from(b)
+        });
+        return forbidden(short);
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        match word(chunk) {
+            Ok(w) if !forbidden(w) => {}
+            _ => return true,
+        }
+    }
+    // The tail: the last eight bytes again (checking a byte twice changes nothing).
+    if chunks.remainder().is_empty() {
+        return false;
+    }
+    let last = bytes
+        .get(bytes.len().saturating_sub(8)..)
+        .unwrap_or_default();
+    !word(last).is_ok_and(|w| !forbidden(w))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_forbidden_byte;
+
+    proptest::proptest! {
+        #[test]
+        fn forbidden_bytes_are_found_wherever_they_are(
+            bytes in proptest::collection::vec(proptest::sample::select(&[0u8, b'\\', b'A', 0xFF, 0x5B, 0x01][..]), 0..40),
+            backslash: bool,
+        ) {
+            let expected = bytes.contains(&0) || (backslash && bytes.contains(&b'\\'));
+            proptest::prop_assert_eq!(has_forbidden_byte(&bytes, backslash), expected);
+        }
+    }
+}
+
 fn checked_length(vr: Vr, len: usize) -> Result<u32, WriteError> {
     u32::try_from(len)
         .ok()
