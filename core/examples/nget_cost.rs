@@ -7,7 +7,8 @@
 //! association and prints the time per N-GET; `scripts/bench` runs it under
 //! `valgrind --tool=callgrind` at two values of N and reports the instructions per N-GET
 //! (the difference, so that setup cancels out). `-- N --encoded` answers with the data set
-//! encoded once beforehand (`dataset::Encoded`): a copy per N-GET instead of an encoding.
+//! encoded and checked once beforehand (`dataset::Encoded::check`, as dimse-tokio's
+//! `EncodedDataSet` does): a copy per N-GET instead of an encoding.
 //! `-- N --dump DIR` also writes the request
 //! PDU, the data set and the response PDUs of one N-GET into DIR, for the pynetdicom side of
 //! the benchmark (`scripts/bench-pynetdicom.py`), which checks that it sends the same bytes.
@@ -94,7 +95,7 @@ fn main() {
     .expect("pdu");
     let request = &request[..rlen];
 
-    // `--encoded`: the same data set encoded once beforehand (`dataset::Encoded`), so that
+    // `--encoded`: the same data set encoded once beforehand (`dataset::Encoded`, checked below), so that
     // each N-GET copies it instead of encoding it.
     let encoded_bufs = [
         dimse_core::dataset::Encoding::ExplicitVrLittleEndian,
@@ -112,6 +113,8 @@ fn main() {
         explicit_vr_little_endian: &encoded_bufs[0],
         implicit_vr_little_endian: &encoded_bufs[1],
     };
+    // Checked once, as a server answering from constants does (dimse-tokio's EncodedDataSet).
+    let encoded = encoded.check().expect("encoded elements");
     let source: &dyn dimse_core::dataset::DataSetSource = if args.iter().any(|a| a == "--encoded") {
         &encoded
     } else {

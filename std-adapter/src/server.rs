@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::dataset::{
-    DataSetSource, Encoded, EncodedExtent, Encoding, Tag, WriteError, Writer,
+    CheckedEncoded, DataSetSource, Encoded, EncodedExtent, Encoding, Tag, WriteError, Writer,
 };
 use dimse_core::dimse::Operation;
 use dimse_core::dimse::{Status, INVALID_STATUS_COMMENT};
@@ -131,11 +131,11 @@ impl EncodedDataSet {
 
 impl DataSetSource for EncodedDataSet {
     fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
-        let (bytes, extent) = match w.encoding() {
-            Encoding::ExplicitVrLittleEndian => (&self.explicit, self.extents[0]),
-            Encoding::ImplicitVrLittleEndian => (&self.implicit, self.extents[1]),
+        let checked = CheckedEncoded {
+            encoded: self.view(),
+            extents: self.extents,
         };
-        w.encoded_checked(bytes, extent)
+        checked.write_to(w)
     }
 }
 

@@ -28,6 +28,7 @@
 //! | [`AttributeFilter`] | an Attribute Identifier List; the writer drops top-level attributes not in it and reports those never produced |
 //! | [`DataSetSource`] | what the application implements to answer an N-GET; a slice of [`Attribute`]s in a `static` is one |
 //! | [`Encoded`] | a data set encoded once, in both encodings, and copied into each response (the filter still applies) |
+//! | [`CheckedEncoded`] | the same, checked once ([`Encoded::check`]): a response for every attribute is one copy |
 //! | [`EncodedExtent`] | encoded elements checked once; [`Writer::encoded_checked`] then copies them in one piece when every attribute is asked for |
 //! | [`Reader`] | a streaming iterator of [`ReadEvent`]s over a received data set |
 //! | [`value`] | decoders for the raw values the reader yields |
@@ -55,7 +56,8 @@ pub use reader::{ReadError, ReadEvent, Reader};
 pub use tag::Tag;
 pub use vr::{Encoding, Vr};
 pub use writer::{
-    DataSetSource, Encoded, EncodedExtent, Sequence, SequenceLength, WriteError, Writer,
+    CheckedEncoded, DataSetSource, Encoded, EncodedExtent, Sequence, SequenceLength, WriteError,
+    Writer,
 };
 
 /// The deepest nesting of sequences the writer produces and the reader accepts. The Display

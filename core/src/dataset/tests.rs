@@ -657,11 +657,21 @@ fn an_encoded_data_set_writes_what_its_source_writes() {
         Encoding::ExplicitVrLittleEndian,
         Encoding::ImplicitVrLittleEndian,
     ] {
+        let checked = encoded.check().unwrap();
         for list in lists {
             let want = filtered(encoding, list, &DEMO).unwrap();
             let got = filtered(encoding, list, &encoded).unwrap();
             assert_eq!(got, want, "{encoding:?}, {list:?}");
+            let got = filtered(encoding, list, &checked).unwrap();
+            assert_eq!(got, want, "checked: {encoding:?}, {list:?}");
         }
+        // Extents that do not describe the bytes are not trusted: the elements are walked.
+        let swapped = CheckedEncoded {
+            extents: [checked.extents[1], checked.extents[0]],
+            ..checked
+        };
+        let want = filtered(encoding, &[], &DEMO).unwrap();
+        assert_eq!(filtered(encoding, &[], &swapped).unwrap(), want);
         // Undefined-length sequences are walked to their delimiters and copied whole.
         let undefined = write_big_with(encoding, SequenceLength::Undefined, &DEMO);
         let copied = write_big(encoding, &|w: &mut Writer<'_>| w.encoded(&undefined));

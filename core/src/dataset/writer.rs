@@ -100,9 +100,56 @@ impl Encoded<'_> {
     }
 }
 
+impl<'a> Encoded<'a> {
+    /// Checks both runs once ([`EncodedExtent::check`]), so that each response for every
+    /// attribute is one order check and one copy instead of a walk over the elements.
+    pub fn check(self) -> Result<CheckedEncoded<'a>, WriteError> {
+        Ok(CheckedEncoded {
+            extents: [
+                EncodedExtent::check(
+                    self.explicit_vr_little_endian,
+                    Encoding::ExplicitVrLittleEndian,
+                )?,
+                EncodedExtent::check(
+                    self.implicit_vr_little_endian,
+                    Encoding::ImplicitVrLittleEndian,
+                )?,
+            ],
+            encoded: self,
+        })
+    }
+}
+
 impl DataSetSource for Encoded<'_> {
     fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
         w.encoded(self.bytes(w.encoding()))
+    }
+}
+
+/// An [`Encoded`] data set with both runs checked ([`Encoded::check`]): what a server that
+/// answers from constants should hand the core. A response for every attribute is written
+/// with [`Writer::encoded_checked`]: one order check and one copy. (Extents that do not
+/// describe these bytes are not trusted: the writer then walks the elements as
+/// [`Writer::encoded`] does.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckedEncoded<'a> {
+    /// The two runs.
+    pub encoded: Encoded<'a>,
+    /// Their extents: Explicit VR Little Endian, then Implicit.
+    pub extents: [EncodedExtent; 2],
+}
+
+impl DataSetSource for CheckedEncoded<'_> {
+    fn write_to(&self, w: &mut Writer<'_>) -> Result<(), WriteError> {
+        let (bytes, extent) = match w.encoding() {
+            Encoding::ExplicitVrLittleEndian => {
+                (self.encoded.explicit_vr_little_endian, self.extents[0])
+            }
+            Encoding::ImplicitVrLittleEndian => {
+                (self.encoded.implicit_vr_little_endian, self.extents[1])
+            }
+        };
+        w.encoded_checked(bytes, extent)
     }
 }
 
