@@ -215,7 +215,8 @@ impl<'a> Command<'a> {
     fn decode(&mut self, elem: u16, value: &'a [u8]) -> bool {
         use element::*;
         let us = || <[u8; 2]>::try_from(value).ok().map(u16::from_le_bytes);
-        let uid = || Uid::check(value);
+        // The table's UIDs by comparison; any other through the UID rule.
+        let uid = || crate::service::known_uid(value).or_else(|| Uid::check(value));
         let tags = || (value.len() % 4 == 0).then_some(value);
         match elem {
             GROUP_LENGTH => value.len() == 4,

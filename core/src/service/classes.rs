@@ -270,6 +270,25 @@ pub fn sop_class(uid: &str) -> Option<&'static SopClass> {
     SOP_CLASSES.iter().find(|c| c.uid == uid)
 }
 
+/// `value` (a received UID, with or without the NUL that pads it to even length) when it is
+/// the UID of a class in [`SOP_CLASSES`] or of its well-known instance: returned as the
+/// table's text, recognised by comparison instead of the UID rule and a UTF-8 check. The
+/// requests an SCP here receives name these (a Display System N-GET names both); a command
+/// set decodes its UIDs through this first.
+pub(crate) fn known_uid(value: &[u8]) -> Option<&'static str> {
+    let value = match value.split_last() {
+        Some((0, head)) => head,
+        _ => value,
+    };
+    SOP_CLASSES.iter().find_map(|c| {
+        if c.uid.as_bytes() == value {
+            Some(c.uid)
+        } else {
+            c.well_known_instance.filter(|i| i.as_bytes() == value)
+        }
+    })
+}
+
 /// A meta SOP class: a set of SOP classes negotiated as one abstract syntax (PS3.4 H.3.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -333,6 +352,25 @@ pub fn serves_on(requested: &str, abstract_syntax: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn known_uids_are_what_the_uid_rule_accepts() {
+        use crate::pdu::Uid;
+        let uids = SOP_CLASSES
+            .iter()
+            .flat_map(|c| core::iter::once(c.uid).chain(c.well_known_instance));
+        for uid in uids {
+            // Recognised, as the same text the UID rule gives, padded or not.
+            assert_eq!(known_uid(uid.as_bytes()), Some(uid));
+            assert_eq!(Uid::check(uid.as_bytes()), Some(uid), "{uid}");
+            let mut padded = heapless::Vec::<u8, 66>::from_slice(uid.as_bytes()).unwrap();
+            padded.push(0).unwrap();
+            assert_eq!(known_uid(&padded), Some(uid));
+        }
+        // Anything else is left to the UID rule.
+        assert_eq!(known_uid(b"1.2.840.10008.5.1.1.40.2"), None);
+        assert_eq!(known_uid(b"1.2.840.10008.5.1.1.40\0\0"), None);
+    }
     use super::*;
     use crate::service::status::code;
 

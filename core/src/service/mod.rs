@@ -58,6 +58,7 @@ pub mod classes;
 pub mod display;
 pub mod status;
 
+pub(crate) use classes::known_uid;
 pub use classes::{
     serves_on, sop_class, MetaSopClass, ServiceStatus, SopClass, BASIC_COLOR_PRINT_MANAGEMENT_META,
     BASIC_GRAYSCALE_PRINT_MANAGEMENT_META, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE,
