@@ -78,6 +78,44 @@ impl RequestContext<'_> {
         self.abstract_syntax
             .is_some_and(|a| service::serves_on(class, a))
     }
+
+    /// The checks of a requested SOP class that every DIMSE-N operation shares (PS3.7
+    /// §10.1): served by the association (else 0118H), on this context (else 0122H), and
+    /// `op` in its class's service group (else 0211H). The class's table entry, if it has
+    /// one; `Err` with the status to answer.
+    #[inline]
+    pub(crate) fn check_class(
+        &self,
+        class: &str,
+        op: Operation,
+    ) -> Result<Option<&'static service::SopClass>, u16> {
+        if !self.serves(class) {
+            return Err(code::NO_SUCH_SOP_CLASS);
+        }
+        if !self.serves_on(class) {
+            return Err(code::SOP_CLASS_NOT_SUPPORTED);
+        }
+        match service::sop_class(class) {
+            Some(known) if !known.operations.contains(op) => Err(code::UNRECOGNIZED_OPERATION),
+            known => Ok(known),
+        }
+    }
+}
+
+/// The Requested SOP Class and Instance UIDs of a DIMSE-N request whose command set is well
+/// formed and announces no data set (N-GET, N-DELETE); `Err` with 0212H (mistyped argument)
+/// otherwise.
+#[inline]
+pub(crate) fn requested_uids<'c>(cmd: &Command<'c>) -> Result<(&'c str, &'c str), u16> {
+    match (
+        cmd.requested_sop_class_uid,
+        cmd.requested_sop_instance_uid,
+        cmd.malformed,
+        cmd.has_data_set(),
+    ) {
+        (Some(class), Some(instance), None, false) => Ok((class, instance)),
+        _ => Err(code::MISTYPED_ARGUMENT),
+    }
 }
 
 /// A request we sent and whose response has not arrived.

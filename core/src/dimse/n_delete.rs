@@ -9,11 +9,11 @@
 //! and 10.3-12).
 
 use super::command::{Command, NDeleteRq, Status};
-use super::exchange::{bare_response, Disposition, Pending, RequestContext};
+use super::exchange::{bare_response, requested_uids, Disposition, Pending, RequestContext};
 use super::Operation;
 use crate::connection::{ApiError, TxMessage};
 use crate::pdu::Uid;
-use crate::service::{self, code};
+use crate::service::code;
 
 /// The Requested SOP Class and Instance UIDs, echoed as the Affected ones.
 pub(crate) fn named_uids<'c>(cmd: &Command<'c>) -> (Option<&'c str>, Option<&'c str>) {
@@ -26,22 +26,12 @@ pub(crate) fn received(
     rc: &RequestContext<'_>,
     pending: &mut Option<Pending>,
 ) -> Disposition {
-    let (Some(class), Some(instance), None, false) = (
-        cmd.requested_sop_class_uid,
-        cmd.requested_sop_instance_uid,
-        cmd.malformed,
-        cmd.has_data_set(),
-    ) else {
-        return Disposition::Answer(code::MISTYPED_ARGUMENT);
+    let (class, instance) = match requested_uids(cmd) {
+        Ok(uids) => uids,
+        Err(status) => return Disposition::Answer(status),
     };
-    if !rc.serves(class) {
-        return Disposition::Answer(code::NO_SUCH_SOP_CLASS);
-    }
-    if !rc.serves_on(class) {
-        return Disposition::Answer(code::SOP_CLASS_NOT_SUPPORTED);
-    }
-    if service::sop_class(class).is_some_and(|c| !c.operations.contains(Operation::NDelete)) {
-        return Disposition::Answer(code::UNRECOGNIZED_OPERATION);
+    if let Err(status) = rc.check_class(class, Operation::NDelete) {
+        return Disposition::Answer(status);
     }
     let (Some(class), Some(instance)) = (Uid::from_checked(class), Uid::from_checked(instance))
     else {

@@ -5,7 +5,7 @@
 use heapless::Vec;
 
 use super::command::{Command, CommandField, NGetRq, Response, Status};
-use super::exchange::{bare_response, Disposition, Pending, RequestContext};
+use super::exchange::{bare_response, requested_uids, Disposition, Pending, RequestContext};
 use super::Operation;
 use crate::assoc::PresentationContext;
 use crate::connection::{ApiError, TxMessage};
@@ -38,13 +38,9 @@ pub(crate) fn received(
     rc: &RequestContext<'_>,
     pending: &mut Option<Pending>,
 ) -> Disposition {
-    let (Some(class), Some(instance), None, false) = (
-        cmd.requested_sop_class_uid,
-        cmd.requested_sop_instance_uid,
-        cmd.malformed,
-        cmd.has_data_set(),
-    ) else {
-        return Disposition::Answer(code::MISTYPED_ARGUMENT);
+    let (class, instance) = match requested_uids(cmd) {
+        Ok(uids) => uids,
+        Err(status) => return Disposition::Answer(status),
     };
     let list = cmd.attribute_identifier_list.unwrap_or(&[]);
     match AttributeFilter::new(list) {
@@ -52,19 +48,12 @@ pub(crate) fn received(
         Err(FilterError::BadLength) => return Disposition::Answer(code::MISTYPED_ARGUMENT),
         Err(FilterError::TooManyTags) => return Disposition::Answer(code::RESOURCE_LIMITATION),
     }
-    if !rc.serves(class) {
-        return Disposition::Answer(code::NO_SUCH_SOP_CLASS);
-    }
-    if !rc.serves_on(class) {
-        return Disposition::Answer(code::SOP_CLASS_NOT_SUPPORTED);
-    }
-    if let Some(known) = service::sop_class(class) {
-        if !known.operations.contains(Operation::NGet) {
-            return Disposition::Answer(code::UNRECOGNIZED_OPERATION);
-        }
-        if known.well_known_instance.is_some_and(|wk| wk != instance) {
+    match rc.check_class(class, Operation::NGet) {
+        Err(status) => return Disposition::Answer(status),
+        Ok(Some(known)) if known.well_known_instance.is_some_and(|wk| wk != instance) => {
             return Disposition::Answer(code::NO_SUCH_SOP_INSTANCE);
         }
+        Ok(_) => {}
     }
     let (Some(class), Some(instance), Ok(list)) = (
         Uid::from_checked(class),
