@@ -292,6 +292,7 @@ impl<'a> Writer<'a> {
 
     /// An element's header, in one write: 8 bytes, or 12 for an Explicit VR with a 32-bit
     /// length (PS3.5 §7.1).
+    #[inline(always)] // Per element: a call costs about what the body does.
     fn header(&mut self, tag: Tag, vr: Vr, len: u32) -> Result<(), WriteError> {
         // The tag on the wire: group, then element, each little-endian.
         let tag = u64::from(tag.0.rotate_left(16));
@@ -318,13 +319,29 @@ impl<'a> Writer<'a> {
     /// A string value with the given VR, padded to even length with the VR's padding.
     /// Backslashes separate values, as on the wire.
     pub fn string(&mut self, tag: Tag, vr: Vr, value: &str) -> Result<(), WriteError> {
-        self.text(tag, vr, core::slice::from_ref(&value), false)
+        // One value, checked without `text`'s loop: most strings of a response come here.
+        if !vr.is_string() || has_forbidden_byte(value.as_bytes(), false) {
+            return Err(WriteError::InvalidValue);
+        }
+        self.string_element(tag, vr, value, &[], value.len())
     }
 
     /// A multi-valued string, backslash-joined on the fly. A value may not contain a
     /// backslash (unless the VR is single-valued: LT, ST, UT, UR, which then take one value).
     pub fn strings(&mut self, tag: Tag, vr: Vr, values: &[&str]) -> Result<(), WriteError> {
-        self.text(tag, vr, values, true)
+        if !vr.is_string() || (values.len() > 1 && !vr.is_multi_valued_string()) {
+            return Err(WriteError::InvalidValue);
+        }
+        let mut len = values.len().saturating_sub(1);
+        let no_backslash = vr.is_multi_valued_string();
+        for v in values {
+            if has_forbidden_byte(v.as_bytes(), no_backslash) {
+                return Err(WriteError::InvalidValue);
+            }
+            len = len.checked_add(v.len()).ok_or(WriteError::InvalidValue)?;
+        }
+        let (first, rest) = values.split_first().map_or(("", &[][..]), |(f, r)| (*f, r));
+        self.string_element(tag, vr, first, rest, len)
     }
 
     /// A string value whose VR is looked up in the [`dictionary`]; an unknown tag or a
@@ -334,35 +351,27 @@ impl<'a> Writer<'a> {
         self.string(tag, vr, value)
     }
 
-    fn text(
+    /// A string element: `first`, then each of `rest` after a backslash, `len` bytes in all
+    /// (checked by the caller), padded to even length with one byte (PS3.5 §6.2). Inlined
+    /// into its two callers: per string of every response, a call costs more than it saves.
+    #[inline(always)]
+    fn string_element(
         &mut self,
         tag: Tag,
         vr: Vr,
-        values: &[&str],
-        separate: bool,
+        first: &str,
+        rest: &[&str],
+        len: usize,
     ) -> Result<(), WriteError> {
-        if !vr.is_string() || (values.len() > 1 && !vr.is_multi_valued_string()) {
-            return Err(WriteError::InvalidValue);
-        }
-        let mut len = values.len().saturating_sub(1);
-        let no_backslash = separate && vr.is_multi_valued_string();
-        for v in values {
-            if has_forbidden_byte(v.as_bytes(), no_backslash) {
-                return Err(WriteError::InvalidValue);
-            }
-            len = len.checked_add(v.len()).ok_or(WriteError::InvalidValue)?;
-        }
-        // Values are padded to even length with one byte (PS3.5 §6.2).
         let odd = len % 2 == 1;
         let wire_len = checked_length(vr, len + usize::from(odd))?;
         if !self.begin(tag)? {
             return Ok(());
         }
         self.header(tag, vr, wire_len)?;
-        for (i, v) in values.iter().enumerate() {
-            if i > 0 {
-                self.out.u8(b'\\')?;
-            }
+        self.out.put(first.as_bytes())?;
+        for v in rest {
+            self.out.u8(b'\\')?;
             self.out.put(v.as_bytes())?;
         }
         if odd {
