@@ -118,6 +118,15 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// The next `n` bytes, for the caller to fill (each of them: what it leaves is
+    /// written as it was).
+    pub(crate) fn reserve(&mut self, n: usize) -> Result<&mut [u8], BufferTooSmall> {
+        let end = self.pos.checked_add(n).ok_or(BufferTooSmall)?;
+        let dst = self.buf.get_mut(self.pos..end).ok_or(BufferTooSmall)?;
+        self.pos = end;
+        Ok(dst)
+    }
+
     /// Writes `n` copies of `byte` (padding, reserved fields).
     pub(crate) fn fill(&mut self, byte: u8, n: usize) -> Result<(), BufferTooSmall> {
         let end = self.pos.checked_add(n).ok_or(BufferTooSmall)?;

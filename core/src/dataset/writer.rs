@@ -397,8 +397,12 @@ impl<'a> Writer<'a> {
             return Ok(());
         }
         self.header(tag, vr, wire_len)?;
-        for v in values {
-            self.out.put(&to_le(*v))?;
+        // One bounds check for the value, then fixed-size stores.
+        let dst = self.out.reserve(len)?;
+        for (d, v) in dst.chunks_exact_mut(N).zip(values) {
+            if let Ok(d) = <&mut [u8; N]>::try_from(d) {
+                *d = to_le(*v);
+            }
         }
         self.emitted(tag);
         Ok(())
@@ -586,14 +590,10 @@ impl<'a> Writer<'a> {
         if !self.begin(tag)? {
             return Ok(None);
         }
-        self.out.put(&tag.to_le_bytes())?;
-        if self.encoding.is_explicit() {
-            self.out.put(Vr::SQ.as_bytes())?;
-            self.out.u16_le(0)?;
-        }
-        let at = self.open()?;
+        // The length is patched in by `close`, or stays undefined.
+        self.header(tag, Vr::SQ, self.open_length())?;
         self.depth += 1;
-        Ok(Some(at))
+        Ok(Some(self.out.position()))
     }
 
     /// Ends the sequence `open_sequence` began at `at`, once its items are written.
@@ -611,14 +611,13 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    /// Writes the length field of a sequence or item; returns where its value starts.
-    fn open(&mut self) -> Result<usize, WriteError> {
-        let len = match self.lengths {
+    /// The length field of a sequence or item being opened: 0 until `close` patches it, or
+    /// undefined.
+    fn open_length(&self) -> u32 {
+        match self.lengths {
             SequenceLength::Defined => 0,
             SequenceLength::Undefined => u32::MAX,
-        };
-        self.out.u32_le(len)?;
-        Ok(self.out.position())
+        }
     }
 
     /// Patches the length of the sequence or item whose value started at `start`, or appends
@@ -837,9 +836,10 @@ impl<'a> Sequence<'_, 'a> {
     #[inline]
     fn open_item(&mut self) -> Result<(usize, Option<Tag>), WriteError> {
         let w = &mut *self.w;
-        w.out.put(&Tag::ITEM.to_le_bytes())?;
-        let at = w.open()?;
-        Ok((at, w.last.take()))
+        // Item tag and length, in every encoding (PS3.5 §7.5).
+        let item = u64::from(Tag::ITEM.0.rotate_left(16)) | u64::from(w.open_length()) << 32;
+        w.out.array(item.to_le_bytes())?;
+        Ok((w.out.position(), w.last.take()))
     }
 
     /// Ends the item `open_item` began at `at`, once its elements are written.
