@@ -138,20 +138,32 @@ fn get_echo_and_poll_against_serve() {
     let rows = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = rows.lines().collect();
     assert_eq!(lines.len(), 4);
+    assert!(lines[0].ends_with(",attempts,reason"), "{rows}");
+    // Rows come as devices finish: found by their device and AE title.
+    let row = |prefix: String| {
+        *lines
+            .iter()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no row {prefix} in {rows}"))
+    };
+    let good = row(format!("{addr},DISPLAY,"));
     assert!(
-        lines[1].starts_with(&format!("{addr},DISPLAY,success,0000H (Success),")),
+        good.starts_with(&format!("{addr},DISPLAY,success,0000H (Success),")),
         "{rows}"
     );
     assert!(
-        lines[1].ends_with(
-            ",Example Displays,EDS-DX2 Diagnostic Station,EDSDX2-2023-00417,2,OK WARNING"
+        good.ends_with(
+            ",Example Displays,EDS-DX2 Diagnostic Station,EDSDX2-2023-00417,2,OK WARNING,1,0000H (Success)"
         ),
         "{rows}"
     );
+    // Refused: retried (4 retries by default), then reported with the reason.
+    let gone = row(format!("{dead},GONE,"));
     assert!(
-        lines[3].starts_with(&format!("{dead},GONE,error,,connection failed")),
+        gone.starts_with(&format!("{dead},GONE,refused,,connection failed")),
         "{rows}"
     );
+    assert!(gone.contains(",5,connection failed"), "{rows}");
     let jsonl = dir.join("rows.jsonl");
     let _ = run(&[
         "poll",
@@ -160,14 +172,12 @@ fn get_echo_and_poll_against_serve() {
         "--out",
         jsonl.to_str().unwrap(),
     ]);
-    let first: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(&jsonl)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
+    let first: serde_json::Value = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["ae_title"] == "DISPLAY")
+        .unwrap();
     assert_eq!(
         first["data_set"]["00080070"]["Value"][0],
         "Example Displays"
