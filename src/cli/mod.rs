@@ -5,6 +5,7 @@ pub mod get;
 pub mod poll;
 pub mod replay;
 pub mod serve;
+pub mod simulate;
 
 pub mod tls;
 
