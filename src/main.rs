@@ -27,6 +27,8 @@ enum Command {
     Echo(cli::get::EchoArgs),
     /// N-GET the Display System of every device in a list, concurrently.
     Poll(cli::poll::PollArgs),
+    /// A fleet of Display System SCPs in one process, with troublesome ones, from a seed.
+    Simulate(cli::simulate::SimulateArgs),
     /// Run a trace recorded by `serve --record` through the core again and print what it did.
     Replay(cli::replay::ReplayArgs),
     /// An SCU core and an SCP core in memory, printing every PDU and event.
@@ -78,6 +80,7 @@ fn main() {
                     Command::Serve(a) => cli::serve::serve(a).await,
                     Command::Get(a) => cli::get::get(a).await,
                     Command::Echo(a) => cli::get::echo(a).await,
+                    Command::Simulate(a) => cli::simulate::simulate(a).await,
                     Command::Poll(a) => cli::poll::poll(a).await,
                     Command::Demo | Command::Replay(_) => Ok(()),
                 }

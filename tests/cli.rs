@@ -1,6 +1,7 @@
 //! The `dimse` binary end to end: `serve` in a child process, then `get`, `echo` and `poll`
 //! against it, checking output and exit codes.
 
+use std::io::BufRead;
 use std::net::TcpListener;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -138,20 +139,32 @@ fn get_echo_and_poll_against_serve() {
     let rows = std::fs::read_to_string(&csv).unwrap();
     let lines: Vec<&str> = rows.lines().collect();
     assert_eq!(lines.len(), 4);
+    assert!(lines[0].ends_with(",attempts,reason"), "{rows}");
+    // Rows come as devices finish: found by their device and AE title.
+    let row = |prefix: String| {
+        *lines
+            .iter()
+            .find(|l| l.starts_with(&prefix))
+            .unwrap_or_else(|| panic!("no row {prefix} in {rows}"))
+    };
+    let good = row(format!("{addr},DISPLAY,"));
     assert!(
-        lines[1].starts_with(&format!("{addr},DISPLAY,success,0000H (Success),")),
+        good.starts_with(&format!("{addr},DISPLAY,success,0000H (Success),")),
         "{rows}"
     );
     assert!(
-        lines[1].ends_with(
-            ",Example Displays,EDS-DX2 Diagnostic Station,EDSDX2-2023-00417,2,OK WARNING"
+        good.ends_with(
+            ",Example Displays,EDS-DX2 Diagnostic Station,EDSDX2-2023-00417,2,OK WARNING,1,0000H (Success)"
         ),
         "{rows}"
     );
+    // Refused: retried (4 retries by default), then reported with the reason.
+    let gone = row(format!("{dead},GONE,"));
     assert!(
-        lines[3].starts_with(&format!("{dead},GONE,error,,connection failed")),
+        gone.starts_with(&format!("{dead},GONE,refused,,connection failed")),
         "{rows}"
     );
+    assert!(gone.contains(",5,connection failed"), "{rows}");
     let jsonl = dir.join("rows.jsonl");
     let _ = run(&[
         "poll",
@@ -160,14 +173,12 @@ fn get_echo_and_poll_against_serve() {
         "--out",
         jsonl.to_str().unwrap(),
     ]);
-    let first: serde_json::Value = serde_json::from_str(
-        std::fs::read_to_string(&jsonl)
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap(),
-    )
-    .unwrap();
+    let first: serde_json::Value = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["ae_title"] == "DISPLAY")
+        .unwrap();
     assert_eq!(
         first["data_set"]["00080070"]["Value"][0],
         "Example Displays"
@@ -396,5 +407,101 @@ fn record_and_replay() {
     assert!(text.contains("event Released"), "{text}");
     let second = run(&["replay", file.to_str().unwrap()]);
     assert_eq!(stdout(&second), text, "a replay is deterministic");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `dimse simulate` and `dimse poll` together: every row of a poll of a small, very
+/// troublesome fleet matches the simulator's ground truth, and a check against another
+/// fleet's truth finds wrong rows.
+#[test]
+fn poll_a_simulated_fleet_and_check_every_row() {
+    let dir = std::env::temp_dir().join(format!("dimse-fleet-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("devices.txt");
+    let fleet = [
+        "--devices",
+        "60",
+        "--base-port",
+        "0",
+        "--seed",
+        "11",
+        "--trouble",
+        "0.5",
+    ];
+    let child = Command::new(DIMSE)
+        .arg("simulate")
+        .args(fleet)
+        .arg("--json")
+        .arg("--list")
+        .arg(&list)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut simulator = Guard(child);
+    let start = Instant::now();
+    while !list.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "dimse simulate did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The ground truth: one object per device, every kind of trouble among them.
+    let mut truth = String::new();
+    {
+        let mut lines = std::io::BufReader::new(simulator.0.stdout.as_mut().unwrap());
+        for _ in 0..60 {
+            assert!(
+                lines.read_line(&mut truth).unwrap() > 0,
+                "the truth ended early"
+            );
+        }
+    }
+    let kinds: std::collections::BTreeSet<String> = truth
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["trouble"].to_string())
+        .collect();
+    assert_eq!(kinds.len(), 7, "{kinds:?}");
+
+    let rows = dir.join("rows.jsonl");
+    let poll = run(&[
+        "poll",
+        list.to_str().unwrap(),
+        "--quiet",
+        "--out",
+        rows.to_str().unwrap(),
+    ]);
+    assert_eq!(poll.status.code(), Some(4), "{}", stderr(&poll));
+    let check = Command::new(DIMSE)
+        .arg("simulate")
+        .args(fleet)
+        .arg("--check")
+        .arg(&rows)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", stdout(&check));
+    assert!(
+        stdout(&check).contains("60 rows right, 0 wrong"),
+        "{}",
+        stdout(&check)
+    );
+    // Another seed's fleet: the same AE titles, other identities and troubles.
+    let other = Command::new(DIMSE)
+        .args([
+            "simulate",
+            "--devices",
+            "60",
+            "--seed",
+            "12",
+            "--trouble",
+            "0.5",
+        ])
+        .arg("--check")
+        .arg(&rows)
+        .output()
+        .unwrap();
+    assert_eq!(other.status.code(), Some(1), "{}", stdout(&other));
+    drop(simulator);
     let _ = std::fs::remove_dir_all(&dir);
 }

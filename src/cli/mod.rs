@@ -5,6 +5,8 @@ pub mod get;
 pub mod poll;
 pub mod replay;
 pub mod serve;
+pub mod simulate;
+
 pub mod tls;
 
 use dimse::core::service;
@@ -63,4 +65,15 @@ pub fn address(s: &str) -> String {
     } else {
         format!("{s}:11112")
     }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): a small, fast generator of well-mixed 64-bit
+/// values, the same sequence on every platform for a seed (`dimse simulate` derives its fleet
+/// from one; `dimse poll` draws its retry waits).
+pub fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }

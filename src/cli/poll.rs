@@ -1,18 +1,21 @@
 //! `dimse poll`: the Display System of every device in a list, concurrently.
 
+use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
 use dimse::core::connection::AbortOrigin;
 use dimse::core::dataset::{Encoding, ReadEvent, Reader, Tag};
+use dimse::core::pdu::RejectResult;
 use dimse::core::service::{self, StatusCategory};
 use dimse_tokio::{Client, ClientConfig, ClientError};
 use indicatif::{ProgressBar, ProgressStyle};
-use tokio::sync::Semaphore;
+use tokio::sync::mpsc;
 
-use super::{address, describe_status, Failure};
+use super::{address, describe_status, splitmix64, Failure};
 
 /// `dimse poll`.
 #[derive(Debug, Clone, Args)]
@@ -22,16 +25,25 @@ pub struct PollArgs {
     /// Associations at once.
     #[arg(long, default_value_t = 64)]
     pub concurrency: usize,
-    /// Write one row per device here: `.jsonl` (with the whole data set in the DICOM JSON
-    /// model) or `.csv`.
+    /// Write one row per device here, as each device finishes: `.jsonl` (with the whole data
+    /// set in the DICOM JSON model) or `.csv`.
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Our AE title (calling).
     #[arg(long = "aet", default_value = "DIMSE_POLL")]
     pub calling_ae: String,
-    /// Seconds to wait for each device (connection, association, response).
+    /// Seconds each device may take in all: connection, association, N-GET and release, and
+    /// the retries with their waits.
     #[arg(long, default_value_t = 10.0)]
     pub timeout: f64,
+    /// Retries after a transient failure: A-ASSOCIATE-RJ rejected-transient, a connection
+    /// refused, or reset or closed before the association was established.
+    #[arg(long, default_value_t = 4)]
+    pub retries: u32,
+    /// Seconds before the first retry; each next wait doubles, every wait drawn at random
+    /// between half and all of it (so that devices refused together do not retry together).
+    #[arg(long, default_value_t = 0.2)]
+    pub retry_delay: f64,
     /// No progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -49,7 +61,7 @@ struct Device {
 struct Row {
     device: String,
     ae_title: String,
-    /// success, warning, failure, timeout, rejected, aborted, error
+    /// success, warning, failure, timeout, rejected, aborted, refused, error
     outcome: &'static str,
     status: Option<String>,
     error: Option<String>,
@@ -60,6 +72,10 @@ struct Row {
     subsystems: Option<usize>,
     /// System Status of each subsystem, in order.
     subsystem_status: Vec<String>,
+    /// Associations tried (1 when the first one decided).
+    attempts: u32,
+    /// The final outcome in words: the status with its meaning, or why it failed.
+    reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     data_set: Option<serde_json::Value>,
 }
@@ -97,7 +113,76 @@ fn read_devices(path: &PathBuf) -> Result<Vec<Device>, Failure> {
     Ok(devices)
 }
 
-async fn poll_one(device: &Device, args: &PollArgs, with_json: bool) -> Row {
+/// Why one association with a device failed, and whether trying again may help.
+struct AttemptError {
+    error: ClientError,
+    /// Failed before the association was established, in a way that says "later" (PS3.8
+    /// §9.3.4: rejected-transient) or that the device is not taking connections right now
+    /// (refused, reset or closed). Nothing was asked of the device yet.
+    transient: bool,
+}
+
+/// The receive buffer of a poll's association: the largest N-GET-RSP data set accepted. A
+/// Display System with a few subsystems is a few KiB; 64 KiB leaves room for many.
+const POLL_RX_BUFFER: usize = 64 * 1024;
+
+/// One association: connect, N-GET the Display System, release.
+async fn attempt(
+    device: &Device,
+    args: &PollArgs,
+    left: Duration,
+) -> Result<dimse_tokio::NGetResponse, AttemptError> {
+    let mut config = ClientConfig {
+        calling_ae: args.calling_ae.clone(),
+        called_ae: device.ae_title.clone(),
+        abstract_syntaxes: vec![service::DISPLAY_SYSTEM.into()],
+        connect_timeout: left,
+        rx_buffer: POLL_RX_BUFFER,
+        ..ClientConfig::default()
+    };
+    let ms = dimse::core::Duration::from_millis(left.as_millis() as u64);
+    config.limits.acse_timeout = ms;
+    config.limits.dimse_timeout = ms;
+    let client = Client::connect(&device.address, config)
+        .await
+        .map_err(|error| AttemptError {
+            transient: match &error {
+                ClientError::Rejected(rj) => rj.result == RejectResult::Transient,
+                ClientError::Io(e) => matches!(
+                    e.kind(),
+                    io::ErrorKind::ConnectionRefused
+                        | io::ErrorKind::ConnectionReset
+                        | io::ErrorKind::ConnectionAborted
+                ),
+                ClientError::Aborted(AbortOrigin::TransportClosed) => true,
+                _ => false,
+            },
+            error,
+        })?;
+    let r = client
+        .n_get(
+            service::DISPLAY_SYSTEM,
+            service::DISPLAY_SYSTEM_INSTANCE,
+            None,
+        )
+        .await;
+    // The answer is what counts; a release the device gets wrong does not undo it.
+    let _ = client.release().await;
+    r.map_err(|error| AttemptError {
+        error,
+        transient: false,
+    })
+}
+
+/// The wait before retry `n` (1 for the first): `retry_delay` doubled each time, drawn
+/// between half and all of it.
+fn backoff(args: &PollArgs, n: u32, rng: &mut u64) -> Duration {
+    let full = args.retry_delay.max(0.0) * f64::from(1u32 << (n - 1).min(16));
+    let share = 0.5 + 0.5 * (splitmix64(rng) >> 11) as f64 / (1u64 << 53) as f64;
+    Duration::from_secs_f64(full * share)
+}
+
+async fn poll_one(device: &Device, args: &PollArgs, with_json: bool, rng: &mut u64) -> Row {
     let start = Instant::now();
     let mut row = Row {
         device: device.address.clone(),
@@ -111,52 +196,52 @@ async fn poll_one(device: &Device, args: &PollArgs, with_json: bool) -> Row {
         serial_number: None,
         subsystems: None,
         subsystem_status: Vec::new(),
+        attempts: 0,
+        reason: String::new(),
         data_set: None,
     };
     let timeout = Duration::from_secs_f64(args.timeout.max(0.1));
-    let mut config = ClientConfig {
-        calling_ae: args.calling_ae.clone(),
-        called_ae: device.ae_title.clone(),
-        abstract_syntaxes: vec![service::DISPLAY_SYSTEM.into()],
-        connect_timeout: timeout,
-        ..ClientConfig::default()
+    let deadline = tokio::time::Instant::now() + timeout;
+    let outcome = loop {
+        row.attempts += 1;
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        // The deadline bounds everything, a device that accepts and never speaks included.
+        match tokio::time::timeout_at(deadline, attempt(device, args, left)).await {
+            Err(_) => break None,
+            Ok(Err(e)) if e.transient && row.attempts <= args.retries => {
+                let wait = backoff(args, row.attempts, rng);
+                if tokio::time::Instant::now() + wait >= deadline {
+                    break Some(Err(e.error));
+                }
+                tokio::time::sleep(wait).await;
+            }
+            Ok(r) => break Some(r.map_err(|e| e.error)),
+        }
     };
-    let ms = dimse::core::Duration::from_millis(timeout.as_millis() as u64);
-    config.limits.acse_timeout = ms;
-    config.limits.dimse_timeout = ms;
-    // A hard bound as well: a peer that accepts the connection and never speaks.
-    let outcome = tokio::time::timeout(timeout * 3, async {
-        let client = Client::connect(&device.address, config).await?;
-        let r = client
-            .n_get(
-                service::DISPLAY_SYSTEM,
-                service::DISPLAY_SYSTEM_INSTANCE,
-                None,
-            )
-            .await;
-        let _ = client.release().await;
-        r
-    })
-    .await;
     row.elapsed_ms = start.elapsed().as_millis() as u64;
     match outcome {
-        Err(_) => {
+        None => {
             row.outcome = "timeout";
-            row.error = Some("no answer in time".into());
+            row.error = Some(format!("no answer within {} s", args.timeout));
         }
-        Ok(Err(e)) => {
+        Some(Err(e)) => {
             row.outcome = match &e {
                 ClientError::Timeout(_) | ClientError::Aborted(AbortOrigin::Timeout(_)) => {
                     "timeout"
                 }
                 ClientError::Rejected(_) => "rejected",
                 ClientError::Aborted(_) => "aborted",
+                ClientError::Io(e) if e.kind() == io::ErrorKind::ConnectionRefused => "refused",
                 _ => "error",
             };
             row.error = Some(e.to_string());
         }
-        Ok(Ok(r)) => {
-            row.status = Some(describe_status(service::DISPLAY_SYSTEM, r.status));
+        Some(Ok(r)) => {
+            let mut status = describe_status(service::DISPLAY_SYSTEM, r.status);
+            if let Some(comment) = &r.error_comment {
+                status = format!("{status}: {comment}");
+            }
+            row.status = Some(status);
             row.outcome = match StatusCategory::of(r.status) {
                 StatusCategory::Success => "success",
                 StatusCategory::Warning => "warning",
@@ -170,6 +255,11 @@ async fn poll_one(device: &Device, args: &PollArgs, with_json: bool) -> Row {
             }
         }
     }
+    row.reason = row
+        .error
+        .clone()
+        .or_else(|| row.status.clone())
+        .unwrap_or_default();
     row
 }
 
@@ -229,101 +319,146 @@ fn csv_field(s: &str) -> String {
     }
 }
 
-fn write_rows(path: &PathBuf, rows: &[Row]) -> Result<(), Failure> {
-    let mut out = String::new();
-    let csv = path.extension().is_some_and(|e| e == "csv");
-    if csv {
-        out.push_str("device,ae_title,outcome,status,error,elapsed_ms,manufacturer,model,serial_number,subsystems,subsystem_status\n");
-        for r in rows {
-            let fields = [
-                r.device.clone(),
-                r.ae_title.clone(),
-                r.outcome.to_string(),
-                r.status.clone().unwrap_or_default(),
-                r.error.clone().unwrap_or_default(),
-                r.elapsed_ms.to_string(),
-                r.manufacturer.clone().unwrap_or_default(),
-                r.model.clone().unwrap_or_default(),
-                r.serial_number.clone().unwrap_or_default(),
-                r.subsystems.map(|n| n.to_string()).unwrap_or_default(),
-                r.subsystem_status.join(" "),
-            ];
-            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-            out.push_str(&line.join(","));
-            out.push('\n');
-        }
-    } else {
-        for r in rows {
-            out.push_str(&serde_json::to_string(r).unwrap_or_default());
-            out.push('\n');
-        }
+/// The rows' format, from the file name: CSV for `.csv`, else JSON Lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    JsonLines,
+}
+
+const CSV_HEADER: &str = "device,ae_title,outcome,status,error,elapsed_ms,manufacturer,model,serial_number,subsystems,subsystem_status,attempts,reason";
+
+/// One row as a line of the rows' file (without the newline).
+fn row_line(r: &Row, format: Format) -> String {
+    if format == Format::JsonLines {
+        return serde_json::to_string(r).unwrap_or_default();
     }
-    std::fs::write(path, out).map_err(|e| Failure::new(format!("{}: {e}", path.display())))
+    let fields = [
+        r.device.clone(),
+        r.ae_title.clone(),
+        r.outcome.to_string(),
+        r.status.clone().unwrap_or_default(),
+        r.error.clone().unwrap_or_default(),
+        r.elapsed_ms.to_string(),
+        r.manufacturer.clone().unwrap_or_default(),
+        r.model.clone().unwrap_or_default(),
+        r.serial_number.clone().unwrap_or_default(),
+        r.subsystems.map(|n| n.to_string()).unwrap_or_default(),
+        r.subsystem_status.join(" "),
+        r.attempts.to_string(),
+        r.reason.clone(),
+    ];
+    let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+    line.join(",")
+}
+
+/// What a worker hands on for each device: the row's line, made in the worker so that
+/// only text waits in the channel, and what the summary needs.
+struct Finished {
+    outcome: &'static str,
+    /// For the summary, when the outcome is not success.
+    summary: Option<String>,
+    line: Option<String>,
 }
 
 pub async fn poll(args: PollArgs) -> Result<(), Failure> {
-    let devices = read_devices(&args.file)?;
-    let with_json = args
-        .out
-        .as_ref()
-        .is_some_and(|p| p.extension().is_some_and(|e| e == "jsonl" || e == "json"));
+    let devices = Arc::new(read_devices(&args.file)?);
+    let total = devices.len();
+    let format = match &args.out {
+        Some(p) if p.extension().is_some_and(|e| e == "csv") => Some(Format::Csv),
+        Some(_) => Some(Format::JsonLines),
+        None => None,
+    };
+    let mut out = match &args.out {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?,
+        )),
+        None => None,
+    };
+    let write_error = |e: io::Error| Failure::new(format!("writing rows: {e}"));
+    if let (Some(w), Some(Format::Csv)) = (out.as_mut(), format) {
+        writeln!(w, "{CSV_HEADER}").map_err(write_error)?;
+    }
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::new(devices.len() as u64).with_style(
+        ProgressBar::new(total as u64).with_style(
             ProgressStyle::with_template("{bar:40} {pos}/{len} devices, {elapsed} {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar()),
         )
     };
-    let limit = Arc::new(Semaphore::new(args.concurrency.max(1)));
+    // `concurrency` workers take the next device from the list: tasks, buffers and rows in
+    // flight are bounded by the concurrency, not by the number of devices.
+    let next = Arc::new(AtomicUsize::new(0));
+    let workers = args.concurrency.clamp(1, total);
+    let (rows_tx, mut rows_rx) = mpsc::channel::<Finished>(workers);
     let args = Arc::new(args);
-    let mut tasks = Vec::new();
-    for (i, d) in devices.into_iter().enumerate() {
-        let (limit, args, bar) = (limit.clone(), args.clone(), bar.clone());
-        tasks.push(tokio::spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let row = poll_one(&d, &args, with_json).await;
-            bar.inc(1);
-            (i, row)
-        }));
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    for w in 0..workers {
+        let (devices, next, args, rows_tx) =
+            (devices.clone(), next.clone(), args.clone(), rows_tx.clone());
+        let mut rng = seed ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(d) = devices.get(i) else { break };
+                let with_json = format == Some(Format::JsonLines);
+                let r = poll_one(d, &args, with_json, &mut rng).await;
+                let finished = Finished {
+                    outcome: r.outcome,
+                    summary: (r.outcome != "success").then(|| {
+                        format!(
+                            "  {} ({}): {} {} (attempts: {})",
+                            r.device, r.ae_title, r.outcome, r.reason, r.attempts
+                        )
+                    }),
+                    line: format.map(|f| row_line(&r, f)),
+                };
+                if rows_tx.send(finished).await.is_err() {
+                    break;
+                }
+            }
+        });
     }
-    let mut rows: Vec<(usize, Row)> = Vec::new();
-    for t in tasks {
-        if let Ok(r) = t.await {
-            rows.push(r);
+    drop(rows_tx);
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    // Only the devices that did not answer success are kept, for the summary.
+    let mut not_success = Vec::new();
+    let mut written = Ok(());
+    while let Some(f) = rows_rx.recv().await {
+        bar.inc(1);
+        *counts.entry(f.outcome).or_default() += 1;
+        not_success.extend(f.summary);
+        if let (Some(w), Some(line), Ok(())) = (out.as_mut(), f.line, &written) {
+            written = writeln!(w, "{line}");
         }
     }
     bar.finish_and_clear();
-    rows.sort_by_key(|(i, _)| *i);
-    let rows: Vec<Row> = rows.into_iter().map(|(_, r)| r).collect();
-    let count = |o: &str| rows.iter().filter(|r| r.outcome == o).count();
+    written.map_err(write_error)?;
+    let count = |o: &str| counts.get(o).copied().unwrap_or(0);
     let ok = count("success") + count("warning");
     let timeouts = count("timeout");
-    let failed = rows.len() - ok - timeouts;
+    let failed = total - ok - timeouts;
     println!(
-        "{} devices: {ok} answered (success or warning), {failed} failed or refused, {timeouts} timed out",
-        rows.len()
+        "{total} devices: {ok} answered (success or warning), {failed} failed or refused, {timeouts} timed out"
     );
-    for r in rows.iter().filter(|r| r.outcome != "success") {
-        let why = r
-            .error
-            .clone()
-            .or_else(|| r.status.clone())
-            .unwrap_or_default();
-        println!("  {} ({}): {} {why}", r.device, r.ae_title, r.outcome);
+    for line in &not_success {
+        println!("{line}");
     }
-    if let Some(path) = &args.out {
-        write_rows(path, &rows)?;
+    if let (Some(mut w), Some(path)) = (out, &args.out) {
+        w.flush().map_err(write_error)?;
         println!("rows written to {}", path.display());
     }
-    if ok == rows.len() {
+    if ok == total {
         Ok(())
     } else {
         Err(Failure {
             message: format!(
-                "{} of {} devices did not answer with success",
-                rows.len() - ok,
-                rows.len()
+                "{} of {total} devices did not answer with success",
+                total - ok
             ),
             code: 4,
         })

@@ -373,7 +373,9 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         });
     let mut rx = vec![0u8; config.rx_buffer];
     let mut tx = vec![0u8; 16 * 1024];
-    let mut io = Driver::new(stream, 64 * 1024);
+    // Reads of one whole PDU of the largest length we announce; the rest of a long response
+    // comes in the next reads. A buffer per association: a poller runs many at once.
+    let mut io = Driver::new(stream, config.limits.max_pdu_length as usize + 6);
     let mut conn = match Connection::requestor(
         &rq,
         Storage {
@@ -388,8 +390,9 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             return;
         }
     };
-    // Room for the A-ASSOCIATE-RQ, and for commands in one P-DATA each.
-    io.reserve_output(conn.min_output_len().max(64 * 1024));
+    // Room for the A-ASSOCIATE-RQ, and for a command in one P-DATA (an N-GET-RQ is under
+    // 1 KiB unless it lists hundreds of attributes; a longer one is fragmented to fit).
+    io.reserve_output(conn.min_output_len().max(4 * 1024));
     let mut waiting = Waiting::Established(ready);
     let mut ended: Option<ClientError> = None;
     let mut timer = Timer::new();

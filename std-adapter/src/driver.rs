@@ -63,6 +63,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         self.out_len = out_len;
     }
 
+    /// Gives back the buffers an association needed once it has ended: input is read only to
+    /// see the peer's close (or to be refused), and a PDU needs `out_len` bytes of room.
+    pub(crate) fn shrink(&mut self, out_len: usize) {
+        let keep = self.filled.max(dimse_core::pdu::MAX_UNIT_LEN);
+        self.inbuf.truncate(keep);
+        self.inbuf.shrink_to_fit();
+        self.wbuf = Vec::new();
+        self.out_len = out_len;
+    }
+
     /// Reads the clock for the next step and returns it.
     pub(crate) fn tick(&mut self) -> Instant {
         self.current_at = std::time::Instant::now();

@@ -16,7 +16,9 @@
 //!   (AE titles, the context's syntaxes, the SOP class and instance asked for again) is a
 //!   [`SharedStr`] made once per association.
 //! * The server answers beyond [`ServerOptions::max_associations`] with A-ASSOCIATE-RJ
-//!   (transient, local limit exceeded) and keeps serving; a handler that fails or panics is
+//!   (transient, local limit exceeded) and keeps serving; a slot is free again as soon as
+//!   its association ends, while the connection may linger a little longer (capped by
+//!   [`ServerOptions::max_lingering`]); a handler that fails or panics is
 //!   answered 0110H with an Error Comment; an operation the [`Handler`] leaves out is
 //!   answered 0211H (unrecognized operation).
 //! * What a [`Client`] receives is read with [`NGetResponse::data_set_view`] into a

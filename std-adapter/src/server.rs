@@ -18,10 +18,11 @@ use dimse_core::dimse::{Status, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::{AeTitle, AssociateRj};
 use dimse_core::service::code::UNRECOGNIZED_OPERATION;
 use dimse_core::service::display::{validate, DisplaySystem};
+use dimse_core::ul::State;
 use dimse_core::{Connection, Event, Storage};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Semaphore};
+use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
@@ -306,8 +307,17 @@ impl Handler for NoHandler {}
 #[derive(Debug, Clone)]
 pub struct ServerOptions {
     /// Associations served at once (default 32); beyond it, A-ASSOCIATE-RJ (transient,
-    /// service-provider presentation, local limit exceeded).
+    /// service-provider presentation, local limit exceeded). A slot is taken when the
+    /// connection is accepted and given back when the association ends: A-RELEASE-RP or
+    /// A-ABORT sent, or A-ABORT received (PS3.8 §9.2, Sta13 or Sta1), not when the peer
+    /// closes the connection, so that a peer that releases and at once associates again
+    /// finds its old slot free.
     pub max_associations: usize,
+    /// Connections kept open after their association ended (Sta13: the peer is to close
+    /// the connection, or ARTIM closes it), rejected ones included (default 32). They hold
+    /// no slot and only small buffers; beyond this many, the one lingering longest is
+    /// closed.
+    pub max_lingering: usize,
     /// Receive buffer per association: the largest command set, or response command and
     /// data set, it can hold (default 64 KiB).
     pub rx_buffer: usize,
@@ -326,6 +336,7 @@ impl Default for ServerOptions {
     fn default() -> Self {
         ServerOptions {
             max_associations: 32,
+            max_lingering: 32,
             rx_buffer: 64 * 1024,
             tx_buffer: 256 * 1024,
             shutdown_grace: Duration::from_secs(5),
@@ -450,6 +461,7 @@ impl Server {
     /// their current message for [`ServerOptions::shutdown_grace`] and aborts the rest.
     pub async fn serve_until(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let limit = Arc::new(Semaphore::new(self.inner.options.max_associations));
+        let lingering = Arc::new(Lingering::new(self.inner.options.max_lingering));
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut tasks = JoinSet::new();
         tokio::pin!(shutdown);
@@ -466,7 +478,10 @@ impl Server {
                         }
                     };
                     let _ = stream.set_nodelay(true);
-                    let permit = limit.clone().try_acquire_owned().ok();
+                    let slot = Slot {
+                        permit: limit.clone().try_acquire_owned().ok(),
+                        lingering: lingering.clone(),
+                    };
                     let inner = self.inner.clone();
                     let stop = stop_rx.clone();
                     let span = info_span!(
@@ -477,14 +492,12 @@ impl Server {
                     );
                     tasks.spawn(
                         async move {
-                            let refuse = permit.is_none();
-                            if refuse {
+                            if slot.permit.is_none() {
                                 info!("association limit reached: rejecting");
                             }
-                            if let Err(e) = serve_stream(inner, stream, peer, refuse, stop).await {
+                            if let Err(e) = serve_stream(inner, stream, peer, slot, stop).await {
                                 debug!(error = %e, "transport error");
                             }
-                            drop(permit);
                         }
                         .instrument(span),
                     );
@@ -513,7 +526,7 @@ async fn serve_stream(
     inner: Arc<Inner>,
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
-    refuse: bool,
+    slot: Slot,
     stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
     #[cfg(feature = "tls")]
@@ -523,9 +536,9 @@ async fn serve_stream(
         let tls = tokio::time::timeout(artim, acceptor.accept(stream))
             .await
             .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
-        return serve_association(inner, tls, peer, refuse, stop).await;
+        return serve_association(inner, tls, peer, slot, stop).await;
     }
-    serve_association(inner, stream, peer, refuse, stop).await
+    serve_association(inner, stream, peer, slot, stop).await
 }
 
 /// Serves one association on any byte stream (TCP, or TLS over TCP).
@@ -533,10 +546,11 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     inner: Arc<Inner>,
     stream: S,
     peer: SocketAddr,
-    refuse: bool,
+    mut slot: Slot,
     mut stop: watch::Receiver<bool>,
 ) -> io::Result<()> {
     let opts = &inner.options;
+    let refuse = slot.permit.is_none();
     // A connection refused for the association limit only reads an A-ASSOCIATE-RQ (streamed,
     // unit by unit) and sends a 10-byte A-ASSOCIATE-RJ: it gets minimal buffers, so that a
     // flood of refused connections costs little memory.
@@ -575,6 +589,8 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     let mut repeated = Repeated::default();
     // Made once: a new `changed()` future per `select!` round costs a waiter registration.
     let mut stopped = std::pin::pin!(stop.changed());
+    // Set once the association has ended and the connection lingers (Sta13).
+    let mut linger: Option<LingerTicket> = None;
     let result = loop {
         let mut started: Option<(u16, NGetRequest)> = None;
         let io_wall = io.wall_clock();
@@ -666,6 +682,18 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             io.shutdown().await;
             break Ok(());
         }
+        if linger.is_none() && conn.state() == State::Sta13 {
+            // The association is over (A-RELEASE-RP, A-ASSOCIATE-RJ or A-ABORT sent): its
+            // slot is free for the next one; what is left is waiting for the peer's close.
+            slot.permit = None;
+            io.shrink(LINGER_OUTPUT_LEN);
+            linger = Some(slot.lingering.enter());
+        }
+        if grace.is_some() && linger.is_some() {
+            // Shutting down: a connection whose association is over has nothing to finish.
+            io.shutdown().await;
+            break Ok(());
+        }
         if grace.is_some() && handler.is_none() && conn.is_established() {
             // Shutting down and between messages: end the association now.
             let now = io.tick();
@@ -694,6 +722,12 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 let answered = answer(&mut conn, now, id, joined);
                 rec.answer(now, id, answered);
             }
+            () = async { linger.as_ref().expect("guarded").closed().await }, if linger.is_some() => {
+                // More connections linger than allowed, and this one longest.
+                debug!("closing a lingering connection to make room");
+                io.shutdown().await;
+                break Ok(());
+            }
             _ = &mut stopped, if grace.is_none() => {
                 grace = Some(tokio::time::Instant::now() + inner.options.shutdown_grace);
             }
@@ -720,6 +754,84 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     };
     rec.finish();
     result
+}
+
+/// The room for one PDU once the association has ended: in Sta13 the core sends at most an
+/// A-ABORT (10 bytes).
+const LINGER_OUTPUT_LEN: usize = 64;
+
+/// What a connection holds of the server's limits: an association slot (none when the
+/// association is refused for the limit) and the registry of lingering connections it joins
+/// once its association ends.
+struct Slot {
+    permit: Option<OwnedSemaphorePermit>,
+    lingering: Arc<Lingering>,
+}
+
+/// The connections lingering after their association ended, oldest first
+/// ([`ServerOptions::max_lingering`]).
+struct Lingering {
+    cap: usize,
+    /// Each lingering connection's number and the signal that closes it.
+    queue: std::sync::Mutex<std::collections::VecDeque<(u64, Arc<Notify>)>>,
+    next: std::sync::atomic::AtomicU64,
+}
+
+impl Lingering {
+    fn new(cap: usize) -> Self {
+        Lingering {
+            cap,
+            queue: std::sync::Mutex::default(),
+            next: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    /// Registers a connection that starts lingering; beyond the cap, the oldest ones are told
+    /// to close.
+    fn enter(self: &Arc<Self>) -> LingerTicket {
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let close = Arc::new(Notify::new());
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        queue.push_back((id, close.clone()));
+        while queue.len() > self.cap {
+            if let Some((_, oldest)) = queue.pop_front() {
+                // Stored if that task is not waiting yet: it sees it at its next wait.
+                oldest.notify_one();
+            }
+        }
+        LingerTicket {
+            id,
+            close,
+            registry: self.clone(),
+        }
+    }
+}
+
+/// A lingering connection's place in [`Lingering`]; dropped when the connection closes.
+struct LingerTicket {
+    id: u64,
+    close: Arc<Notify>,
+    registry: Arc<Lingering>,
+}
+
+impl LingerTicket {
+    /// Completes when the connection must close to make room for a newer one.
+    async fn closed(&self) {
+        self.close.notified().await;
+    }
+}
+
+impl Drop for LingerTicket {
+    fn drop(&mut self) {
+        let mut queue = self
+            .registry
+            .queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if let Some(i) = queue.iter().position(|(id, _)| *id == self.id) {
+            queue.remove(i);
+        }
+    }
 }
 
 /// Collects an association's inputs when the server records ([`ServerOptions::record`]).

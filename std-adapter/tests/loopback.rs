@@ -566,3 +566,101 @@ fn a_display_system_is_validated_before_it_is_served() {
         "{why}"
     );
 }
+
+/// The bytes of a pynetdicom vector file (core/tests/vectors): hex lines, `#` comments.
+fn vector(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../core/tests/vectors/{name}.hex",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let text = std::fs::read_to_string(&path).unwrap();
+    let hex: String = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .flat_map(|l| l.split_whitespace())
+        .collect();
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Reads one PDU and returns its type.
+async fn read_pdu(stream: &mut tokio::net::TcpStream) -> u8 {
+    use tokio::io::AsyncReadExt;
+    let mut header = [0u8; 6];
+    stream.read_exact(&mut header).await.unwrap();
+    let len = u32::from_be_bytes([header[2], header[3], header[4], header[5]]) as usize;
+    let mut body = vec![0u8; len];
+    stream.read_exact(&mut body).await.unwrap();
+    header[0]
+}
+
+/// Associates and releases on a raw socket, then keeps the connection open, as a peer that
+/// has not closed yet after A-RELEASE-RP (the server lingers in Sta13).
+async fn released_but_open(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(&vector("a-associate-rq-display"))
+        .await
+        .unwrap();
+    assert_eq!(read_pdu(&mut s).await, 0x02, "A-ASSOCIATE-AC");
+    s.write_all(&vector("a-release-rq")).await.unwrap();
+    assert_eq!(read_pdu(&mut s).await, 0x06, "A-RELEASE-RP");
+    s
+}
+
+/// Whether the server closed the connection within `wait`.
+async fn closed_by_server(s: &mut tokio::net::TcpStream, wait: Duration) -> bool {
+    use tokio::io::AsyncReadExt;
+    let mut byte = [0u8; 1];
+    matches!(
+        tokio::time::timeout(wait, s.read(&mut byte)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+/// A slot is the association's, not the connection's: once A-RELEASE-RP is sent the next
+/// association is accepted at once, even though the released peer has not closed yet.
+#[tokio::test]
+async fn a_released_slot_is_free_before_the_peer_closes() {
+    let builder = demo_server().options(ServerOptions {
+        max_associations: 1,
+        ..ServerOptions::default()
+    });
+    let (addr, stop, task) = start(builder).await;
+    let mut old = released_but_open(addr).await;
+    let next = Client::connect(addr, ClientConfig::default())
+        .await
+        .expect("the released association's slot is free");
+    assert_eq!(next.c_echo().await.unwrap(), 0);
+    // The first connection still lingers (ARTIM is 30 s): not closed by the server.
+    assert!(!closed_by_server(&mut old, Duration::from_millis(200)).await);
+    next.release().await.unwrap();
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+/// Connections lingering after their association are capped: the oldest is closed first,
+/// and none of them holds an association slot.
+#[tokio::test]
+async fn lingering_connections_are_capped_oldest_first() {
+    let builder = demo_server().options(ServerOptions {
+        max_associations: 1,
+        max_lingering: 2,
+        ..ServerOptions::default()
+    });
+    let (addr, stop, task) = start(builder).await;
+    let mut first = released_but_open(addr).await;
+    let mut second = released_but_open(addr).await;
+    assert!(!closed_by_server(&mut first, Duration::from_millis(100)).await);
+    let mut third = released_but_open(addr).await;
+    assert!(
+        closed_by_server(&mut first, Duration::from_secs(5)).await,
+        "the oldest lingering connection is closed"
+    );
+    assert!(!closed_by_server(&mut second, Duration::from_millis(100)).await);
+    assert!(!closed_by_server(&mut third, Duration::from_millis(100)).await);
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
