@@ -161,14 +161,16 @@ async fn main(spawner: Spawner) {
     spawn(&spawner, console_commands());
 
     stack.wait_config_up().await;
-    // The association tasks were queued before this task waited: they listen now.
+    // The association tasks were queued before this task waited: they listen now. Printed
+    // whatever the log level: scripts wait for this line.
     let cycles = time::cycles();
-    info!(
-        "listening on {}:{} ({} instructions since reset)",
+    console::print(format_args!(
+        "listening on {}:{}, {} us after reset ({} instructions under -icount shift=0)\n",
         ADDRESS.address(),
         dimse_firmware_dicom::PORT,
+        cycles / (time::CLOCK_HZ / 1_000_000),
         cycles * INSTRUCTIONS_PER_CYCLE
-    );
+    ));
 }
 
 /// Instructions per 25 MHz clock tick under `-icount shift=0` (one per nanosecond).

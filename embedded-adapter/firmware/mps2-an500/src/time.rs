@@ -9,7 +9,7 @@
 //! timer0 (a 32-bit down-counter, also 25 MHz) is the alarm: armed for the earliest timer of
 //! embassy's queue, its interrupt wakes what is due and arms it for the next.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::sync::atomic::{AtomicU32, Ordering};
 use core::task::Waker;
 
@@ -42,6 +42,8 @@ const TIMER0: Registers = unsafe { Registers::new(0x4000_0000) };
 
 /// SysTick wraps counted by its exception.
 static WRAPS: AtomicU32 = AtomicU32::new(0);
+/// The last value [`cycles`] returned.
+static LAST: Mutex<Cell<u64>> = Mutex::new(Cell::new(0));
 
 /// Enables SysTick's wrap exception (the reset handler started it: `__pre_init` in main.rs,
 /// on the core clock, reload [`SYST_RELOAD`]) and timer0's interrupt.
@@ -56,7 +58,7 @@ pub fn init(mut syst: SYST) {
 
 /// Clock ticks (25 MHz) since [`init`].
 pub fn cycles() -> u64 {
-    critical_section::with(|_| {
+    critical_section::with(|cs| {
         let current = SYST::get_current();
         let wraps = WRAPS.load(Ordering::Relaxed);
         // A wrap whose exception has not run yet (we are in a critical section): count it,
@@ -66,7 +68,15 @@ pub fn cycles() -> u64 {
         } else {
             (wraps, current)
         };
-        (u64::from(wraps) << 24) + u64::from(SYST_RELOAD - current)
+        let mut cycles = (u64::from(wraps) << 24) + u64::from(SYST_RELOAD - current);
+        // Without `-icount`, QEMU may show the reloaded counter a little before it pends the
+        // wrap: a wrap that is not even pending yet. Time never goes back.
+        let last = LAST.borrow(cs);
+        if cycles < last.get() {
+            cycles += 1 << 24;
+        }
+        last.set(cycles);
+        cycles
     })
 }
 
