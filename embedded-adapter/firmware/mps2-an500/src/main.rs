@@ -235,7 +235,7 @@ async fn console_commands() {
 /// The figures of [`measure`], one `key=value` per line for scripts.
 fn report() {
     let busy = measure::busy();
-    let mut line: heapless::String<512> = heapless::String::new();
+    let mut line: heapless::String<768> = heapless::String::new();
     let _ = write!(
         line,
         "figures: busy-instructions={} main-stack-high-water={}",
@@ -245,8 +245,10 @@ fn report() {
     for (name, task) in TASK_NAMES.iter().zip(measure::tasks()) {
         let _ = write!(
             line,
-            " stack[{}]={} polls[{}]={}",
-            name, task.stack, name, task.polls
+            " stack[{name}]={} polls[{name}]={} busy[{name}]={}",
+            task.stack,
+            task.polls,
+            task.busy * INSTRUCTIONS_PER_CYCLE
         );
     }
     console::print(format_args!("{}\n", line));

@@ -2,10 +2,10 @@
 //! polling tasks, and the stack high-water marks (of the main stack, and of each task's
 //! polls), through embassy-executor's `trace` hooks.
 //!
-//! - **Busy time**: [`time::cycles`] from the start of each executor poll to its idle, summed.
-//!   Under `-icount shift=0` the CPU never waits inside a poll, so this is instructions (in
-//!   units of 40, the 25 MHz clock): the executor, the tasks, and the interrupts that hit
-//!   while they run; not the interrupts taken while asleep.
+//! - **Busy time**: [`time::cycles`] from the start of each executor poll to its idle, summed,
+//!   and each task's own polls. Under `-icount shift=0` the CPU never waits inside a poll, so
+//!   this is instructions (in units of 40, the 25 MHz clock): the executor, the tasks, and
+//!   the interrupts that hit while they run; not the interrupts taken while asleep.
 //! - **Stack**: at boot the [`PAINTED`] bytes below the main stack's top are filled with a
 //!   pattern; the deepest word no longer holding it is the high-water mark. Every task is
 //!   polled on the main stack (an embassy task's state is its future, in a static pool). With
@@ -13,7 +13,7 @@
 //!   and paints the used part again, so that each task gets its own mark; that costs
 //!   thousands of instructions per poll, so the instruction counts are taken without it.
 
-use core::cell::RefCell;
+use core::cell::{Cell, RefCell};
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use critical_section::Mutex;
@@ -36,6 +36,7 @@ static TASK: Mutex<RefCell<[Task; TASKS]>> = Mutex::new(RefCell::new(
     [Task {
         id: 0,
         polls: 0,
+        busy: 0,
         stack: 0,
     }; TASKS],
 ));
@@ -47,6 +48,8 @@ pub struct Task {
     id: u32,
     /// How many times it was polled.
     pub polls: u32,
+    /// Clock ticks (25 MHz) spent in its polls.
+    pub busy: u64,
     /// Its stack high-water mark (bytes below the main stack's top) while probing.
     pub stack: u32,
 }
@@ -145,6 +148,12 @@ fn _embassy_trace_task_new(_executor_id: u32, task_id: u32) {
 
 #[no_mangle]
 fn _embassy_trace_task_exec_end(_executor_id: u32, task_id: u32) {
+    critical_section::with(|cs| {
+        let busy = time::cycles() - TASK_SINCE.borrow(cs).get();
+        if let Some(task) = TASK.borrow_ref_mut(cs).iter_mut().find(|t| t.id == task_id) {
+            task.busy += busy;
+        }
+    });
     if !PROBE.load(Ordering::Relaxed) {
         return;
     }
@@ -169,7 +178,11 @@ fn _embassy_trace_task_exec_begin(_executor_id: u32, task_id: u32) {
         if let Some(task) = TASK.borrow_ref_mut(cs).iter_mut().find(|t| t.id == task_id) {
             task.polls += 1;
         }
+        TASK_SINCE.borrow(cs).set(time::cycles());
     });
 }
+
+/// When the task being polled was polled.
+static TASK_SINCE: Mutex<Cell<u64>> = Mutex::new(Cell::new(0));
 #[no_mangle]
 fn _embassy_trace_task_ready_begin(_executor_id: u32, _task_id: u32) {}
