@@ -151,8 +151,10 @@ async fn serve<
         // the peer acknowledges the first, and the peer delays its acknowledgements).
         socket.set_nagle_enabled(false);
         // Bounds how long a write may wait for a peer that stopped acknowledging; idle time
-        // between requests is the core's network timeout.
-        socket.set_timeout(Some(network_timeout));
+        // between requests is the core's network timeout. smoltcp also counts a silent peer
+        // against this timeout (from its last segment, a little before the core was fed it)
+        // and resets the connection: it must outlast the core's, whose A-ABORT goes first.
+        socket.set_timeout(Some(network_timeout + CLOSE_TIMEOUT));
         let storage = Storage {
             rx: &mut rx[..],
             tx: &mut tx[..],

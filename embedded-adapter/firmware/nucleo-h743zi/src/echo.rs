@@ -8,7 +8,11 @@ use embassy_net::tcp::TcpSocket;
 use embassy_net::Stack;
 use static_cell::ConstStaticCell;
 
-use crate::{ASSOCIATIONS, PORT};
+/// The DICOM firmware's association tasks (`dimse_firmware_dicom::ASSOCIATIONS`): one echo
+/// task, one socket each.
+pub const ASSOCIATIONS: usize = 2;
+/// The DICOM firmware's port.
+const PORT: u16 = 11112;
 
 /// The socket rings of the DICOM firmware (dimse-embassy's `DEFAULT_SOCKET_RX` and
 /// `DEFAULT_SOCKET_TX`), so that the difference leaves them out.

@@ -2,15 +2,16 @@
 //!
 //! Firmware for the Nucleo-H743ZI (STM32H743ZI, Cortex-M7, LAN8742A PHY on the RMII pins):
 //! it answers DICOM Display System N-GETs and C-ECHOs on its Ethernet port, port 11112, with
-//! two associations at once, through [`dimse_embassy`]. The Display System instance comes from
-//! constants ([`dicom::DISPLAY`]) and the device's identity from a [`dimse_embassy::DeviceConfig`]
-//! (read from the last flash sector, the factory defaults when that sector holds none).
+//! two associations at once, through the firmware's DICOM part ([`dimse_firmware_dicom`], shared
+//! with the QEMU board). The Display System instance comes from constants and the device's
+//! identity from a `DeviceConfig` (read from the last flash sector, the factory defaults when
+//! that sector holds none).
 //!
 //! No heap: every byte is a `static` (the association buffers, the tasks' futures, the
 //! network stack, the Ethernet DMA rings), and no allocator is linked.
 //!
 //! ```text
-//! cd embedded-adapter/firmware
+//! cd embedded-adapter/firmware/nucleo-h743zi
 //! cargo run --release          # flash it through the on-board ST-LINK with probe-rs, print the log
 //! ```
 //!
@@ -29,6 +30,8 @@
 #![no_std]
 #![no_main]
 
+#[cfg(feature = "dicom")]
+use defmt::warn;
 use defmt::{info, unwrap};
 use embassy_executor::Spawner;
 use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, StackResources, StaticConfigV4};
@@ -40,14 +43,28 @@ use static_cell::StaticCell;
 use {defmt_rtt as _, panic_probe as _};
 
 #[cfg(feature = "dicom")]
-mod dicom;
+use dimse_firmware_dicom::dimse_embassy::{dimse_core::pdu::AeTitle, DeviceConfig};
+#[cfg(feature = "dicom")]
+use dimse_firmware_dicom::{ASSOCIATIONS, MAX_CONFIG_LEN};
+#[cfg(not(feature = "dicom"))]
+use echo::ASSOCIATIONS;
+#[cfg(feature = "dicom")]
+use embassy_stm32::{flash::Flash, peripherals::FLASH, Peri};
+
 #[cfg(not(feature = "dicom"))]
 mod echo;
 
-/// How many peers are served at once: one association task (and one TCP socket) each.
-pub const ASSOCIATIONS: usize = 2;
-/// The DICOM port (104 needs root on a PC; 11112 is what DICOM tools expect).
-pub const PORT: u16 = 11112;
+/// Our AE title, unless the stored configuration names another.
+#[cfg(feature = "dicom")]
+const AE_TITLE: AeTitle = dimse_firmware_dicom::ae_title("H743_DISPLAY");
+/// The Display System's Manufacturer's Model Name.
+#[cfg(feature = "dicom")]
+const MODEL_NAME: &str = "Nucleo-H743ZI display controller";
+/// Where a configuration tool stores the `DeviceConfig` (postcard bytes): the last 128 KiB
+/// sector of flash bank 2, as an offset from the start of flash. Flashing the firmware
+/// erases only the sectors it occupies, so this one survives updates.
+#[cfg(feature = "dicom")]
+const CONFIG_OFFSET: u32 = 0x1E_0000;
 /// The board's IPv4 address and subnet.
 pub const ADDRESS: Ipv4Cidr = Ipv4Cidr::new(Ipv4Address::new(192, 168, 1, 200), 24);
 /// The default gateway, for peers outside the subnet.
@@ -115,7 +132,12 @@ async fn main(spawner: Spawner) {
     spawner.spawn(unwrap!(net(runner)));
 
     #[cfg(feature = "dicom")]
-    dicom::start(spawner, stack, p.FLASH);
+    dimse_firmware_dicom::start(
+        spawner,
+        stack,
+        stored_config(p.FLASH),
+        dimse_firmware_dicom::display(MODEL_NAME),
+    );
     #[cfg(not(feature = "dicom"))]
     echo::start(spawner, stack);
 
@@ -148,4 +170,19 @@ fn clocks() -> Config {
     config.rcc.apb4_pre = APBPrescaler::DIV2;
     config.rcc.voltage_scale = VoltageScale::Scale1;
     config
+}
+
+/// The configuration in flash, or the factory one (our AE title, the chip's unique ID as the
+/// serial number) when the sector is blank or holds another layout.
+#[cfg(feature = "dicom")]
+fn stored_config(flash: Peri<'static, FLASH>) -> DeviceConfig {
+    let mut flash = Flash::new_blocking(flash);
+    let mut page = [0u8; MAX_CONFIG_LEN];
+    if flash.blocking_read(CONFIG_OFFSET, &mut page).is_ok() {
+        match DeviceConfig::from_postcard(&page) {
+            Ok(config) => return config,
+            Err(e) => warn!("no configuration in flash ({}): factory defaults", e),
+        }
+    }
+    dimse_firmware_dicom::factory_config(AE_TITLE, embassy_stm32::uid::uid_hex())
 }
