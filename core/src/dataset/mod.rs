@@ -55,7 +55,8 @@ pub use reader::{ReadError, ReadEvent, Reader};
 pub use tag::Tag;
 pub use vr::{Encoding, Vr};
 pub use writer::{
-    DataSetSource, Encoded, EncodedExtent, Sequence, SequenceLength, WriteError, Writer,
+    DataSetSource, Encoded, EncodedExtent, OpenItem, OpenSequence, Sequence, SequenceLength,
+    WriteError, Writer,
 };
 
 /// The deepest nesting of sequences the writer produces and the reader accepts. The Display

@@ -503,25 +503,68 @@ impl<'a> Writer<'a> {
     where
         F: FnOnce(&mut Sequence<'_, 'a>) -> Result<(), WriteError>,
     {
+        let Some(open) = self.begin_sequence(tag)? else {
+            return Ok(());
+        };
+        match items(&mut Sequence { w: self }) {
+            Ok(()) => self.end_sequence(open),
+            Err(e) => {
+                self.depth -= 1;
+                Err(e)
+            }
+        }
+    }
+
+    /// Opens a sequence, for a caller that cannot nest closures (the C API): its items
+    /// follow through [`Writer::begin_item`] / [`Writer::end_item`], and
+    /// [`Writer::end_sequence`] closes it. [`Writer::sequence`] is the same in one call.
+    /// `None`: the attribute filter drops this top-level sequence, so write nothing of it
+    /// (no items, no end).
+    pub fn begin_sequence(&mut self, tag: Tag) -> Result<Option<OpenSequence>, WriteError> {
         if self.depth >= MAX_DEPTH {
             return Err(WriteError::TooDeep);
         }
         if !self.begin(tag)? {
-            return Ok(());
+            return Ok(None);
         }
         self.out.put(&tag.to_le_bytes())?;
         if self.encoding.is_explicit() {
             self.out.put(Vr::SQ.as_bytes())?;
             self.out.u16_le(0)?;
         }
-        let at = self.open()?;
+        let start = self.open()?;
         self.depth += 1;
-        let result = items(&mut Sequence { w: self });
-        self.depth -= 1;
-        result?;
-        self.close(at, Tag::SEQUENCE_DELIMITATION)?;
-        self.emitted(tag);
+        Ok(Some(OpenSequence { tag, start }))
+    }
+
+    /// Closes the sequence `open` (the innermost one: items and sequences close in the
+    /// reverse order they were opened).
+    pub fn end_sequence(&mut self, open: OpenSequence) -> Result<(), WriteError> {
+        self.depth = self.depth.checked_sub(1).ok_or(WriteError::InvalidValue)?;
+        self.close(open.start, Tag::SEQUENCE_DELIMITATION)?;
+        self.emitted(open.tag);
         Ok(())
+    }
+
+    /// Opens an item of the innermost open sequence (see [`Writer::begin_sequence`]); its
+    /// elements follow, in ascending order (the order check starts afresh in each item),
+    /// then [`Writer::end_item`]. Outside a sequence: [`WriteError::InvalidValue`].
+    pub fn begin_item(&mut self) -> Result<OpenItem, WriteError> {
+        if self.depth == 0 {
+            return Err(WriteError::InvalidValue);
+        }
+        self.out.put(&Tag::ITEM.to_le_bytes())?;
+        let start = self.open()?;
+        Ok(OpenItem {
+            start,
+            outer: self.last.take(),
+        })
+    }
+
+    /// Closes the item `open`.
+    pub fn end_item(&mut self, open: OpenItem) -> Result<(), WriteError> {
+        self.last = open.outer;
+        self.close(open.start, Tag::ITEM_DELIMITATION)
     }
 
     /// Writes the length field of a sequence or item; returns where its value starts.
@@ -681,12 +724,32 @@ impl<'a> Sequence<'_, 'a> {
         F: FnOnce(&mut Writer<'a>) -> Result<(), WriteError>,
     {
         let w = &mut *self.w;
-        w.out.put(&Tag::ITEM.to_le_bytes())?;
-        let at = w.open()?;
-        let outer = w.last.take();
-        let result = content(w);
-        w.last = outer;
-        result?;
-        w.close(at, Tag::ITEM_DELIMITATION)
+        let open = w.begin_item()?;
+        match content(w) {
+            Ok(()) => w.end_item(open),
+            Err(e) => {
+                w.last = open.outer;
+                Err(e)
+            }
+        }
     }
+}
+
+/// A sequence opened by [`Writer::begin_sequence`], to close with [`Writer::end_sequence`].
+#[derive(Debug)]
+#[must_use = "close it with Writer::end_sequence"]
+pub struct OpenSequence {
+    tag: Tag,
+    /// Where its value starts.
+    start: usize,
+}
+
+/// An item opened by [`Writer::begin_item`], to close with [`Writer::end_item`].
+#[derive(Debug)]
+#[must_use = "close it with Writer::end_item"]
+pub struct OpenItem {
+    /// Where its value starts.
+    start: usize,
+    /// The last tag written around the item's sequence, restored when the item closes.
+    outer: Option<Tag>,
 }
