@@ -49,6 +49,7 @@ struct slot {
     uint8_t rx[RX_LEN], tx[TX_LEN];
     uint8_t in[IN_LEN];
     size_t in_len;
+    bool fresh; /* bytes arrived since the last feed */
     uint8_t out[OUT_LEN];
     size_t out_len, out_sent;
     bool has_deadline;
@@ -154,16 +155,22 @@ static void flush(struct slot *s) {
     s->out_len = s->out_sent = 0;
 }
 
-/* Steps 1 and 2 of the loop, until idle or until the output queue is full. */
-static void drive(struct slot *s) {
+/* Steps 1 and 2 of the loop, until idle or until the output queue is full. The kept bytes
+ * are fed when new ones arrived (`feed`) and after a REOFFER, not on every pass: feeding
+ * bytes is what tells the connection the peer is alive (the network timeout). */
+static void drive(struct slot *s, bool feed) {
     for (;;) {
-        size_t taken = 0;
-        int rc = dimse_handle_input(s->conn, now_ms(), s->in, s->in_len, &taken);
-        if (rc != DIMSE_OK) {
-            fail("dimse_handle_input", rc);
+        int rc;
+        if (feed) {
+            size_t taken = 0;
+            rc = dimse_handle_input(s->conn, now_ms(), s->in, s->in_len, &taken);
+            if (rc != DIMSE_OK) {
+                fail("dimse_handle_input", rc);
+            }
+            memmove(s->in, s->in + taken, s->in_len - taken);
+            s->in_len -= taken;
         }
-        memmove(s->in, s->in + taken, s->in_len - taken);
-        s->in_len -= taken;
+        feed = true; /* after a REOFFER */
         for (;;) {
             if (OUT_LEN - s->out_len < PDU_LEN) {
                 flush(s);
@@ -226,14 +233,14 @@ static void accept_one(int listener, const dimse_acceptor_policy *policy) {
     }
     s->fd = fd;
     s->in_len = s->out_len = s->out_sent = 0;
-    s->late = false;
+    s->late = s->fresh = false;
     s->counted = active < MAX_ASSOCIATIONS;
     if (s->counted) {
         active++;
     } else {
         dimse_refuse_local_limit(s->conn);
     }
-    drive(s);
+    drive(s, false);
 }
 
 static void usage(void) {
@@ -343,6 +350,7 @@ int main(int argc, char **argv) {
                 ssize_t got = recv(s->fd, s->in + s->in_len, IN_LEN - s->in_len, 0);
                 if (got > 0) {
                     s->in_len += (size_t)got;
+                    s->fresh = true;
                 } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
                     dimse_handle_transport_closed(s->conn, now_ms());
                 }
@@ -361,7 +369,8 @@ int main(int argc, char **argv) {
             if (s->has_deadline && s->deadline <= now) {
                 dimse_handle_timeout(s->conn, now);
             }
-            drive(s);
+            drive(s, s->fresh);
+            s->fresh = false;
             if (dimse_is_closed(s->conn) == 1 && s->out_len == s->out_sent) {
                 close_slot(s);
             }

@@ -143,14 +143,17 @@ int main(int argc, char **argv) {
           dimse_requestor_init(mem, sizeof mem, &config, rx, sizeof rx, tx, sizeof tx, now_ms(), &c));
 
     size_t in_len = 0;
-    bool sent = false;
+    bool sent = false, fresh = false;
     int status = -1;
     for (;;) {
-        /* 1. Feed. */
-        size_t taken;
-        check("dimse_handle_input", dimse_handle_input(c, now_ms(), in, in_len, &taken));
-        memmove(in, in + taken, in_len - taken);
-        in_len -= taken;
+        /* 1. Feed, when bytes arrived or after a REOFFER (feeding says the peer is alive). */
+        if (fresh) {
+            size_t taken;
+            check("dimse_handle_input", dimse_handle_input(c, now_ms(), in, in_len, &taken));
+            memmove(in, in + taken, in_len - taken);
+            in_len -= taken;
+        }
+        fresh = true;
         /* 2. Drain. */
         dimse_output o;
         do {
@@ -211,12 +214,14 @@ int main(int argc, char **argv) {
         }
         struct pollfd p = {.fd = fd, .events = POLLIN};
         int ready = poll(&p, 1, wait);
+        fresh = false;
         if (ready == 0) {
             check("dimse_handle_timeout", dimse_handle_timeout(c, now_ms()));
         } else if (ready > 0) {
             ssize_t n = recv(fd, in + in_len, sizeof in - in_len, 0);
             if (n > 0) {
                 in_len += (size_t)n;
+                fresh = true;
             } else {
                 check("dimse_handle_transport_closed",
                       dimse_handle_transport_closed(c, now_ms()));

@@ -4,6 +4,12 @@
 //! while a well-behaved `Client` does N-GETs in a loop on the same server. Each case must
 //! get exactly its expected replies, and the well-behaved association every N-GET with
 //! status 0000H.
+//!
+//! With `DIMSE_HOSTILE_ADDR=HOST:PORT` the catalogue is played against a server already
+//! running there instead, which must be set up as `cases::policy()` says and answer N-GETs
+//! as the catalogue's module documentation says: `scripts/c-test` runs it against the C
+//! example server (examples/c/display_scp) under AddressSanitizer and
+//! UndefinedBehaviorSanitizer.
 
 #[path = "../../core/tests/hostile/cases.rs"]
 mod cases;
@@ -125,9 +131,12 @@ async fn play(addr: std::net::SocketAddr, case: &Case) -> Transcript {
     t
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_catalogue_against_the_server() {
-    let started = Instant::now();
+/// The tokio server the catalogue runs against by default; stops when `stop` is sent.
+async fn start_server() -> (
+    std::net::SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
     let mut builder = Server::builder(ae("DISPLAY"))
         .n_get(|req: NGetRequest| async move {
             if req.attributes.contains(&SLOW_TAG) {
@@ -146,6 +155,23 @@ async fn hostile_catalogue_against_the_server() {
     let serving = tokio::spawn(server.serve_until(async move {
         let _ = stopped.await;
     }));
+    (addr, stop, serving)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_catalogue_against_the_server() {
+    let started = Instant::now();
+    let external = std::env::var("DIMSE_HOSTILE_ADDR").ok().map(|a| {
+        a.parse::<std::net::SocketAddr>()
+            .expect("DIMSE_HOSTILE_ADDR: HOST:PORT")
+    });
+    let (addr, ours) = match external {
+        Some(addr) => (addr, None),
+        None => {
+            let (addr, stop, serving) = start_server().await;
+            (addr, Some((stop, serving)))
+        }
+    };
 
     // The well-behaved association, busy for as long as the hostile cases run.
     let done = Arc::new(AtomicBool::new(false));
@@ -223,8 +249,10 @@ async fn hostile_catalogue_against_the_server() {
     }
     done.store(true, Ordering::SeqCst);
     let good = good.await.expect("good client task");
-    stop.send(()).unwrap();
-    serving.await.unwrap().unwrap();
+    if let Some((stop, serving)) = ours {
+        stop.send(()).unwrap();
+        serving.await.unwrap().unwrap();
+    }
 
     slowest.sort();
     slowest.reverse();
