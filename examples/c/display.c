@@ -47,8 +47,17 @@ const struct display DISPLAY = {
     .subsystem_count = 2,
 };
 
+/* strlen, written out: the firmware example links no C library. */
+static size_t length(const char *s) {
+    size_t n = 0;
+    while (s[n] != '\0') {
+        n++;
+    }
+    return n;
+}
+
 static int str(dimse_writer *w, uint32_t tag, const char *vr, const char *value) {
-    return dimse_put_string(w, tag, vr, value, strlen(value));
+    return dimse_put_string(w, tag, vr, value, length(value));
 }
 
 static int optional_str(dimse_writer *w, uint32_t tag, const char *vr, const char *value) {

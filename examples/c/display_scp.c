@@ -263,11 +263,11 @@ int main(int argc, char **argv) {
     for (int i = 2; i + 1 < argc; i += 2) {
         unsigned long v = strtoul(argv[i + 1], NULL, 10);
         if (strcmp(argv[i], "-a") == 0) {
-            policy.artim_timeout_ms = (uint32_t)v;
+            policy.limits.artim_timeout_ms = (uint32_t)v;
         } else if (strcmp(argv[i], "-n") == 0) {
-            policy.network_timeout_ms = (uint32_t)v;
+            policy.limits.network_timeout_ms = (uint32_t)v;
         } else if (strcmp(argv[i], "-d") == 0) {
-            policy.dimse_timeout_ms = (uint32_t)v;
+            policy.limits.dimse_timeout_ms = (uint32_t)v;
         } else if (strcmp(argv[i], "-s") == 0) {
             unsigned long tag, ms;
             if (sscanf(argv[i + 1], "%8lx:%lu", &tag, &ms) != 2) {

@@ -235,6 +235,26 @@ typedef struct dimse_connection dimse_connection;
 // the callback.
 typedef struct dimse_writer dimse_writer;
 
+// Sizes and timeouts of a connection, in an acceptor's policy or a requestor's
+// configuration. Zero means the default (as pynetdicom's).
+typedef struct dimse_limits {
+  // Our Maximum Length: the largest P-DATA-TF PDU accepted (0: 16382).
+  uint32_t max_pdu_length;
+  // ARTIM timeout in ms: waiting for the A-ASSOCIATE-RQ, and for the peer to close after
+  // a reject, release or abort (0: 30 s).
+  uint32_t artim_timeout_ms;
+  // ACSE timeout in ms: waiting for the A-ASSOCIATE-AC/RJ and the A-RELEASE-RP (0: 30 s).
+  uint32_t acse_timeout_ms;
+  // Network timeout in ms: nothing from the peer for this long aborts (0: 60 s).
+  uint32_t network_timeout_ms;
+  // DIMSE timeout in ms: an acceptor's application has this long to answer a request
+  // (then the core answers 0110H itself); a requestor waits this long for a response
+  // (then aborts) (0: 30 s).
+  uint32_t dimse_timeout_ms;
+  // PDU timeout in ms: a PDU must be complete this long after its first byte (0: 60 s).
+  uint32_t pdu_timeout_ms;
+} dimse_limits;
+
 // The user identity a requestor sent (User Identity Negotiation, PS3.7 D.3.3.7), as the
 // acceptor's callback sees it. The fields point into the connection's receive path and are
 // valid only during the callback.
@@ -279,19 +299,8 @@ typedef struct dimse_acceptor_policy {
   const uint8_t *transfer_syntaxes;
   // Their number (1 or 2).
   size_t transfer_syntaxes_len;
-  // The largest P-DATA-TF PDU accepted, advertised as Maximum Length (0: 16382).
-  uint32_t max_pdu_length;
-  // ARTIM timeout in ms (0: 30 s).
-  uint32_t artim_timeout_ms;
-  // ACSE timeout in ms (0: 30 s).
-  uint32_t acse_timeout_ms;
-  // Network timeout in ms: nothing from the peer for this long aborts (0: 60 s).
-  uint32_t network_timeout_ms;
-  // DIMSE timeout in ms: the application's time to answer a request, after which the
-  // core answers 0110H itself (0: 30 s).
-  uint32_t dimse_timeout_ms;
-  // PDU timeout in ms: a PDU must be complete this long after its first byte (0: 60 s).
-  uint32_t pdu_timeout_ms;
+  // Sizes and timeouts.
+  struct dimse_limits limits;
   // Checks user identities; NULL ignores them.
   dimse_user_identity_fn user_identity;
   // Passed to `user_identity`; owned by the caller, which keeps it valid while the
@@ -317,18 +326,8 @@ typedef struct dimse_requestor_config {
   const uint8_t *transfer_syntaxes;
   // Their number (1 or 2).
   size_t transfer_syntaxes_len;
-  // Our Maximum Length (0: 16382).
-  uint32_t max_pdu_length;
-  // ARTIM timeout in ms (0: 30 s).
-  uint32_t artim_timeout_ms;
-  // ACSE timeout in ms: waiting for the A-ASSOCIATE-AC and the A-RELEASE-RP (0: 30 s).
-  uint32_t acse_timeout_ms;
-  // Network timeout in ms (0: 60 s).
-  uint32_t network_timeout_ms;
-  // DIMSE timeout in ms: waiting for a response, then abort (0: 30 s).
-  uint32_t dimse_timeout_ms;
-  // PDU timeout in ms (0: 60 s).
-  uint32_t pdu_timeout_ms;
+  // Sizes and timeouts.
+  struct dimse_limits limits;
 } dimse_requestor_config;
 
 // An event, with the fields its kind names filled in (the others zero).

@@ -755,6 +755,25 @@ pub unsafe extern "C" fn dimse_abort(c: *mut Connection, now_ms: u64) -> c_int {
     }
 }
 
+/// A yes-or-no question to the connection, as C gets it: 1, 0, or a negative error code.
+///
+/// # Safety
+/// As [`enter`].
+unsafe fn ask(c: *const Connection, q: fn(&CoreConnection<'static>) -> bool) -> c_int {
+    let mut yes = false;
+    // SAFETY: the caller's contract.
+    let rc = unsafe {
+        read_connection(c, |conn| {
+            yes = q(conn);
+            Ok(())
+        })
+    };
+    if rc != 0 {
+        return rc;
+    }
+    c_int::from(yes)
+}
+
 /// 1 when the association is over and the transport should be closed (once
 /// `dimse_poll_output` is idle), 0 when not, or a negative error code.
 ///
@@ -762,18 +781,8 @@ pub unsafe extern "C" fn dimse_abort(c: *mut Connection, now_ms: u64) -> c_int {
 /// `c` is NULL or a connection's memory.
 #[no_mangle]
 pub unsafe extern "C" fn dimse_is_closed(c: *const Connection) -> c_int {
-    let mut closed = false;
     // SAFETY: the caller's contract.
-    let rc = unsafe {
-        read_connection(c, |conn| {
-            closed = conn.is_closed();
-            Ok(())
-        })
-    };
-    if rc != 0 {
-        return rc;
-    }
-    c_int::from(closed)
+    unsafe { ask(c, CoreConnection::is_closed) }
 }
 
 /// 1 when the association is established (and not being released), 0 when not, or a
@@ -783,16 +792,6 @@ pub unsafe extern "C" fn dimse_is_closed(c: *const Connection) -> c_int {
 /// `c` is NULL or a connection's memory.
 #[no_mangle]
 pub unsafe extern "C" fn dimse_is_established(c: *const Connection) -> c_int {
-    let mut established = false;
     // SAFETY: the caller's contract.
-    let rc = unsafe {
-        read_connection(c, |conn| {
-            established = conn.is_established();
-            Ok(())
-        })
-    };
-    if rc != 0 {
-        return rc;
-    }
-    c_int::from(established)
+    unsafe { ask(c, CoreConnection::is_established) }
 }

@@ -2,7 +2,7 @@
 
 use core::ffi::{c_char, c_int, c_void};
 
-use dimse_core::assoc::{AcceptorPolicy as CorePolicy, Limits, UserIdentityCheck};
+use dimse_core::assoc::{AcceptorPolicy as CorePolicy, Limits as CoreLimits, UserIdentityCheck};
 use dimse_core::assoc::{RequestorConfig as CoreConfig, IMPLEMENTATION_CLASS_UID};
 use dimse_core::dataset::Encoding;
 use dimse_core::pdu::MAX_UID_LEN;
@@ -44,6 +44,28 @@ pub struct UserIdentity {
 pub type UserIdentityFn =
     Option<unsafe extern "C" fn(user_data: *mut c_void, identity: *const UserIdentity) -> c_int>;
 
+/// Sizes and timeouts of a connection, in an acceptor's policy or a requestor's
+/// configuration. Zero means the default (as pynetdicom's).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    /// Our Maximum Length: the largest P-DATA-TF PDU accepted (0: 16382).
+    pub max_pdu_length: u32,
+    /// ARTIM timeout in ms: waiting for the A-ASSOCIATE-RQ, and for the peer to close after
+    /// a reject, release or abort (0: 30 s).
+    pub artim_timeout_ms: u32,
+    /// ACSE timeout in ms: waiting for the A-ASSOCIATE-AC/RJ and the A-RELEASE-RP (0: 30 s).
+    pub acse_timeout_ms: u32,
+    /// Network timeout in ms: nothing from the peer for this long aborts (0: 60 s).
+    pub network_timeout_ms: u32,
+    /// DIMSE timeout in ms: an acceptor's application has this long to answer a request
+    /// (then the core answers 0110H itself); a requestor waits this long for a response
+    /// (then aborts) (0: 30 s).
+    pub dimse_timeout_ms: u32,
+    /// PDU timeout in ms: a PDU must be complete this long after its first byte (0: 60 s).
+    pub pdu_timeout_ms: u32,
+}
+
 /// What an acceptor accepts. Zero for a number means the default; NULL for an optional
 /// pointer means "none". `dimse_acceptor_init` copies everything it needs: the struct and
 /// the strings it points to may be freed when it returns (not `user_identity_data`).
@@ -67,19 +89,8 @@ pub struct AcceptorPolicy {
     pub transfer_syntaxes: *const u8,
     /// Their number (1 or 2).
     pub transfer_syntaxes_len: usize,
-    /// The largest P-DATA-TF PDU accepted, advertised as Maximum Length (0: 16382).
-    pub max_pdu_length: u32,
-    /// ARTIM timeout in ms (0: 30 s).
-    pub artim_timeout_ms: u32,
-    /// ACSE timeout in ms (0: 30 s).
-    pub acse_timeout_ms: u32,
-    /// Network timeout in ms: nothing from the peer for this long aborts (0: 60 s).
-    pub network_timeout_ms: u32,
-    /// DIMSE timeout in ms: the application's time to answer a request, after which the
-    /// core answers 0110H itself (0: 30 s).
-    pub dimse_timeout_ms: u32,
-    /// PDU timeout in ms: a PDU must be complete this long after its first byte (0: 60 s).
-    pub pdu_timeout_ms: u32,
+    /// Sizes and timeouts.
+    pub limits: Limits,
     /// Checks user identities; NULL ignores them.
     pub user_identity: UserIdentityFn,
     /// Passed to `user_identity`; owned by the caller, which keeps it valid while the
@@ -107,18 +118,8 @@ pub struct RequestorConfig {
     pub transfer_syntaxes: *const u8,
     /// Their number (1 or 2).
     pub transfer_syntaxes_len: usize,
-    /// Our Maximum Length (0: 16382).
-    pub max_pdu_length: u32,
-    /// ARTIM timeout in ms (0: 30 s).
-    pub artim_timeout_ms: u32,
-    /// ACSE timeout in ms: waiting for the A-ASSOCIATE-AC and the A-RELEASE-RP (0: 30 s).
-    pub acse_timeout_ms: u32,
-    /// Network timeout in ms (0: 60 s).
-    pub network_timeout_ms: u32,
-    /// DIMSE timeout in ms: waiting for a response, then abort (0: 30 s).
-    pub dimse_timeout_ms: u32,
-    /// PDU timeout in ms (0: 60 s).
-    pub pdu_timeout_ms: u32,
+    /// Sizes and timeouts.
+    pub limits: Limits,
 }
 
 /// The user identity callback, kept in the connection's memory.
@@ -208,7 +209,7 @@ pub(crate) struct Checked {
     ae_title: AeTitle,
     check_called_ae: bool,
     called: AeTitle,
-    limits: Limits,
+    limits: CoreLimits,
     require_user_identity: bool,
     requestor: bool,
 }
@@ -221,27 +222,23 @@ fn timeout(ms: u32, default: Duration) -> Duration {
     }
 }
 
-fn limits(
-    max_pdu_length: u32,
-    artim: u32,
-    acse: u32,
-    network: u32,
-    dimse: u32,
-    pdu: u32,
-) -> Limits {
-    let d = Limits::DEFAULT;
-    Limits {
-        max_pdu_length: if max_pdu_length == 0 {
-            d.max_pdu_length
-        } else {
-            max_pdu_length
-        },
-        artim_timeout: timeout(artim, d.artim_timeout),
-        acse_timeout: timeout(acse, d.acse_timeout),
-        network_timeout: timeout(network, d.network_timeout),
-        dimse_timeout: timeout(dimse, d.dimse_timeout),
-        pdu_timeout: timeout(pdu, d.pdu_timeout),
-        ..d
+impl Limits {
+    /// The core's limits: these, with the defaults for zeros.
+    fn to_core(self) -> CoreLimits {
+        let d = CoreLimits::DEFAULT;
+        CoreLimits {
+            max_pdu_length: if self.max_pdu_length == 0 {
+                d.max_pdu_length
+            } else {
+                self.max_pdu_length
+            },
+            artim_timeout: timeout(self.artim_timeout_ms, d.artim_timeout),
+            acse_timeout: timeout(self.acse_timeout_ms, d.acse_timeout),
+            network_timeout: timeout(self.network_timeout_ms, d.network_timeout),
+            dimse_timeout: timeout(self.dimse_timeout_ms, d.dimse_timeout),
+            pdu_timeout: timeout(self.pdu_timeout_ms, d.pdu_timeout),
+            ..d
+        }
     }
 }
 
@@ -298,8 +295,10 @@ impl Store {
             // SAFETY: each entry is a C string by contract; a UID has at most 64 bytes.
             let bytes = unsafe { c_str(s, MAX_UID_LEN) }?;
             let uid = Uid::check(bytes).ok_or(crate::DIMSE_E_INVALID_UID)?;
-            let dst = slot.bytes.get_mut(..uid.len()).ok_or(DIMSE_E_ARGUMENT)?;
-            dst.copy_from_slice(uid.as_bytes());
+            // Byte by byte: `copy_from_slice` keeps a length-mismatch panic in the image.
+            for (d, s) in slot.bytes.iter_mut().zip(uid.as_bytes()) {
+                *d = *s;
+            }
             slot.len = u8::try_from(uid.len()).map_err(|_| DIMSE_E_ARGUMENT)?;
         }
         self.uid_count = len;
@@ -365,14 +364,7 @@ impl Checked {
             ae_title: ae,
             check_called_ae: p.check_called_ae != 0,
             called: ae,
-            limits: limits(
-                p.max_pdu_length,
-                p.artim_timeout_ms,
-                p.acse_timeout_ms,
-                p.network_timeout_ms,
-                p.dimse_timeout_ms,
-                p.pdu_timeout_ms,
-            ),
+            limits: p.limits.to_core(),
             require_user_identity: p.require_user_identity != 0,
             requestor: false,
         })
@@ -397,14 +389,7 @@ impl Checked {
             ae_title: calling,
             check_called_ae: false,
             called,
-            limits: limits(
-                p.max_pdu_length,
-                p.artim_timeout_ms,
-                p.acse_timeout_ms,
-                p.network_timeout_ms,
-                p.dimse_timeout_ms,
-                p.pdu_timeout_ms,
-            ),
+            limits: p.limits.to_core(),
             require_user_identity: false,
             requestor: true,
         })

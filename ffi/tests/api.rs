@@ -62,12 +62,7 @@ fn acceptor_policy(classes: &[*const c_char; 2]) -> AcceptorPolicy {
         sop_classes_len: classes.len(),
         transfer_syntaxes: null(),
         transfer_syntaxes_len: 0,
-        max_pdu_length: 0,
-        artim_timeout_ms: 0,
-        acse_timeout_ms: 0,
-        network_timeout_ms: 0,
-        dimse_timeout_ms: 0,
-        pdu_timeout_ms: 0,
+        limits: Limits::default(),
         user_identity: None,
         user_identity_data: null_mut(),
         require_user_identity: 0,
@@ -82,12 +77,7 @@ fn requestor_config(classes: &[*const c_char; 2], ts: &[u8]) -> RequestorConfig 
         sop_classes_len: classes.len(),
         transfer_syntaxes: ts.as_ptr(),
         transfer_syntaxes_len: ts.len(),
-        max_pdu_length: 0,
-        artim_timeout_ms: 0,
-        acse_timeout_ms: 0,
-        network_timeout_ms: 0,
-        dimse_timeout_ms: 0,
-        pdu_timeout_ms: 0,
+        limits: Limits::default(),
     }
 }
 
