@@ -7,6 +7,12 @@
 //! Two servers: the tokio server (up to 24 cases at once), and, run by `scripts/qemu-test`,
 //! the firmware image in QEMU (`hostile_catalogue_against_an_image`, ignored otherwise): its
 //! two association tasks take the well-behaved association and one case at a time.
+//!
+//! With `DIMSE_HOSTILE_ADDR=HOST:PORT`, `hostile_catalogue_against_the_server` plays against a
+//! server already running there instead of the tokio server, which must be set up as
+//! `cases::policy()` says and answer N-GETs as the catalogue's module documentation says:
+//! `scripts/c-test` runs it against the C example server (examples/c/display_scp) under
+//! AddressSanitizer and UndefinedBehaviorSanitizer.
 
 #[path = "../../core/tests/hostile/cases.rs"]
 mod cases;
@@ -32,6 +38,9 @@ const SETTLE: Duration = Duration::from_millis(25);
 const END_WAIT: Duration = Duration::from_secs(3);
 /// Where `hostile_catalogue_against_an_image` finds the image: HOST:PORT.
 const IMAGE_ENV: &str = "DIMSE_HOSTILE_TARGET";
+/// Where a server already running is, for `hostile_catalogue_against_the_server` to play
+/// against instead of starting the tokio server (`scripts/c-test`).
+const EXTERNAL_ENV: &str = "DIMSE_HOSTILE_ADDR";
 /// Against the image, the pause between two cases: time for its association task to listen
 /// again after the last case's close (a connection that finds no task listening is refused).
 const IMAGE_BETWEEN: Duration = Duration::from_millis(100);
@@ -154,6 +163,10 @@ async fn play(addr: std::net::SocketAddr, case: &Case) -> Transcript {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_catalogue_against_the_server() {
+    if let Ok(addr) = std::env::var(EXTERNAL_ENV) {
+        let addr = addr.parse().expect("DIMSE_HOSTILE_ADDR: HOST:PORT");
+        return run_catalogue(addr, CONCURRENCY, None, &[]).await;
+    }
     let mut builder = Server::builder(ae("DISPLAY"))
         .n_get(|req: NGetRequest| async move {
             if req.attributes.contains(&SLOW_TAG) {

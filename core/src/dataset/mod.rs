@@ -56,8 +56,8 @@ pub use reader::{ReadError, ReadEvent, Reader};
 pub use tag::Tag;
 pub use vr::{Encoding, Vr};
 pub use writer::{
-    CheckedEncoded, DataSetSource, Encoded, EncodedExtent, Sequence, SequenceLength, WriteError,
-    Writer,
+    CheckedEncoded, DataSetSource, Encoded, EncodedExtent, OpenItem, OpenSequence, Sequence,
+    SequenceLength, WriteError, Writer,
 };
 
 /// The deepest nesting of sequences the writer produces and the reader accepts. The Display

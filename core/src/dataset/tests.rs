@@ -825,3 +825,52 @@ fn write_big_with<S: DataSetSource + ?Sized>(
 fn write_big<S: DataSetSource + ?Sized>(encoding: Encoding, source: &S) -> Vec<u8> {
     write_big_with(encoding, SequenceLength::Defined, source)
 }
+
+/// `begin_sequence`/`begin_item` and their ends (the C API's way) write what the closures
+/// write, in both lengths, and a filtered-out sequence is reported as `None`.
+#[test]
+fn begin_end_writes_what_the_closures_write() {
+    let seq = Tag::new(0x0028, 0x7023);
+    let (a, b) = (Tag::new(0x0028, 0x7003), Tag::new(0x0028, 0x7006));
+    for lengths in [SequenceLength::Defined, SequenceLength::Undefined] {
+        let mut one = [0u8; 256];
+        let mut w =
+            Writer::new(&mut one, Encoding::ExplicitVrLittleEndian).with_sequence_length(lengths);
+        w.sequence(seq, |s| {
+            s.item(|i| {
+                i.u16(a, 1)?;
+                i.sequence(Tag::new(0x0028, 0x7012), |s| s.item(|i| i.u16(a, 2)))
+            })?;
+            s.item(|i| i.string(b, Vr::CS, "OK"))
+        })
+        .unwrap();
+        let n1 = w.written();
+        let mut two = [0u8; 256];
+        let mut w =
+            Writer::new(&mut two, Encoding::ExplicitVrLittleEndian).with_sequence_length(lengths);
+        let s = w.begin_sequence(seq).unwrap().unwrap();
+        let i = w.begin_item().unwrap();
+        w.u16(a, 1).unwrap();
+        let inner = w.begin_sequence(Tag::new(0x0028, 0x7012)).unwrap().unwrap();
+        let j = w.begin_item().unwrap();
+        w.u16(a, 2).unwrap();
+        w.end_item(j).unwrap();
+        w.end_sequence(inner).unwrap();
+        w.end_item(i).unwrap();
+        let i = w.begin_item().unwrap();
+        // The order check starts afresh in each item.
+        w.string(b, Vr::CS, "OK").unwrap();
+        w.end_item(i).unwrap();
+        w.end_sequence(s).unwrap();
+        assert_eq!(w.depth(), 0);
+        let n2 = w.written();
+        assert_eq!(&one[..n1], &two[..n2], "{lengths:?}");
+    }
+    let mut buf = [0u8; 64];
+    let list = Tag::new(0x0008, 0x0070).to_le_bytes();
+    let filter = AttributeFilter::new(&list).unwrap();
+    let mut w = Writer::new(&mut buf, Encoding::ImplicitVrLittleEndian).with_filter(filter);
+    assert!(w.begin_sequence(seq).unwrap().is_none());
+    assert_eq!(w.written(), 0);
+    assert_eq!(w.begin_item().unwrap_err(), WriteError::InvalidValue);
+}

@@ -581,7 +581,43 @@ impl<'a> Writer<'a> {
         self.close_sequence(tag, at, result)
     }
 
-    /// Checks and writes a sequence's header; `None` when the filter leaves it out.
+    /// Opens a sequence, for a caller that cannot nest closures (the C API): its items
+    /// follow through [`Writer::begin_item`] / [`Writer::end_item`], and
+    /// [`Writer::end_sequence`] closes it. [`Writer::sequence`] is the same in one call.
+    /// `None`: the attribute filter drops this top-level sequence, so write nothing of it
+    /// (no items, no end).
+    pub fn begin_sequence(&mut self, tag: Tag) -> Result<Option<OpenSequence>, WriteError> {
+        let at = self.open_sequence(tag)?;
+        Ok(at.map(|start| OpenSequence { tag, start }))
+    }
+
+    /// Closes the sequence `open` (the innermost one: items and sequences close in the
+    /// reverse order they were opened).
+    pub fn end_sequence(&mut self, open: OpenSequence) -> Result<(), WriteError> {
+        if self.depth == 0 {
+            return Err(WriteError::InvalidValue);
+        }
+        self.close_sequence(open.tag, open.start, Ok(()))
+    }
+
+    /// Opens an item of the innermost open sequence (see [`Writer::begin_sequence`]); its
+    /// elements follow, in ascending order (the order check starts afresh in each item),
+    /// then [`Writer::end_item`]. Outside a sequence: [`WriteError::InvalidValue`].
+    pub fn begin_item(&mut self) -> Result<OpenItem, WriteError> {
+        if self.depth == 0 {
+            return Err(WriteError::InvalidValue);
+        }
+        let (start, outer) = self.open_item()?;
+        Ok(OpenItem { start, outer })
+    }
+
+    /// Closes the item `open`.
+    pub fn end_item(&mut self, open: OpenItem) -> Result<(), WriteError> {
+        self.close_item(open.start, open.outer, Ok(()))
+    }
+
+    /// Checks and writes a sequence's header; where its value starts, or `None` when the
+    /// filter leaves it out.
     #[inline]
     fn open_sequence(&mut self, tag: Tag) -> Result<Option<usize>, WriteError> {
         if self.depth >= MAX_DEPTH {
@@ -609,6 +645,29 @@ impl<'a> Writer<'a> {
         self.close(at, Tag::SEQUENCE_DELIMITATION)?;
         self.emitted(tag);
         Ok(())
+    }
+
+    /// Writes an item's header; returns where its value starts and the order check's state
+    /// outside it.
+    #[inline]
+    fn open_item(&mut self) -> Result<(usize, Option<Tag>), WriteError> {
+        // Item tag and length, in every encoding (PS3.5 §7.5).
+        let item = u64::from(Tag::ITEM.0.rotate_left(16)) | u64::from(self.open_length()) << 32;
+        self.out.array(item.to_le_bytes())?;
+        Ok((self.out.position(), self.last.take()))
+    }
+
+    /// Ends the item `open_item` began at `at`, once its elements are written.
+    #[inline]
+    fn close_item(
+        &mut self,
+        at: usize,
+        outer: Option<Tag>,
+        content: Result<(), WriteError>,
+    ) -> Result<(), WriteError> {
+        self.last = outer;
+        content?;
+        self.close(at, Tag::ITEM_DELIMITATION)
     }
 
     /// The length field of a sequence or item being opened: 0 until `close` patches it, or
@@ -826,33 +885,27 @@ impl<'a> Sequence<'_, 'a> {
         F: FnOnce(&mut Writer<'a>) -> Result<(), WriteError>,
     {
         // Split as `Writer::sequence` is, for the same reason.
-        let (at, outer) = self.open_item()?;
+        let (at, outer) = self.w.open_item()?;
         let result = content(self.w);
-        self.close_item(at, outer, result)
+        self.w.close_item(at, outer, result)
     }
+}
 
-    /// Writes an item's header; returns where its value starts and the order check's state
-    /// outside it.
-    #[inline]
-    fn open_item(&mut self) -> Result<(usize, Option<Tag>), WriteError> {
-        let w = &mut *self.w;
-        // Item tag and length, in every encoding (PS3.5 §7.5).
-        let item = u64::from(Tag::ITEM.0.rotate_left(16)) | u64::from(w.open_length()) << 32;
-        w.out.array(item.to_le_bytes())?;
-        Ok((w.out.position(), w.last.take()))
-    }
+/// A sequence opened by [`Writer::begin_sequence`], to close with [`Writer::end_sequence`].
+#[derive(Debug)]
+#[must_use = "close it with Writer::end_sequence"]
+pub struct OpenSequence {
+    tag: Tag,
+    /// Where its value starts.
+    start: usize,
+}
 
-    /// Ends the item `open_item` began at `at`, once its elements are written.
-    #[inline]
-    fn close_item(
-        &mut self,
-        at: usize,
-        outer: Option<Tag>,
-        content: Result<(), WriteError>,
-    ) -> Result<(), WriteError> {
-        let w = &mut *self.w;
-        w.last = outer;
-        content?;
-        w.close(at, Tag::ITEM_DELIMITATION)
-    }
+/// An item opened by [`Writer::begin_item`], to close with [`Writer::end_item`].
+#[derive(Debug)]
+#[must_use = "close it with Writer::end_item"]
+pub struct OpenItem {
+    /// Where its value starts.
+    start: usize,
+    /// The last tag written around the item's sequence, restored when the item closes.
+    outer: Option<Tag>,
 }
