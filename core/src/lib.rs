@@ -45,7 +45,9 @@
 //! causes never depends on how it was cut into reads; `Reoffer` is how it says the room is
 //! back. Two sizes come from the connection: the output buffer needs
 //! [`Connection::min_output_len`] bytes, and the input the caller keeps must be able to
-//! hold [`pdu::MAX_UNIT_LEN`] bytes (no unit the parser needs whole is larger).
+//! hold [`pdu::MAX_UNIT_LEN`] bytes (no unit the parser needs whole is larger). Offering the
+//! kept bytes again is always safe: only bytes beyond them count as news from the peer (the
+//! network timeout runs from the last new byte).
 //!
 //! ## A Display System SCP in a few lines
 //!

@@ -1084,6 +1084,61 @@ fn a_peer_trickling_a_pdu_is_aborted_at_the_pdu_timeout() {
 }
 
 #[test]
+fn re_offered_bytes_do_not_keep_a_silent_peer_alive() {
+    // A driver that offers its kept bytes again on every pass (after each answer, say):
+    // only bytes beyond those are new, so the network timeout runs from the last new one.
+    let mut p = Pair::associated(1000);
+    let limits = dimse_core::assoc::Limits {
+        network_timeout: Duration::from_secs(5),
+        pdu_timeout: Duration::from_secs(60),
+        ..dimse_core::assoc::Limits::DEFAULT
+    };
+    let mut pol = policy();
+    pol.limits = limits;
+    p.acc = Side::new(dimse_core::Connection::acceptor(
+        leak(pol),
+        storage(65536, 65536),
+        p.now,
+    ));
+    p.req = Side::new(
+        dimse_core::Connection::requestor(
+            leak(RequestorConfig::new(
+                ae("QA_SCU"),
+                ae("DISPLAY"),
+                leak(contexts()),
+            )),
+            storage(65536, 65536),
+            p.now,
+        )
+        .unwrap(),
+    );
+    p.run();
+    assert!(p.acc.conn.is_established());
+    // Three bytes of a PDU header: too few to take, kept by the driver.
+    let start = p.now.as_millis();
+    let kept = &pdv(1, true, &n_get(40, DISPLAY_SYSTEM, INSTANCE, None))[..3];
+    assert_eq!(p.acc.conn.handle_input(p.now, kept), 0);
+    for second in 1..=6u64 {
+        p.now = Instant::from_millis(start + second * 1_000);
+        // Offered again, nothing new: not a sign of life.
+        assert_eq!(p.acc.conn.handle_input(p.now, kept), 0);
+        p.acc.conn.handle_timeout(p.now);
+        p.acc.drain();
+        if !p.acc.conn.is_established() {
+            assert_eq!(second, 5, "aborted 5 s after the last new byte");
+            break;
+        }
+    }
+    assert!(
+        p.acc.events.contains(&Event::Aborted(AbortOrigin::Timeout(
+            dimse_core::connection::Timer::Network
+        ))),
+        "{:?}",
+        p.acc.events
+    );
+}
+
+#[test]
 fn a_response_data_set_larger_than_the_scu_storage_aborts_with_the_reason() {
     let mut p = associated_with_rx(65536);
     p.req = Side::new(

@@ -381,6 +381,9 @@ pub struct Connection<'a> {
     /// The last `handle_input` stopped for lack of room, not of bytes: once the room is
     /// back, `poll_output` says [`Output::Reoffer`].
     input_blocked: Option<Block>,
+    /// How many bytes the last `handle_input` left unconsumed: the caller offers them again
+    /// at the front of its next input, so only input beyond them is new from the peer.
+    unconsumed: usize,
     /// Set by [`Connection::refuse`]: the A-ASSOCIATE-RQ gets this answer whatever the policy.
     refusal: Option<AssociateRj>,
     txq: Deque<Outgoing, TXQ_CAPACITY>,
@@ -415,6 +418,7 @@ impl<'a> Connection<'a> {
             tx: TxMessage::EMPTY,
             release_response_pending: false,
             input_blocked: None,
+            unconsumed: 0,
             refusal: None,
             txq: Deque::new(),
             events: Deque::new(),
@@ -541,7 +545,10 @@ impl<'a> Connection<'a> {
             self.dimse.response_read();
         }
         self.process_held(now);
-        if !input.is_empty() && self.timers.network.is_some() {
+        // Only new bytes show that the peer is alive: re-offered ones (what the last call left)
+        // do not restart the network timeout, so a driver that offers its kept bytes on every
+        // pass cannot keep a silent peer's association open.
+        if input.len() > self.unconsumed && self.timers.network.is_some() {
             self.timers.network = Some(now + self.limits().network_timeout);
         }
         let mut used = 0;
@@ -569,6 +576,7 @@ impl<'a> Connection<'a> {
             }
         }
         self.pdu_timer(now, used < input.len());
+        self.unconsumed = input.len().saturating_sub(used);
         used
     }
 
