@@ -631,7 +631,7 @@ int dimse_put_fl(struct dimse_writer *w, uint32_t tag, const float *values, size
 // `w` NULL or the callback's writer; `values` `count` readable values.
 int dimse_put_fd(struct dimse_writer *w, uint32_t tag, const double *values, size_t count);
 
-// Writes AT values (`(group << 16) | element`).
+// Writes AT values (`(group << 16) | element`), at most 16 (`DIMSE_E_ARGUMENT` beyond).
 //
 // # Safety
 // As the other `dimse_put_*` of numbers.

@@ -356,7 +356,7 @@ pub unsafe extern "C" fn dimse_put_fd(
     unsafe { numbers(w, tag, values, count, |w, t, v| w.f64s(t, v)) }
 }
 
-/// Writes AT values (`(group << 16) | element`).
+/// Writes AT values (`(group << 16) | element`), at most 16 (`DIMSE_E_ARGUMENT` beyond).
 ///
 /// # Safety
 /// As the other `dimse_put_*` of numbers.
