@@ -1,6 +1,6 @@
 //! # The firmware example on QEMU's mps2-an500
 //!
-//! The same DICOM part as the Nucleo-H743ZI's firmware ([`dimse_firmware_dicom`]: the
+//! The same DICOM part as the Nucleo-H743ZI's firmware ([`dicom`]: the
 //! association tasks, the handler, the Display System) on the board QEMU emulates with a
 //! Cortex-M7 and an SMSC LAN9118 Ethernet controller, so that CI runs the image against real
 //! peers. The board support is here: the LAN9118 driver ([`lan9118`]), the `embassy-time`
@@ -27,6 +27,8 @@
 #![no_main]
 
 mod console;
+#[path = "../../dicom/mod.rs"]
+mod dicom;
 mod lan9118;
 mod measure;
 mod mmio;
@@ -37,9 +39,9 @@ mod vectors;
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use dimse_firmware_dicom::dimse_embassy::dimse_core::{pdu::AeTitle, Duration};
-use dimse_firmware_dicom::dimse_embassy::DeviceConfig;
-use dimse_firmware_dicom::ASSOCIATIONS;
+use dicom::ASSOCIATIONS;
+use dimse_core::{pdu::AeTitle, Duration};
+use dimse_embassy::DeviceConfig;
 use embassy_executor::{raw, Spawner};
 use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, StackResources, StaticConfigV4};
 use log::{error, info, LevelFilter};
@@ -47,8 +49,23 @@ use static_cell::StaticCell;
 
 use crate::lan9118::Lan9118;
 
+/// The logging macros of the DICOM part: the `log` crate's, and an `unwrap!` that panics with
+/// the error.
+mod fmt {
+    #[cfg(feature = "encoded")]
+    pub use log::error;
+    pub use log::info;
+
+    macro_rules! unwrap {
+        ($e:expr) => {
+            $e.unwrap()
+        };
+    }
+    pub(crate) use unwrap;
+}
+
 /// Our AE title, unless the command line names another.
-const AE_TITLE: AeTitle = dimse_firmware_dicom::ae_title("MPS2_DISPLAY");
+const AE_TITLE: AeTitle = dicom::ae_title("MPS2_DISPLAY");
 /// The Display System's Manufacturer's Model Name.
 const MODEL_NAME: &str = "QEMU mps2-an500 display controller";
 /// The address QEMU's user-mode network (slirp) expects its guest at.
@@ -152,11 +169,11 @@ async fn main(spawner: Spawner) {
     let (stack, runner) =
         embassy_net::new(driver, config, RESOURCES.init(StackResources::new()), seed);
     spawn(&spawner, net(runner));
-    dimse_firmware_dicom::start(
+    dicom::start(
         spawner,
         stack,
         device_config(args),
-        dimse_firmware_dicom::display(MODEL_NAME),
+        dicom::display(MODEL_NAME),
     );
     spawn(&spawner, console_commands());
 
@@ -167,7 +184,7 @@ async fn main(spawner: Spawner) {
     console::print(format_args!(
         "listening on {}:{}, {} us after reset ({} instructions under -icount shift=0)\n",
         ADDRESS.address(),
-        dimse_firmware_dicom::PORT,
+        dicom::PORT,
         cycles / (time::CLOCK_HZ / 1_000_000),
         cycles * INSTRUCTIONS_PER_CYCLE
     ));
@@ -200,7 +217,7 @@ fn level(name: &str) -> Option<LevelFilter> {
 
 /// The factory configuration, with the command line's timers.
 fn device_config(args: &str) -> DeviceConfig {
-    let mut config = dimse_firmware_dicom::factory_config(AE_TITLE, "QEMU-0001");
+    let mut config = dicom::factory_config(AE_TITLE, "QEMU-0001");
     let ms = |key| {
         setting(args, key)
             .and_then(|v| v.parse().ok())
