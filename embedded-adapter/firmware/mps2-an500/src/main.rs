@@ -17,7 +17,8 @@
 //! **Configuration.** The factory [`DeviceConfig`] (AE title `MPS2_DISPLAY`, the core's default
 //! limits), changed by `key=value` words on the semihosting command line
 //! (`-semihosting-config enable=on,arg=...`): `artim-ms`, `network-ms`, `dimse-ms` (the
-//! association timers), `log` (`error` to `trace`: the console's level, `info` by default),
+//! association timers), `mac` (the LAN9118's address, `52:54:00:12:34:56` by default),
+//! `log` (`error` to `trace`: the console's level, `info` by default),
 //! `probe=on` (per-task stack marks, see [`measure`]). What this board has instead of the
 //! Nucleo's configuration sector in flash.
 //!
@@ -72,7 +73,8 @@ const MODEL_NAME: &str = "QEMU mps2-an500 display controller";
 const ADDRESS: Ipv4Cidr = Ipv4Cidr::new(Ipv4Address::new(10, 0, 2, 15), 24);
 /// Slirp's gateway.
 const GATEWAY: Ipv4Address = Ipv4Address::new(10, 0, 2, 2);
-/// QEMU's default MAC address for the first NIC (52:54:00 is QEMU's prefix).
+/// The MAC address unless the command line gives one (`mac=52:54:00:12:34:56`): QEMU's default
+/// for the first NIC (52:54:00 is QEMU's prefix).
 const MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 /// Tasks in spawn order, for the per-task stack marks.
 const TASK_NAMES: [&str; 5] = ["main", "net", "association-1", "association-2", "console"];
@@ -152,8 +154,12 @@ async fn main(spawner: Spawner) {
     info!("dimse firmware on QEMU mps2-an500 (Cortex-M7, LAN9118)");
     measure::set_probe(setting(args, "probe") == Some("on"));
 
-    let driver = match Lan9118::new(MAC) {
-        Ok(driver) => DRIVER.init(driver),
+    let mac = setting(args, "mac").and_then(mac_address).unwrap_or(MAC);
+    let driver = match Lan9118::new(mac) {
+        Ok(driver) => {
+            info!("LAN9118 up, MAC {:02x?}", mac);
+            DRIVER.init(driver)
+        }
         Err(e) => {
             error!("{}", e);
             semihosting::exit(2);
@@ -209,6 +215,16 @@ fn setting<'a>(args: &'a str, key: &str) -> Option<&'a str> {
         .filter_map(|word| word.split_once('='))
         .find(|(k, _)| *k == key)
         .map(|(_, v)| v)
+}
+
+/// Six hexadecimal bytes separated by colons.
+fn mac_address(text: &str) -> Option<[u8; 6]> {
+    let mut mac = [0u8; 6];
+    let mut parts = text.split(':');
+    for byte in &mut mac {
+        *byte = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    parts.next().is_none().then_some(mac)
 }
 
 fn level(name: &str) -> Option<LevelFilter> {
