@@ -11,6 +11,9 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+# Any other command that fails also shows the image's console (in functions too: -E).
+set -E
+trap 'fail "line $LINENO: a command failed"' ERR
 
 log=""
 fail() {

@@ -36,9 +36,12 @@
 //!
 //! ## On your own board, step by step
 //!
-//! A complete firmware that does all of this on an STM32 Nucleo-H743ZI (embassy-stm32's
-//! Ethernet driver, a static IPv4 address, two associations) is in the repository's
-//! `embedded-adapter/firmware/`: copy it and change the pins, clocks and addresses.
+//! A complete firmware that does all of this is in the repository's
+//! `embedded-adapter/firmware/`: its DICOM part (`dicom/`: the handler, the configuration,
+//! the association tasks) knows no board, and each board's folder brings up the network: the
+//! STM32 Nucleo-H743ZI (`nucleo-h743zi/`: embassy-stm32's Ethernet driver, a static IPv4
+//! address) and QEMU's mps2-an500 (`mps2-an500/`: a LAN9118 driver of its own, which CI
+//! runs). Copy it and change the pins, clocks and addresses.
 //!
 //! 1. **Dependencies.** `dimse-core`, `dimse-embassy` (with `features = ["defmt"]` if your
 //!    firmware logs with defmt), `embassy-executor` (`platform-cortex-m`, `executor-thread`),

@@ -137,7 +137,16 @@ async fn serve<
         carry,
     } = buffers;
     let mut socket = TcpSocket::new(stack, socket_rx, socket_tx);
-    let network_timeout = Duration::from_millis(policy.limits.network_timeout.as_millis());
+    // smoltcp also counts a silent peer against the socket's timeout (from its last segment,
+    // a little before the core was fed it) and then resets the connection: the timeout must
+    // outlast the core's network timeout, whose A-ABORT goes first.
+    let socket_timeout = Duration::from_millis(
+        policy
+            .limits
+            .network_timeout
+            .as_millis()
+            .saturating_add(CLOSE_TIMEOUT.as_millis()),
+    );
     loop {
         if let Err(e) = socket.accept(port).await {
             // The socket is still closing from the last association: reset it, then retry.
@@ -151,10 +160,8 @@ async fn serve<
         // the peer acknowledges the first, and the peer delays its acknowledgements).
         socket.set_nagle_enabled(false);
         // Bounds how long a write may wait for a peer that stopped acknowledging; idle time
-        // between requests is the core's network timeout. smoltcp also counts a silent peer
-        // against this timeout (from its last segment, a little before the core was fed it)
-        // and resets the connection: it must outlast the core's, whose A-ABORT goes first.
-        socket.set_timeout(Some(network_timeout + CLOSE_TIMEOUT));
+        // between requests is the core's network timeout.
+        socket.set_timeout(Some(socket_timeout));
         let storage = Storage {
             rx: &mut rx[..],
             tx: &mut tx[..],

@@ -1,6 +1,6 @@
 //! # The firmware example on QEMU's mps2-an500
 //!
-//! The same DICOM part as the Nucleo-H743ZI's firmware ([`dimse_firmware_dicom`]: the
+//! The same DICOM part as the Nucleo-H743ZI's firmware ([`dicom`]: the
 //! association tasks, the handler, the Display System) on the board QEMU emulates with a
 //! Cortex-M7 and an SMSC LAN9118 Ethernet controller, so that CI runs the image against real
 //! peers. The board support is here: the LAN9118 driver ([`lan9118`]), the `embassy-time`
@@ -17,7 +17,8 @@
 //! **Configuration.** The factory [`DeviceConfig`] (AE title `MPS2_DISPLAY`, the core's default
 //! limits), changed by `key=value` words on the semihosting command line
 //! (`-semihosting-config enable=on,arg=...`): `artim-ms`, `network-ms`, `dimse-ms` (the
-//! association timers), `log` (`error` to `trace`: the console's level, `info` by default),
+//! association timers), `mac` (the LAN9118's address, `52:54:00:12:34:56` by default),
+//! `log` (`error` to `trace`: the console's level, `info` by default),
 //! `probe=on` (per-task stack marks, see [`measure`]). What this board has instead of the
 //! Nucleo's configuration sector in flash.
 //!
@@ -27,6 +28,8 @@
 #![no_main]
 
 mod console;
+#[path = "../../dicom/mod.rs"]
+mod dicom;
 mod lan9118;
 mod measure;
 mod mmio;
@@ -37,9 +40,9 @@ mod vectors;
 use core::fmt::Write;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use dimse_firmware_dicom::dimse_embassy::dimse_core::{pdu::AeTitle, Duration};
-use dimse_firmware_dicom::dimse_embassy::DeviceConfig;
-use dimse_firmware_dicom::ASSOCIATIONS;
+use dicom::ASSOCIATIONS;
+use dimse_core::{pdu::AeTitle, Duration};
+use dimse_embassy::DeviceConfig;
 use embassy_executor::{raw, Spawner};
 use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, StackResources, StaticConfigV4};
 use log::{error, info, LevelFilter};
@@ -47,15 +50,31 @@ use static_cell::StaticCell;
 
 use crate::lan9118::Lan9118;
 
+/// The logging macros of the DICOM part: the `log` crate's, and an `unwrap!` that panics with
+/// the error.
+mod fmt {
+    #[cfg(feature = "encoded")]
+    pub use log::error;
+    pub use log::info;
+
+    macro_rules! unwrap {
+        ($e:expr) => {
+            $e.unwrap()
+        };
+    }
+    pub(crate) use unwrap;
+}
+
 /// Our AE title, unless the command line names another.
-const AE_TITLE: AeTitle = dimse_firmware_dicom::ae_title("MPS2_DISPLAY");
+const AE_TITLE: AeTitle = dicom::ae_title("MPS2_DISPLAY");
 /// The Display System's Manufacturer's Model Name.
 const MODEL_NAME: &str = "QEMU mps2-an500 display controller";
 /// The address QEMU's user-mode network (slirp) expects its guest at.
 const ADDRESS: Ipv4Cidr = Ipv4Cidr::new(Ipv4Address::new(10, 0, 2, 15), 24);
 /// Slirp's gateway.
 const GATEWAY: Ipv4Address = Ipv4Address::new(10, 0, 2, 2);
-/// QEMU's default MAC address for the first NIC (52:54:00 is QEMU's prefix).
+/// The MAC address unless the command line gives one (`mac=52:54:00:12:34:56`): QEMU's default
+/// for the first NIC (52:54:00 is QEMU's prefix).
 const MAC: [u8; 6] = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 /// Tasks in spawn order, for the per-task stack marks.
 const TASK_NAMES: [&str; 5] = ["main", "net", "association-1", "association-2", "console"];
@@ -135,8 +154,12 @@ async fn main(spawner: Spawner) {
     info!("dimse firmware on QEMU mps2-an500 (Cortex-M7, LAN9118)");
     measure::set_probe(setting(args, "probe") == Some("on"));
 
-    let driver = match Lan9118::new(MAC) {
-        Ok(driver) => DRIVER.init(driver),
+    let mac = setting(args, "mac").and_then(mac_address).unwrap_or(MAC);
+    let driver = match Lan9118::new(mac) {
+        Ok(driver) => {
+            info!("LAN9118 up, MAC {:02x?}", mac);
+            DRIVER.init(driver)
+        }
         Err(e) => {
             error!("{}", e);
             semihosting::exit(2);
@@ -152,11 +175,11 @@ async fn main(spawner: Spawner) {
     let (stack, runner) =
         embassy_net::new(driver, config, RESOURCES.init(StackResources::new()), seed);
     spawn(&spawner, net(runner));
-    dimse_firmware_dicom::start(
+    dicom::start(
         spawner,
         stack,
         device_config(args),
-        dimse_firmware_dicom::display(MODEL_NAME),
+        dicom::display(MODEL_NAME),
     );
     spawn(&spawner, console_commands());
 
@@ -167,7 +190,7 @@ async fn main(spawner: Spawner) {
     console::print(format_args!(
         "listening on {}:{}, {} us after reset ({} instructions under -icount shift=0)\n",
         ADDRESS.address(),
-        dimse_firmware_dicom::PORT,
+        dicom::PORT,
         cycles / (time::CLOCK_HZ / 1_000_000),
         cycles * INSTRUCTIONS_PER_CYCLE
     ));
@@ -194,13 +217,23 @@ fn setting<'a>(args: &'a str, key: &str) -> Option<&'a str> {
         .map(|(_, v)| v)
 }
 
+/// Six hexadecimal bytes separated by colons.
+fn mac_address(text: &str) -> Option<[u8; 6]> {
+    let mut mac = [0u8; 6];
+    let mut parts = text.split(':');
+    for byte in &mut mac {
+        *byte = u8::from_str_radix(parts.next()?, 16).ok()?;
+    }
+    parts.next().is_none().then_some(mac)
+}
+
 fn level(name: &str) -> Option<LevelFilter> {
     name.parse().ok()
 }
 
 /// The factory configuration, with the command line's timers.
 fn device_config(args: &str) -> DeviceConfig {
-    let mut config = dimse_firmware_dicom::factory_config(AE_TITLE, "QEMU-0001");
+    let mut config = dicom::factory_config(AE_TITLE, "QEMU-0001");
     let ms = |key| {
         setting(args, key)
             .and_then(|v| v.parse().ok())

@@ -59,6 +59,8 @@ struct Busy {
     total: u64,
 }
 
+// SAFETY: two symbols cortex-m-rt's linker script defines; only their addresses are taken
+// (`stack_bounds`), never their contents.
 unsafe extern "C" {
     /// The top of the main stack (cortex-m-rt's linker script).
     static _stack_start: u32;

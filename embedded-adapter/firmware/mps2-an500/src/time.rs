@@ -68,12 +68,23 @@ pub fn cycles() -> u64 {
         } else {
             (wraps, current)
         };
-        let mut cycles = (u64::from(wraps) << 24) + u64::from(SYST_RELOAD - current);
+        // Before its first reload (`__pre_init` cleared it) the counter reads 0: no time yet.
+        let elapsed = if wraps == 0 && current == 0 {
+            0
+        } else {
+            SYST_RELOAD - current
+        };
+        let mut cycles = (u64::from(wraps) << 24) + u64::from(elapsed);
         // Without `-icount`, QEMU may show the reloaded counter a little before it pends the
-        // wrap: a wrap that is not even pending yet. Time never goes back.
+        // wrap (a wrap that is not even pending yet: far behind the last reading), and its
+        // readings may jitter back by a few ticks. Time never goes back.
         let last = LAST.borrow(cs);
         if cycles < last.get() {
-            cycles += 1 << 24;
+            if last.get() - cycles > 1 << 23 {
+                cycles += 1 << 24;
+            } else {
+                cycles = last.get();
+            }
         }
         last.set(cycles);
         cycles

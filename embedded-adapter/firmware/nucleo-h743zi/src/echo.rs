@@ -8,7 +8,7 @@ use embassy_net::tcp::TcpSocket;
 use embassy_net::Stack;
 use static_cell::ConstStaticCell;
 
-/// The DICOM firmware's association tasks (`dimse_firmware_dicom::ASSOCIATIONS`): one echo
+/// The DICOM firmware's association tasks (`dicom::ASSOCIATIONS`): one echo
 /// task, one socket each.
 pub const ASSOCIATIONS: usize = 2;
 /// The DICOM firmware's port.

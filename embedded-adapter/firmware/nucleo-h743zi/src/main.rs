@@ -2,7 +2,7 @@
 //!
 //! Firmware for the Nucleo-H743ZI (STM32H743ZI, Cortex-M7, LAN8742A PHY on the RMII pins):
 //! it answers DICOM Display System N-GETs and C-ECHOs on its Ethernet port, port 11112, with
-//! two associations at once, through the firmware's DICOM part ([`dimse_firmware_dicom`], shared
+//! two associations at once, through the firmware's DICOM part ([`dicom`], shared
 //! with the QEMU board). The Display System instance comes from constants and the device's
 //! identity from a `DeviceConfig` (read from the last flash sector, the factory defaults when
 //! that sector holds none).
@@ -43,20 +43,33 @@ use static_cell::StaticCell;
 use {defmt_rtt as _, panic_probe as _};
 
 #[cfg(feature = "dicom")]
-use dimse_firmware_dicom::dimse_embassy::{dimse_core::pdu::AeTitle, DeviceConfig};
+use dicom::ASSOCIATIONS;
 #[cfg(feature = "dicom")]
-use dimse_firmware_dicom::{ASSOCIATIONS, MAX_CONFIG_LEN};
+use dimse_core::pdu::AeTitle;
+#[cfg(feature = "dicom")]
+use dimse_embassy::{DeviceConfig, MAX_CONFIG_LEN};
 #[cfg(not(feature = "dicom"))]
 use echo::ASSOCIATIONS;
 #[cfg(feature = "dicom")]
 use embassy_stm32::{flash::Flash, peripherals::FLASH, Peri};
 
+#[cfg(feature = "dicom")]
+#[path = "../../dicom/mod.rs"]
+mod dicom;
 #[cfg(not(feature = "dicom"))]
 mod echo;
 
+/// The logging macros of the DICOM part: defmt's.
+#[cfg(feature = "dicom")]
+mod fmt {
+    #[cfg(feature = "validate")]
+    pub use defmt::error;
+    pub use defmt::{info, unwrap};
+}
+
 /// Our AE title, unless the stored configuration names another.
 #[cfg(feature = "dicom")]
-const AE_TITLE: AeTitle = dimse_firmware_dicom::ae_title("H743_DISPLAY");
+const AE_TITLE: AeTitle = dicom::ae_title("H743_DISPLAY");
 /// The Display System's Manufacturer's Model Name.
 #[cfg(feature = "dicom")]
 const MODEL_NAME: &str = "Nucleo-H743ZI display controller";
@@ -132,11 +145,11 @@ async fn main(spawner: Spawner) {
     spawner.spawn(unwrap!(net(runner)));
 
     #[cfg(feature = "dicom")]
-    dimse_firmware_dicom::start(
+    dicom::start(
         spawner,
         stack,
         stored_config(p.FLASH),
-        dimse_firmware_dicom::display(MODEL_NAME),
+        dicom::display(MODEL_NAME),
     );
     #[cfg(not(feature = "dicom"))]
     echo::start(spawner, stack);
@@ -184,5 +197,5 @@ fn stored_config(flash: Peri<'static, FLASH>) -> DeviceConfig {
             Err(e) => warn!("no configuration in flash ({}): factory defaults", e),
         }
     }
-    dimse_firmware_dicom::factory_config(AE_TITLE, embassy_stm32::uid::uid_hex())
+    dicom::factory_config(AE_TITLE, embassy_stm32::uid::uid_hex())
 }

@@ -1,15 +1,17 @@
-//! # The firmware example's DICOM part, for any board
+//! The firmware example's DICOM part, for any board: the device's side of the service (its
+//! identity, its Display System, the [`Handler`] that answers N-GETs) and the association
+//! tasks, on an embassy-net [`Stack`] the board brings up.
 //!
-//! The device's side of the service (its identity, its Display System, the [`Handler`] that
-//! answers N-GETs) and the association tasks, on an embassy-net [`Stack`] the board brings
-//! up. It knows no board: each board's package (`nucleo-h743zi/`, `mps2-an500/`) brings up
-//! its clocks and Ethernet, reads its stored [`DeviceConfig`], and calls [`start`].
-//!
-//! Logging goes to `defmt` or `log`, whichever feature the board turns on.
-#![no_std]
+//! It knows no board. Each board's package (`nucleo-h743zi/`, `mps2-an500/`) includes it as
+//! its `dicom` module (`#[path]`: a module, not a crate of its own, so that the image is built
+//! exactly as one crate would be), brings up its clocks and Ethernet, reads its stored
+//! [`DeviceConfig`], and calls [`start`]. The board's `fmt` module provides `info!`,
+//! `error!` and `unwrap!` (defmt's on the Nucleo, the `log` crate's on QEMU), and its
+//! features choose the options below: `validate`, `encoded`, `slow`.
 
-#[macro_use]
-mod fmt;
+#[cfg(any(feature = "validate", feature = "encoded"))]
+use crate::fmt::error;
+use crate::fmt::{info, unwrap};
 
 use dimse_core::assoc::{AcceptorPolicy, Limits};
 use dimse_core::dimse::NGetRequest;
@@ -25,8 +27,6 @@ use dimse_embassy::{
 use embassy_executor::Spawner;
 use embassy_net::{Stack, StackResources};
 use static_cell::StaticCell;
-
-pub use dimse_embassy::{self, MAX_CONFIG_LEN};
 
 /// How many peers are served at once: one association task (and one TCP socket) each. The
 /// board gives the network stack this many sockets (`StackResources<ASSOCIATIONS>`).
@@ -86,8 +86,9 @@ static DIMSE_FOOTPRINT: [u32; 5] = [
     Limits::DEFAULT.max_pdu_length,
 ];
 
-/// A request the test catalogue's application answers late (`slow` feature): its Attribute
-/// Identifier List names this private tag, (0013,0010).
+/// A request the hostile-input catalogue's application answers late (`slow` feature: the
+/// QEMU board, which CI runs the catalogue against): its Attribute Identifier List names this
+/// private tag, (0013,0010).
 #[cfg(feature = "slow")]
 const SLOW_TAG: [u8; 4] = [0x13, 0x00, 0x10, 0x00];
 /// How late (`slow` feature): long enough to hold the association in Sta8.
@@ -176,7 +177,8 @@ pub fn start(
 }
 
 /// The Display System encoded once, in both transfer syntaxes, into static buffers (`encoded`
-/// feature); a model that does not fit is served empty, and the log says so.
+/// feature: for the instruction counts of BENCHMARKS.md); a model that does not fit is served
+/// empty, and the log says so.
 #[cfg(feature = "encoded")]
 fn encoded(display: &DisplaySystem<'_>) -> dimse_core::dataset::Encoded<'static> {
     use dimse_core::dataset::Encoding;
