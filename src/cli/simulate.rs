@@ -19,7 +19,8 @@ use dimse::core::assoc::AcceptorPolicy;
 use dimse::core::dimse::{Operation, Status};
 use dimse::core::pdu::{AeTitle, AssociateRj};
 use dimse::core::service::display::{
-    validate, DisplaySubsystem, DisplaySystem, SystemStatus, DEMO,
+    validate, ConfigurationQaResults, DisplaySubsystem, DisplaySubsystemQaResults, DisplaySystem,
+    SystemStatus, TestResult, VisualEvaluationResult, VisualEvaluationTest, DEMO,
 };
 use dimse::core::service::{DISPLAY_SYSTEM, VERIFICATION};
 use dimse::core::{Connection, Event, Output, Storage};
@@ -209,11 +210,69 @@ impl Device {
         format!("{}-{}", self.serial_number, k + 1)
     }
 
+    /// The visual evaluation (TG18-QC) result of each subsystem: failed with the subsystem.
+    fn visual_evaluation(&self) -> impl Iterator<Item = TestResult> + '_ {
+        self.subsystem_status.iter().map(|s| match s {
+            SystemStatus::Failed => TestResult::Fail,
+            _ => TestResult::Pass,
+        })
+    }
+
     /// Calls `f` with the device's Display System: the demo display's structure with this
-    /// device's identity, subsystem count and states.
+    /// device's identity, subsystem count, states and visual evaluation results.
     fn with_display<R>(&self, f: impl FnOnce(&DisplaySystem<'_>) -> R) -> R {
-        let serials: Vec<String> = (0..self.subsystem_status.len())
-            .map(|k| self.subsystem_serial(k))
+        let count = self.subsystem_status.len();
+        let serials: Vec<String> = (0..count).map(|k| self.subsystem_serial(k)).collect();
+        let base = |k: usize| &DEMO.display_subsystems[k % DEMO.display_subsystems.len()];
+        // The demo's first QA results of each subsystem, with this device's visual
+        // evaluation result: each level borrows the one below.
+        let first_qa = |k: usize| base(k).qa_results.first().copied();
+        let first_results = |k: usize| first_qa(k).and_then(|q| q.results.first().copied());
+        let first_evaluation =
+            |k: usize| first_results(k).and_then(|r| r.visual_evaluation.first().copied());
+        let tests: Vec<Vec<VisualEvaluationTest<'_>>> = self
+            .visual_evaluation()
+            .enumerate()
+            .map(|(k, result)| {
+                first_evaluation(k)
+                    .and_then(|e| e.tests.first().copied())
+                    .map(|t| VisualEvaluationTest { result, ..t })
+                    .into_iter()
+                    .collect()
+            })
+            .collect();
+        let evaluations: Vec<Vec<VisualEvaluationResult<'_>>> = (0..count)
+            .map(|k| {
+                first_evaluation(k)
+                    .map(|e| VisualEvaluationResult {
+                        tests: &tests[k],
+                        ..e
+                    })
+                    .into_iter()
+                    .collect()
+            })
+            .collect();
+        let results: Vec<Vec<ConfigurationQaResults<'_>>> = (0..count)
+            .map(|k| {
+                first_results(k)
+                    .map(|r| ConfigurationQaResults {
+                        visual_evaluation: &evaluations[k],
+                        ..r
+                    })
+                    .into_iter()
+                    .collect()
+            })
+            .collect();
+        let qa: Vec<Vec<DisplaySubsystemQaResults<'_>>> = (0..count)
+            .map(|k| {
+                first_qa(k)
+                    .map(|q| DisplaySubsystemQaResults {
+                        results: &results[k],
+                        ..q
+                    })
+                    .into_iter()
+                    .collect()
+            })
             .collect();
         let subsystems: Vec<DisplaySubsystem<'_>> = self
             .subsystem_status
@@ -229,7 +288,8 @@ impl Device {
                     SystemStatus::Warning => "Acceptance test pending",
                     _ => "Luminance below target",
                 },
-                ..DEMO.display_subsystems[k % DEMO.display_subsystems.len()]
+                qa_results: &qa[k],
+                ..*base(k)
             })
             .collect();
         f(&DisplaySystem {
@@ -262,6 +322,11 @@ impl Device {
                 .subsystem_status
                 .iter()
                 .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .into();
+            t["visual_evaluation"] = self
+                .visual_evaluation()
+                .map(TestResult::as_str)
                 .collect::<Vec<_>>()
                 .into();
         }
