@@ -632,8 +632,17 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                         "answered by the core"
                     ),
                     Event::Rejected(rj) => info!(reason = rj.describe(), "association rejected"),
-                    Event::Aborted(origin) => info!("{origin}"),
-                    Event::Released => info!("association released"),
+                    // The slot is given back here, before this drain's PDUs (the
+                    // A-RELEASE-RP, the A-ABORT) are written: a peer that associates again
+                    // as soon as it reads them finds the slot free.
+                    Event::Aborted(origin) => {
+                        slot.permit = None;
+                        info!("{origin}");
+                    }
+                    Event::Released => {
+                        slot.permit = None;
+                        info!("association released");
+                    }
                     _ => {}
                 }
                 ControlFlow::Continue(())
