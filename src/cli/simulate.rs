@@ -205,6 +205,12 @@ fn fleet(args: &SimulateArgs) -> Result<Vec<Device>, Failure> {
     Ok(devices)
 }
 
+/// One item for each of `count` subsystems (none where `item` gives none), to lend as a
+/// one-item slice of a sequence.
+fn per_subsystem<T>(count: usize, item: impl Fn(usize) -> Option<T>) -> Vec<Vec<T>> {
+    (0..count).map(|k| item(k).into_iter().collect()).collect()
+}
+
 impl Device {
     fn subsystem_serial(&self, k: usize) -> String {
         format!("{}-{}", self.serial_number, k + 1)
@@ -223,57 +229,39 @@ impl Device {
     fn with_display<R>(&self, f: impl FnOnce(&DisplaySystem<'_>) -> R) -> R {
         let count = self.subsystem_status.len();
         let serials: Vec<String> = (0..count).map(|k| self.subsystem_serial(k)).collect();
-        let base = |k: usize| &DEMO.display_subsystems[k % DEMO.display_subsystems.len()];
-        // The demo's first QA results of each subsystem, with this device's visual
-        // evaluation result: each level borrows the one below.
+        // Every subsystem is the demo's first head (the one with QA results), with this
+        // device's visual evaluation result: each level borrows the one below.
+        let base = |_: usize| &DEMO.display_subsystems[0];
         let first_qa = |k: usize| base(k).qa_results.first().copied();
         let first_results = |k: usize| first_qa(k).and_then(|q| q.results.first().copied());
         let first_evaluation =
             |k: usize| first_results(k).and_then(|r| r.visual_evaluation.first().copied());
-        let tests: Vec<Vec<VisualEvaluationTest<'_>>> = self
-            .visual_evaluation()
-            .enumerate()
-            .map(|(k, result)| {
-                first_evaluation(k)
-                    .and_then(|e| e.tests.first().copied())
-                    .map(|t| VisualEvaluationTest { result, ..t })
-                    .into_iter()
-                    .collect()
+        let verdicts: Vec<TestResult> = self.visual_evaluation().collect();
+        let tests = per_subsystem(count, |k| {
+            let test = first_evaluation(k)?.tests.first().copied()?;
+            Some(VisualEvaluationTest {
+                result: verdicts[k],
+                ..test
             })
-            .collect();
-        let evaluations: Vec<Vec<VisualEvaluationResult<'_>>> = (0..count)
-            .map(|k| {
-                first_evaluation(k)
-                    .map(|e| VisualEvaluationResult {
-                        tests: &tests[k],
-                        ..e
-                    })
-                    .into_iter()
-                    .collect()
+        });
+        let evaluations = per_subsystem(count, |k| {
+            Some(VisualEvaluationResult {
+                tests: &tests[k],
+                ..first_evaluation(k)?
             })
-            .collect();
-        let results: Vec<Vec<ConfigurationQaResults<'_>>> = (0..count)
-            .map(|k| {
-                first_results(k)
-                    .map(|r| ConfigurationQaResults {
-                        visual_evaluation: &evaluations[k],
-                        ..r
-                    })
-                    .into_iter()
-                    .collect()
+        });
+        let results = per_subsystem(count, |k| {
+            Some(ConfigurationQaResults {
+                visual_evaluation: &evaluations[k],
+                ..first_results(k)?
             })
-            .collect();
-        let qa: Vec<Vec<DisplaySubsystemQaResults<'_>>> = (0..count)
-            .map(|k| {
-                first_qa(k)
-                    .map(|q| DisplaySubsystemQaResults {
-                        results: &results[k],
-                        ..q
-                    })
-                    .into_iter()
-                    .collect()
+        });
+        let qa = per_subsystem(count, |k| {
+            Some(DisplaySubsystemQaResults {
+                results: &results[k],
+                ..first_qa(k)?
             })
-            .collect();
+        });
         let subsystems: Vec<DisplaySubsystem<'_>> = self
             .subsystem_status
             .iter()
@@ -281,6 +269,12 @@ impl Device {
             .map(|(k, status)| DisplaySubsystem {
                 id: k as u16 + 1,
                 name: ["HEAD1", "HEAD2", "HEAD3", "HEAD4"][k],
+                description: [
+                    "Diagnostic head 1",
+                    "Diagnostic head 2",
+                    "Diagnostic head 3",
+                    "Diagnostic head 4",
+                ][k],
                 device_serial_number: &serials[k],
                 system_status: *status,
                 system_status_comment: match status {
