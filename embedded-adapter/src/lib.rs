@@ -24,15 +24,16 @@
 //! connection is gone. After its A-RELEASE-RP or an A-ABORT the association is over, but the
 //! task waits in Sta13 for the peer to close (PS3.8 §9.2), up to ARTIM
 //! ([`Limits::artim_timeout`](dimse_core::assoc::Limits::artim_timeout), 30 s by
-//! default). A peer that releases and associates again at once usually finds its task free,
-//! as pynetdicom and `dimse-tokio`'s client close right after the A-RELEASE-RP; one that
-//! keeps the connection open holds the task until ARTIM, and `N` such peers keep every other
-//! peer out for that long. Nor is there an A-ASSOCIATE-RJ for "every task busy": with no
-//! listening socket left the connection itself is refused (a TCP reset). `dimse-tokio`'s
-//! server, which frees an association slot when the association ends and caps the
-//! connections lingering after it, has neither limit. With a fixed task count: count a task
-//! for each QA tool that polls the device at once, and lower ARTIM if peers are known not to
-//! close (the firmware example runs two tasks).
+//! default). A requestor closes as soon as it receives the A-RELEASE-RP (AR-3), so the task
+//! is soon free, but a peer that associates again at once can still arrive before the task
+//! listens again and be refused; one that keeps the connection open holds the task until
+//! ARTIM, and `N` such peers keep every other peer out for that long. Nor is there an
+//! A-ASSOCIATE-RJ for "every task busy": with no listening socket left the connection itself
+//! is refused (a TCP reset), which a poller should retry as it retries a transient rejection
+//! (`dimse poll` does). `dimse-tokio`'s server, which frees an association slot when the
+//! association ends and caps the connections lingering after it, has neither limit. With a
+//! fixed task count: count a task for each QA tool that polls the device at once, and lower
+//! ARTIM if peers are known not to close (the firmware example runs two tasks).
 //!
 //! ## On your own board, step by step
 //!

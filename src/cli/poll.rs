@@ -1,8 +1,7 @@
 //! `dimse poll`: the Display System of every device in a list, concurrently.
 
-use std::io::{self, Write};
+use std::io::{self, BufRead, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -80,37 +79,69 @@ struct Row {
     data_set: Option<serde_json::Value>,
 }
 
-fn read_devices(path: &PathBuf) -> Result<Vec<Device>, Failure> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
-    let mut devices = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let mut parts = line.split_whitespace();
-        let addr = parts.next().unwrap_or_default();
-        let ae = parts.next().unwrap_or("ANY-SCP");
-        if parts.next().is_some() || dimse::core::pdu::AeTitle::new(ae).is_none() {
-            return Err(Failure::new(format!(
-                "{}:{}: expected `HOST[:PORT] [AE_TITLE]`, got `{line}`",
-                path.display(),
-                n + 1
-            )));
-        }
-        devices.push(Device {
-            address: address(addr),
-            ae_title: ae.to_string(),
-        });
+/// One line of the list: `None` for a blank or comment line.
+fn parse_device(line: &str) -> Result<Option<Device>, String> {
+    let line = line.split('#').next().unwrap_or("").trim();
+    if line.is_empty() {
+        return Ok(None);
     }
-    if devices.is_empty() {
+    let mut parts = line.split_whitespace();
+    let addr = parts.next().unwrap_or_default();
+    let ae = parts.next().unwrap_or("ANY-SCP");
+    if parts.next().is_some() || dimse::core::pdu::AeTitle::new(ae).is_none() {
+        return Err(format!("expected `HOST[:PORT] [AE_TITLE]`, got `{line}`"));
+    }
+    Ok(Some(Device {
+        address: address(addr),
+        ae_title: ae.to_string(),
+    }))
+}
+
+fn open_list(path: &PathBuf) -> Result<std::io::Lines<std::io::BufReader<std::fs::File>>, Failure> {
+    let file =
+        std::fs::File::open(path).map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
+    Ok(std::io::BufReader::new(file).lines())
+}
+
+/// Checks every line of the list before anything is polled, and counts the devices.
+fn count_devices(path: &PathBuf) -> Result<usize, Failure> {
+    let mut count = 0;
+    for (n, line) in open_list(path)?.enumerate() {
+        let line = line.map_err(|e| Failure::new(format!("{}: {e}", path.display())))?;
+        match parse_device(&line) {
+            Ok(Some(_)) => count += 1,
+            Ok(None) => {}
+            Err(e) => return Err(Failure::new(format!("{}:{}: {e}", path.display(), n + 1))),
+        }
+    }
+    if count == 0 {
         return Err(Failure::new(format!(
             "{}: no device listed",
             path.display()
         )));
     }
-    Ok(devices)
+    Ok(count)
+}
+
+/// The list read again, a device at a time as workers ask: a list of any length costs the
+/// memory of one line.
+struct DeviceList {
+    lines: std::sync::Mutex<std::io::Lines<std::io::BufReader<std::fs::File>>>,
+}
+
+impl DeviceList {
+    /// The next device; `None` at the end (or if the list became unreadable since it was
+    /// checked).
+    fn next(&self) -> Option<Device> {
+        let mut lines = self.lines.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            match parse_device(&lines.next()?.ok()?) {
+                Ok(Some(d)) => return Some(d),
+                Ok(None) => continue,
+                Err(_) => return None,
+            }
+        }
+    }
 }
 
 /// Why one association with a device failed, and whether trying again may help.
@@ -352,6 +383,9 @@ fn row_line(r: &Row, format: Format) -> String {
     line.join(",")
 }
 
+/// The devices that did not answer success listed in the summary, at most.
+const SUMMARY_LINES: usize = 1000;
+
 /// What a worker hands on for each device: the row's line, made in the worker so that
 /// only text waits in the channel, and what the summary needs.
 struct Finished {
@@ -362,8 +396,10 @@ struct Finished {
 }
 
 pub async fn poll(args: PollArgs) -> Result<(), Failure> {
-    let devices = Arc::new(read_devices(&args.file)?);
-    let total = devices.len();
+    let total = count_devices(&args.file)?;
+    let devices = Arc::new(DeviceList {
+        lines: std::sync::Mutex::new(open_list(&args.file)?),
+    });
     let format = match &args.out {
         Some(p) if p.extension().is_some_and(|e| e == "csv") => Some(Format::Csv),
         Some(_) => Some(Format::JsonLines),
@@ -390,7 +426,6 @@ pub async fn poll(args: PollArgs) -> Result<(), Failure> {
     };
     // `concurrency` workers take the next device from the list: tasks, buffers and rows in
     // flight are bounded by the concurrency, not by the number of devices.
-    let next = Arc::new(AtomicUsize::new(0));
     let workers = args.concurrency.clamp(1, total);
     let (rows_tx, mut rows_rx) = mpsc::channel::<Finished>(workers);
     let args = Arc::new(args);
@@ -398,15 +433,12 @@ pub async fn poll(args: PollArgs) -> Result<(), Failure> {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos() as u64);
     for w in 0..workers {
-        let (devices, next, args, rows_tx) =
-            (devices.clone(), next.clone(), args.clone(), rows_tx.clone());
+        let (devices, args, rows_tx) = (devices.clone(), args.clone(), rows_tx.clone());
         let mut rng = seed ^ (w as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         tokio::spawn(async move {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(d) = devices.get(i) else { break };
+            while let Some(d) = devices.next() {
                 let with_json = format == Some(Format::JsonLines);
-                let r = poll_one(d, &args, with_json, &mut rng).await;
+                let r = poll_one(&d, &args, with_json, &mut rng).await;
                 let finished = Finished {
                     outcome: r.outcome,
                     summary: (r.outcome != "success").then(|| {
@@ -425,13 +457,21 @@ pub async fn poll(args: PollArgs) -> Result<(), Failure> {
     }
     drop(rows_tx);
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
-    // Only the devices that did not answer success are kept, for the summary.
+    // Only the devices that did not answer success are kept, for the summary, and at most
+    // `SUMMARY_LINES` of them: the rows have them all.
     let mut not_success = Vec::new();
+    let mut not_listed = 0usize;
     let mut written = Ok(());
     while let Some(f) = rows_rx.recv().await {
         bar.inc(1);
         *counts.entry(f.outcome).or_default() += 1;
-        not_success.extend(f.summary);
+        if let Some(line) = f.summary {
+            if not_success.len() < SUMMARY_LINES {
+                not_success.push(line);
+            } else {
+                not_listed += 1;
+            }
+        }
         if let (Some(w), Some(line), Ok(())) = (out.as_mut(), f.line, &written) {
             written = writeln!(w, "{line}");
         }
@@ -447,6 +487,11 @@ pub async fn poll(args: PollArgs) -> Result<(), Failure> {
     );
     for line in &not_success {
         println!("{line}");
+    }
+    if not_listed > 0 {
+        println!(
+            "  and {not_listed} more that did not answer success (every device has a row in --out)"
+        );
     }
     if let (Some(mut w), Some(path)) = (out, &args.out) {
         w.flush().map_err(write_error)?;

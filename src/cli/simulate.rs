@@ -19,7 +19,8 @@ use dimse::core::assoc::AcceptorPolicy;
 use dimse::core::dimse::{Operation, Status};
 use dimse::core::pdu::{AeTitle, AssociateRj};
 use dimse::core::service::display::{
-    validate, DisplaySubsystem, DisplaySystem, SystemStatus, DEMO,
+    validate, ConfigurationQaResults, DisplaySubsystem, DisplaySubsystemQaResults, DisplaySystem,
+    SystemStatus, TestResult, VisualEvaluationResult, VisualEvaluationTest, DEMO,
 };
 use dimse::core::service::{DISPLAY_SYSTEM, VERIFICATION};
 use dimse::core::{Connection, Event, Output, Storage};
@@ -204,17 +205,63 @@ fn fleet(args: &SimulateArgs) -> Result<Vec<Device>, Failure> {
     Ok(devices)
 }
 
+/// One item for each of `count` subsystems (none where `item` gives none), to lend as a
+/// one-item slice of a sequence.
+fn per_subsystem<T>(count: usize, item: impl Fn(usize) -> Option<T>) -> Vec<Vec<T>> {
+    (0..count).map(|k| item(k).into_iter().collect()).collect()
+}
+
 impl Device {
     fn subsystem_serial(&self, k: usize) -> String {
         format!("{}-{}", self.serial_number, k + 1)
     }
 
+    /// The visual evaluation (TG18-QC) result of each subsystem: failed with the subsystem.
+    fn visual_evaluation(&self) -> impl Iterator<Item = TestResult> + '_ {
+        self.subsystem_status.iter().map(|s| match s {
+            SystemStatus::Failed => TestResult::Fail,
+            _ => TestResult::Pass,
+        })
+    }
+
     /// Calls `f` with the device's Display System: the demo display's structure with this
-    /// device's identity, subsystem count and states.
+    /// device's identity, subsystem count, states and visual evaluation results.
     fn with_display<R>(&self, f: impl FnOnce(&DisplaySystem<'_>) -> R) -> R {
-        let serials: Vec<String> = (0..self.subsystem_status.len())
-            .map(|k| self.subsystem_serial(k))
-            .collect();
+        let count = self.subsystem_status.len();
+        let serials: Vec<String> = (0..count).map(|k| self.subsystem_serial(k)).collect();
+        // Every subsystem is the demo's first head (the one with QA results), with this
+        // device's visual evaluation result: each level borrows the one below.
+        let base = |_: usize| &DEMO.display_subsystems[0];
+        let first_qa = |k: usize| base(k).qa_results.first().copied();
+        let first_results = |k: usize| first_qa(k).and_then(|q| q.results.first().copied());
+        let first_evaluation =
+            |k: usize| first_results(k).and_then(|r| r.visual_evaluation.first().copied());
+        let verdicts: Vec<TestResult> = self.visual_evaluation().collect();
+        let tests = per_subsystem(count, |k| {
+            let test = first_evaluation(k)?.tests.first().copied()?;
+            Some(VisualEvaluationTest {
+                result: verdicts[k],
+                ..test
+            })
+        });
+        let evaluations = per_subsystem(count, |k| {
+            Some(VisualEvaluationResult {
+                tests: &tests[k],
+                ..first_evaluation(k)?
+            })
+        });
+        let results = per_subsystem(count, |k| {
+            Some(ConfigurationQaResults {
+                visual_evaluation: &evaluations[k],
+                ..first_results(k)?
+            })
+        });
+        let qa = per_subsystem(count, |k| {
+            Some(DisplaySubsystemQaResults {
+                results: &results[k],
+                ..first_qa(k)?
+            })
+        });
         let subsystems: Vec<DisplaySubsystem<'_>> = self
             .subsystem_status
             .iter()
@@ -222,6 +269,12 @@ impl Device {
             .map(|(k, status)| DisplaySubsystem {
                 id: k as u16 + 1,
                 name: ["HEAD1", "HEAD2", "HEAD3", "HEAD4"][k],
+                description: [
+                    "Diagnostic head 1",
+                    "Diagnostic head 2",
+                    "Diagnostic head 3",
+                    "Diagnostic head 4",
+                ][k],
                 device_serial_number: &serials[k],
                 system_status: *status,
                 system_status_comment: match status {
@@ -229,7 +282,8 @@ impl Device {
                     SystemStatus::Warning => "Acceptance test pending",
                     _ => "Luminance below target",
                 },
-                ..DEMO.display_subsystems[k % DEMO.display_subsystems.len()]
+                qa_results: &qa[k],
+                ..*base(k)
             })
             .collect();
         f(&DisplaySystem {
@@ -262,6 +316,11 @@ impl Device {
                 .subsystem_status
                 .iter()
                 .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .into();
+            t["visual_evaluation"] = self
+                .visual_evaluation()
+                .map(TestResult::as_str)
                 .collect::<Vec<_>>()
                 .into();
         }

@@ -315,8 +315,9 @@ pub struct ServerOptions {
     pub max_associations: usize,
     /// Connections kept open after their association ended (Sta13: the peer is to close
     /// the connection, or ARTIM closes it), rejected ones included (default 32). They hold
-    /// no slot and only small buffers; beyond this many, the one lingering longest is
-    /// closed.
+    /// no slot, and give back the read and write buffers of the transport (the core's
+    /// receive and transmit storage stays until the connection closes: about what an idle
+    /// association costs); beyond this many, the one lingering longest is closed.
     pub max_lingering: usize,
     /// Receive buffer per association: the largest command set, or response command and
     /// data set, it can hold (default 64 KiB).
@@ -631,8 +632,17 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                         "answered by the core"
                     ),
                     Event::Rejected(rj) => info!(reason = rj.describe(), "association rejected"),
-                    Event::Aborted(origin) => info!("{origin}"),
-                    Event::Released => info!("association released"),
+                    // The slot is given back here, before this drain's PDUs (the
+                    // A-RELEASE-RP, the A-ABORT) are written: a peer that associates again
+                    // as soon as it reads them finds the slot free.
+                    Event::Aborted(origin) => {
+                        slot.permit = None;
+                        info!("{origin}");
+                    }
+                    Event::Released => {
+                        slot.permit = None;
+                        info!("association released");
+                    }
                     _ => {}
                 }
                 ControlFlow::Continue(())
