@@ -505,3 +505,25 @@ fn poll_a_simulated_fleet_and_check_every_row() {
     drop(simulator);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A reader that stopped reading (`dimse ... | head`) ends the command quietly, with status
+/// 141 (128 + SIGPIPE), not with a panic.
+#[test]
+fn a_closed_stdout_ends_the_command_without_a_panic() {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    for args in [&["serve", "--print-config"][..], &["demo"][..]] {
+        let out = Command::new(DIMSE)
+            .args(args)
+            .stdout(writer.try_clone().unwrap())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(141), "{args:?}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("panicked"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}

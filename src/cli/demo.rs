@@ -53,14 +53,14 @@ fn print_data_set(data: &[u8], encoding: Encoding) {
                 vr,
                 value,
                 depth: 0,
-            }) => println!(
+            }) => out!(
                 "        {tag} {vr} {:<24} {:?}",
                 dataset::dictionary::keyword(tag).unwrap_or("?"),
                 dataset::value::string(value).unwrap_or("(binary)")
             ),
             Ok(_) => {}
             Err(e) => {
-                println!("        unreadable data set: {e:?}");
+                out!("        unreadable data set: {e:?}");
                 return;
             }
         }
@@ -97,13 +97,13 @@ fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>
                 message_id,
                 context_id,
             } => {
-                println!("  {who}: event N-GET #{message_id} on context {context_id}");
+                out!("  {who}: event N-GET #{message_id} on context {context_id}");
                 if let Some(rq) = conn.n_get_request() {
-                    println!("  {who}:   {rq}");
+                    out!("  {who}:   {rq}");
                 }
                 match conn.respond_n_get(now, message_id, Status::SUCCESS, Some(&DISPLAY)) {
-                    Ok(sent) => println!("  {who}:   answered with status {}", status(sent)),
-                    Err(e) => println!("  {who}:   could not answer: {e:?}"),
+                    Ok(sent) => out!("  {who}:   answered with status {}", status(sent)),
+                    Err(e) => out!("  {who}:   could not answer: {e:?}"),
                 }
             }
             Event::Response { op: Operation::NGet,
@@ -112,7 +112,7 @@ fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>
                 data_set_len,
             } => {
                 let len = data_set_len.map_or("no data set".into(), |n| format!("{n} bytes"));
-                println!(
+                out!(
                     "  {who}: event N-GET-RSP #{message_id}: status {}, data set: {len}",
                     status(code)
                 );
@@ -127,7 +127,7 @@ fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>
                 message_id,
                 status: code,
                 ..
-            } => println!(
+            } => out!(
                 "  {who}: event C-ECHO-RSP #{message_id}: status {}",
                 status(code)
             ),
@@ -136,17 +136,17 @@ fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>
                 context_id,
                 command_field,
                 status: code,
-            } => println!(
+            } => out!(
                 "  {who}: event {} #{message_id} on context {context_id} answered by the core: status {}",
                 command_field.name(),
                 status(code)
             ),
-            other => println!("  {who}: event {other:?}"),
+            other => out!("  {who}: event {other:?}"),
         }
     }
     let mut at = 0;
     for n in pdus {
-        println!("{who} -> {}", describe(&wire[at..at + n]));
+        out!("{who} -> {}", describe(&wire[at..at + n]));
         at += n;
     }
     wire
@@ -193,7 +193,7 @@ pub fn run() {
     )
     .expect("valid requestor configuration");
 
-    println!("dimse demo: QA_SCU associates with the DISPLAY SCP core, in memory\n");
+    out!("dimse demo: QA_SCU associates with the DISPLAY SCP core, in memory\n");
     let mut to_scp = drive("SCU", &mut scu, now, &mut Vec::new());
     let step = |scu: &mut Connection<'_>, scp: &mut Connection<'_>, to_scp: &mut Vec<u8>| {
         for _ in 0..100 {
@@ -206,32 +206,34 @@ pub fn run() {
         }
     };
     step(&mut scu, &mut scp, &mut to_scp);
-    println!();
+    out!();
     for pc in scp.presentation_contexts() {
-        println!(
+        out!(
             "negotiated context {}: {} with transfer syntax {}",
-            pc.id, pc.abstract_syntax, pc.transfer_syntax
+            pc.id,
+            pc.abstract_syntax,
+            pc.transfer_syntax
         );
     }
 
-    println!("\nSCU asks the Display System for Manufacturer and Device Serial Number\n");
+    out!("\nSCU asks the Display System for Manufacturer and Device Serial Number\n");
     scu.send_n_get(now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, Some(&ASKED))
         .expect("established");
     to_scp.extend(drive("SCU", &mut scu, now, &mut Vec::new()));
     step(&mut scu, &mut scp, &mut to_scp);
 
-    println!("\nSCU verifies the connection (C-ECHO)\n");
+    out!("\nSCU verifies the connection (C-ECHO)\n");
     scu.send_c_echo(now).expect("established");
     to_scp.extend(drive("SCU", &mut scu, now, &mut Vec::new()));
     step(&mut scu, &mut scp, &mut to_scp);
 
-    println!("\nSCU releases the association\n");
+    out!("\nSCU releases the association\n");
     scu.release(now).expect("established");
     to_scp.extend(drive("SCU", &mut scu, now, &mut Vec::new()));
     step(&mut scu, &mut scp, &mut to_scp);
     scp.handle_transport_closed(now);
     drive("SCP", &mut scp, now, &mut Vec::new());
-    println!(
+    out!(
         "\nSCU state {:?}, SCP state {:?}: association released",
         scu.state(),
         scp.state()

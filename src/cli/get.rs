@@ -138,14 +138,14 @@ pub async fn get(args: GetArgs) -> Result<(), Failure> {
             None => serde_json::Value::Object(Default::default()),
         };
         eprintln!("{line}");
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(&data).unwrap_or_default()
         );
     } else {
-        println!("{line}");
+        out!("{line}");
         if let Some(view) = r.data_set_view().map_err(unreadable)? {
-            print!("{}", dimse::print::render_text(&view));
+            out_part!("{}", dimse::print::render_text(&view));
         }
     }
     if category.is_success_or_warning() {
@@ -187,7 +187,7 @@ pub async fn echo(args: EchoArgs) -> Result<(), Failure> {
     }
     let elapsed = start.elapsed();
     client.release().await?;
-    println!(
+    out!(
         "C-ECHO {}: status 0000H (Success), {} in {:.1} ms",
         address(&args.peer.address),
         args.repeat.max(1),

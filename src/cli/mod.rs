@@ -1,5 +1,35 @@
 //! The `dimse` command-line tool's commands.
 
+/// `println!` for the commands' output. When stdout is closed under it (`dimse poll | head`)
+/// the process ends at once with status 141 (128 + SIGPIPE, as a tool killed by the signal
+/// reports), instead of panicking: a reader that stopped reading is not a crash.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            $crate::cli::stdout_failed(e);
+        }
+    }};
+}
+
+/// `print!` likewise.
+macro_rules! out_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = write!(std::io::stdout().lock(), $($arg)*) {
+            $crate::cli::stdout_failed(e);
+        }
+    }};
+}
+
+/// Ends the process after a failed write to stdout (see `out!`).
+pub fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() != std::io::ErrorKind::BrokenPipe {
+        eprintln!("dimse: writing to stdout: {e}");
+    }
+    std::process::exit(141)
+}
+
 pub mod demo;
 pub mod get;
 pub mod poll;

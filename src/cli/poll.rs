@@ -482,20 +482,20 @@ pub async fn poll(args: PollArgs) -> Result<(), Failure> {
     let ok = count("success") + count("warning");
     let timeouts = count("timeout");
     let failed = total - ok - timeouts;
-    println!(
+    out!(
         "{total} devices: {ok} answered (success or warning), {failed} failed or refused, {timeouts} timed out"
     );
     for line in &not_success {
-        println!("{line}");
+        out!("{line}");
     }
     if not_listed > 0 {
-        println!(
+        out!(
             "  and {not_listed} more that did not answer success (every device has a row in --out)"
         );
     }
     if let (Some(mut w), Some(path)) = (out, &args.out) {
         w.flush().map_err(write_error)?;
-        println!("rows written to {}", path.display());
+        out!("rows written to {}", path.display());
     }
     if ok == total {
         Ok(())

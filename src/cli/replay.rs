@@ -35,14 +35,14 @@ pub fn replay(args: ReplayArgs) -> Result<(), Failure> {
         ))
     })?;
     policy.limits = cfg.limits();
-    println!(
+    out!(
         "trace of an association with {} (server {}), {} inputs",
         t.header.peer,
         t.header.ae_title,
         t.records.len()
     );
     for line in trace::replay(&t, &policy, &cfg.display) {
-        println!("{line}");
+        out!("{line}");
     }
     Ok(())
 }

@@ -27,6 +27,11 @@ pub struct ServeArgs {
     /// (transient, local limit exceeded).
     #[arg(long)]
     pub max_associations: Option<usize>,
+    /// Connections kept open after their association ended, waiting for the peer to close
+    /// (default 32); they hold no association slot, and beyond this many the one lingering
+    /// longest is closed.
+    #[arg(long)]
+    pub max_lingering: Option<usize>,
     /// Serve over TLS only: the PEM certificate chain (with --tls-key; overrides the file).
     /// The port then defaults to 2762, the DICOM TLS port.
     #[arg(long, requires = "tls_key")]
@@ -71,7 +76,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     }
     cfg.validate().map_err(|e| Failure::new(e.to_string()))?;
     if args.print_config {
-        print!("{}", config::to_toml(&cfg));
+        out_part!("{}", config::to_toml(&cfg));
         return Ok(());
     }
     let ae = cfg.ae_title().map_err(|e| Failure::new(e.to_string()))?;
@@ -79,10 +84,12 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
     }
+    let defaults = ServerOptions::default();
     let mut builder = Server::builder(ae).options(ServerOptions {
         max_associations: cfg.max_associations,
+        max_lingering: args.max_lingering.unwrap_or(defaults.max_lingering),
         record: args.record.clone(),
-        ..ServerOptions::default()
+        ..defaults
     });
     {
         let policy = builder.policy_mut();
@@ -131,7 +138,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         .config
         .as_ref()
         .map_or("the demo display".to_string(), |p| p.display().to_string());
-    println!(
+    out!(
         "dimse serve: Display System SCP '{}' on {addr}{}, serving {source} (Ctrl-C to stop)",
         cfg.ae_title,
         if cfg.tls.is_some() { " (TLS only)" } else { "" }

@@ -614,14 +614,14 @@ fn check(devices: &[Device], rows: &PathBuf) -> Result<(), Failure> {
         *kinds.entry(d.trouble.name()).or_default() += 1;
     }
     let kinds: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
-    println!(
+    out!(
         "{} devices ({}): {right} rows right, {} wrong",
         devices.len(),
         kinds.join(", "),
         problems.len()
     );
     for p in problems.iter().take(20) {
-        println!("  {p}");
+        out!("  {p}");
     }
     if problems.is_empty() {
         Ok(())
