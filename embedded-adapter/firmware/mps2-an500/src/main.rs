@@ -65,7 +65,7 @@ mod fmt {
     pub(crate) use unwrap;
 }
 
-/// Our AE title, unless the command line names another.
+/// Our AE title (the factory configuration accepts any called AE title).
 const AE_TITLE: AeTitle = dicom::ae_title("MPS2_DISPLAY");
 /// The Display System's Manufacturer's Model Name.
 const MODEL_NAME: &str = "QEMU mps2-an500 display controller";
