@@ -1020,15 +1020,11 @@ fn an_oversized_command_that_cannot_be_answered_aborts_with_the_reason() {
     );
 }
 
-#[test]
-fn a_peer_trickling_a_pdu_is_aborted_at_the_pdu_timeout() {
-    let mut p = Pair::associated(1000);
-    let limits = dimse_core::assoc::Limits {
-        pdu_timeout: Duration::from_secs(10),
-        ..dimse_core::assoc::Limits::DEFAULT
-    };
+/// An established pair whose acceptor has these limits.
+fn associated_with_limits(limits: dimse_core::assoc::Limits) -> Pair {
     let mut pol = policy();
     pol.limits = limits;
+    let mut p = Pair::associated(1000);
     p.acc = Side::new(dimse_core::Connection::acceptor(
         leak(pol),
         storage(65536, 65536),
@@ -1048,6 +1044,15 @@ fn a_peer_trickling_a_pdu_is_aborted_at_the_pdu_timeout() {
     );
     p.run();
     assert!(p.acc.conn.is_established());
+    p
+}
+
+#[test]
+fn a_peer_trickling_a_pdu_is_aborted_at_the_pdu_timeout() {
+    let mut p = associated_with_limits(dimse_core::assoc::Limits {
+        pdu_timeout: Duration::from_secs(10),
+        ..dimse_core::assoc::Limits::DEFAULT
+    });
     // Whole PDUs 20 s apart are fine: the timer runs only while a PDU is partial.
     for _ in 0..3 {
         p.now = Instant::from_millis(p.now.as_millis() + 20_000);
@@ -1087,33 +1092,11 @@ fn a_peer_trickling_a_pdu_is_aborted_at_the_pdu_timeout() {
 fn re_offered_bytes_do_not_keep_a_silent_peer_alive() {
     // A driver that offers its kept bytes again on every pass (after each answer, say):
     // only bytes beyond those are new, so the network timeout runs from the last new one.
-    let mut p = Pair::associated(1000);
-    let limits = dimse_core::assoc::Limits {
+    let mut p = associated_with_limits(dimse_core::assoc::Limits {
         network_timeout: Duration::from_secs(5),
         pdu_timeout: Duration::from_secs(60),
         ..dimse_core::assoc::Limits::DEFAULT
-    };
-    let mut pol = policy();
-    pol.limits = limits;
-    p.acc = Side::new(dimse_core::Connection::acceptor(
-        leak(pol),
-        storage(65536, 65536),
-        p.now,
-    ));
-    p.req = Side::new(
-        dimse_core::Connection::requestor(
-            leak(RequestorConfig::new(
-                ae("QA_SCU"),
-                ae("DISPLAY"),
-                leak(contexts()),
-            )),
-            storage(65536, 65536),
-            p.now,
-        )
-        .unwrap(),
-    );
-    p.run();
-    assert!(p.acc.conn.is_established());
+    });
     // Three bytes of a PDU header: too few to take, kept by the driver.
     let start = p.now.as_millis();
     let kept = &pdv(1, true, &n_get(40, DISPLAY_SYSTEM, INSTANCE, None))[..3];
