@@ -24,8 +24,9 @@ const MAGIC: u32 = 0x4449_4D53;
 pub struct Connection {
     magic: u32,
     /// Set while a call runs on the connection: a callback that calls back in is refused
-    /// instead of aliasing the connection the outer call holds.
-    busy: bool,
+    /// instead of aliasing the connection the outer call holds. A `u8` (0 or 1), not a
+    /// `bool`: memory no init completed may hold any byte here, and every byte is a `u8`.
+    busy: u8,
     /// The connection memory, the receive storage and the transmit storage: what input,
     /// output and data set buffers must not overlap.
     pub(crate) spans: [Span; 3],
@@ -81,7 +82,7 @@ unsafe fn enter(c: *const Connection) -> Result<(), c_int> {
     if magic != MAGIC {
         return Err(DIMSE_E_NOT_INITIALISED);
     }
-    if busy {
+    if busy != 0 {
         return Err(DIMSE_E_REENTRANT);
     }
     Ok(())
@@ -103,12 +104,12 @@ pub(crate) unsafe fn with_connection(
     // using the core connection, so the `&mut` to that field is unique. The store, which
     // the core connection borrows, is not touched.
     let result = unsafe {
-        addr_of_mut!((*c).busy).write(true);
+        addr_of_mut!((*c).busy).write(1);
         let spans = &*addr_of!((*c).spans);
         f(&mut *addr_of_mut!((*c).core), spans)
     };
     // SAFETY: as above; the `&mut` is gone.
-    unsafe { addr_of_mut!((*c).busy).write(false) };
+    unsafe { addr_of_mut!((*c).busy).write(0) };
     code(result)
 }
 
@@ -179,7 +180,7 @@ unsafe fn init(
     // failure below leaves memory that every call refuses.
     unsafe {
         addr_of_mut!((*block).magic).write(0);
-        addr_of_mut!((*block).busy).write(false);
+        addr_of_mut!((*block).busy).write(0);
         addr_of_mut!((*block).spans).write(spans);
     }
     // SAFETY: the store's place in the block: written once here, never moved (the caller

@@ -45,3 +45,16 @@ fn arbitrary_call_sequences_return_documented_codes() {
         "the programs stay shallow: {established} established, {answered} answered"
     );
 }
+
+/// The fuzzer's crash of 2026-12-04 (CI, stop 19): it learned the magic number from the
+/// comparison in `enter`, filled the uninitialised "junk" connection with it, and the next
+/// call took the junk for a connection. The harness now never forges the magic; this program
+/// (fill with "DIMS", then use the junk) must run through.
+#[test]
+fn junk_memory_never_holds_the_magic_number() {
+    let program = [
+        21u8, 0, 1, b'S', b'M', b'I', b'D', // junk connection, then filled with "DIMS"
+        21, 0, 1, 0, 0, 0, 0, // the junk connection used again: refused
+    ];
+    harness::run(&program);
+}
