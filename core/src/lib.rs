@@ -171,5 +171,5 @@ pub mod time;
 pub mod trace;
 pub mod ul;
 
-pub use connection::{Connection, Event, Output, Storage};
+pub use connection::{Closing, Connection, Event, Output, Storage};
 pub use time::{Duration, Instant};

@@ -15,12 +15,14 @@
 
 use heapless::Deque;
 
+mod closing;
 mod deframe;
 mod executor;
 mod fragment;
 mod reassembly;
 mod timers;
 
+pub use closing::Closing;
 use deframe::{Block, Neg, Rx, Step};
 use executor::{Input, Outgoing};
 pub(crate) use fragment::TxMessage;
