@@ -640,3 +640,126 @@ fn passcode_identity_is_enforced() {
         }
     }
 }
+
+/// A requestor offering `n` contexts (Verification, then Display System, alternating), with
+/// both sides writing into an `out` of `out_len` bytes; associated, one C-ECHO, released.
+/// Returns every byte each side sent, in order, and the acceptor's transmit-call count.
+fn many_contexts_session(n: u8, out_len: usize) -> (Vec<u8>, Vec<u8>, usize) {
+    let contexts: Vec<dimse_core::pdu::PresentationContextRq<'static>> = (0..n)
+        .map(|i| dimse_core::pdu::PresentationContextRq {
+            id: 2 * i + 1,
+            abstract_syntax: if i % 2 == 0 {
+                VERIFICATION
+            } else {
+                DISPLAY_SYSTEM
+            },
+            transfer_syntaxes: &BOTH_TS,
+        })
+        .collect();
+    let config = leak(RequestorConfig::new(
+        ae("QA_SCU"),
+        ae("DISPLAY"),
+        leak(contexts).as_slice(),
+    ));
+    let mut p = Pair::new(leak(policy()), config, 1 << 20);
+    p.req.transmit_buffer = out_len;
+    p.acc.transmit_buffer = out_len;
+    p.run();
+    assert!(p.acc.conn.is_established(), "{:?}", p.acc.events);
+    p.req.conn.send_c_echo(p.now).unwrap();
+    p.run();
+    assert_eq!(p.req.responses.len(), 1);
+    p.req.conn.release(p.now).unwrap();
+    p.run();
+    assert!(p.req.events.contains(&Event::Released));
+    let calls = p.acc.sent.len();
+    (p.req.sent.concat(), p.acc.sent.concat(), calls)
+}
+
+#[test]
+fn an_associate_pdu_larger_than_out_goes_out_in_pieces_from_the_transmit_storage() {
+    // 128 contexts: an A-ASSOCIATE-RQ of about 9 KB and an A-ASSOCIATE-AC of about 4 KB,
+    // through outputs of 14 bytes (the smallest P-DATA-TF) and up: the same bytes as
+    // through one that holds each PDU whole.
+    let (req_whole, acc_whole, calls_whole) = many_contexts_session(128, 1 << 20);
+    assert!(acc_whole.len() > 4000, "{}", acc_whole.len());
+    // The first PDU of each side (P-DATA after it is cut to `out`, so it differs).
+    let first = |wire: &[u8]| {
+        let len = u32::from_be_bytes(wire[2..6].try_into().unwrap()) as usize;
+        wire[..6 + len].to_vec()
+    };
+    for out_len in [14, 100, 1000, 4096] {
+        let (req, acc, calls) = many_contexts_session(128, out_len);
+        assert!(first(&req) == first(&req_whole), "requestor, out {out_len}");
+        assert!(first(&acc) == first(&acc_whole), "acceptor, out {out_len}");
+        assert!(
+            calls > calls_whole,
+            "out {out_len}: the A-ASSOCIATE-AC came in pieces"
+        );
+    }
+    // `min_output_len` says so: the storage holds the largest answer.
+    let p = Pair::new(
+        leak(policy()),
+        leak(RequestorConfig::new(
+            ae("QA_SCU"),
+            ae("DISPLAY"),
+            leak(contexts()),
+        )),
+        1,
+    );
+    assert_eq!(p.acc.conn.min_output_len(), 14);
+    assert_eq!(p.req.conn.min_output_len(), 14);
+}
+
+#[test]
+fn an_associate_pdu_too_large_for_out_and_storage_is_refused_and_stays_queued() {
+    let config = leak(RequestorConfig::new(
+        ae("QA_SCU"),
+        ae("DISPLAY"),
+        leak(contexts()),
+    ));
+    let mut req = Connection::requestor(config, storage(1024, 64), Instant::ZERO).unwrap();
+    let whole =
+        config_len(&mut Connection::requestor(config, storage(1024, 64), Instant::ZERO).unwrap());
+    assert!(whole > 64);
+    assert_eq!(req.min_output_len(), whole);
+    let mut small = [0u8; 32];
+    assert!(req.poll_output(&mut small).is_err());
+    assert!(req.poll_output(&mut []).is_err());
+    assert!(req.has_transmit());
+}
+
+/// The A-ASSOCIATE-RQ's length, through an output that holds it.
+fn config_len(c: &mut Connection<'static>) -> usize {
+    let mut buf = [0u8; 4096];
+    match c.poll_output(&mut buf) {
+        Ok(dimse_core::Output::Transmit(n)) => n,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_local_abort_finishes_the_associate_pdu_partly_handed_out_first() {
+    let config = leak(RequestorConfig::new(
+        ae("QA_SCU"),
+        ae("DISPLAY"),
+        leak(contexts()),
+    ));
+    let mut whole = Connection::requestor(config, storage(1024, 4096), Instant::ZERO).unwrap();
+    let rq_len = config_len(&mut whole);
+    let mut req = Connection::requestor(config, storage(1024, 4096), Instant::ZERO).unwrap();
+    let mut wire = Vec::new();
+    let mut buf = [0u8; 50];
+    match req.poll_output(&mut buf) {
+        Ok(dimse_core::Output::Transmit(50)) => wire.extend_from_slice(&buf),
+        other => panic!("{other:?}"),
+    }
+    req.abort(Instant::ZERO).unwrap();
+    while let Ok(dimse_core::Output::Transmit(n)) = req.poll_output(&mut buf) {
+        wire.extend_from_slice(&buf[..n]);
+    }
+    // The whole A-ASSOCIATE-RQ, then the A-ABORT (service-user), and nothing else.
+    assert_eq!(wire.len(), rq_len + 10);
+    assert_eq!(wire[0], 0x01);
+    assert_eq!(&wire[rq_len..], &[0x07, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
+}

@@ -13,8 +13,9 @@ pub const DEFAULT_TX: usize = 4096;
 /// are small; the core streams larger PDUs through it.
 pub const DEFAULT_SOCKET_RX: usize = 1024;
 /// Default size of the TCP socket's transmit buffer: how much of a response can be in flight
-/// before the peer acknowledges it. PDUs are written straight into it (no copy), and it must
-/// hold the largest A-ASSOCIATE-AC (about 110 bytes plus 30 per presentation context).
+/// before the peer acknowledges it. PDUs are written straight into it (no copy); an
+/// A-ASSOCIATE-AC larger than it (about 110 bytes plus 30 per presentation context) is laid
+/// out in `TX` by the core and goes out in pieces.
 pub const DEFAULT_SOCKET_TX: usize = 2048;
 /// Default number of association tasks: how many peers are served at once. A further peer's
 /// SYN finds no listening socket and is refused (embassy-net has no backlog).

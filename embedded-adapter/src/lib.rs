@@ -164,7 +164,8 @@
 //! second stack (the core's requestor side): association, N-GET (the data set checked byte
 //! for byte), C-ECHO, release, a peer's abort, a FIN and a reset without release, a handler
 //! that fails, two concurrent associations and a third refused, ARTIM on an idle connection,
-//! transmit rings smaller than a response (or than the A-ASSOCIATE-AC), and an association
+//! transmit rings smaller than a response (or than the A-ASSOCIATE-AC, which then goes out in
+//! pieces; smaller than it and than `TX` too, and the association is aborted), and an association
 //! recorded on the device and replayed with dimse-tokio's replayer.
 //!
 //! [embassy-net]: https://docs.embassy.dev/embassy-net

@@ -338,16 +338,18 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
                 Err(_) if self.transport_gone => return None,
                 Err(_) if !flushed && self.socket.send_queue() > 0 => {
                     // The ring's contiguous free space (up to its end) cannot hold the next
-                    // PDU whole (P-DATA is cut to fit; other PDUs are not). Once everything
-                    // is acknowledged the ring starts over at its beginning.
+                    // PDU (P-DATA is cut to fit down to 14 bytes, an A-ASSOCIATE-AC comes in
+                    // pieces, the other PDUs need their 10 bytes whole). Once everything is
+                    // acknowledged the ring starts over at its beginning.
                     if self.socket.flush().await.is_err() {
                         self.transport_lost();
                     }
                     flushed = true;
                 }
                 Err(_) => {
-                    // Even the empty ring is too small: an A-ASSOCIATE-AC with more contexts
-                    // than SOCKET_TX can hold. A local resource limit: abort.
+                    // Even the empty ring is too small, and the core's transmit storage too:
+                    // an A-ASSOCIATE-AC with more contexts than TX can hold. A local resource
+                    // limit: abort.
                     error!(
                         "the next PDU does not fit the socket's transmit buffer ({} bytes)",
                         self.socket.send_capacity()

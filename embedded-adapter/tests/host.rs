@@ -134,7 +134,8 @@ async fn dicom_small_ring(
     serve_association(stack, SMALL_RING_PORT, buffers, policy, &DEVICE).await
 }
 
-/// A server whose transmit ring (128 bytes) cannot hold the A-ASSOCIATE-AC at all.
+/// A server whose transmit ring (128 bytes) cannot hold the A-ASSOCIATE-AC at all (its
+/// transmit storage can).
 const TINY_RING_PORT: u16 = 11114;
 type TinyRing = AssociationBuffers<1280, 4096, 1024, 128>;
 
@@ -145,6 +146,20 @@ async fn dicom_tiny_ring(
     policy: &'static AcceptorPolicy<'static>,
 ) -> ! {
     serve_association(stack, TINY_RING_PORT, buffers, policy, &DEVICE).await
+}
+
+/// A server whose transmit ring and transmit storage (128 bytes each) are both smaller than
+/// the A-ASSOCIATE-AC.
+const TINY_RING_AND_STORAGE_PORT: u16 = 11116;
+type TinyRingAndStorage = AssociationBuffers<1280, 128, 1024, 128>;
+
+#[embassy_executor::task]
+async fn dicom_tiny_ring_and_storage(
+    stack: Stack<'static>,
+    buffers: &'static mut TinyRingAndStorage,
+    policy: &'static AcceptorPolicy<'static>,
+) -> ! {
+    serve_association(stack, TINY_RING_AND_STORAGE_PORT, buffers, policy, &DEVICE).await
 }
 
 // ---------------------------------------------------------------- the two stacks and the wire
@@ -606,12 +621,28 @@ async fn small_transmit_ring(stack: Stack<'static>) -> Result {
     )
 }
 
-/// An A-ASSOCIATE-AC larger than the whole transmit ring: a local resource limit, so the
-/// server aborts (and the A-ABORT, 10 bytes, fits).
+/// An A-ASSOCIATE-AC larger than the whole transmit ring goes out in pieces (the core lays
+/// it out in its transmit storage): the association works.
 async fn associate_ac_larger_than_the_ring(stack: Stack<'static>) -> Result {
     let config = requestor_config();
     let mut bufs = ClientBuffers::new();
-    let mut client = Client::connect(stack, TINY_RING_PORT, &config, &mut bufs).await?;
+    let mut client = Client::associate_on(stack, TINY_RING_PORT, &config, &mut bufs).await?;
+    check("C-ECHO status", client.c_echo().await?, 0x0000)?;
+    client.release().await?;
+    client.close().await?;
+    check(
+        "server summary",
+        server_summary().await?,
+        summary(End::Released, TransportEnd::PeerClosed, 0, 1),
+    )
+}
+
+/// An A-ASSOCIATE-AC larger than the transmit ring and the transmit storage: a local
+/// resource limit, so the server aborts (and the A-ABORT, 10 bytes, fits).
+async fn associate_ac_larger_than_ring_and_storage(stack: Stack<'static>) -> Result {
+    let config = requestor_config();
+    let mut bufs = ClientBuffers::new();
+    let mut client = Client::connect(stack, TINY_RING_AND_STORAGE_PORT, &config, &mut bufs).await?;
     client
         .expect("Aborted by the peer", |e| {
             matches!(e, Event::Aborted(AbortOrigin::Peer(_)))
@@ -997,6 +1028,11 @@ async fn main_task(spawner: Spawner, server: Stack<'static>, client: Stack<'stat
     static TINY: StaticCell<TinyRing> = StaticCell::new();
     spawner.spawn(dicom_small_ring(server, SMALL.init(SmallRing::new()), policy).unwrap());
     spawner.spawn(dicom_tiny_ring(server, TINY.init(TinyRing::new()), policy).unwrap());
+    static TINIER: StaticCell<TinyRingAndStorage> = StaticCell::new();
+    spawner.spawn(
+        dicom_tiny_ring_and_storage(server, TINIER.init(TinyRingAndStorage::new()), policy)
+            .unwrap(),
+    );
     static RECORDING: StaticCell<AssociationBuffers> = StaticCell::new();
     static TRACE_BUFFER: StaticCell<[u8; 16384]> = StaticCell::new();
     spawner.spawn(
@@ -1032,6 +1068,11 @@ async fn main_task(spawner: Spawner, server: Stack<'static>, client: Stack<'stat
     run(
         "associate_ac_larger_than_the_ring",
         associate_ac_larger_than_the_ring(client),
+    )
+    .await;
+    run(
+        "associate_ac_larger_than_ring_and_storage",
+        associate_ac_larger_than_ring_and_storage(client),
     )
     .await;
     run("handler_failure", handler_failure(client)).await;
@@ -1073,11 +1114,11 @@ fn main() {
         std::process::exit(2);
     });
 
-    println!("\nrunning 12 tests (dimse-embassy on two embassy-net stacks)");
+    println!("\nrunning 14 tests (dimse-embassy on two embassy-net stacks)");
     let started = std::time::Instant::now();
     static SERVER_CHANNEL: StaticCell<channel::State<MTU, 4, 4>> = StaticCell::new();
     static CLIENT_CHANNEL: StaticCell<channel::State<MTU, 4, 4>> = StaticCell::new();
-    static SERVER_RESOURCES: StaticCell<StackResources<{ ASSOCIATIONS + 3 }>> = StaticCell::new();
+    static SERVER_RESOURCES: StaticCell<StackResources<{ ASSOCIATIONS + 4 }>> = StaticCell::new();
     static CLIENT_RESOURCES: StaticCell<StackResources<4>> = StaticCell::new();
 
     let server_mac = HardwareAddress::Ethernet([0x02, 0, 0, 0, 0, 0x01]);

@@ -522,8 +522,10 @@ int dimse_handle_input(struct dimse_connection *c, uint64_t now_ms, const uint8_
 
 // The next thing to do: a PDU to transmit (written at the start of `out`), an event, a
 // re-offer of kept input, or idle until a deadline. Call it until it says idle, after
-// every call that changes the connection. `DIMSE_E_SIZE`: `out` is smaller than the next
-// PDU (at least `dimse_min_output_len` bytes never fail); the PDU stays queued.
+// every call that changes the connection. An A-ASSOCIATE-RQ/AC larger than `out` comes in
+// pieces of `out`'s size from the transmit storage (one per call, the same bytes).
+// `DIMSE_E_SIZE`: neither `out` nor the transmit storage holds the next PDU (at least
+// `dimse_min_output_len` bytes never fail); the PDU stays queued.
 //
 // # Safety
 // `out` points to `out_len` writable bytes, not overlapping the connection's memory or

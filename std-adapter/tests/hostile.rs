@@ -57,12 +57,6 @@ const HANDLER_BLOCKS_INPUT: &str = "dimse-embassy does not read the socket while
 /// Where the image (dimse-embassy's association task) does not do what the catalogue
 /// expects: printed loudly, as the core's known deviations are, instead of failing.
 const IMAGE_DEVIATIONS: &[(&str, &str)] = &[
-    (
-        "assoc/128-presentation-contexts",
-        "dimse-embassy writes an A-ASSOCIATE-AC whole into the socket's transmit ring \
-         (DEFAULT_SOCKET_TX, 2048 bytes: about 64 contexts); a larger one is not sent, and \
-         the transport is closed without an A-ABORT",
-    ),
     ("close/in-sta8", HANDLER_BLOCKS_INPUT),
     ("abort/in-sta8", HANDLER_BLOCKS_INPUT),
     ("seq/pdata-after-own-release-rq", HANDLER_BLOCKS_INPUT),

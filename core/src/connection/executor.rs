@@ -46,7 +46,7 @@ impl<'a> Connection<'a> {
 
     /// Whether an outgoing message still occupies `storage.tx`.
     pub(crate) fn tx_busy(&self) -> bool {
-        self.txq.iter().any(|o| *o == Outgoing::PData)
+        self.staged.is_some() || self.txq.iter().any(|o| *o == Outgoing::PData)
     }
 
     /// Queues the message laid out in `storage.tx` (Evt9: DT-1 in Sta6, AR-7 in Sta8).
@@ -97,7 +97,19 @@ impl<'a> Connection<'a> {
     /// receives must not depend on whether it sent the bad bytes in the same TCP segment.
     pub(super) fn queue_abort(&mut self, abort: Abort, keep_queued: bool) {
         if !keep_queued {
+            // A PDU partly handed out is finished first: the peer must be able to frame
+            // the A-ABORT.
+            let partial = match self.staged {
+                Some((_, sent)) if sent > 0 => self.txq.pop_front(),
+                _ => {
+                    self.staged = None;
+                    None
+                }
+            };
             self.txq.clear();
+            if let Some(p) = partial {
+                self.queue(p);
+            }
         }
         self.release_response_pending = false;
         self.queue(Outgoing::Abort(abort));

@@ -101,6 +101,42 @@ impl<'a> Connection<'a> {
         pdu::finish_pdu(&mut w, start)
     }
 
+    /// Lays out the A-ASSOCIATE-RQ/AC `pdu` in the transmit storage, for
+    /// [`Connection::hand_out_staged`]. `Err` when the storage is taken or too small.
+    pub(super) fn stage(&mut self, pdu: Outgoing) -> Result<(), BufferTooSmall> {
+        if self.tx_busy() {
+            return Err(BufferTooSmall);
+        }
+        // The storage is lent out of `self` for the emitter, which reads the rest of it.
+        let tx = core::mem::take(&mut self.storage.tx);
+        let emitted = match pdu {
+            Outgoing::AssociateRq => self.emit_associate_rq(tx),
+            _ => self.emit_associate_ac(tx),
+        };
+        self.storage.tx = tx;
+        self.staged = Some((emitted?, 0));
+        Ok(())
+    }
+
+    /// The next piece of the staged PDU, as much as `out` holds; `true` with the last one.
+    pub(super) fn hand_out_staged(
+        &mut self,
+        out: &mut [u8],
+    ) -> Result<(usize, bool), BufferTooSmall> {
+        let (len, sent) = self.staged.ok_or(BufferTooSmall)?;
+        let n = out.len().min(len - sent);
+        if n == 0 {
+            return Err(BufferTooSmall);
+        }
+        let piece = self.storage.tx.get(sent..sent + n).ok_or(BufferTooSmall)?;
+        out.get_mut(..n)
+            .ok_or(BufferTooSmall)?
+            .copy_from_slice(piece);
+        let done = sent + n == len;
+        self.staged = if done { None } else { Some((len, sent + n)) };
+        Ok((n, done))
+    }
+
     /// One P-DATA-TF with one PDV of the outgoing message (its command set first, then its
     /// data set: never both in one PDV, PS3.7 §6.3.1); `true` when it carried the last
     /// fragment of the message.

@@ -389,6 +389,10 @@ pub struct Connection<'a> {
     /// Set by [`Connection::refuse`]: the A-ASSOCIATE-RQ gets this answer whatever the policy.
     refusal: Option<AssociateRj>,
     txq: Deque<Outgoing, TXQ_CAPACITY>,
+    /// An A-ASSOCIATE-RQ/AC at the front of `txq` that did not fit the caller's `out`: laid
+    /// out in `storage.tx` (free before the association is established) and handed out in
+    /// pieces; its length and how much of it is out.
+    staged: Option<(usize, usize)>,
     events: Deque<Event, EVENT_CAPACITY>,
     timers: Timers,
     /// The latest `now` any call supplied: `poll_transmit` takes no time, yet the release
@@ -423,6 +427,7 @@ impl<'a> Connection<'a> {
             unconsumed: 0,
             refusal: None,
             txq: Deque::new(),
+            staged: None,
             events: Deque::new(),
             timers: Timers::default(),
             now: Instant::ZERO,
@@ -647,9 +652,13 @@ impl<'a> Connection<'a> {
     ///
     /// PDUs come first, in the order the state machine queued them, then events, then
     /// [`Output::Reoffer`]. A PDU is written at the start of `out`: P-DATA is cut to fit both
-    /// `out` and the peer's maximum, the other PDUs are written whole. `Err` means `out`
-    /// is smaller than the next PDU (only an A-ASSOCIATE-RQ/AC can be); the PDU stays
-    /// queued. An `out` of [`Connection::min_output_len`] bytes never fails.
+    /// `out` and the peer's maximum, the other PDUs are written whole, except an
+    /// A-ASSOCIATE-RQ/AC larger than `out`: that one is laid out in the transmit storage and
+    /// handed out in pieces of `out`'s size, one per call (the bytes on the wire are the
+    /// same; nothing else goes out before its last piece). `Err` means `out` cannot hold the
+    /// next PDU and the transmit storage cannot either (only an A-ASSOCIATE-RQ/AC can be that
+    /// large), or `out` is empty; the PDU stays queued. An `out` of
+    /// [`Connection::min_output_len`] bytes never fails.
     pub fn poll_output(&mut self, out: &mut [u8]) -> Result<Output, BufferTooSmall> {
         // The queues are looked at before calling into them: this runs several times per
         // message, and most calls find one of them empty.
@@ -687,17 +696,22 @@ impl<'a> Connection<'a> {
     }
 
     /// The smallest `out` for which [`Connection::poll_output`] never returns `Err` on this
-    /// association: room for the largest A-ASSOCIATE-RQ or -AC it can send (the requestor's
-    /// exact request; for an acceptor, an answer to the most presentation contexts a request
-    /// can carry with the policy's longest syntaxes). Any other PDU is smaller, and P-DATA is
-    /// cut to fit; an `out` of the peer's maximum PDU length plus the 6-byte PDU header
-    /// sends P-DATA in the fewest PDUs.
+    /// association. The largest A-ASSOCIATE-RQ or -AC it can send (the requestor's exact
+    /// request; for an acceptor, an answer to the most presentation contexts a request can
+    /// carry with the policy's longest syntaxes) goes out in pieces when the transmit storage
+    /// holds it, and then this is the smallest P-DATA-TF (14 bytes); otherwise it is that
+    /// PDU's length. Any other PDU is smaller, and P-DATA is cut to fit; an `out` of the
+    /// peer's maximum PDU length plus the 6-byte PDU header sends P-DATA in the fewest PDUs.
     pub fn min_output_len(&self) -> usize {
         let associate = match self.syntaxes {
             Syntaxes::Requestor(_) => self.associate_rq().map_or(0, |rq| rq.buffer_len()),
             Syntaxes::Acceptor(p) => max_associate_ac_len(p),
         };
-        associate.max(MIN_PDATA_LEN)
+        if associate <= self.storage.tx.len() {
+            MIN_PDATA_LEN
+        } else {
+            associate.max(MIN_PDATA_LEN)
+        }
     }
 
     /// The next event, if any (through [`Connection::poll_output`]).
@@ -709,32 +723,50 @@ impl<'a> Connection<'a> {
         Some(ev)
     }
 
-    /// Writes the next PDU into `out` and returns its length, or `None` when nothing is
-    /// waiting. P-DATA is cut to fit both the peer's maximum and `out`. `Err` means `out`
-    /// cannot hold the next PDU (an A-ASSOCIATE-AC needs room for all its contexts; any other
-    /// PDU fits in [`MAX_UNIT_LEN`] bytes); the PDU stays queued.
+    /// Writes the next PDU (or the next piece of a staged A-ASSOCIATE-RQ/AC) into `out` and
+    /// returns its length, or `None` when nothing is waiting. P-DATA is cut to fit both the
+    /// peer's maximum and `out`. `Err` means `out` cannot hold the next PDU, nor the
+    /// transmit storage (an A-ASSOCIATE-AC needs room for all its contexts; any other PDU
+    /// fits in [`MAX_UNIT_LEN`] bytes); the PDU stays queued.
     fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<usize>, BufferTooSmall> {
         let Some(&next) = self.txq.front() else {
             return Ok(None);
         };
-        let n = match next {
-            Outgoing::AssociateRq => self.emit_associate_rq(out)?,
-            Outgoing::AssociateAc => self.emit_associate_ac(out)?,
-            Outgoing::AssociateRj(rj) => rj.emit(out)?,
-            Outgoing::ReleaseRq => ReleaseRq.emit(out)?,
-            Outgoing::ReleaseRp => ReleaseRp.emit(out)?,
-            Outgoing::Abort(a) => a.emit(out)?,
-            Outgoing::PData => {
-                let (n, done) = self.emit_pdata(out)?;
-                if !done {
-                    return Ok(Some(n));
+        // Whether the PDU came from the transmit storage (P-DATA, or a staged one).
+        let mut from_storage = next == Outgoing::PData || self.staged.is_some();
+        let (n, done) = match next {
+            Outgoing::AssociateRq | Outgoing::AssociateAc => {
+                if self.staged.is_none() {
+                    let whole = match next {
+                        Outgoing::AssociateRq => self.emit_associate_rq(out),
+                        _ => self.emit_associate_ac(out),
+                    };
+                    match whole {
+                        Ok(n) => (n, true),
+                        Err(BufferTooSmall) => {
+                            self.stage(next)?;
+                            from_storage = true;
+                            self.hand_out_staged(out)?
+                        }
+                    }
+                } else {
+                    self.hand_out_staged(out)?
                 }
-                n
             }
+            Outgoing::AssociateRj(rj) => (rj.emit(out)?, true),
+            Outgoing::ReleaseRq => (ReleaseRq.emit(out)?, true),
+            Outgoing::ReleaseRp => (ReleaseRp.emit(out)?, true),
+            Outgoing::Abort(a) => (a.emit(out)?, true),
+            Outgoing::PData => self.emit_pdata(out)?,
         };
+        if !done {
+            return Ok(Some(n));
+        }
         self.txq.pop_front();
-        if next == Outgoing::PData {
-            self.tx = TxMessage::EMPTY;
+        if from_storage {
+            if next == Outgoing::PData {
+                self.tx = TxMessage::EMPTY;
+            }
             // The transmit buffer is free: a held command or an overdue answer can go now.
             let now = self.now;
             self.process_held(now);
