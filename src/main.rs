@@ -29,6 +29,9 @@ enum Command {
     Poll(cli::poll::PollArgs),
     /// A fleet of Display System SCPs in one process, with troublesome ones, from a seed.
     Simulate(cli::simulate::SimulateArgs),
+    /// Print the DICOM Conformance Statement (PS3.2) of the SCP `serve` runs with a
+    /// configuration, generated from the same policy objects.
+    Conformance(cli::conformance::ConformanceArgs),
     /// Run a trace recorded by `serve --record` through the core again and print what it did.
     Replay(cli::replay::ReplayArgs),
     /// An SCU core and an SCP core in memory, printing every PDU and event.
@@ -55,6 +58,7 @@ fn main() {
             Ok(())
         }
         Some(Command::Replay(a)) => cli::replay::replay(a),
+        Some(Command::Conformance(a)) => cli::conformance::conformance(a),
         Some(command) => {
             // With one CPU to run on (the machine's, or the affinity mask's: `taskset`, a
             // container's cpuset), a multi-thread runtime's hand-offs between workers buy
@@ -82,7 +86,7 @@ fn main() {
                     Command::Echo(a) => cli::get::echo(a).await,
                     Command::Simulate(a) => cli::simulate::simulate(a).await,
                     Command::Poll(a) => cli::poll::poll(a).await,
-                    Command::Demo | Command::Replay(_) => Ok(()),
+                    Command::Demo | Command::Replay(_) | Command::Conformance(_) => Ok(()),
                 }
             })
         }

@@ -527,3 +527,163 @@ fn a_closed_stdout_ends_the_command_without_a_panic() {
         );
     }
 }
+
+/// Proposes `contexts` (abstract syntax, one transfer syntax each; IDs 1, 3, 5, ...) to the
+/// SCP at `addr` as `called`, with the core's requestor over a blocking socket. Returns the
+/// transfer syntax accepted for each context (`None`: rejected), or `Err` with the
+/// A-ASSOCIATE-RJ's reason.
+fn negotiate(
+    addr: &str,
+    called: &str,
+    contexts: &[(String, String)],
+) -> Result<Vec<Option<String>>, String> {
+    use dimse::core::assoc::RequestorConfig;
+    use dimse::core::pdu::{AeTitle, PresentationContextRq};
+    use dimse::core::{Connection, Event, Instant, Output, Storage};
+    use std::io::{Read, Write};
+    fn leak<T>(v: T) -> &'static T {
+        Box::leak(Box::new(v))
+    }
+    let pcs: Vec<PresentationContextRq<'static>> = contexts
+        .iter()
+        .enumerate()
+        .map(|(i, (a, t))| PresentationContextRq {
+            id: (2 * i + 1) as u8,
+            abstract_syntax: leak(a.clone()).as_str(),
+            transfer_syntaxes: leak([leak(t.clone()).as_str()]),
+        })
+        .collect();
+    let config = leak(RequestorConfig::new(
+        AeTitle::new("CONFORMANCE").unwrap(),
+        AeTitle::new(called).unwrap(),
+        leak(pcs).as_slice(),
+    ));
+    let storage = Storage {
+        rx: Box::leak(vec![0u8; 65536].into_boxed_slice()),
+        tx: Box::leak(vec![0u8; 65536].into_boxed_slice()),
+    };
+    let mut conn = Connection::requestor(config, storage, Instant::ZERO).unwrap();
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut out = vec![0u8; 65536];
+    let mut kept: Vec<u8> = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        loop {
+            match conn.poll_output(&mut out).unwrap() {
+                Output::Transmit(n) => stream.write_all(&out[..n]).unwrap(),
+                Output::Event(Event::Established { .. }) => {
+                    return Ok((0..contexts.len())
+                        .map(|i| {
+                            conn.presentation_context((2 * i + 1) as u8)
+                                .map(|pc| pc.transfer_syntax.to_string())
+                        })
+                        .collect());
+                }
+                Output::Event(Event::Rejected(rj)) => return Err(rj.describe().to_string()),
+                Output::Event(_) => {}
+                Output::Reoffer => {
+                    let used = conn.handle_input(Instant::ZERO, &kept);
+                    kept.drain(..used);
+                }
+                Output::Idle { .. } => break,
+            }
+        }
+        let n = stream.read(&mut buf).expect("the SCP answers");
+        assert!(n > 0, "the SCP closed the connection");
+        kept.extend_from_slice(&buf[..n]);
+        let used = conn.handle_input(Instant::ZERO, &kept);
+        kept.drain(..used);
+    }
+}
+
+/// `dimse conformance` describes what `dimse serve` does with the same configuration: every
+/// presentation context the statement lists is accepted by a server running it, contexts it
+/// does not list are rejected, and the policies it states (AE title check, association limit)
+/// are the server's.
+#[test]
+fn the_conformance_statement_is_what_the_server_does() {
+    let printed = stdout(&run(&["serve", "--print-config"]));
+    let edited = printed
+        .replacen("ae_title = \"DISPLAY\"", "ae_title = \"QA_PANEL\"", 1)
+        .replacen("check_called_ae = false", "check_called_ae = true", 1)
+        .replacen("max_associations = 32", "max_associations = 3", 1);
+    let dir = std::env::temp_dir().join(format!("dimse-cli-conformance-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("panel.toml");
+    std::fs::write(&file, edited).unwrap();
+    let file = file.to_str().unwrap();
+
+    let md = run(&["conformance", "--config", file]);
+    assert!(md.status.success(), "{}", stderr(&md));
+    let md = stdout(&md);
+    assert!(
+        md.contains("# DICOM Conformance Statement: QA_PANEL"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| Maximum number of simultaneous associations | 3 |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("a called AE title other than `QA_PANEL`"),
+        "{md}"
+    );
+    // The accepted presentation contexts table: abstract syntax UID, transfer syntax UID.
+    let section = md
+        .split("#### 2.2.5 Accepted presentation contexts")
+        .nth(1)
+        .expect("the section");
+    let listed: Vec<(String, String)> = section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .skip(2)
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            let cells: Vec<&str> = l.split('|').map(str::trim).collect();
+            (cells[2].to_string(), cells[4].to_string())
+        })
+        .collect();
+    assert_eq!(listed.len(), 4, "{section}");
+
+    let (_server, addr) = serve_with(&["--config", file]);
+    // Every listed context is accepted with its transfer syntax.
+    let accepted = negotiate(&addr, "QA_PANEL", &listed).unwrap();
+    for ((a, t), got) in listed.iter().zip(&accepted) {
+        assert_eq!(got.as_deref(), Some(t.as_str()), "{a} in {t}");
+    }
+    // Contexts it does not list are rejected: a class it does not serve (Printer), and a
+    // transfer syntax it does not speak (JPEG Baseline) for a class it does.
+    let unlisted = vec![
+        listed[0].clone(),
+        (
+            "1.2.840.10008.5.1.1.16".to_string(),
+            "1.2.840.10008.1.2".to_string(),
+        ),
+        (listed[0].0.clone(), "1.2.840.10008.1.2.4.50".to_string()),
+    ];
+    let got = negotiate(&addr, "QA_PANEL", &unlisted).unwrap();
+    assert_eq!(
+        got,
+        vec![Some(listed[0].1.clone()), None, None],
+        "{unlisted:?}"
+    );
+    // The called AE title is checked, as stated.
+    assert_eq!(
+        negotiate(&addr, "SOMEONE_ELSE", &listed),
+        Err("called AE title not recognized".to_string())
+    );
+
+    // The HTML form carries the same tables.
+    let html = run(&["conformance", "--config", file, "--format", "html"]);
+    assert!(html.status.success(), "{}", stderr(&html));
+    let html = stdout(&html);
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+    for (a, t) in &listed {
+        assert!(html.contains(&format!("<td>{a}</td>")) && html.contains(&format!("<td>{t}</td>")));
+    }
+    assert!(html.trim_end().ends_with("</html>"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use clap::Args;
 use dimse::config::{self, ServerConfig};
-use dimse_tokio::{EncodedDataSet, NGetRequest, Reply, Server, ServerOptions, SharedDataSet};
+use dimse_tokio::{
+    EncodedDataSet, NGetRequest, Reply, Server, ServerBuilder, ServerOptions, SharedDataSet,
+};
 use tracing::info;
 
 use super::Failure;
@@ -79,16 +81,39 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
         out_part!("{}", config::to_toml(&cfg));
         return Ok(());
     }
-    let ae = cfg.ae_title().map_err(|e| Failure::new(e.to_string()))?;
     if let Some(dir) = &args.record {
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::new(format!("{}: {e}", dir.display())))?;
     }
+    let builder = builder(&cfg, args.max_lingering, args.record.clone())?;
+    let display: SharedDataSet = display(&cfg)?;
+    let server = builder
+        .n_get(move |request: NGetRequest| {
+            let display = display.clone();
+            async move {
+                info!(from = %request.calling_ae, "{request}");
+                Ok(Reply::success(display))
+            }
+        })
+        .bind((args.bind.as_str(), cfg.port))
+        .await
+        .map_err(|e| Failure::new(format!("cannot listen on {}:{}: {e}", args.bind, cfg.port)))?;
+    serve_bound(server, &args, &cfg).await
+}
+
+/// The server `cfg` describes, before its handler: its AE, options, acceptor policy and TLS.
+/// `dimse conformance` describes the same builder, so the statement is what `serve` runs.
+pub fn builder(
+    cfg: &ServerConfig,
+    max_lingering: Option<usize>,
+    record: Option<PathBuf>,
+) -> Result<ServerBuilder, Failure> {
+    let ae = cfg.ae_title().map_err(|e| Failure::new(e.to_string()))?;
     let defaults = ServerOptions::default();
     let mut builder = Server::builder(ae).options(ServerOptions {
         max_associations: cfg.max_associations,
-        max_lingering: args.max_lingering.unwrap_or(defaults.max_lingering),
-        record: args.record.clone(),
+        max_lingering: max_lingering.unwrap_or(defaults.max_lingering),
+        record,
         ..defaults
     });
     {
@@ -113,24 +138,21 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     if let Some(files) = &cfg.tls {
         builder = builder.tls(super::tls::server_config(files)?);
     }
-    // The display does not change while the server runs: encoded once here, each N-GET
-    // copies it (the attribute filter still applies).
-    let display: SharedDataSet = Arc::new(
+    Ok(builder)
+}
+
+/// The display `cfg` describes, checked against its IOD and encoded once: it does not change
+/// while the server runs, and each N-GET copies it (the attribute filter still applies).
+pub fn display(cfg: &ServerConfig) -> Result<Arc<EncodedDataSet>, Failure> {
+    Ok(Arc::new(
         cfg.display
             .with_model(EncodedDataSet::display_system)
             .map_err(|e| Failure::new(e.to_string()))?,
-    );
-    let server = builder
-        .n_get(move |request: NGetRequest| {
-            let display = display.clone();
-            async move {
-                info!(from = %request.calling_ae, "{request}");
-                Ok(Reply::success(display))
-            }
-        })
-        .bind((args.bind.as_str(), cfg.port))
-        .await
-        .map_err(|e| Failure::new(format!("cannot listen on {}:{}: {e}", args.bind, cfg.port)))?;
+    ))
+}
+
+/// Runs the bound server until Ctrl-C.
+async fn serve_bound(server: Server, args: &ServeArgs, cfg: &ServerConfig) -> Result<(), Failure> {
     let addr = server
         .local_addr()
         .map_err(|e| Failure::new(e.to_string()))?;

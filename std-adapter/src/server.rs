@@ -402,6 +402,25 @@ impl ServerBuilder {
         &mut self.policy
     }
 
+    /// The policy the server will run with (for a description of it, such as a conformance
+    /// statement).
+    pub fn policy_ref(&self) -> &AcceptorPolicy<'static> {
+        &self.policy
+    }
+
+    /// The options the server will run with.
+    pub fn options_ref(&self) -> &ServerOptions {
+        &self.options
+    }
+
+    /// Whether the server will serve over TLS only.
+    pub fn serves_tls(&self) -> bool {
+        #[cfg(feature = "tls")]
+        return self.tls.is_some();
+        #[cfg(not(feature = "tls"))]
+        return false;
+    }
+
     /// Binds the application's [`Handler`]. Without one every operation the core hands to
     /// the application is answered 0211H (unrecognized operation).
     pub fn handler(mut self, handler: impl Handler) -> Self {
