@@ -59,6 +59,10 @@ pub(super) enum Neg {
     None,
     Acceptor(AcceptorNegotiation),
     Requestor(RequestorNegotiation),
+    /// The request or answer was read whole and its outcome is known; the state machine
+    /// has not acted on it yet (it travels in `neg`, not in the `Input`: an `Input` that
+    /// carried it would make every caller's frame as large as a negotiation).
+    Finished(Negotiated),
     Done(Negotiated),
 }
 
@@ -135,23 +139,7 @@ impl<'a> Connection<'a> {
                 self.dispatch(now, input_);
                 Step::Consumed(4)
             }
-            Rx::AssocFixed { ac, left } => {
-                let Parse::Complete(fixed, n) = AssociateFixed::parse(input) else {
-                    return Step::NeedMore;
-                };
-                self.neg = if ac {
-                    Neg::Requestor(RequestorNegotiation::new(fixed))
-                } else {
-                    Neg::Acceptor(AcceptorNegotiation::new(fixed))
-                };
-                self.rx = Rx::AssocItems {
-                    ac,
-                    left: left.saturating_sub(AssociateFixed::LEN as u32),
-                    container: Container::Top,
-                    skip: 0,
-                };
-                Step::Consumed(n)
-            }
+            Rx::AssocFixed { ac, left } => self.rx_assoc_fixed(input, ac, left),
             Rx::AssocItems {
                 ac,
                 left,
@@ -230,7 +218,7 @@ impl<'a> Connection<'a> {
                     // Unexpected here: the table answers at once; the body is not needed.
                     self.rx = ignore(length);
                     let ev = if ac {
-                        Input::AssociateAc(None)
+                        Input::AssociateAc(false)
                     } else {
                         Input::AssociateRq(Err(AssociateRj::PROVIDER_NO_REASON))
                     };
@@ -295,6 +283,30 @@ impl<'a> Connection<'a> {
         Step::Consumed(0)
     }
 
+    /// The 68 fixed bytes of an A-ASSOCIATE-RQ/AC: the negotiation starts. Never inlined,
+    /// as the item walk below: the negotiation's state is large, and a frame of
+    /// `handle_input` that held it would be on the stack for every P-DATA too (the
+    /// firmware's association task measures it).
+    #[inline(never)]
+    fn rx_assoc_fixed(&mut self, input: &[u8], ac: bool, left: u32) -> Step {
+        let Parse::Complete(fixed, n) = AssociateFixed::parse(input) else {
+            return Step::NeedMore;
+        };
+        self.neg = if ac {
+            Neg::Requestor(RequestorNegotiation::new(fixed))
+        } else {
+            Neg::Acceptor(AcceptorNegotiation::new(fixed))
+        };
+        self.rx = Rx::AssocItems {
+            ac,
+            left: left.saturating_sub(AssociateFixed::LEN as u32),
+            container: Container::Top,
+            skip: 0,
+        };
+        Step::Consumed(n)
+    }
+
+    #[inline(never)]
     pub(super) fn rx_assoc_items(
         &mut self,
         now: Instant,
@@ -544,10 +556,18 @@ impl<'a> Connection<'a> {
             (Neg::Acceptor(n), Syntaxes::Acceptor(p), false) => {
                 Input::AssociateRq(match self.refusal {
                     Some(rj) => Err(rj),
-                    None => n.finish(p),
+                    None => n.finish(p).map(|n| self.neg = Neg::Finished(n)),
                 })
             }
-            (Neg::Requestor(n), Syntaxes::Requestor(c), true) => Input::AssociateAc(n.finish(c)),
+            (Neg::Requestor(n), Syntaxes::Requestor(c), true) => {
+                Input::AssociateAc(match n.finish(c) {
+                    Some(n) => {
+                        self.neg = Neg::Finished(n);
+                        true
+                    }
+                    None => false,
+                })
+            }
             _ => Input::Invalid(AbortReason::UnexpectedPdu),
         };
         self.dispatch(now, input);

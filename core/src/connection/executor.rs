@@ -18,8 +18,10 @@ pub(super) enum Outgoing {
 
 /// What a PDU (or a local call, or time) means to the state machine, with its data.
 pub(super) enum Input {
-    AssociateRq(Result<Negotiated, AssociateRj>),
-    AssociateAc(Option<Negotiated>),
+    /// `Ok`: acceptable to the policy, the outcome waiting in `neg` (`Neg::Finished`).
+    AssociateRq(Result<(), AssociateRj>),
+    /// `true`: it answers what we proposed, the outcome waiting in `neg` (`Neg::Finished`).
+    AssociateAc(bool),
     AssociateRj(AssociateRj),
     PData,
     ReleaseRq,
@@ -133,7 +135,7 @@ impl<'a> Connection<'a> {
         };
         // An A-ASSOCIATE-AC that does not answer what we proposed is an invalid PDU.
         let (event, input) = match input {
-            Input::AssociateAc(None) if self.state == State::Sta5 => (
+            Input::AssociateAc(false) if self.state == State::Sta5 => (
                 ul::ProtocolEvent::InvalidPdu,
                 Input::Invalid(AbortReason::InvalidPduParameterValue),
             ),
@@ -161,7 +163,9 @@ impl<'a> Connection<'a> {
                 self.timers.acse = Some(now + self.limits().acse_timeout);
             }
             Action::Ae3 => {
-                if let Input::AssociateAc(Some(n)) = input {
+                if let (Input::AssociateAc(true), Neg::Finished(n)) =
+                    (input, core::mem::replace(&mut self.neg, Neg::None))
+                {
                     self.established(now, n);
                 }
             }
@@ -174,10 +178,12 @@ impl<'a> Connection<'a> {
             Action::Ae6 => {
                 if let Input::AssociateRq(outcome) = input {
                     match outcome {
-                        Ok(n) => {
+                        Ok(()) => {
                             // Sta3: the policy answers for the local user at once (Evt7).
                             self.state = State::Sta3;
-                            self.neg = Neg::Done(n);
+                            if let Neg::Finished(n) = core::mem::replace(&mut self.neg, Neg::None) {
+                                self.neg = Neg::Done(n);
+                            }
                             self.apply(now, ul::ProtocolEvent::AssociateAccept, Input::Artim);
                             return;
                         }

@@ -411,10 +411,19 @@ impl core::fmt::Debug for Connection<'_> {
 }
 
 impl<'a> Connection<'a> {
-    fn new(role: Role, syntaxes: Syntaxes<'a>, storage: Storage<'a>) -> Self {
+    /// A connection in `state` with `timers` at `now`, nothing else done yet.
+    #[inline(always)]
+    fn new(
+        role: Role,
+        syntaxes: Syntaxes<'a>,
+        storage: Storage<'a>,
+        state: State,
+        timers: Timers,
+        now: Instant,
+    ) -> Self {
         Connection {
             role,
-            state: State::Sta1,
+            state,
             syntaxes,
             storage,
             rx: Rx::Header,
@@ -429,21 +438,41 @@ impl<'a> Connection<'a> {
             txq: Deque::new(),
             staged: None,
             events: Deque::new(),
-            timers: Timers::default(),
-            now: Instant::ZERO,
+            timers,
+            now,
         }
     }
 
     /// An acceptor on a transport connection that has just been accepted (Evt5, AE-5: ARTIM
     /// starts, waiting for the A-ASSOCIATE-RQ).
+    //
+    // Built in one expression, with the table's action (AE-5: start ARTIM, Sta2) applied to
+    // its fields rather than through `apply` on a finished connection, and never inlined:
+    // either other way the connection is built on the stack and then copied, and a firmware
+    // task's stack holds it twice (measured: 5 KB of the association task's stack).
+    #[inline(never)]
     pub fn acceptor(policy: &'a AcceptorPolicy<'a>, storage: Storage<'a>, now: Instant) -> Self {
-        let mut c = Self::new(Role::Acceptor, Syntaxes::Acceptor(policy), storage);
-        c.apply(
+        const AE5: Option<Action> =
+            ul::transition(State::Sta1, ul::ProtocolEvent::TransportConnectIndication);
+        let (state, artim) = match AE5 {
+            Some(a) => (
+                a.next_state(Role::Acceptor, true),
+                a.starts_artim(true)
+                    .then(|| now + policy.limits.artim_timeout),
+            ),
+            None => (State::Sta1, None),
+        };
+        Self::new(
+            Role::Acceptor,
+            Syntaxes::Acceptor(policy),
+            storage,
+            state,
+            Timers {
+                artim,
+                ..Timers::default()
+            },
             now,
-            ul::ProtocolEvent::TransportConnectIndication,
-            Input::Artim,
-        );
-        c
+        )
     }
 
     /// A requestor on a transport connection that has just been established (Evt1 and Evt2:
@@ -467,7 +496,14 @@ impl<'a> Connection<'a> {
         if !ids_ok {
             return Err(ConfigError::PresentationContexts);
         }
-        let mut c = Self::new(Role::Requestor, Syntaxes::Requestor(config), storage);
+        let mut c = Self::new(
+            Role::Requestor,
+            Syntaxes::Requestor(config),
+            storage,
+            State::Sta1,
+            Timers::default(),
+            Instant::ZERO,
+        );
         c.apply(now, ul::ProtocolEvent::AssociateRequest, Input::Artim);
         c.apply(
             now,

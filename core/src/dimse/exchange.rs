@@ -492,15 +492,15 @@ impl<'a> Connection<'a> {
             self.dimse.pending = None;
             return;
         }
-        if let Some(p) = self.dimse.pending.take() {
+        if let Some(p) = self.dimse.pending.as_ref() {
             let status = Status::new(code::PROCESSING_FAILURE)
                 .with_error_comment("No answer from the application in time");
-            let (message_id, context_id) = (p.message_id, p.context_id);
-            let sent = self.send_response(now, &p, status, None);
+            let (message_id, context_id, op) = (p.message_id, p.context_id, p.op);
+            let sent = self.send_response(now, status, None);
             self.push_event(Event::Answered {
                 message_id,
                 context_id,
-                command_field: p.op.request(),
+                command_field: op.request(),
                 status: sent,
             });
         }
@@ -578,9 +578,6 @@ impl<'a> Connection<'a> {
         if self.tx_busy() {
             return Err(ApiError::Busy);
         }
-        let Some(p) = self.dimse.pending.take() else {
-            return Err(ApiError::UnknownRequest);
-        };
         let comment = status.error_comment.map(ErrorComment::clean);
         let status = Status {
             error_comment: comment.as_ref().map(|c| c.as_str()),
@@ -594,7 +591,7 @@ impl<'a> Connection<'a> {
                 Status::new(code::PROCESSING_FAILURE).with_error_comment(INVALID_STATUS_COMMENT);
             (status, None)
         };
-        let sent = self.send_response(now, &p, status, data_set);
+        let sent = self.send_response(now, status, data_set);
         // The answer frees the application's slot: a request held behind it can go.
         self.process_held(now);
         Ok(sent)
@@ -613,25 +610,29 @@ impl<'a> Connection<'a> {
         self.respond_n_get(now, message_id, status, None)
     }
 
-    /// Lays out the response to `p` in `storage.tx` and queues it; returns the status sent.
+    /// Lays out the response to the pending request in `storage.tx`, queues it and frees
+    /// the pending slot; returns the status sent. The request is read where it lies: a copy
+    /// would put a whole Attribute Identifier List on the stack (1 KiB on the firmware).
     fn send_response(
         &mut self,
         now: Instant,
-        p: &Pending,
         status: Status<'_>,
         data_set: Option<&dyn DataSetSource>,
     ) -> u16 {
+        let Some(p) = self.dimse.pending.as_ref() else {
+            return status.code;
+        };
         let encoding = self
             .presentation_context(p.context_id)
             .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax));
+        let tx = &mut *self.storage.tx;
         let laid_out = match p.op {
-            Operation::NGet => {
-                n_get::lay_out_response(self.storage.tx, p, status, data_set, encoding)
-            }
-            Operation::CEcho => c_echo::lay_out_response(self.storage.tx, p, status),
+            Operation::NGet => n_get::lay_out_response(tx, p, status, data_set, encoding),
+            Operation::CEcho => c_echo::lay_out_response(tx, p, status),
             #[cfg(test)]
-            Operation::NDelete => super::n_delete::lay_out_response(self.storage.tx, p, status),
+            Operation::NDelete => super::n_delete::lay_out_response(tx, p, status),
         };
+        self.dimse.pending = None;
         match laid_out {
             Ok((message, sent)) => {
                 self.queue_message(now, message);

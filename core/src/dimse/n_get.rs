@@ -55,23 +55,26 @@ pub(crate) fn received(
         }
         Ok(_) => {}
     }
-    let (Some(class), Some(instance), Ok(list)) = (
-        Uid::from_checked(class),
-        Uid::from_checked(instance),
-        Vec::from_slice(list),
-    ) else {
+    let (Some(class), Some(instance)) = (Uid::from_checked(class), Uid::from_checked(instance))
+    else {
         return Disposition::Answer(code::MISTYPED_ARGUMENT);
     };
-    *pending = Some(Pending {
+    // The list is copied straight into the slot: a list built first would be a second
+    // Attribute Identifier List's worth of stack (1 KiB on the firmware).
+    let p = pending.insert(Pending {
         op: Operation::NGet,
         message_id: rc.message_id,
         context_id: rc.context_id,
         class,
         instance,
-        list,
+        list: Vec::new(),
         received_at: rc.now,
         deadline: rc.deadline,
     });
+    if p.list.extend_from_slice(list).is_err() {
+        *pending = None;
+        return Disposition::Answer(code::MISTYPED_ARGUMENT);
+    }
     Disposition::Delivered
 }
 
