@@ -1,12 +1,61 @@
 //! Moving bytes and time between a tokio stream and a [`Connection`]: the only I/O code of
 //! the adapter. Every protocol decision stays in the core.
 
-use dimse_core::{Connection, Event, Instant, Output};
+use dimse_core::{BufferTooSmall, Closing, Connection, Event, Instant, Output};
 use std::io;
 use std::ops::ControlFlow;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::clock::Clock;
+
+/// What [`Driver::settle`] drives: a [`Connection`], or the [`Closing`] left of it once its
+/// association has ended (the same calls: the drain contract is written once).
+pub(crate) trait Driven {
+    fn handle_input(&mut self, now: Instant, input: &[u8]) -> usize;
+    fn poll_output(&mut self, out: &mut [u8]) -> Result<Output, BufferTooSmall>;
+    fn poll_timeout(&self) -> Option<Instant>;
+    fn is_closed(&self) -> bool;
+    /// Ends the association because the next PDU outgrew the output room; `false` when even
+    /// that is refused.
+    fn abort_for_room(&mut self, now: Instant) -> bool;
+}
+
+impl Driven for Connection<'_> {
+    fn handle_input(&mut self, now: Instant, input: &[u8]) -> usize {
+        Connection::handle_input(self, now, input)
+    }
+    fn poll_output(&mut self, out: &mut [u8]) -> Result<Output, BufferTooSmall> {
+        Connection::poll_output(self, out)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Connection::poll_timeout(self)
+    }
+    fn is_closed(&self) -> bool {
+        Connection::is_closed(self)
+    }
+    fn abort_for_room(&mut self, now: Instant) -> bool {
+        self.abort(now).is_ok()
+    }
+}
+
+impl Driven for Closing {
+    fn handle_input(&mut self, now: Instant, input: &[u8]) -> usize {
+        Closing::handle_input(self, now, input)
+    }
+    fn poll_output(&mut self, out: &mut [u8]) -> Result<Output, BufferTooSmall> {
+        Closing::poll_output(self, out)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Closing::poll_timeout(self)
+    }
+    fn is_closed(&self) -> bool {
+        Closing::is_closed(self)
+    }
+    fn abort_for_room(&mut self, _: Instant) -> bool {
+        // Its only PDU is a 10-byte A-ABORT: no room for that is no room for anything.
+        false
+    }
+}
 
 /// The bytes of one association's transport, with a clock whose zero is the connection's
 /// start (the core's [`Instant`] is milliseconds since an epoch the caller chooses).
@@ -119,7 +168,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 
     /// Offers the core every byte it has not taken yet, and keeps the rest in front.
-    fn feed(&mut self, conn: &mut Connection<'_>, now: Instant) {
+    fn feed<C: Driven>(&mut self, conn: &mut C, now: Instant) {
         let used = conn.handle_input(now, &self.inbuf[..self.filled]);
         if used > 0 {
             self.inbuf.copy_within(used..self.filled, 0);
@@ -135,13 +184,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// this returns (`false` then), as the server answers an N-GET: the next `settle` goes
     /// on where this one stopped, and the `Idle` in between, a poll for nothing, is spared.
     /// The caller must settle again before it waits.
-    pub(crate) async fn settle<F>(
-        &mut self,
-        conn: &mut Connection<'_>,
-        mut on_event: F,
-    ) -> io::Result<bool>
+    pub(crate) async fn settle<C, F>(&mut self, conn: &mut C, mut on_event: F) -> io::Result<bool>
     where
-        F: FnMut(&mut Connection<'_>, Event, Instant) -> ControlFlow<()>,
+        C: Driven,
+        F: FnMut(&mut C, Event, Instant) -> ControlFlow<()>,
     {
         let now = self.current;
         if self.filled > 0 {
@@ -174,7 +220,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     // policy's contexts: a local fault. The abort replaces it in the queue;
                     // were even that refused, nothing more would ever come out.
                     tracing::error!("transmit buffer too small for the next PDU");
-                    if conn.abort(now).is_err() {
+                    if !conn.abort_for_room(now) {
                         self.until = conn.poll_timeout();
                         break;
                     }

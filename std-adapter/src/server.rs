@@ -19,7 +19,7 @@ use dimse_core::pdu::{AeTitle, AssociateRj};
 use dimse_core::service::code::UNRECOGNIZED_OPERATION;
 use dimse_core::service::display::{validate, DisplaySystem};
 use dimse_core::ul::State;
-use dimse_core::{Connection, Event, Storage};
+use dimse_core::{Closing, Connection, Event, Storage};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
@@ -315,9 +315,10 @@ pub struct ServerOptions {
     pub max_associations: usize,
     /// Connections kept open after their association ended (Sta13: the peer is to close
     /// the connection, or ARTIM closes it), rejected ones included (default 32). They hold
-    /// no slot, and give back the read and write buffers of the transport (the core's
-    /// receive and transmit storage stays until the connection closes: about what an idle
-    /// association costs); beyond this many, the one lingering longest is closed.
+    /// no slot and give back every buffer of the association: the core's receive and
+    /// transmit storage (what is left is a `dimse_core::Closing`, a few dozen bytes) and the
+    /// transport's, but a 512-byte read buffer; beyond this many, the one lingering longest
+    /// is closed.
     pub max_lingering: usize,
     /// Receive buffer per association: the largest command set, or response command and
     /// data set, it can hold (default 64 KiB).
@@ -609,8 +610,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     let mut repeated = Repeated::default();
     // Made once: a new `changed()` future per `select!` round costs a waiter registration.
     let mut stopped = std::pin::pin!(stop.changed());
-    // Set once the association has ended and the connection lingers (Sta13).
-    let mut linger: Option<LingerTicket> = None;
+    // `Ok(true)`: the association has ended and the connection lingers (Sta13).
     let result = loop {
         let mut started: Option<(u16, NGetRequest)> = None;
         let io_wall = io.wall_clock();
@@ -709,19 +709,12 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
         }
         if closed {
             io.shutdown().await;
-            break Ok(());
+            break Ok(false);
         }
-        if linger.is_none() && conn.state() == State::Sta13 {
-            // The association is over (A-RELEASE-RP, A-ASSOCIATE-RJ or A-ABORT sent): its
-            // slot is free for the next one; what is left is waiting for the peer's close.
-            slot.permit = None;
-            io.shrink(LINGER_OUTPUT_LEN);
-            linger = Some(slot.lingering.enter());
-        }
-        if grace.is_some() && linger.is_some() {
-            // Shutting down: a connection whose association is over has nothing to finish.
-            io.shutdown().await;
-            break Ok(());
+        if conn.state() == State::Sta13 {
+            // The association is over (A-RELEASE-RP, A-ASSOCIATE-RJ or A-ABORT sent); a
+            // handler still running has no one to answer.
+            break Ok(true);
         }
         if grace.is_some() && handler.is_none() && conn.is_established() {
             // Shutting down and between messages: end the association now.
@@ -751,12 +744,6 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 let answered = answer(&mut conn, now, id, joined);
                 rec.answer(now, id, answered);
             }
-            () = async { linger.as_ref().expect("guarded").closed().await }, if linger.is_some() => {
-                // More connections linger than allowed, and this one longest.
-                debug!("closing a lingering connection to make room");
-                io.shutdown().await;
-                break Ok(());
-            }
             _ = &mut stopped, if grace.is_none() => {
                 grace = Some(tokio::time::Instant::now() + inner.options.shutdown_grace);
             }
@@ -781,8 +768,86 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             },
         }
     };
+    let result = match result {
+        Ok(true) => {
+            // Its slot is free for the next association, and its storage goes back: what is
+            // left waits for the peer's close, in a few dozen bytes.
+            slot.permit = None;
+            match conn.into_closing() {
+                Ok(closing) => {
+                    drop((rx, tx));
+                    io.shrink(LINGER_OUTPUT_LEN);
+                    let ticket = slot.lingering.enter();
+                    let shutting_down = grace.is_some();
+                    linger(closing, &mut io, &ticket, &mut rec, stopped, shutting_down).await
+                }
+                // Only a requestor can end mid-PDU; an acceptor never gets here.
+                Err(_) => {
+                    io.shutdown().await;
+                    Ok(())
+                }
+            }
+        }
+        Ok(false) => Ok(()),
+        Err(e) => Err(e),
+    };
     rec.finish();
     result
+}
+
+/// A connection whose association has ended (Sta13), until the peer closes it, ARTIM runs
+/// out, a newer lingering connection needs its place, or the server shuts down.
+async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
+    mut closing: Closing,
+    io: &mut Driver<S>,
+    ticket: &LingerTicket,
+    rec: &mut Recorder,
+    mut stopped: Pin<&mut impl Future>,
+    shutting_down: bool,
+) -> io::Result<()> {
+    let mut timer = Timer::new();
+    loop {
+        let closed = io
+            .settle(&mut closing, |_, _, _| ControlFlow::Continue(()))
+            .await?;
+        if closed || shutting_down {
+            // Shutting down: a connection whose association is over has nothing to finish.
+            io.shutdown().await;
+            return Ok(());
+        }
+        timer.arm(io.deadline());
+        tokio::select! {
+            biased;
+            () = timer.fired(), if timer.is_armed() => {
+                let now = io.tick();
+                if Timer::due(&closing, now) {
+                    closing.handle_timeout(now);
+                    rec.push(&Record::Timeout { at: now.as_millis() });
+                }
+            }
+            () = ticket.closed() => {
+                // More connections linger than allowed, and this one longest.
+                debug!("closing a lingering connection to make room");
+                io.shutdown().await;
+                return Ok(());
+            }
+            _ = &mut stopped => {
+                io.shutdown().await;
+                return Ok(());
+            }
+            read = io.read(), if io.can_read() => match read {
+                Ok(0) | Err(_) => {
+                    let now = io.tick();
+                    closing.handle_transport_closed(now);
+                    rec.push(&Record::TransportClosed { at: now.as_millis() });
+                }
+                Ok(n) => {
+                    let now = io.tick();
+                    rec.push(&Record::Input { at: now.as_millis(), bytes: io.last_read(n) });
+                }
+            },
+        }
+    }
 }
 
 /// The room for one PDU once the association has ended: in Sta13 the core sends at most an

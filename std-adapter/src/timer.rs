@@ -21,8 +21,6 @@ use std::sync::{Arc, Condvar, Mutex, Once, Weak};
 use std::task::{Poll, Waker};
 use std::time::Instant;
 
-use dimse_core::Connection;
-
 /// One association's timer as the timer thread sees it.
 #[derive(Default)]
 struct Slot {
@@ -204,7 +202,7 @@ impl Timer {
 
     /// Whether a core deadline is due at `now` (a fired timer may be early: the deadline
     /// moved later since it was armed).
-    pub(crate) fn due(conn: &Connection<'_>, now: dimse_core::Instant) -> bool {
+    pub(crate) fn due(conn: &impl crate::driver::Driven, now: dimse_core::Instant) -> bool {
         conn.poll_timeout().is_some_and(|t| t <= now)
     }
 }

@@ -664,3 +664,31 @@ async fn lingering_connections_are_capped_oldest_first() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+/// A lingering connection (its association's storage given back, `Connection::into_closing`)
+/// still answers as PS3.8 says for Sta13: P-DATA and an A-RELEASE-RQ are ignored (AA-6), an
+/// A-ASSOCIATE-RQ gets an A-ABORT (AA-7), and ARTIM closes it (AA-2).
+#[tokio::test]
+async fn a_lingering_connection_answers_as_sta13() {
+    use tokio::io::AsyncWriteExt;
+    let mut builder = demo_server();
+    builder.policy_mut().limits.artim_timeout = dimse_core::Duration::from_millis(400);
+    let (addr, stop, task) = start(builder).await;
+    let mut s = released_but_open(addr).await;
+    // Ignored: a P-DATA-TF (one PDV of two bytes) and an A-RELEASE-RQ.
+    s.write_all(&[0x04, 0, 0, 0, 0, 8, 0, 0, 0, 4, 1, 3, 0, 0])
+        .await
+        .unwrap();
+    s.write_all(&vector("a-release-rq")).await.unwrap();
+    // Answered with an A-ABORT: an A-ASSOCIATE-RQ, as the first PDU the server sends since.
+    s.write_all(&vector("a-associate-rq-display"))
+        .await
+        .unwrap();
+    assert_eq!(read_pdu(&mut s).await, 0x07, "A-ABORT");
+    // ARTIM (400 ms from the A-RELEASE-RP) closes the connection.
+    let started = std::time::Instant::now();
+    assert!(closed_by_server(&mut s, Duration::from_secs(5)).await);
+    assert!(started.elapsed() < Duration::from_secs(4));
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
