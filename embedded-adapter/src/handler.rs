@@ -13,10 +13,12 @@ use dimse_core::service::code;
 /// state in `Cell`s, or behind an `embassy_sync` mutex when other tasks write it too.
 ///
 /// `n_get` is `async` so that the device can read a sensor or its flash before it answers.
-/// While it runs the association does not read its socket (the peer waits for the answer
-/// anyway; its bytes wait in the socket's buffer); it is given until the core's next deadline
-/// (the DIMSE timeout, 30 s by default), after which its future is dropped and the core
-/// answers 0110H (processing failure) itself.
+/// It is given until the core's next deadline (the DIMSE timeout, 30 s by default), after
+/// which its future is dropped and the core answers 0110H (processing failure) itself. When
+/// the peer sends something while it runs (most often an A-ABORT, or closing the
+/// connection), its future is dropped too, the input goes to the core, and `n_get` is called
+/// again for the same request if the request still waits: it must not count on running to
+/// its end once per request (reading state is what it is for).
 ///
 /// ```
 /// use core::cell::Cell;

@@ -9,6 +9,7 @@ use dimse_core::dimse::{CommandField, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::MAX_UNIT_LEN;
 use dimse_core::ul::State as UlState;
 use dimse_core::{Connection, Event, Output, Storage};
+use embassy_futures::select::{select, Either};
 use embassy_net::tcp::{State as TcpState, TcpSocket};
 use embassy_net::Stack;
 use embassy_time::{Duration, Instant, Timer, WithTimeout};
@@ -421,26 +422,85 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
 
     /// Runs the handler for the N-GET `message_id`, bounded by the core's next deadline, and
     /// gives its answer to the core.
+    ///
+    /// The peer may go on while the handler works (an A-ABORT, a close, PDUs after the
+    /// request), and the core must see that before it answers: a request of an association
+    /// that was aborted meanwhile gets no response (PS3.8 Table 9-10: AA-3 in Sta6 and Sta8).
+    /// The handler holds the request, which lies in the connection, so the core cannot be fed
+    /// while it runs; the socket is watched instead, and input that arrives stops the handler,
+    /// goes to the core, and the handler starts again if the request still waits. Input the
+    /// core does not take then (a command held behind this one) is left for after the answer.
     async fn answer<H: Handler>(&mut self, message_id: u16, handler: &H) {
-        let due = self.conn.poll_timeout();
-        let outcome = {
-            let Some(request) = self.conn.n_get_request() else {
-                // The core answered it already (its DIMSE timeout).
-                return;
+        let mut watch = true;
+        let mut counted = false;
+        let outcome = loop {
+            let due = self.conn.poll_timeout();
+            let run = {
+                let Some(request) = self.conn.n_get_request() else {
+                    // The core answered it already (its DIMSE timeout), or the association
+                    // ended while the handler ran.
+                    return;
+                };
+                if request.message_id != message_id {
+                    return;
+                }
+                if !counted {
+                    counted = true;
+                    debug!(
+                        "N-GET #{}: {} attributes requested",
+                        message_id,
+                        request.requested_len()
+                    );
+                    self.summary.n_get = self.summary.n_get.saturating_add(1);
+                }
+                let reply = async {
+                    let reply = handler.n_get(&request);
+                    match due {
+                        Some(at) => reply.with_deadline(deadline(at)).await.ok(),
+                        None => Some(reply.await),
+                    }
+                };
+                let input = async {
+                    if watch && !self.transport_gone {
+                        // Bytes to read, or the peer's FIN (`wait_read_ready` waits for
+                        // bytes only; a state change wakes it too).
+                        let socket = &*self.socket;
+                        let mut bytes = core::pin::pin!(socket.wait_read_ready());
+                        core::future::poll_fn(|cx| {
+                            if socket.may_recv() {
+                                core::future::Future::poll(bytes.as_mut(), cx)
+                            } else {
+                                core::task::Poll::Ready(())
+                            }
+                        })
+                        .await
+                    } else {
+                        core::future::pending().await
+                    }
+                };
+                match select(reply, input).await {
+                    Either::First(outcome) => Some(outcome),
+                    Either::Second(()) => None,
+                }
             };
-            if request.message_id != message_id {
-                return;
-            }
-            debug!(
-                "N-GET #{}: {} attributes requested",
-                message_id,
-                request.requested_len()
-            );
-            self.summary.n_get = self.summary.n_get.saturating_add(1);
-            let reply = handler.n_get(&request);
-            match due {
-                Some(at) => reply.with_deadline(deadline(at)).await.ok(),
-                None => Some(reply.await),
+            match run {
+                Some(outcome) => break outcome,
+                None => {
+                    let read = read_into::<RECORD>(
+                        self.socket,
+                        &mut self.conn,
+                        self.carry,
+                        &mut self.carry_len,
+                        &mut self.recording,
+                    )
+                    .await;
+                    match read {
+                        Ok(true) => debug!("N-GET #{}: input while the handler ran", message_id),
+                        // Held back behind this request: it waits for the answer.
+                        Ok(false) => watch = false,
+                        Err(_) => self.peer_closed(),
+                    }
+                }
             }
         };
         let now = now();

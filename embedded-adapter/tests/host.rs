@@ -21,7 +21,7 @@ use dimse_core::connection::AbortOrigin;
 use dimse_core::dataset::{AttributeFilter, Writer};
 use dimse_core::dimse::NGetRequest;
 use dimse_core::dimse::Operation;
-use dimse_core::pdu::{Abort, AeTitle, PresentationContextRq};
+use dimse_core::pdu::{Abort, AbortReason, AbortSource, AeTitle, PresentationContextRq};
 use dimse_core::service::display::{tags, DEMO};
 use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, VERIFICATION};
 use dimse_core::{Connection, Event, Output, Storage};
@@ -65,6 +65,8 @@ static DEVICE: TestDevice = TestDevice;
 static ENDINGS: Channel<CriticalSectionRawMutex, Summary, 8> = Channel::new();
 /// Makes the next N-GET fail in the handler, as a device whose sensor is offline.
 static FAIL_NEXT: AtomicBool = AtomicBool::new(false);
+/// Makes the next N-GET's handler take 300 ms, as a device reading a slow sensor.
+static SLOW_NEXT: AtomicBool = AtomicBool::new(false);
 
 struct TestDevice;
 
@@ -76,6 +78,9 @@ impl Handler for TestDevice {
         assert_eq!(request.sop_instance_uid, DISPLAY_SYSTEM_INSTANCE);
         // A device reads a sensor here: the task gives way to the others meanwhile.
         Timer::after_millis(2).await;
+        if SLOW_NEXT.swap(false, Ordering::SeqCst) {
+            Timer::after_millis(300).await;
+        }
         if FAIL_NEXT.swap(false, Ordering::SeqCst) {
             return Err(Failure::new("Light sensor not responding"));
         }
@@ -662,6 +667,110 @@ async fn associate_ac_larger_than_ring_and_storage(stack: Stack<'static>) -> Res
     )
 }
 
+/// An A-ABORT that arrives while the handler answers ends the association at once, and the
+/// request gets no answer (PS3.8 Table 9-10: AA-3): the server watches the socket while its
+/// handler runs, instead of seeing the abort only after the answer.
+async fn abort_while_the_handler_runs(stack: Stack<'static>) -> Result {
+    let config = requestor_config();
+    let mut bufs = ClientBuffers::new();
+    let mut client = Client::associate(stack, &config, &mut bufs).await?;
+    let after_ac = client.received.len();
+    SLOW_NEXT.store(true, Ordering::SeqCst);
+    client
+        .conn
+        .send_n_get(now(), DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+        .map_err(|e| format!("send_n_get: {e:?}"))?;
+    // The N-GET-RQ goes out; the handler starts (it takes 300 ms).
+    while let Ok(Output::Transmit(n)) = client.conn.poll_output(&mut client.out) {
+        let mut at = 0;
+        while at < n {
+            at += client
+                .socket
+                .write(&client.out[at..n])
+                .await
+                .map_err(|e| format!("write: {e:?}"))?;
+        }
+    }
+    Timer::after_millis(50).await;
+    let started = std::time::Instant::now();
+    client
+        .conn
+        .abort(now())
+        .map_err(|e| format!("abort: {e:?}"))?;
+    client
+        .expect("Aborted", |e| *e == Event::Aborted(AbortOrigin::Local))
+        .await?;
+    client.expect("Closed", |e| *e == Event::Closed).await?;
+    // The server closed at once, not after its handler's 300 ms, and sent no response.
+    check(
+        "server closed within 200 ms",
+        started.elapsed() < std::time::Duration::from_millis(200),
+        true,
+    )?;
+    check(
+        "bytes after the A-ASSOCIATE-AC",
+        &client.received[after_ac..],
+        &[][..],
+    )?;
+    client.close().await?;
+    check(
+        "server summary",
+        server_summary().await?,
+        summary(
+            End::Aborted(AbortOrigin::Peer(Abort {
+                source: AbortSource::ServiceUser,
+                reason: AbortReason::NotSpecified,
+            })),
+            TransportEnd::Local,
+            1,
+            0,
+        ),
+    )
+}
+
+/// The peer's FIN while the handler answers is seen at once too: the association ends as
+/// aborted (transport closed, PS3.8 AA-4), without waiting for the handler.
+async fn close_while_the_handler_runs(stack: Stack<'static>) -> Result {
+    let config = requestor_config();
+    let mut bufs = ClientBuffers::new();
+    let mut client = Client::associate(stack, &config, &mut bufs).await?;
+    SLOW_NEXT.store(true, Ordering::SeqCst);
+    client
+        .conn
+        .send_n_get(now(), DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+        .map_err(|e| format!("send_n_get: {e:?}"))?;
+    while let Ok(Output::Transmit(n)) = client.conn.poll_output(&mut client.out) {
+        let mut at = 0;
+        while at < n {
+            at += client
+                .socket
+                .write(&client.out[at..n])
+                .await
+                .map_err(|e| format!("write: {e:?}"))?;
+        }
+    }
+    Timer::after_millis(50).await;
+    let started = std::time::Instant::now();
+    client.socket.close();
+    let ended = server_summary().await?;
+    check(
+        "server ended within 200 ms",
+        started.elapsed() < std::time::Duration::from_millis(200),
+        true,
+    )?;
+    finish(&mut client.socket).await?;
+    check(
+        "server summary",
+        ended,
+        summary(
+            End::Aborted(AbortOrigin::TransportClosed),
+            TransportEnd::PeerClosed,
+            1,
+            0,
+        ),
+    )
+}
+
 /// A handler that fails gives 0110H, and the association goes on.
 async fn handler_failure(stack: Stack<'static>) -> Result {
     let config = requestor_config();
@@ -1077,6 +1186,16 @@ async fn main_task(spawner: Spawner, server: Stack<'static>, client: Stack<'stat
     .await;
     run("handler_failure", handler_failure(client)).await;
     run(
+        "abort_while_the_handler_runs",
+        abort_while_the_handler_runs(client),
+    )
+    .await;
+    run(
+        "close_while_the_handler_runs",
+        close_while_the_handler_runs(client),
+    )
+    .await;
+    run(
         "peer_abort_then_new_association",
         peer_abort_then_new_association(client),
     )
@@ -1114,7 +1233,7 @@ fn main() {
         std::process::exit(2);
     });
 
-    println!("\nrunning 14 tests (dimse-embassy on two embassy-net stacks)");
+    println!("\nrunning 16 tests (dimse-embassy on two embassy-net stacks)");
     let started = std::time::Instant::now();
     static SERVER_CHANNEL: StaticCell<channel::State<MTU, 4, 4>> = StaticCell::new();
     static CLIENT_CHANNEL: StaticCell<channel::State<MTU, 4, 4>> = StaticCell::new();

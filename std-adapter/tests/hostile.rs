@@ -47,20 +47,11 @@ const IMAGE_BETWEEN: Duration = Duration::from_millis(100);
 /// Against the image, how many times a refused case (closed before the first byte, when the
 /// case expects a reply first) is played again.
 const IMAGE_RETRIES: usize = 5;
-/// Why the image answers an N-GET before it sees what followed it: dimse-embassy does not
-/// read the socket while its handler answers (here 200 ms late), so input that arrives in a
-/// later TCP segment than the N-GET-RQ (an A-ABORT, a P-DATA-TF after the A-RELEASE-RQ, the
-/// peer's close in Sta8) reaches the core only after the answer and the A-RELEASE-RP went
-/// out. Whether it does depends on the segmentation: such a case may pass.
-const HANDLER_BLOCKS_INPUT: &str = "dimse-embassy does not read the socket while its handler \
-     answers an N-GET: input after the N-GET-RQ in a later segment is seen only after the answer";
 /// Where the image (dimse-embassy's association task) does not do what the catalogue
-/// expects: printed loudly, as the core's known deviations are, instead of failing.
-const IMAGE_DEVIATIONS: &[(&str, &str)] = &[
-    ("close/in-sta8", HANDLER_BLOCKS_INPUT),
-    ("abort/in-sta8", HANDLER_BLOCKS_INPUT),
-    ("seq/pdata-after-own-release-rq", HANDLER_BLOCKS_INPUT),
-];
+/// expects: printed loudly, as the core's known deviations are, instead of failing. None
+/// today (the last ones, an A-ASSOCIATE-AC larger than the socket's ring and input arriving
+/// while the handler answered, were fixed on 2026-12-04).
+const IMAGE_DEVIATIONS: &[(&str, &str)] = &[];
 
 type Shared = Arc<(Mutex<Transcript>, Notify)>;
 
