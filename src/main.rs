@@ -32,6 +32,9 @@ enum Command {
     /// Print the DICOM Conformance Statement (PS3.2) of the SCP `serve` runs with a
     /// configuration, generated from the same policy objects.
     Conformance(cli::conformance::ConformanceArgs),
+    /// Test a live SCP: liveness, generated sessions (a failing one shrunk to a replay
+    /// file), slow peers; graded against what the standard allows.
+    Check(cli::check::CheckArgs),
     /// Run a trace recorded by `serve --record` through the core again and print what it did.
     Replay(cli::replay::ReplayArgs),
     /// An SCU core and an SCP core in memory, printing every PDU and event.
@@ -59,6 +62,7 @@ fn main() {
         }
         Some(Command::Replay(a)) => cli::replay::replay(a),
         Some(Command::Conformance(a)) => cli::conformance::conformance(a),
+        Some(Command::Check(a)) => cli::check::check(a),
         Some(command) => {
             // With one CPU to run on (the machine's, or the affinity mask's: `taskset`, a
             // container's cpuset), a multi-thread runtime's hand-offs between workers buy
@@ -86,7 +90,10 @@ fn main() {
                     Command::Echo(a) => cli::get::echo(a).await,
                     Command::Simulate(a) => cli::simulate::simulate(a).await,
                     Command::Poll(a) => cli::poll::poll(a).await,
-                    Command::Demo | Command::Replay(_) | Command::Conformance(_) => Ok(()),
+                    Command::Demo
+                    | Command::Replay(_)
+                    | Command::Conformance(_)
+                    | Command::Check(_) => Ok(()),
                 }
             })
         }

@@ -687,3 +687,37 @@ fn the_conformance_statement_is_what_the_server_does() {
     assert!(html.trim_end().ends_with("</html>"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `dimse check` grades `dimse serve`: liveness, generated sessions, slow peers, all pass,
+/// and the report's last line says so.
+#[test]
+fn check_grades_dimse_serve_clean() {
+    let (_server, addr) = serve();
+    let out = run(&[
+        "check",
+        &addr,
+        "--sessions",
+        "12",
+        "--seed",
+        "3",
+        "--idle",
+        "0.5",
+    ]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert_eq!(text.lines().last(), Some("6 passed, 0 failed"), "{text}");
+    let json = run(&[
+        "check",
+        &addr,
+        "--sessions",
+        "4",
+        "--seed",
+        "3",
+        "--idle",
+        "0",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["failed"], 0);
+    assert_eq!(v["checks"].as_array().map(Vec::len), Some(6));
+}

@@ -763,3 +763,27 @@ fn a_local_abort_finishes_the_associate_pdu_partly_handed_out_first() {
     assert_eq!(wire[0], 0x01);
     assert_eq!(&wire[rq_len..], &[0x07, 0, 0, 0, 0, 4, 0, 0, 0, 0]);
 }
+
+/// A Maximum Length of 0 means no limit (PS3.8 §D.1): a requestor that advertises it takes
+/// P-DATA-TF PDUs of any length (it once refused every one, as longer than 0: found by
+/// `dimse check`).
+#[test]
+fn a_maximum_length_of_zero_takes_pdus_of_any_length() {
+    let mut config = RequestorConfig::new(ae("QA_SCU"), ae("DISPLAY"), leak(contexts()));
+    config.limits.max_pdu_length = 0;
+    let mut p = Pair::new(leak(policy()), leak(config), 1 << 20);
+    p.run();
+    assert!(p.req.conn.is_established(), "{:?}", p.req.events);
+    p.req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, DISPLAY_INSTANCE, None)
+        .unwrap();
+    p.run();
+    let blob = blob(40_000, 3);
+    let data = ob_attribute(&blob);
+    assert_eq!(p.respond(Status::SUCCESS, Some(&data)), 0x0000);
+    assert_eq!(p.req.responses.len(), 1, "{:?}", p.req.events);
+    assert_eq!(p.req.responses[0].status, 0x0000);
+    // One PDV of the whole data set: the acceptor had no maximum to cut to.
+    assert!(p.acc.sent.iter().any(|pdu| pdu.len() > 40_000));
+}

@@ -30,6 +30,7 @@ pub fn stdout_failed(e: std::io::Error) -> ! {
     std::process::exit(141)
 }
 
+pub mod check;
 pub mod conformance;
 pub mod demo;
 pub mod get;

@@ -124,8 +124,9 @@ pub const DEFAULT_PORT: u16 = 11112;
 pub const DEFAULT_MAX_ASSOCIATIONS: usize = 32;
 /// The smallest `max_pdu_length` accepted: a P-DATA-TF PDU of this length carries a PDV
 /// header and a two-byte fragment, the least a peer can send within it. It is the core's own
-/// floor for a peer's maximum ([`Limits::min_peer_max_pdu_length`]); 0, which the standard
-/// reads as "no limit", is refused, as the core's [`Limits::max_pdu_length`] does.
+/// floor for a peer's maximum ([`Limits::min_peer_max_pdu_length`]). 0, which the standard
+/// reads as "no limit" and the core's [`Limits::max_pdu_length`] takes, is refused here: a
+/// server has the room it advertises, and a configured 0 is more likely a slip.
 pub const MIN_MAX_PDU_LENGTH: u32 = Limits::DEFAULT.min_peer_max_pdu_length;
 
 /// Everything `dimse serve` needs: who the server is, its limits, and the display it serves.

@@ -43,7 +43,8 @@ pub const MAX_ROLE_SELECTIONS: usize = 16;
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Limits {
     /// Maximum-length-received we advertise (51H): the largest P-DATA-TF PDU-length we
-    /// accept. Larger P-DATA PDUs are aborted. 0 would mean "no limit" and is not allowed.
+    /// accept. Larger P-DATA PDUs are aborted. 0 means "no limit" (PS3.8 §D.1): P-DATA of
+    /// any length is taken (the receive side streams PDVs, so this bounds no memory).
     pub max_pdu_length: u32,
     /// The largest A-ASSOCIATE-RQ/AC PDU-length accepted (it is streamed, so this bounds
     /// time, not memory).

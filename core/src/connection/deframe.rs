@@ -233,9 +233,11 @@ impl<'a> Connection<'a> {
                 }
             }
             PduType::PDataTf => {
-                // PS3.8 §9.3.5: one or more PDV items; an empty P-DATA-TF is invalid.
+                // PS3.8 §9.3.5: one or more PDV items; an empty P-DATA-TF is invalid. Our
+                // Maximum Length, unless it is 0 (no limit, PS3.8 §D.1), bounds the rest.
+                let max = self.limits().max_pdu_length;
                 if matches!(self.state, State::Sta6 | State::Sta7)
-                    && (length > self.limits().max_pdu_length || length == 0)
+                    && ((max != 0 && length > max) || length == 0)
                 {
                     self.rx = ignore(length);
                     self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
