@@ -9,3 +9,4 @@
 
 pub mod hostile;
 pub mod pair;
+pub mod strategy;
