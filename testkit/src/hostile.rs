@@ -46,7 +46,9 @@ use dimse_core::pdu::{
     UserIdentityRq, UserIdentityType, UserInformation, APPLICATION_CONTEXT_NAME,
 };
 use dimse_core::ul::State;
-use dimse_core::Duration;
+use dimse_core::{Duration, Instant};
+
+use crate::pair::Peer;
 
 // ---------------------------------------------------------------- configuration
 
@@ -414,6 +416,63 @@ fn ac_contexts(pdu: &[u8]) -> Vec<(u8, u8)> {
             _ => None,
         })
         .collect()
+}
+
+// ---------------------------------------------------------------- playing a case
+
+/// Plays `case` against `peer` on a simulated clock that starts at [`Instant::ZERO`], the
+/// way `core/tests/hostile.rs` plays it against dimse-core: each [`Step::Send`] is one
+/// [`Peer::input`], a [`Step::Pause`] fires every timer the peer asks for up to its end, a
+/// [`Step::Close`] is [`Peer::transport_closed`]; after each step, what the peer sent is
+/// parsed into the [`Transcript`], which closes when the peer does. Compare
+/// [`Transcript::replies`] with [`Case::expect`] (and run [`Case::check`]).
+///
+/// The peer is an acceptor set up as [`policy`] says whose application answers N-GETs as the
+/// module documentation says. Steps only the core run can take ([`Step::State`],
+/// [`Step::LocalRelease`]) are left out: skip the cases marked [`Case::core_only`].
+pub fn play(peer: &mut impl Peer, case: &Case) -> Transcript {
+    let mut t = Transcript::default();
+    let mut now = Instant::ZERO;
+    listen(peer, now, &mut t);
+    for step in &case.steps {
+        match step {
+            Step::Send(b) | Step::SendAwait(b) if !t.closed => peer.input(now, b),
+            Step::Pause(ms) => {
+                let end = Instant::from_millis(now.as_millis() + ms);
+                // Bounded: a peer whose timer stays due is not waited on forever.
+                for _ in 0..1000 {
+                    match peer.poll_timeout() {
+                        Some(at) if at <= end => {
+                            now = now.max(at);
+                            peer.handle_timeout(now);
+                            listen(peer, now, &mut t);
+                        }
+                        _ => break,
+                    }
+                }
+                now = end;
+            }
+            Step::Close if !t.closed => {
+                peer.transport_closed(now);
+                listen(peer, now, &mut t);
+                t.close();
+            }
+            Step::Mark => t.mark(),
+            _ => {}
+        }
+        listen(peer, now, &mut t);
+    }
+    t
+}
+
+/// What the peer sent by `now`, into `t`; the transport closes when the peer has closed it.
+fn listen(peer: &mut impl Peer, now: Instant, t: &mut Transcript) {
+    if !t.closed {
+        t.feed(&peer.output(now));
+        if peer.is_closed() {
+            t.close();
+        }
+    }
 }
 
 // ---------------------------------------------------------------- building bytes
