@@ -173,19 +173,8 @@ proptest! {
         ui in user_info(true),
     ) {
         let fixed = AssociateFixed { called_ae_field: called.to_field(), ..fixed };
-        let ts: Vec<Vec<&str>> = pcs
-            .iter()
-            .map(|pc| pc.transfer_syntaxes.iter().map(String::as_str).collect())
-            .collect();
-        let contexts: Vec<PresentationContextRq<'_>> = pcs
-            .iter()
-            .zip(&ts)
-            .map(|(pc, ts)| PresentationContextRq {
-                id: pc.id,
-                abstract_syntax: &pc.abstract_syntax,
-                transfer_syntaxes: ts,
-            })
-            .collect();
+        let pc_parts = PcRqParts::new(&pcs);
+        let contexts = pc_parts.view();
         let parts = UiParts::new(&ui);
         let rq = AssociateRq {
             fixed,
@@ -233,14 +222,7 @@ proptest! {
         pcs in vec(pc_ac(), 1..=8),
         ui in user_info(false),
     ) {
-        let contexts: Vec<PresentationContextAc<'_>> = pcs
-            .iter()
-            .map(|pc| PresentationContextAc {
-                id: pc.id,
-                result: pc.result,
-                transfer_syntax: &pc.transfer_syntax,
-            })
-            .collect();
+        let contexts: Vec<PresentationContextAc<'_>> = pcs.iter().map(PcAc::view).collect();
         let parts = UiParts::new(&ui);
         let ac = AssociateAc {
             fixed,
@@ -508,14 +490,7 @@ proptest! {
         ui in user_info(false),
         cut in any::<prop::sample::Index>(),
     ) {
-        let contexts: Vec<PresentationContextAc<'_>> = pcs
-            .iter()
-            .map(|pc| PresentationContextAc {
-                id: pc.id,
-                result: pc.result,
-                transfer_syntax: &pc.transfer_syntax,
-            })
-            .collect();
+        let contexts: Vec<PresentationContextAc<'_>> = pcs.iter().map(PcAc::view).collect();
         let parts = UiParts::new(&ui);
         let ac = AssociateAc {
             fixed,

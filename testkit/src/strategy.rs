@@ -163,6 +163,50 @@ impl<'a> UiParts<'a> {
     }
 }
 
+impl PcAc {
+    /// The borrowed item the emitter takes.
+    pub fn view(&self) -> PresentationContextAc<'_> {
+        PresentationContextAc {
+            id: self.id,
+            result: self.result,
+            transfer_syntax: &self.transfer_syntax,
+        }
+    }
+}
+
+/// Borrowed transfer syntax lists built from [`PcRq`]s, so that `PresentationContextRq`s can
+/// point at them.
+pub struct PcRqParts<'a> {
+    pcs: &'a [PcRq],
+    transfer_syntaxes: Vec<Vec<&'a str>>,
+}
+
+impl<'a> PcRqParts<'a> {
+    /// The transfer syntax lists of `pcs`.
+    pub fn new(pcs: &'a [PcRq]) -> Self {
+        PcRqParts {
+            pcs,
+            transfer_syntaxes: pcs
+                .iter()
+                .map(|pc| pc.transfer_syntaxes.iter().map(String::as_str).collect())
+                .collect(),
+        }
+    }
+
+    /// The `PresentationContextRq`s that point at them.
+    pub fn view(&self) -> Vec<PresentationContextRq<'_>> {
+        self.pcs
+            .iter()
+            .zip(&self.transfer_syntaxes)
+            .map(|(pc, ts)| PresentationContextRq {
+                id: pc.id,
+                abstract_syntax: &pc.abstract_syntax,
+                transfer_syntaxes: ts,
+            })
+            .collect()
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Strategies
 // ---------------------------------------------------------------------------------------------
@@ -383,26 +427,12 @@ pub struct Offer {
 impl Offer {
     /// The A-ASSOCIATE-RQ PDU, emitted by dimse-core.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let ts: Vec<Vec<&str>> = self
-            .contexts
-            .iter()
-            .map(|pc| pc.transfer_syntaxes.iter().map(String::as_str).collect())
-            .collect();
-        let contexts: Vec<PresentationContextRq<'_>> = self
-            .contexts
-            .iter()
-            .zip(&ts)
-            .map(|(pc, ts)| PresentationContextRq {
-                id: pc.id,
-                abstract_syntax: &pc.abstract_syntax,
-                transfer_syntaxes: ts,
-            })
-            .collect();
+        let contexts = PcRqParts::new(&self.contexts);
         let parts = UiParts::new(&self.user_information);
         emit_rq(&AssociateRq {
             fixed: self.fixed,
             application_context: APPLICATION_CONTEXT_NAME,
-            presentation_contexts: &contexts,
+            presentation_contexts: &contexts.view(),
             user_information: parts.view(),
         })
     }
@@ -531,14 +561,7 @@ pub fn pdu() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         offer().prop_map(|o| o.to_bytes()),
         (fixed_part(), vec(pc_ac(), 1..=4), user_info(false)).prop_map(|(fixed, pcs, ui)| {
-            let contexts: Vec<PresentationContextAc<'_>> = pcs
-                .iter()
-                .map(|pc| PresentationContextAc {
-                    id: pc.id,
-                    result: pc.result,
-                    transfer_syntax: &pc.transfer_syntax,
-                })
-                .collect();
+            let contexts: Vec<PresentationContextAc<'_>> = pcs.iter().map(PcAc::view).collect();
             let parts = UiParts::new(&ui);
             let ac = AssociateAc {
                 fixed,
