@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use dimse_testkit::strategy::element_tag;
 use proptest::prelude::*;
 
 use dimse_core::dataset::{
@@ -119,18 +120,6 @@ const SEQUENCE_TAGS: [(u16, u16); 12] = [
     (0x0040, 0x1101),
     (0x0040, 0x4035),
 ];
-
-fn element_tag() -> impl Strategy<Value = Tag> {
-    prop_oneof![
-        // Anywhere, standard or private, known or not...
-        (0u16..0xFFFE, any::<u16>()).prop_map(|(g, e)| Tag::new(g, e)),
-        // ...and often where the dictionary has entries, so Implicit VR exercises it.
-        (0x0008u16..=0x0028, 0u16..0x8000).prop_map(|(g, e)| Tag::new(g & !1, e)),
-    ]
-    .prop_filter("an element, not a sequence", |t| {
-        dictionary::vr(*t) != Some(Vr::SQ)
-    })
-}
 
 fn text(multi: bool) -> impl Strategy<Value = String> {
     if multi {

@@ -83,6 +83,7 @@ fn missing_attributes_give_0107_with_the_list() {
 use dimse_core::connection::{AbortOrigin, ApiError};
 use dimse_core::dimse::{CEchoRq, Command, NGetRq, INVALID_STATUS_COMMENT};
 use dimse_core::pdu::{Abort, AbortReason, AbortSource, MessageControlHeader, PDataTf, Pdv};
+use dimse_testkit::hostile::raw_command;
 
 /// One P-DATA-TF with one PDV.
 fn pdv(context_id: u8, command: bool, data: &[u8]) -> Vec<u8> {
@@ -112,21 +113,6 @@ fn n_get(message_id: u16, class: &str, instance: &str, list: Option<&[Tag]>) -> 
     .unwrap();
     buf.truncate(n);
     buf
-}
-
-/// A command set from raw (group 0000) elements: (element, value), the group length first.
-fn raw_command(elements: &[(u16, &[u8])]) -> Vec<u8> {
-    let mut body = Vec::new();
-    for (e, v) in elements {
-        body.extend_from_slice(&0u16.to_le_bytes());
-        body.extend_from_slice(&e.to_le_bytes());
-        body.extend_from_slice(&(v.len() as u32).to_le_bytes());
-        body.extend_from_slice(v);
-    }
-    let mut out = vec![0, 0, 0, 0, 4, 0, 0, 0];
-    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
-    out.extend(body);
-    out
 }
 
 /// The responses (command sets) in the acceptor's output.

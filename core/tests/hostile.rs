@@ -1,4 +1,4 @@
-//! The hostile-input catalogue against the core: every case of `hostile/cases.rs` fed to an
+//! The hostile-input catalogue against the core: every case of `dimse_testkit::hostile` fed to an
 //! acceptor `Connection` with a simulated clock, the way an adapter drives it (the drain
 //! contract of the crate docs), in three chunkings that must give the same transcript.
 //!
@@ -9,13 +9,9 @@
 //! with no timer left; the transcript ends closed exactly when the connection does; every
 //! A-ASSOCIATE-RJ sent is reported as `Event::Rejected`.
 
-#[path = "hostile/cases.rs"]
-mod cases;
-
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Instant as WallClock;
 
-use cases::*;
 use dimse_core::assoc::AcceptorPolicy;
 use dimse_core::connection::Storage;
 use dimse_core::dimse::Operation;
@@ -23,6 +19,7 @@ use dimse_core::dimse::Status;
 use dimse_core::pdu::{AssociateRj, RejectResult, RejectSource, MAX_UNIT_LEN};
 use dimse_core::service::display::DEMO;
 use dimse_core::{Connection, Event, Instant, Output};
+use dimse_testkit::hostile::*;
 
 /// The buffer handed to `poll_output` (what the tokio server uses).
 const OUT_LEN: usize = 16 * 1024 + 6;

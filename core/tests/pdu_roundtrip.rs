@@ -6,307 +6,16 @@
 //! The case count comes from the environment (`PROPTEST_CASES`; CI sets 256).
 
 use dimse_core::pdu::{
-    Abort, AbortReason, AbortSource, AeTitle, AssociateAc, AssociateFixed, AssociateRj,
-    AssociateRq, Item, ItemHeader, ItemIter, MessageControlHeader, PDataTf, Parse, ParseError,
-    PduHeader, PduType, Pdv, PdvHeader, PresentationContextAc, PresentationContextRq, RejectReason,
-    RejectResult, RejectSource, ReleaseRp, ReleaseRq, RoleSelection, SopClassCommonExtended,
-    SopClassExtended, SubItem, SubItemIter, Uid, UserIdentityAc, UserIdentityRq, UserIdentityType,
-    UserInformation, APPLICATION_CONTEXT_NAME, PDU_HEADER_LEN, PDV_HEADER_LEN,
+    Abort, AeTitle, AssociateAc, AssociateFixed, AssociateRj, AssociateRq, Item, ItemHeader,
+    ItemIter, MessageControlHeader, PDataTf, Parse, ParseError, PduHeader, PduType, Pdv, PdvHeader,
+    PresentationContextAc, PresentationContextRq, ReleaseRp, ReleaseRq, RoleSelection,
+    SopClassCommonExtended, SopClassExtended, SubItem, SubItemIter, Uid, UserIdentityAc,
+    UserIdentityRq, UserInformation, APPLICATION_CONTEXT_NAME, PDU_HEADER_LEN, PDV_HEADER_LEN,
 };
 use dimse_core::BufferTooSmall;
+use dimse_testkit::strategy::*;
 use proptest::collection::vec;
 use proptest::prelude::*;
-
-// ---------------------------------------------------------------------------------------------
-// Owned models of the borrowed emit types
-// ---------------------------------------------------------------------------------------------
-
-#[derive(Debug, Clone)]
-struct PcRq {
-    id: u8,
-    abstract_syntax: String,
-    transfer_syntaxes: Vec<String>,
-}
-
-#[derive(Debug, Clone)]
-struct PcAc {
-    id: u8,
-    result: u8,
-    transfer_syntax: String,
-}
-
-#[derive(Debug, Clone)]
-struct Common {
-    sop: String,
-    service: String,
-    related: Vec<String>,
-    encoded: Vec<u8>,
-}
-
-#[derive(Debug, Clone)]
-struct UserIdRq {
-    identity_type: UserIdentityType,
-    positive: bool,
-    primary: Vec<u8>,
-    secondary: Vec<u8>,
-}
-
-#[derive(Debug, Clone)]
-struct Ui {
-    max_length: u32,
-    impl_uid: String,
-    async_ops: Option<(u16, u16)>,
-    roles: Vec<(String, bool, bool)>,
-    version: Option<String>,
-    extended: Vec<(String, Vec<u8>)>,
-    common: Vec<Common>,
-    identity_rq: Option<UserIdRq>,
-    identity_ac: Option<Vec<u8>>,
-}
-
-/// Borrowed sub-item lists built from a [`Ui`], so that a `UserInformation` can point at them.
-struct UiParts<'a> {
-    ui: &'a Ui,
-    roles: Vec<RoleSelection<'a>>,
-    extended: Vec<SopClassExtended<'a>>,
-    common: Vec<SopClassCommonExtended<'a>>,
-}
-
-impl<'a> UiParts<'a> {
-    fn new(ui: &'a Ui) -> Self {
-        UiParts {
-            ui,
-            roles: ui
-                .roles
-                .iter()
-                .map(|(uid, scu, scp)| RoleSelection {
-                    sop_class_uid: uid,
-                    scu_role: *scu,
-                    scp_role: *scp,
-                })
-                .collect(),
-            extended: ui
-                .extended
-                .iter()
-                .map(|(uid, info)| SopClassExtended {
-                    sop_class_uid: uid,
-                    application_information: info,
-                })
-                .collect(),
-            common: ui
-                .common
-                .iter()
-                .map(|c| SopClassCommonExtended {
-                    sop_class_uid: &c.sop,
-                    service_class_uid: &c.service,
-                    related_encoded: &c.encoded,
-                })
-                .collect(),
-        }
-    }
-
-    fn view(&self) -> UserInformation<'_> {
-        UserInformation {
-            max_length: self.ui.max_length,
-            implementation_class_uid: &self.ui.impl_uid,
-            async_ops_window: self.ui.async_ops,
-            role_selections: &self.roles,
-            implementation_version_name: self.ui.version.as_deref(),
-            sop_class_extended: &self.extended,
-            sop_class_common_extended: &self.common,
-            user_identity_rq: self.ui.identity_rq.as_ref().map(|u| UserIdentityRq {
-                identity_type: u.identity_type,
-                positive_response_requested: u.positive,
-                primary_field: &u.primary,
-                secondary_field: &u.secondary,
-            }),
-            user_identity_ac: self
-                .ui
-                .identity_ac
-                .as_ref()
-                .map(|r| UserIdentityAc { server_response: r }),
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Strategies
-// ---------------------------------------------------------------------------------------------
-
-/// A valid UID: 1 to 64 characters of digits and dots, no empty component.
-fn uid() -> impl Strategy<Value = String> {
-    vec((0u8..10, prop::bool::weighted(0.25)), 1..=64).prop_map(|chars| {
-        let n = chars.len();
-        let mut s = String::with_capacity(n);
-        for (i, (digit, dot)) in chars.into_iter().enumerate() {
-            let can_dot = i > 0 && i + 1 < n && !s.ends_with('.');
-            if dot && can_dot {
-                s.push('.');
-            } else {
-                s.push(char::from(b'0' + digit));
-            }
-        }
-        s
-    })
-}
-
-/// A valid AE title: 1 to 16 characters of ISO 646 G0 other than backslash, not all spaces.
-fn ae_title() -> impl Strategy<Value = AeTitle> {
-    "[ -\\[\\]-~]{1,16}".prop_filter_map("all spaces", |s| AeTitle::new(&s))
-}
-
-fn pc_rq() -> impl Strategy<Value = PcRq> {
-    (0u8..128, uid(), vec(uid(), 1..=4)).prop_map(|(i, abstract_syntax, transfer_syntaxes)| PcRq {
-        id: i * 2 + 1,
-        abstract_syntax,
-        transfer_syntaxes,
-    })
-}
-
-fn pc_ac() -> impl Strategy<Value = PcAc> {
-    (0u8..128, 0u8..=4, uid()).prop_map(|(i, result, transfer_syntax)| PcAc {
-        id: i * 2 + 1,
-        result,
-        transfer_syntax,
-    })
-}
-
-fn identity_type() -> impl Strategy<Value = UserIdentityType> {
-    prop_oneof![
-        Just(UserIdentityType::Username),
-        Just(UserIdentityType::UsernamePasscode),
-        Just(UserIdentityType::Kerberos),
-        Just(UserIdentityType::Saml),
-        Just(UserIdentityType::Jwt),
-        // Values 1..=5 are the named types: `Other` holds the rest.
-        prop_oneof![Just(0u8), 6u8..=255].prop_map(UserIdentityType::Other),
-    ]
-}
-
-fn identity_rq() -> impl Strategy<Value = UserIdRq> {
-    (
-        identity_type(),
-        any::<bool>(),
-        vec(any::<u8>(), 0..48),
-        vec(any::<u8>(), 0..24),
-    )
-        .prop_map(|(identity_type, positive, primary, secondary)| UserIdRq {
-            identity_type,
-            positive,
-            // Only username-and-passcode carries a secondary field.
-            secondary: if identity_type == UserIdentityType::UsernamePasscode {
-                secondary
-            } else {
-                Vec::new()
-            },
-            primary,
-        })
-}
-
-fn common_ext() -> impl Strategy<Value = Common> {
-    (uid(), uid(), vec(uid(), 0..=3)).prop_map(|(sop, service, related)| {
-        let mut buf = vec![0u8; 512];
-        let refs: Vec<&str> = related.iter().map(String::as_str).collect();
-        let encoded = SopClassCommonExtended::encode_related(&refs, &mut buf)
-            .unwrap()
-            .to_vec();
-        Common {
-            sop,
-            service,
-            related,
-            encoded,
-        }
-    })
-}
-
-/// User information for an RQ (`rq`) or an AC; every sub-item but 51H and 52H is optional.
-fn user_info(rq: bool) -> impl Strategy<Value = Ui> {
-    let common = if rq { 0..=3usize } else { 0..=0 };
-    (
-        (
-            any::<u32>(),
-            uid(),
-            proptest::option::of((any::<u16>(), any::<u16>())),
-            vec((uid(), any::<bool>(), any::<bool>()), 0..=3),
-            proptest::option::of("[ -~]{1,16}"),
-        ),
-        (
-            vec((uid(), vec(any::<u8>(), 0..32)), 0..=3),
-            vec(common_ext(), common),
-            proptest::option::of(identity_rq()),
-            proptest::option::of(vec(any::<u8>(), 0..48)),
-        ),
-    )
-        .prop_map(
-            move |(
-                (max_length, impl_uid, async_ops, roles, version),
-                (extended, common, identity_rq, identity_ac),
-            )| Ui {
-                max_length,
-                impl_uid,
-                async_ops,
-                roles,
-                version,
-                extended,
-                common,
-                identity_rq: if rq { identity_rq } else { None },
-                identity_ac: if rq { None } else { identity_ac },
-            },
-        )
-}
-
-fn reserved() -> impl Strategy<Value = [u8; 32]> {
-    prop_oneof![Just([0u8; 32]), any::<[u8; 32]>()]
-}
-
-fn fixed_part() -> impl Strategy<Value = AssociateFixed> {
-    (ae_title(), ae_title(), reserved()).prop_map(|(called, calling, reserved)| AssociateFixed {
-        reserved,
-        ..AssociateFixed::new(called, calling)
-    })
-}
-
-fn pdv() -> impl Strategy<Value = (u8, u8, Vec<u8>)> {
-    (any::<u8>(), any::<u8>(), vec(any::<u8>(), 0..96))
-}
-
-fn reject() -> impl Strategy<Value = AssociateRj> {
-    (
-        prop_oneof![Just(RejectResult::Permanent), Just(RejectResult::Transient)],
-        prop_oneof![
-            Just(RejectSource::ServiceUser),
-            Just(RejectSource::ServiceProviderAcse),
-            Just(RejectSource::ServiceProviderPresentation),
-        ],
-        any::<u8>(),
-    )
-        .prop_map(|(result, source, reason)| AssociateRj {
-            result,
-            source,
-            reason: RejectReason(reason),
-        })
-}
-
-fn abort() -> impl Strategy<Value = Abort> {
-    (
-        prop_oneof![
-            Just(AbortSource::ServiceUser),
-            Just(AbortSource::Reserved),
-            Just(AbortSource::ServiceProvider),
-            (3u8..=255).prop_map(AbortSource::Other),
-        ],
-        prop_oneof![
-            Just(AbortReason::NotSpecified),
-            Just(AbortReason::UnrecognizedPdu),
-            Just(AbortReason::UnexpectedPdu),
-            Just(AbortReason::UnrecognizedPduParameter),
-            Just(AbortReason::UnexpectedPduParameter),
-            Just(AbortReason::InvalidPduParameterValue),
-            prop_oneof![Just(3u8), 7u8..=255].prop_map(AbortReason::Other),
-        ],
-    )
-        .prop_map(|(source, reason)| Abort { source, reason })
-}
 
 // ---------------------------------------------------------------------------------------------
 // Decoding through the public unit parsers
@@ -464,19 +173,8 @@ proptest! {
         ui in user_info(true),
     ) {
         let fixed = AssociateFixed { called_ae_field: called.to_field(), ..fixed };
-        let ts: Vec<Vec<&str>> = pcs
-            .iter()
-            .map(|pc| pc.transfer_syntaxes.iter().map(String::as_str).collect())
-            .collect();
-        let contexts: Vec<PresentationContextRq<'_>> = pcs
-            .iter()
-            .zip(&ts)
-            .map(|(pc, ts)| PresentationContextRq {
-                id: pc.id,
-                abstract_syntax: &pc.abstract_syntax,
-                transfer_syntaxes: ts,
-            })
-            .collect();
+        let pc_parts = PcRqParts::new(&pcs);
+        let contexts = pc_parts.view();
         let parts = UiParts::new(&ui);
         let rq = AssociateRq {
             fixed,
@@ -524,14 +222,7 @@ proptest! {
         pcs in vec(pc_ac(), 1..=8),
         ui in user_info(false),
     ) {
-        let contexts: Vec<PresentationContextAc<'_>> = pcs
-            .iter()
-            .map(|pc| PresentationContextAc {
-                id: pc.id,
-                result: pc.result,
-                transfer_syntax: &pc.transfer_syntax,
-            })
-            .collect();
+        let contexts: Vec<PresentationContextAc<'_>> = pcs.iter().map(PcAc::view).collect();
         let parts = UiParts::new(&ui);
         let ac = AssociateAc {
             fixed,
@@ -799,14 +490,7 @@ proptest! {
         ui in user_info(false),
         cut in any::<prop::sample::Index>(),
     ) {
-        let contexts: Vec<PresentationContextAc<'_>> = pcs
-            .iter()
-            .map(|pc| PresentationContextAc {
-                id: pc.id,
-                result: pc.result,
-                transfer_syntax: &pc.transfer_syntax,
-            })
-            .collect();
+        let contexts: Vec<PresentationContextAc<'_>> = pcs.iter().map(PcAc::view).collect();
         let parts = UiParts::new(&ui);
         let ac = AssociateAc {
             fixed,

@@ -8,6 +8,7 @@ use dimse_core::assoc::{AcceptorPolicy, RequestorConfig};
 use dimse_core::dimse::Operation;
 use dimse_core::dimse::Status;
 use dimse_core::{Connection, Event, Instant};
+use dimse_testkit::strategy::{cuts, split_points};
 use proptest::prelude::*;
 
 /// The data set the SCP answers the `k`-th N-GET with: `None` for none at all, `Some(n)` for
@@ -128,14 +129,6 @@ fn conversation(answers: &[Answer], max_pdu: u32) -> Conversation {
     c
 }
 
-/// The positions `cuts` picks in a stream of `len` bytes, sorted, and the end.
-fn split_points(cuts: &[usize], len: usize) -> Vec<usize> {
-    let mut points: Vec<usize> = cuts.iter().map(|c| c % (len + 1)).collect();
-    points.sort_unstable();
-    points.push(len);
-    points
-}
-
 /// What an acceptor said: its events and its output bytes.
 type AcceptorReplay = (Vec<Event>, Vec<u8>);
 
@@ -209,7 +202,7 @@ proptest! {
     fn any_split_gives_the_same_events_and_output(
         answers in proptest::collection::vec(proptest::option::of(0usize..3000), 0..4),
         max_pdu in prop_oneof![Just(16382u32), 64u32..16382],
-        cuts in proptest::collection::vec(any::<usize>(), 0..40),
+        cuts in cuts(),
     ) {
         let live = conversation(&answers, max_pdu);
         let rq_stream = live.requestor.concat();

@@ -1,5 +1,5 @@
 //! The hostile-input catalogue against a server over real sockets: every case of
-//! `core/tests/hostile/cases.rs` (those that need no local action of the server's user;
+//! `dimse_testkit::hostile` (those that need no local action of the server's user;
 //! the long timer families sampled) played on its own TCP connection, while a well-behaved
 //! `Client` does N-GETs in a loop on the same server. Each case must get exactly its expected
 //! replies, and the well-behaved association every N-GET with status 0000H.
@@ -10,19 +10,16 @@
 //!
 //! With `DIMSE_HOSTILE_ADDR=HOST:PORT`, `hostile_catalogue_against_the_server` plays against a
 //! server already running there instead of the tokio server, which must be set up as
-//! `cases::policy()` says and answer N-GETs as the catalogue's module documentation says:
+//! `dimse_testkit::hostile::policy()` says and answer N-GETs as the catalogue's module documentation says:
 //! `scripts/c-test` runs it against the C example server (examples/c/display_scp) under
 //! AddressSanitizer and UndefinedBehaviorSanitizer.
-
-#[path = "../../core/tests/hostile/cases.rs"]
-mod cases;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cases::*;
 use dimse_core::service::display::DEMO;
+use dimse_testkit::hostile::*;
 use dimse_tokio::{Client, ClientConfig, NGetRequest, Server, ServerOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

@@ -7,11 +7,9 @@
 #[path = "../../fuzz/harness/acceptor_input.rs"]
 #[allow(dead_code)] // the encoding half is for the fuzz seeds
 mod acceptor_input;
-#[path = "../../core/tests/hostile/cases.rs"]
-mod cases;
 
-use cases::{catalogue, Step};
 use dimse_core::service::display::DEMO;
+use dimse_testkit::hostile::{catalogue, Step};
 use dimse_tokio::trace::{self, Header, Record, Trace};
 
 fn to_trace(steps: &[Step]) -> Trace<'_> {

@@ -1,12 +1,19 @@
-//! The hostile-input catalogue (issue 6, part 1): named byte sequences a peer may send an
-//! acceptor, each with the exact reaction PS3.8 / PS3.7 prescribe.
+//! The hostile-input catalogue: named byte sequences a peer may send an acceptor, each with
+//! the exact reaction PS3.8 / PS3.7 prescribe and the section that prescribes it.
 //!
-//! Shared by two runs: `core/tests/hostile.rs` feeds every case to an acceptor
-//! `Connection` with a simulated clock; `std-adapter/tests/hostile.rs` plays it against the
-//! tokio server over a real socket (`#[path]`-included from there). Both compare what the
-//! acceptor sent with [`Case::expect`], as a list of [`Reply`]s.
+//! [`catalogue`] returns every [`Case`]: its name (`group/what`), the [`Step`]s the hostile
+//! peer takes (bytes, pauses, a close), the [`Reply`]s the acceptor must send, and
+//! [`Case::reference`], where the standard says so. The comment above each case in this
+//! file's source says which reading it takes where the standard leaves the reaction open.
 //!
-//! The bytes are built with the crate's own emitters (`AssociateRq::emit`, `NGetRq`,
+//! Played by three runs in this repository: `core/tests/hostile.rs` feeds every case to an
+//! acceptor `Connection` with a simulated clock; `std-adapter/tests/hostile.rs` plays it
+//! against the tokio server (or a server at `DIMSE_HOSTILE_ADDR`, or the firmware image at
+//! `DIMSE_HOSTILE_TARGET`) over real sockets; `std-adapter/tests/traces.rs` records each case
+//! as a trace. Each compares what the acceptor sent, parsed by a [`Transcript`], with
+//! [`Case::expect`].
+//!
+//! The bytes are built with dimse-core's own emitters (`AssociateRq::emit`, `NGetRq`,
 //! `PDataTf`, ...) and then corrupted, so each case reads as "a valid X, except ...".
 //!
 //! Conventions of an expectation:
@@ -19,15 +26,16 @@
 //! * A-ABORT source 0 = service-user (reason "not significant", sent as 0), source 2 =
 //!   service-provider with Table 9-26 reasons. A-ASSOCIATE-RJ result/source/reason as in
 //!   Table 9-21.
-//! * The application in both runs answers N-GET with the demo Display System data set at
-//!   once, except a request whose Attribute Identifier List names [`SLOW_TAG`]: that one is
-//!   answered [`SLOW_MS`] later (to hold the acceptor in Sta8).
+//! * The acceptor under test is set up as [`policy`] says (its timers are [`limits`]), and
+//!   its application answers N-GET with the demo Display System data set
+//!   (`dimse_core::service::display::DEMO`) at once, except a request whose Attribute
+//!   Identifier List names [`SLOW_TAG`]: that one is answered [`SLOW_MS`] later (to hold the
+//!   acceptor in Sta8).
 //!
 //! Where the standard leaves the reaction open (an abort's reason code, the reject reason
 //! for a malformed request, a DIMSE status for a malformed command), the comment above the
 //! case says which reading it takes. A case the core does not meet keeps the standard's
-//! expectation and carries [`Case::known_deviation`], which both runs print loudly.
-#![allow(dead_code)]
+//! expectation and carries [`Case::known_deviation`], which the runs print loudly.
 
 use dimse_core::assoc::{AcceptorPolicy, Limits};
 use dimse_core::dataset::Tag;
@@ -38,7 +46,9 @@ use dimse_core::pdu::{
     UserIdentityRq, UserIdentityType, UserInformation, APPLICATION_CONTEXT_NAME,
 };
 use dimse_core::ul::State;
-use dimse_core::Duration;
+use dimse_core::{Duration, Instant};
+
+use crate::pair::Peer;
 
 // ---------------------------------------------------------------- configuration
 
@@ -56,15 +66,23 @@ pub const SLOW_TAG: Tag = Tag::new(0x0013, 0x0010);
 /// A pause that outlasts ARTIM from any point it may have been started.
 pub const PAST_ARTIM: u64 = ARTIM_MS + 100;
 
+/// The Display System SOP Class (PS3.4 Annex EE).
 pub const DISPLAY_SYSTEM: &str = "1.2.840.10008.5.1.1.40";
+/// The Display System SOP Instance, a well-known instance (PS3.4 Annex EE).
 pub const DISPLAY_INSTANCE: &str = "1.2.840.10008.5.1.1.40.1";
+/// The Verification SOP Class (C-ECHO).
 pub const VERIFICATION: &str = "1.2.840.10008.1.1";
+/// The Printer SOP Class (Print Management): an N-GET class the acceptor does not serve.
 pub const PRINTER: &str = "1.2.840.10008.5.1.1.16";
+/// Implicit VR Little Endian, the default transfer syntax (PS3.5 §10.1).
 pub const IMPLICIT: &str = "1.2.840.10008.1.2";
+/// Explicit VR Little Endian (PS3.5 Annex A).
 pub const EXPLICIT: &str = "1.2.840.10008.1.2.1";
+/// The Implementation Class UID the catalogue's requests carry.
 pub const IMPL_UID: &str = "1.2.826.0.1.3680043.9.3811.6.6";
 /// A transfer syntax UID one byte too long.
 pub const TS_65: &str = "1.2.840.10008.1.2.1234567890.1234567890.1234567890.12345678901234";
+/// Manufacturer (0008,0070): an attribute the demo data set has.
 pub const MANUFACTURER: Tag = Tag::new(0x0008, 0x0070);
 
 /// The acceptor's limits in both runs: small timers, so that the socket run stays fast.
@@ -87,6 +105,7 @@ pub fn policy() -> AcceptorPolicy<'static> {
     p
 }
 
+/// An AE title from a valid string (panics on an invalid one: test data).
 pub fn ae(s: &str) -> AeTitle {
     AeTitle::new(s).unwrap()
 }
@@ -124,18 +143,26 @@ pub enum Reply {
     Rj(u8, u8, u8),
     /// A-ABORT: source, reason (Table 9-26).
     Abort(u8, u8),
+    /// A-RELEASE-RQ.
     ReleaseRq,
+    /// A-RELEASE-RP.
     ReleaseRp,
     /// A DIMSE response, reassembled from its P-DATA-TF PDUs.
     Rsp {
+        /// Command Field (0000,0100).
         command_field: u16,
+        /// Message ID Being Responded To (0000,0120).
         message_id: u16,
+        /// Status (0000,0900); FFFFH when absent.
         status: u16,
+        /// Whether a data set follows (Command Data Set Type (0000,0800) other than 0101H).
         data_set: bool,
     },
     /// Anything else (a PDU type the acceptor should never send, a stray fragment).
     Other(String),
+    /// A checkpoint: see [`Step::Mark`].
     Mark,
+    /// The transport closed.
     Closed,
 }
 
@@ -187,7 +214,9 @@ pub type Check = fn(&Transcript, &[Step]) -> Result<(), String>;
 pub struct Case {
     /// `group/name`.
     pub name: String,
+    /// What the peer does, in order.
     pub steps: Vec<Step>,
+    /// What the acceptor sends, in order, with a [`Reply::Mark`] for each [`Step::Mark`].
     pub expect: Vec<Reply>,
     /// The core does not do what the standard prescribes (the expectation stays the
     /// standard's): the runs print this loudly instead of failing.
@@ -197,10 +226,16 @@ pub struct Case {
     pub core_only: bool,
     /// Whether the socket run plays it (long timer families are sampled there).
     pub socket: bool,
+    /// A check beyond the replies, if any.
     pub check: Option<Check>,
+    /// Where the standard prescribes the expected reaction (part, section, table), e.g.
+    /// `PS3.8 §9.3.1; Table 9-10 Evt19`; the comment above the case in the source narrows
+    /// it to the row or clause.
+    pub reference: &'static str,
 }
 
 impl Case {
+    /// A case that every run plays, with no deviation and no extra check.
     pub fn new(name: impl Into<String>, steps: Vec<Step>, expect: Vec<Reply>) -> Self {
         Case {
             name: name.into(),
@@ -210,26 +245,32 @@ impl Case {
             core_only: false,
             socket: true,
             check: None,
+            reference: "",
         }
     }
 
-    fn deviation(mut self, why: &'static str) -> Self {
+    /// Marks the case as one the core does not meet (the expectation stays the standard's).
+    pub fn deviation(mut self, why: &'static str) -> Self {
         self.known_deviation = Some(why);
         self
     }
 
-    fn core_only(mut self) -> Self {
+    /// Marks the case as needing a local action of the acceptor's user (not played over a
+    /// socket).
+    pub fn core_only(mut self) -> Self {
         self.core_only = true;
         self.socket = false;
         self
     }
 
-    fn socket(mut self, yes: bool) -> Self {
+    /// Whether the socket run plays it.
+    pub fn socket(mut self, yes: bool) -> Self {
         self.socket = yes && !self.core_only;
         self
     }
 
-    fn check(mut self, c: Check) -> Self {
+    /// Adds a check beyond the replies.
+    pub fn check(mut self, c: Check) -> Self {
         self.check = Some(c);
         self
     }
@@ -250,17 +291,21 @@ impl Case {
 /// What the acceptor sent, parsed into [`Reply`]s as the bytes arrive (in any chunks).
 #[derive(Debug, Default, Clone)]
 pub struct Transcript {
+    /// The replies so far, with the marks put between them.
     pub replies: Vec<Reply>,
     /// Every PDU, whole.
     pub pdus: Vec<Vec<u8>>,
     buf: Vec<u8>,
     command: Vec<u8>,
     awaiting_data: Option<Reply>,
+    /// The largest P-DATA-TF body received (to check the negotiated maximum).
     pub largest_pdata: u32,
+    /// Whether the transport closed ([`Transcript::close`]).
     pub closed: bool,
 }
 
 impl Transcript {
+    /// Parses more of what the acceptor sent (any chunking).
     pub fn feed(&mut self, bytes: &[u8]) {
         self.buf.extend_from_slice(bytes);
         while self.buf.len() >= 6 {
@@ -337,6 +382,7 @@ impl Transcript {
         }
     }
 
+    /// Puts a [`Reply::Mark`] after the replies so far.
     pub fn mark(&mut self) {
         self.replies.push(Reply::Mark);
     }
@@ -372,6 +418,63 @@ fn ac_contexts(pdu: &[u8]) -> Vec<(u8, u8)> {
         .collect()
 }
 
+// ---------------------------------------------------------------- playing a case
+
+/// Plays `case` against `peer` on a simulated clock that starts at [`Instant::ZERO`], the
+/// way `core/tests/hostile.rs` plays it against dimse-core: each [`Step::Send`] is one
+/// [`Peer::input`], a [`Step::Pause`] fires every timer the peer asks for up to its end, a
+/// [`Step::Close`] is [`Peer::transport_closed`]; after each step, what the peer sent is
+/// parsed into the [`Transcript`], which closes when the peer does. Compare
+/// [`Transcript::replies`] with [`Case::expect`] (and run [`Case::check`]).
+///
+/// The peer is an acceptor set up as [`policy`] says whose application answers N-GETs as the
+/// module documentation says. Steps only the core run can take ([`Step::State`],
+/// [`Step::LocalRelease`]) are left out: skip the cases marked [`Case::core_only`].
+pub fn play(peer: &mut impl Peer, case: &Case) -> Transcript {
+    let mut t = Transcript::default();
+    let mut now = Instant::ZERO;
+    listen(peer, now, &mut t);
+    for step in &case.steps {
+        match step {
+            Step::Send(b) | Step::SendAwait(b) if !t.closed => peer.input(now, b),
+            Step::Pause(ms) => {
+                let end = Instant::from_millis(now.as_millis() + ms);
+                // Bounded: a peer whose timer stays due is not waited on forever.
+                for _ in 0..1000 {
+                    match peer.poll_timeout() {
+                        Some(at) if at <= end => {
+                            now = now.max(at);
+                            peer.handle_timeout(now);
+                            listen(peer, now, &mut t);
+                        }
+                        _ => break,
+                    }
+                }
+                now = end;
+            }
+            Step::Close if !t.closed => {
+                peer.transport_closed(now);
+                listen(peer, now, &mut t);
+                t.close();
+            }
+            Step::Mark => t.mark(),
+            _ => {}
+        }
+        listen(peer, now, &mut t);
+    }
+    t
+}
+
+/// What the peer sent by `now`, into `t`; the transport closes when the peer has closed it.
+fn listen(peer: &mut impl Peer, now: Instant, t: &mut Transcript) {
+    if !t.closed {
+        t.feed(&peer.output(now));
+        if peer.is_closed() {
+            t.close();
+        }
+    }
+}
+
 // ---------------------------------------------------------------- building bytes
 
 /// The contexts a well-behaved requestor proposes: Display System (Explicit, Implicit) and
@@ -404,6 +507,7 @@ pub fn rq_spec() -> AssociateRq<'static> {
     }
 }
 
+/// The bytes of an A-ASSOCIATE-RQ.
 pub fn emit_rq(rq: &AssociateRq<'_>) -> Vec<u8> {
     let mut b = vec![0; rq.buffer_len()];
     let n = rq.emit(&mut b).unwrap();
@@ -499,10 +603,12 @@ pub fn splice(pdu: &mut Vec<u8>, range: std::ops::Range<usize>, with: &[u8], par
     }
 }
 
+/// Writes a big-endian `u16` at `at` (PDU and item fields are big-endian, PS3.8 §9.3.1).
 pub fn set_u16(pdu: &mut [u8], at: usize, v: u16) {
     pdu[at..at + 2].copy_from_slice(&v.to_be_bytes());
 }
 
+/// Writes a big-endian `u32` at `at`.
 pub fn set_u32(pdu: &mut [u8], at: usize, v: u32) {
     pdu[at..at + 4].copy_from_slice(&v.to_be_bytes());
 }
@@ -554,6 +660,7 @@ pub fn n_get_slow(message_id: u16) -> Vec<u8> {
     command(1, &n_get_rq(message_id, Some(&[MANUFACTURER, SLOW_TAG])))
 }
 
+/// A C-ECHO-RQ command set for the Verification SOP Class.
 pub fn c_echo_rq(message_id: u16) -> Vec<u8> {
     let mut b = vec![0; 256];
     let n = CEchoRq {
@@ -595,24 +702,28 @@ fn us(v: u16) -> Vec<u8> {
     v.to_le_bytes().to_vec()
 }
 
+/// An A-RELEASE-RQ PDU.
 pub fn release_rq() -> Vec<u8> {
     let mut b = vec![0; 10];
     dimse_core::pdu::ReleaseRq.emit(&mut b).unwrap();
     b
 }
 
+/// An A-RELEASE-RP PDU.
 pub fn release_rp() -> Vec<u8> {
     let mut b = vec![0; 10];
     dimse_core::pdu::ReleaseRp.emit(&mut b).unwrap();
     b
 }
 
+/// An A-ABORT PDU from the service user (reason not significant, sent as 0).
 pub fn abort_pdu() -> Vec<u8> {
     let mut b = vec![0; 10];
     Abort::USER.emit(&mut b).unwrap();
     b
 }
 
+/// An A-ABORT PDU from the service provider, reason unexpected-PDU (Table 9-26).
 pub fn provider_abort_pdu() -> Vec<u8> {
     let mut b = vec![0; 10];
     Abort::provider(AbortReason::UnexpectedPdu)
@@ -621,12 +732,14 @@ pub fn provider_abort_pdu() -> Vec<u8> {
     b
 }
 
+/// An A-ASSOCIATE-RJ PDU: rejected permanent, service user, no reason given (1/1/1).
 pub fn associate_rj() -> Vec<u8> {
     let mut b = vec![0; 10];
     AssociateRj::USER_NO_REASON.emit(&mut b).unwrap();
     b
 }
 
+/// An A-ASSOCIATE-AC PDU (which an acceptor never expects to receive).
 pub fn associate_ac() -> Vec<u8> {
     let ac = AssociateAc {
         fixed: AssociateFixed::new(ae("DISPLAY"), ae("HOSTILE")),
@@ -658,6 +771,7 @@ pub fn raw_pdu(pdu_type: u8, length: u32, body: &[u8]) -> Vec<u8> {
 
 // ---------------------------------------------------------------- steps and replies
 
+/// Bytes, written at once.
 pub fn send(b: Vec<u8>) -> Step {
     Step::Send(b)
 }
@@ -688,10 +802,12 @@ pub fn ac() -> Reply {
     Reply::Ac(vec![(1, 0), (3, 0)])
 }
 
+/// An A-ASSOCIATE-RJ with result, source and reason (Table 9-21).
 pub fn rj(result: u8, source: u8, reason: u8) -> Reply {
     Reply::Rj(result, source, reason)
 }
 
+/// An A-ABORT with source and reason (Table 9-26).
 pub fn abort(source: u8, reason: u8) -> Reply {
     Reply::Abort(source, reason)
 }
@@ -701,6 +817,7 @@ pub fn user_abort() -> Reply {
     Reply::Abort(0, 0)
 }
 
+/// An N-GET-RSP with its status, and whether it carries a data set.
 pub fn n_get_rsp(message_id: u16, status: u16, data_set: bool) -> Reply {
     Reply::Rsp {
         command_field: 0x8110,
@@ -710,6 +827,7 @@ pub fn n_get_rsp(message_id: u16, status: u16, data_set: bool) -> Reply {
     }
 }
 
+/// The C-ECHO-RSP to `message_id`, status Success.
 pub fn echo_rsp(message_id: u16) -> Reply {
     Reply::Rsp {
         command_field: 0x8030,
@@ -745,16 +863,36 @@ const INVALID_PARAMETER: u8 = 6;
 
 /// Every case, named cases first, then the generated truncation families.
 pub fn catalogue() -> Vec<Case> {
+    let groups = [
+        (pdu_cases(), PDU_REFERENCE),
+        (associate_cases(), ASSOCIATE_REFERENCE),
+        (pdata_cases(), PDATA_REFERENCE),
+        (sequence_cases(), SEQUENCE_REFERENCE),
+        (abort_and_close_cases(), ABORT_AND_CLOSE_REFERENCE),
+        (timer_and_slow_cases(), TIMER_REFERENCE),
+        (truncations(), TRUNCATION_REFERENCE),
+    ];
     let mut v = Vec::new();
-    v.extend(pdu_cases());
-    v.extend(associate_cases());
-    v.extend(pdata_cases());
-    v.extend(sequence_cases());
-    v.extend(abort_and_close_cases());
-    v.extend(timer_and_slow_cases());
-    v.extend(truncations());
+    for (cases, reference) in groups {
+        v.extend(cases.into_iter().map(|mut c| {
+            if c.reference.is_empty() {
+                c.reference = reference;
+            }
+            c
+        }));
+    }
     v
 }
+
+const PDU_REFERENCE: &str = "PS3.8 §9.3.1; Table 9-10 Evt19";
+const ASSOCIATE_REFERENCE: &str = "PS3.8 §9.3.2, Annex D, Annex F; PS3.7 Annex D.3";
+const PDATA_REFERENCE: &str = "PS3.8 §9.3.5, Annex E; PS3.7 §6.3, §9, §10";
+const SEQUENCE_REFERENCE: &str = "PS3.8 §9.2.3, Table 9-10";
+const ABORT_AND_CLOSE_REFERENCE: &str = "PS3.8 §9.2.3, Table 9-10 Evt16, Evt17";
+const TIMER_REFERENCE: &str =
+    "PS3.8 §9.1.5 (ARTIM); Table 9-10 Evt18, and Evt15 (the network timeout as our user's abort)";
+const TRUNCATION_REFERENCE: &str =
+    "PS3.8 §9.2.3, Table 9-10 Evt17, Evt18, and Evt15 (the network timeout as our user's abort)";
 
 /// PDU framing: types, lengths, reserved fields (PS3.8 §9.3.1, Table 9-10 Evt19).
 fn pdu_cases() -> Vec<Case> {

@@ -1,0 +1,181 @@
+//! dimse-core's acceptor tested as an outside user tests their own implementation: only
+//! through `dimse_testkit`'s public API, with the core behind the `Peer` trait. The core is
+//! constructed here (as a user constructs theirs); everything else (the bytes, the clock,
+//! the chunkings, reading the replies) is the testkit's.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use dimse_core::dimse::{Operation, Status};
+use dimse_core::service::display::DEMO;
+use dimse_core::{Connection, Event, Instant};
+use dimse_testkit::hostile::{self, Reply, Transcript, SLOW_MS, SLOW_TAG};
+use dimse_testkit::pair::{leak, storage, Peer, Side};
+use dimse_testkit::strategy::{cuts, n_get, offer_to, split};
+use proptest::prelude::*;
+
+/// The implementation under test: dimse-core's acceptor with the application the catalogue
+/// expects (N-GETs answered with the demo data set at once, or [`SLOW_MS`] late when they
+/// name [`SLOW_TAG`]). A `Peer` of its own, wrapping the testkit's `Side`, because the late
+/// answers are a timer the application keeps.
+struct Scp {
+    side: Side,
+    /// N-GETs answered later: (Message ID, when).
+    held: Rc<RefCell<Vec<(u16, Instant)>>>,
+}
+
+impl Scp {
+    fn new(policy: &'static dimse_core::assoc::AcceptorPolicy<'static>) -> Scp {
+        let held = Rc::new(RefCell::new(Vec::new()));
+        let later = held.clone();
+        let conn = Connection::acceptor(policy, storage(65536, 65536), Instant::ZERO);
+        let side = Side::new(conn).with_hook(move |conn, now, ev| {
+            if let Event::Request {
+                op: Operation::NGet,
+                message_id,
+                ..
+            } = *ev
+            {
+                let slow = conn
+                    .n_get_request()
+                    .is_some_and(|r| r.requested_tags().any(|t| t == SLOW_TAG));
+                if slow {
+                    let at = Instant::from_millis(now.as_millis() + SLOW_MS);
+                    later.borrow_mut().push((message_id, at));
+                } else {
+                    // An error only if the association ended meanwhile.
+                    let _ = conn.respond_n_get(now, message_id, Status::SUCCESS, Some(&DEMO));
+                }
+            }
+        });
+        Scp { side, held }
+    }
+}
+
+impl Peer for Scp {
+    fn input(&mut self, now: Instant, bytes: &[u8]) {
+        self.side.input(now, bytes)
+    }
+    fn output(&mut self, now: Instant) -> Vec<u8> {
+        self.side.output(now)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        let app = self.held.borrow().iter().map(|h| h.1).min();
+        match (app, self.side.poll_timeout()) {
+            (Some(a), Some(t)) => Some(a.min(t)),
+            (a, t) => a.or(t),
+        }
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        let due: Vec<u16> = self
+            .held
+            .borrow()
+            .iter()
+            .filter(|h| h.1 <= now)
+            .map(|h| h.0)
+            .collect();
+        self.held.borrow_mut().retain(|h| h.1 > now);
+        for id in due {
+            let _ = self
+                .side
+                .conn
+                .respond_n_get(now, id, Status::SUCCESS, Some(&DEMO));
+        }
+        self.side.handle_timeout(now);
+    }
+    fn transport_closed(&mut self, now: Instant) {
+        self.side.transport_closed(now)
+    }
+    fn is_closed(&self) -> bool {
+        self.side.is_closed()
+    }
+}
+
+/// Every case that needs no local action of the acceptor's user gets exactly the reaction
+/// the standard prescribes.
+#[test]
+fn the_catalogue_through_the_peer_trait() {
+    let policy = leak(hostile::policy());
+    let catalogue = hostile::catalogue();
+    let mut played = 0;
+    let mut failures = Vec::new();
+    for case in catalogue.iter().filter(|c| !c.core_only) {
+        played += 1;
+        let t = hostile::play(&mut Scp::new(policy), case);
+        let extra = case.check.map_or(Ok(()), |c| c(&t, &case.steps));
+        if t.replies != case.expect || extra.is_err() {
+            failures.push(format!(
+                "{} ({}): expected {:?}, got {:?} {:?}",
+                case.name, case.reference, case.expect, t.replies, extra
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {played} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    let core_only = catalogue.iter().filter(|c| c.core_only).count();
+    assert_eq!(played + core_only, catalogue.len());
+    assert!(played >= 900, "{played} cases played");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any display-like offer is answered with an A-ASSOCIATE-AC that accepts exactly the
+    /// Display System and Verification contexts; an N-GET on an accepted Display System
+    /// context, however the bytes are cut, gets its response (0000H with the data set, or
+    /// 0107H when it names attributes the data set does not have); the release is answered.
+    #[test]
+    fn offers_and_n_gets_in_any_chunking(
+        offer in offer_to(hostile::ae("DISPLAY")),
+        get in n_get(),
+        cuts in cuts(),
+    ) {
+        let policy = leak(dimse_testkit::pair::policy());
+        let mut scp = Scp::new(policy);
+        let mut t = Transcript::default();
+        let now = Instant::ZERO;
+        let mut stream = offer.to_bytes();
+        let display = offer
+            .contexts
+            .iter()
+            .find(|pc| pc.abstract_syntax == hostile::DISPLAY_SYSTEM)
+            .map(|pc| pc.id);
+        if let Some(id) = display {
+            stream.extend(get.pdu(id));
+        }
+        stream.extend(hostile::release_rq());
+        for piece in split(&stream, &cuts) {
+            scp.input(now, piece);
+            t.feed(&scp.output(now));
+        }
+
+        let Some(Reply::Ac(results)) = t.replies.first() else {
+            return Err(TestCaseError::fail(format!("no A-ASSOCIATE-AC: {:?}", t.replies)));
+        };
+        for (pc, (id, result)) in offer.contexts.iter().zip(results) {
+            prop_assert_eq!(pc.id, *id);
+            let served = [hostile::DISPLAY_SYSTEM, hostile::VERIFICATION]
+                .contains(&pc.abstract_syntax.as_str());
+            prop_assert_eq!(*result == 0, served, "context {} of {}", id, pc.abstract_syntax);
+        }
+        let mut rest = t.replies[1..].to_vec();
+        if display.is_some() {
+            let Reply::Rsp { command_field, message_id, status, data_set } = rest.remove(0) else {
+                return Err(TestCaseError::fail(format!("no N-GET-RSP: {:?}", t.replies)));
+            };
+            prop_assert_eq!(command_field, 0x8110);
+            prop_assert_eq!(message_id, get.message_id);
+            prop_assert!(status == 0x0000 || status == 0x0107, "status {:04X}H", status);
+            if get.attributes.as_ref().is_none_or(|a| a.is_empty()) {
+                prop_assert_eq!(status, 0x0000);
+            }
+            // Success carries the data set; 0107H carries what could be read, if anything.
+            prop_assert!(data_set || status == 0x0107);
+        }
+        prop_assert_eq!(rest, vec![Reply::ReleaseRp]);
+    }
+}
