@@ -85,13 +85,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         self.current
     }
 
-    /// The wall-clock time of the step being handled: the connection's start on the wall
-    /// clock plus the monotonic time since (a wall clock stepped meanwhile is not followed).
-    pub(crate) fn wall_clock(&self) -> std::time::SystemTime {
-        self.wall_epoch
-            + self
-                .current_at
-                .saturating_duration_since(self.clock.epoch())
+    /// The wall-clock time of the step being handled, to work out only when it is needed
+    /// (a request's timestamp): the closure a drain runs cannot borrow the driver.
+    pub(crate) fn wall_clock(&self) -> WallClock {
+        WallClock {
+            epoch: self.wall_epoch,
+            since: self.clock.epoch(),
+            at: self.current_at,
+        }
     }
 
     /// The bytes the last `read` returned (`n` of them).
@@ -200,10 +201,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 }
 
-/// Sleeps until `deadline`, or forever without one (a `select!` branch that never fires).
-pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
+/// A step's time on the wall clock ([`Driver::wall_clock`]).
+#[derive(Clone, Copy)]
+pub(crate) struct WallClock {
+    epoch: std::time::SystemTime,
+    since: std::time::Instant,
+    at: std::time::Instant,
+}
+
+impl WallClock {
+    /// The connection's start on the wall clock plus the monotonic time since (a wall clock
+    /// stepped meanwhile is not followed).
+    pub(crate) fn time(self) -> std::time::SystemTime {
+        self.epoch + self.at.saturating_duration_since(self.since)
     }
 }
