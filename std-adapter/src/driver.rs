@@ -24,10 +24,12 @@ pub(crate) struct Driver<S> {
     /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
     inbuf: Vec<u8>,
     filled: usize,
-    /// Every PDU of one drain, written with one call: a response's command and data set
-    /// PDUs leave together (two writes would cost a round trip with Nagle and delayed
-    /// ACKs on the peer). The core writes each PDU straight into it, behind the ones before;
-    /// it grows to the largest drain and stays that size.
+    /// The PDUs of one drain, written with one call: a response's command PDU and its first
+    /// data set PDU leave together. The core writes each PDU straight into it, behind the
+    /// ones before; when the room left is less than `out_len`, what is there is written
+    /// first. Its size is fixed ([`Driver::reserve_output`]): allocated zeroed, so the
+    /// pages no PDU has reached are not resident (a buffer grown with `resize` is written
+    /// whole).
     wbuf: Vec<u8>,
     /// The room `poll_output` is given for one PDU (see [`Driver::reserve_output`]).
     out_len: usize,
@@ -61,6 +63,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// how few PDUs a message takes.
     pub(crate) fn reserve_output(&mut self, out_len: usize) {
         self.out_len = out_len;
+        self.wbuf = vec![0; out_len + COMMAND_ROOM.min(out_len)];
+    }
+
+    /// Gives every PDU at most `most` bytes of room from now on: once the association is
+    /// established, the largest PDU is the peer's maximum P-DATA-TF (PS3.8 §9.3.5) plus
+    /// its header, which the buffer need not exceed. Only between drains.
+    pub(crate) fn limit_output(&mut self, most: usize) {
+        if most < self.out_len {
+            self.reserve_output(most);
+        }
     }
 
     /// Gives back the buffers an association needed once it has ended: input is read only to
@@ -69,8 +81,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         let keep = self.filled.max(dimse_core::pdu::MAX_UNIT_LEN);
         self.inbuf.truncate(keep);
         self.inbuf.shrink_to_fit();
-        self.wbuf = Vec::new();
-        self.out_len = out_len;
+        self.reserve_output(out_len);
     }
 
     /// Reads the clock for the next step and returns it.
@@ -154,8 +165,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         loop {
             // Room for the largest PDU behind what is there; P-DATA is cut to the peer's
             // maximum, never to less, so the PDUs are those of a lone buffer.
-            if self.wbuf.len() < len + self.out_len {
-                self.wbuf.resize(len + self.out_len, 0);
+            if self.wbuf.len() - len < self.out_len {
+                self.write(len).await?;
+                len = 0;
             }
             match conn.poll_output(&mut self.wbuf[len..]) {
                 Ok(Output::Transmit(n)) => len += n,
@@ -200,6 +212,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         let _ = self.stream.shutdown().await;
     }
 }
+
+/// The room the write buffer has beyond one PDU of `out_len` (at most `out_len` again): a
+/// response's command PDU (an N-GET-RSP's is about 200 bytes, 1 KiB more with an Attribute
+/// Identifier List of 256 tags) goes out in the same write as the data set's first PDU.
+const COMMAND_ROOM: usize = 2048;
 
 /// A step's time on the wall clock ([`Driver::wall_clock`]).
 #[derive(Clone, Copy)]

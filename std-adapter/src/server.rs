@@ -556,10 +556,15 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     // A connection refused for the association limit only reads an A-ASSOCIATE-RQ (streamed,
     // unit by unit) and sends a 10-byte A-ASSOCIATE-RJ: it gets minimal buffers, so that a
     // flood of refused connections costs little memory.
+    // Reads: one whole PDU of the largest length we announce (the peer's PDUs are no longer).
     let (rx_len, tx_len, in_len) = if refuse {
         (512, 512, 1024)
     } else {
-        (opts.rx_buffer, opts.tx_buffer, 64 * 1024)
+        (
+            opts.rx_buffer,
+            opts.tx_buffer,
+            inner.policy.limits.max_pdu_length as usize + 6,
+        )
     };
     let mut rx = vec![0u8; rx_len];
     let mut tx = vec![0u8; tx_len];
@@ -591,6 +596,8 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     let mut grace_timer = Timer::new();
     let mut timer = Timer::new();
     let mut repeated = Repeated::default();
+    // Whether the write buffer has been sized to the negotiated maximum PDU.
+    let mut negotiated = false;
     // Set once the association has ended and the connection lingers (Sta13).
     let mut linger: Option<LingerTicket> = None;
     let result = loop {
@@ -655,6 +662,14 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(c) => c,
             Err(e) => break Err(e),
         };
+        if !negotiated && conn.is_established() {
+            // The A-ASSOCIATE-AC is out: from now on no PDU exceeds the peer's maximum.
+            negotiated = true;
+            match conn.negotiated().map_or(0, |n| n.peer_max_pdu_length) {
+                0 => {}
+                peer => io.limit_output(peer as usize + 6),
+            }
+        }
         if let Some((id, request)) = started {
             info!(message_id = id, "{request}");
             let h = &inner.handler;
