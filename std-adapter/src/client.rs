@@ -23,7 +23,7 @@ use tracing::debug;
 
 use crate::dataset::{DataSetView, MalformedDataSet};
 use crate::driver::Driver;
-use crate::timer::Timer;
+use crate::timer::{self, Timer};
 
 /// What goes wrong on the client side, in words a user can act on.
 #[derive(Debug)]
@@ -239,9 +239,9 @@ impl Client {
         if config.abstract_syntaxes.is_empty() || config.abstract_syntaxes.len() > 128 {
             return Err(ClientError::Config("between 1 and 128 abstract syntaxes"));
         }
-        let stream = tokio::time::timeout(config.connect_timeout, TcpStream::connect(addr))
+        let stream = timer::timeout(config.connect_timeout, TcpStream::connect(addr))
             .await
-            .map_err(|_| ClientError::Timeout("the TCP connection"))??;
+            .ok_or(ClientError::Timeout("the TCP connection"))??;
         let _ = stream.set_nodelay(true);
         let peer = stream.peer_addr()?;
         let (tx, rx) = mpsc::channel(4);
@@ -251,10 +251,9 @@ impl Client {
             let name = tokio_rustls::rustls::pki_types::ServerName::try_from(tls.server_name)
                 .map_err(|_| ClientError::Config("TLS server name"))?;
             let connector = tokio_rustls::TlsConnector::from(tls.config);
-            let stream =
-                tokio::time::timeout(config.connect_timeout, connector.connect(name, stream))
-                    .await
-                    .map_err(|_| ClientError::Timeout("the TLS handshake"))??;
+            let stream = timer::timeout(config.connect_timeout, connector.connect(name, stream))
+                .await
+                .ok_or(ClientError::Timeout("the TLS handshake"))??;
             tokio::spawn(run(stream, config, calling, called, rx, ready_tx));
             ready_rx.await.map_err(|_| ClientError::Closed)??;
             return Ok(Client { requests: tx, peer });

@@ -73,10 +73,12 @@ pub(crate) struct Driver<S> {
     /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
     inbuf: Vec<u8>,
     filled: usize,
-    /// Every PDU of one drain, written with one call: a response's command and data set
-    /// PDUs leave together (two writes would cost a round trip with Nagle and delayed
-    /// ACKs on the peer). The core writes each PDU straight into it, behind the ones before;
-    /// it grows to the largest drain and stays that size.
+    /// The PDUs of one drain, written with one call: a response's command PDU and its first
+    /// data set PDU leave together. The core writes each PDU straight into it, behind the
+    /// ones before; when the room left is less than `out_len`, what is there is written
+    /// first. Its size is fixed ([`Driver::reserve_output`]): allocated zeroed, so the
+    /// pages no PDU has reached are not resident (a buffer grown with `resize` is written
+    /// whole).
     wbuf: Vec<u8>,
     /// The room `poll_output` is given for one PDU (see [`Driver::reserve_output`]).
     out_len: usize,
@@ -110,6 +112,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// how few PDUs a message takes.
     pub(crate) fn reserve_output(&mut self, out_len: usize) {
         self.out_len = out_len;
+        self.wbuf = vec![0; out_len + COMMAND_ROOM.min(out_len)];
+    }
+
+    /// Gives every PDU at most `most` bytes of room from now on: once the association is
+    /// established, the largest PDU is the peer's maximum P-DATA-TF (PS3.8 §9.3.5) plus
+    /// its header, which the buffer need not exceed. Only between drains.
+    pub(crate) fn limit_output(&mut self, most: usize) {
+        if most < self.out_len {
+            self.reserve_output(most);
+        }
     }
 
     /// Gives back the buffers an association needed once it has ended: input is read only to
@@ -118,8 +130,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         let keep = self.filled.max(dimse_core::pdu::MAX_UNIT_LEN);
         self.inbuf.truncate(keep);
         self.inbuf.shrink_to_fit();
-        self.wbuf = Vec::new();
-        self.out_len = out_len;
+        self.reserve_output(out_len);
     }
 
     /// Reads the clock for the next step and returns it.
@@ -134,13 +145,14 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         self.current
     }
 
-    /// The wall-clock time of the step being handled: the connection's start on the wall
-    /// clock plus the monotonic time since (a wall clock stepped meanwhile is not followed).
-    pub(crate) fn wall_clock(&self) -> std::time::SystemTime {
-        self.wall_epoch
-            + self
-                .current_at
-                .saturating_duration_since(self.clock.epoch())
+    /// The wall-clock time of the step being handled, to work out only when it is needed
+    /// (a request's timestamp): the closure a drain runs cannot borrow the driver.
+    pub(crate) fn wall_clock(&self) -> WallClock {
+        WallClock {
+            epoch: self.wall_epoch,
+            since: self.clock.epoch(),
+            at: self.current_at,
+        }
     }
 
     /// The bytes the last `read` returned (`n` of them).
@@ -199,8 +211,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         loop {
             // Room for the largest PDU behind what is there; P-DATA is cut to the peer's
             // maximum, never to less, so the PDUs are those of a lone buffer.
-            if self.wbuf.len() < len + self.out_len {
-                self.wbuf.resize(len + self.out_len, 0);
+            if self.wbuf.len() - len < self.out_len {
+                self.write(len).await?;
+                len = 0;
             }
             match conn.poll_output(&mut self.wbuf[len..]) {
                 Ok(Output::Transmit(n)) => len += n,
@@ -246,10 +259,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     }
 }
 
-/// Sleeps until `deadline`, or forever without one (a `select!` branch that never fires).
-pub(crate) async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
+/// The room the write buffer has beyond one PDU of `out_len` (at most `out_len` again): a
+/// response's command PDU (an N-GET-RSP's is about 200 bytes, 1 KiB more with an Attribute
+/// Identifier List of 256 tags) goes out in the same write as the data set's first PDU.
+const COMMAND_ROOM: usize = 2048;
+
+/// A step's time on the wall clock ([`Driver::wall_clock`]).
+#[derive(Clone, Copy)]
+pub(crate) struct WallClock {
+    epoch: std::time::SystemTime,
+    since: std::time::Instant,
+    at: std::time::Instant,
+}
+
+impl WallClock {
+    /// The connection's start on the wall clock plus the monotonic time since (a wall clock
+    /// stepped meanwhile is not followed).
+    pub(crate) fn time(self) -> std::time::SystemTime {
+        self.epoch + self.at.saturating_duration_since(self.since)
     }
 }

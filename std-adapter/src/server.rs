@@ -6,6 +6,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -22,13 +23,13 @@ use dimse_core::ul::State;
 use dimse_core::{Closing, Connection, Event, Storage};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
-use tokio::sync::{watch, Notify, OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-use crate::driver::{sleep_until, Driver};
+use crate::driver::Driver;
 use crate::shared::SharedStr;
-use crate::timer::Timer;
+use crate::timer::{self, Timer};
 use crate::trace::{self, Header, Record};
 
 /// An N-GET request as the handler receives it: an owned copy of the core's
@@ -483,7 +484,7 @@ impl Server {
     pub async fn serve_until(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let limit = Arc::new(Semaphore::new(self.inner.options.max_associations));
         let lingering = Arc::new(Lingering::new(self.inner.options.max_lingering));
-        let (stop_tx, stop_rx) = watch::channel(false);
+        let shutdown_requested = Arc::new(Shutdown::default());
         let mut tasks = JoinSet::new();
         tokio::pin!(shutdown);
         loop {
@@ -494,7 +495,7 @@ impl Server {
                         Err(e) => {
                             // Running out of descriptors must not end the server.
                             warn!(error = %e, "accept failed");
-                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            timer::sleep_until(std::time::Instant::now() + Duration::from_millis(50)).await;
                             continue;
                         }
                     };
@@ -504,7 +505,7 @@ impl Server {
                         lingering: lingering.clone(),
                     };
                     let inner = self.inner.clone();
-                    let stop = stop_rx.clone();
+                    let stop = shutdown_requested.watch();
                     let span = info_span!(
                         "association",
                         %peer,
@@ -528,7 +529,7 @@ impl Server {
             }
         }
         info!("shutting down: no new associations");
-        let _ = stop_tx.send(true);
+        shutdown_requested.request();
         while tasks.join_next().await.is_some() {}
         Ok(())
     }
@@ -548,15 +549,15 @@ async fn serve_stream(
     stream: tokio::net::TcpStream,
     peer: SocketAddr,
     slot: Slot,
-    stop: watch::Receiver<bool>,
+    stop: ShutdownWatch,
 ) -> io::Result<()> {
     #[cfg(feature = "tls")]
     if let Some(acceptor) = inner.tls.clone() {
         // The handshake is bounded like the wait for an A-ASSOCIATE-RQ (ARTIM).
         let artim = Duration::from_millis(inner.policy.limits.artim_timeout.as_millis());
-        let tls = tokio::time::timeout(artim, acceptor.accept(stream))
+        let tls = timer::timeout(artim, acceptor.accept(stream))
             .await
-            .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
         return serve_association(inner, tls, peer, slot, stop).await;
     }
     serve_association(inner, stream, peer, slot, stop).await
@@ -568,17 +569,22 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     peer: SocketAddr,
     mut slot: Slot,
-    mut stop: watch::Receiver<bool>,
+    mut stop: ShutdownWatch,
 ) -> io::Result<()> {
     let opts = &inner.options;
     let refuse = slot.permit.is_none();
     // A connection refused for the association limit only reads an A-ASSOCIATE-RQ (streamed,
     // unit by unit) and sends a 10-byte A-ASSOCIATE-RJ: it gets minimal buffers, so that a
     // flood of refused connections costs little memory.
+    // Reads: one whole PDU of the largest length we announce (the peer's PDUs are no longer).
     let (rx_len, tx_len, in_len) = if refuse {
         (512, 512, 1024)
     } else {
-        (opts.rx_buffer, opts.tx_buffer, 64 * 1024)
+        (
+            opts.rx_buffer,
+            opts.tx_buffer,
+            inner.policy.limits.max_pdu_length as usize + 6,
+        )
     };
     let mut rx = vec![0u8; rx_len];
     let mut tx = vec![0u8; tx_len];
@@ -605,11 +611,13 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     // The handler runs inside this task (no spawn: one association is one task, and a hop
     // to another task per request would cost more than the request); a panic is caught.
     let mut handler: Option<(u16, CatchUnwind)> = None;
-    let mut grace: Option<tokio::time::Instant> = None;
+    // The end of the shutdown's grace period, once a shutdown is requested.
+    let mut grace: Option<std::time::Instant> = None;
+    let mut grace_timer = Timer::new();
     let mut timer = Timer::new();
     let mut repeated = Repeated::default();
-    // Made once: a new `changed()` future per `select!` round costs a waiter registration.
-    let mut stopped = std::pin::pin!(stop.changed());
+    // Whether the write buffer has been sized to the negotiated maximum PDU.
+    let mut negotiated = false;
     // `Ok(true)`: the association has ended and the connection lingers (Sta13).
     let result = loop {
         let mut started: Option<(u16, NGetRequest)> = None;
@@ -623,8 +631,10 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                         ..
                     } => {
                         if let Some(r) = c.n_get_request() {
-                            started =
-                                Some((message_id, owned_request(&r, peer, io_wall, &mut repeated)));
+                            started = Some((
+                                message_id,
+                                owned_request(&r, peer, io_wall.time(), &mut repeated),
+                            ));
                             // Answered below; the next settle goes on with the drain.
                             return ControlFlow::Break(());
                         }
@@ -671,6 +681,14 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(c) => c,
             Err(e) => break Err(e),
         };
+        if !negotiated && conn.is_established() {
+            // The A-ASSOCIATE-AC is out: from now on no PDU exceeds the peer's maximum.
+            negotiated = true;
+            match conn.negotiated().map_or(0, |n| n.peer_max_pdu_length) {
+                0 => {}
+                peer => io.limit_output(peer as usize + 6),
+            }
+        }
         if let Some((id, request)) = started {
             info!(message_id = id, "{request}");
             let h = &inner.handler;
@@ -744,16 +762,18 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 let answered = answer(&mut conn, now, id, joined);
                 rec.answer(now, id, answered);
             }
-            _ = &mut stopped, if grace.is_none() => {
-                grace = Some(tokio::time::Instant::now() + inner.options.shutdown_grace);
+            () = std::future::poll_fn(|cx| stop.poll_requested(cx)), if grace.is_none() => {
+                grace = Some(std::time::Instant::now() + inner.options.shutdown_grace);
+                grace_timer.arm(grace);
             }
-            () = sleep_until(grace), if grace.is_some() => {
+            () = grace_timer.fired(), if grace.is_some() => {
                 // The grace period is over: abort whatever is still going on.
                 handler = None;
                 let now = io.tick();
                 let _ = conn.abort(now);
                 rec.push(&Record::Abort { at: now.as_millis() });
-                grace = Some(tokio::time::Instant::now() + Duration::from_secs(3600));
+                grace = Some(std::time::Instant::now() + Duration::from_secs(3600));
+                grace_timer.arm(grace);
             }
             read = io.read(), if io.can_read() => match read {
                 Ok(0) | Err(_) => {
@@ -779,7 +799,15 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                     io.shrink(LINGER_OUTPUT_LEN);
                     let ticket = slot.lingering.enter();
                     let shutting_down = grace.is_some();
-                    linger(closing, &mut io, &ticket, &mut rec, stopped, shutting_down).await
+                    linger(
+                        closing,
+                        &mut io,
+                        &ticket,
+                        &mut rec,
+                        &mut stop,
+                        shutting_down,
+                    )
+                    .await
                 }
                 // Only a requestor can end mid-PDU; an acceptor never gets here.
                 Err(_) => {
@@ -802,7 +830,7 @@ async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
     io: &mut Driver<S>,
     ticket: &LingerTicket,
     rec: &mut Recorder,
-    mut stopped: Pin<&mut impl Future>,
+    stop: &mut ShutdownWatch,
     shutting_down: bool,
 ) -> io::Result<()> {
     let mut timer = Timer::new();
@@ -831,7 +859,7 @@ async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
                 io.shutdown().await;
                 return Ok(());
             }
-            _ = &mut stopped => {
+            () = std::future::poll_fn(|cx| stop.poll_requested(cx)) => {
                 io.shutdown().await;
                 return Ok(());
             }
@@ -846,6 +874,92 @@ async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
                     rec.push(&Record::Input { at: now.as_millis(), bytes: io.last_read(n) });
                 }
             },
+        }
+    }
+}
+
+/// A shutdown requested of the server, as its associations wait for it. (A
+/// `tokio::sync::watch` would do, but an association polls it at every wait, twice per
+/// message, and a poll of a watch's `changed()` takes its waiter lock: about 260 instructions
+/// per message. Here a poll is an atomic load while the task's waker is the one registered.)
+#[derive(Default)]
+struct Shutdown {
+    requested: AtomicBool,
+    /// The waker of each association task that waits, by its [`ShutdownWatch::id`].
+    waiting: std::sync::Mutex<std::collections::HashMap<u64, std::task::Waker>>,
+    next: AtomicU64,
+}
+
+impl Shutdown {
+    /// Requests the shutdown and wakes every association.
+    fn request(&self) {
+        self.requested.store(true, Ordering::SeqCst);
+        let waiting = std::mem::take(&mut *self.waiting.lock().unwrap_or_else(|p| p.into_inner()));
+        for waker in waiting.into_values() {
+            waker.wake();
+        }
+    }
+
+    fn is_requested(&self) -> bool {
+        self.requested.load(Ordering::SeqCst)
+    }
+
+    /// What one association waits on.
+    fn watch(self: &Arc<Self>) -> ShutdownWatch {
+        ShutdownWatch {
+            shutdown: self.clone(),
+            id: self.next.fetch_add(1, Ordering::Relaxed),
+            registered: None,
+        }
+    }
+}
+
+/// One association's view of the [`Shutdown`].
+struct ShutdownWatch {
+    shutdown: Arc<Shutdown>,
+    id: u64,
+    /// The waker last registered: a task polls with the same one every time.
+    registered: Option<std::task::Waker>,
+}
+
+impl ShutdownWatch {
+    /// Ready once the shutdown is requested.
+    fn poll_requested(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<()> {
+        if self.shutdown.is_requested() {
+            return std::task::Poll::Ready(());
+        }
+        if !self
+            .registered
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            let waker = cx.waker().clone();
+            let mut waiting = self
+                .shutdown
+                .waiting
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            waiting.insert(self.id, waker.clone());
+            drop(waiting);
+            self.registered = Some(waker);
+            // Requested while registering: `request` may have taken the wakers before.
+            if self.shutdown.is_requested() {
+                return std::task::Poll::Ready(());
+            }
+        }
+        std::task::Poll::Pending
+    }
+}
+
+impl Drop for ShutdownWatch {
+    fn drop(&mut self) {
+        if self.registered.is_some() {
+            let mut waiting = self
+                .shutdown
+                .waiting
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            waiting.remove(&self.id);
         }
     }
 }
@@ -868,7 +982,7 @@ struct Lingering {
     cap: usize,
     /// Each lingering connection's number and the signal that closes it.
     queue: std::sync::Mutex<std::collections::VecDeque<(u64, Arc<Notify>)>>,
-    next: std::sync::atomic::AtomicU64,
+    next: AtomicU64,
 }
 
 impl Lingering {
@@ -876,14 +990,14 @@ impl Lingering {
         Lingering {
             cap,
             queue: std::sync::Mutex::default(),
-            next: std::sync::atomic::AtomicU64::new(0),
+            next: AtomicU64::new(0),
         }
     }
 
     /// Registers a connection that starts lingering; beyond the cap, the oldest ones are told
     /// to close.
     fn enter(self: &Arc<Self>) -> LingerTicket {
-        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
         let close = Arc::new(Notify::new());
         let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
         queue.push_back((id, close.clone()));

@@ -19,7 +19,7 @@ use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Once, Weak};
 use std::task::{Poll, Waker};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// One association's timer as the timer thread sees it.
 #[derive(Default)]
@@ -146,6 +146,9 @@ impl Entry {
 pub(crate) struct Timer {
     slot: Arc<Slot>,
     armed: Option<Instant>,
+    /// The waker last stored in the slot: a task polls with the same waker every time, and
+    /// comparing with this copy spares the slot's lock on each poll (two per message).
+    stored: Option<Waker>,
 }
 
 impl Timer {
@@ -153,6 +156,7 @@ impl Timer {
         Timer {
             slot: Arc::default(),
             armed: None,
+            stored: None,
         }
     }
 
@@ -165,6 +169,8 @@ impl Timer {
         self.armed = Some(at);
         let generation = self.slot.generation.fetch_add(1, Ordering::AcqRel) + 1;
         self.slot.fired.store(false, Ordering::Release);
+        // A firing just forgotten may have taken the stored waker: store it again.
+        self.stored = None;
         Service::get().add(Entry {
             at,
             generation,
@@ -181,18 +187,25 @@ impl Timer {
     pub(crate) async fn fired(&mut self) {
         poll_fn(|cx| {
             if !self.slot.fired.load(Ordering::Acquire) {
+                // The slot's waker is taken only when the timer fires, which sets `fired`:
+                // while it is unset, the waker stored last is still there.
+                if self
+                    .stored
+                    .as_ref()
+                    .is_some_and(|w| w.will_wake(cx.waker()))
                 {
-                    let mut waker = self.slot.waker.lock().unwrap_or_else(|e| e.into_inner());
-                    match waker.as_mut() {
-                        Some(w) if w.will_wake(cx.waker()) => {}
-                        _ => *waker = Some(cx.waker().clone()),
-                    }
+                    return Poll::Pending;
                 }
+                let waker = cx.waker().clone();
+                *self.slot.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(waker.clone());
+                self.stored = Some(waker);
                 // Fired while the waker was being stored: the thread may have found none.
                 if !self.slot.fired.load(Ordering::Acquire) {
                     return Poll::Pending;
                 }
             }
+            // The thread took the stored waker (or will find the slot's generation moved).
+            self.stored = None;
             self.slot.fired.store(false, Ordering::Release);
             self.armed = None;
             Poll::Ready(())
@@ -207,10 +220,31 @@ impl Timer {
     }
 }
 
+/// Sleeps until `at`, on the timer thread: the adapter's other waits (a shutdown's grace, a
+/// handshake's limit) do not need tokio's time driver either, so a runtime may run without
+/// it (with it, every park scans its timer wheel and reads the clock: about 450
+/// instructions per message on each side).
+pub(crate) async fn sleep_until(at: Instant) {
+    let mut timer = Timer::new();
+    timer.arm(Some(at));
+    timer.fired().await;
+}
+
+/// `fut`'s output, or `None` when it takes longer than `limit`.
+pub(crate) async fn timeout<F: std::future::Future>(limit: Duration, fut: F) -> Option<F::Output> {
+    let Some(at) = Instant::now().checked_add(limit) else {
+        return Some(fut.await);
+    };
+    tokio::select! {
+        biased;
+        out = fut => Some(out),
+        () = sleep_until(at) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[tokio::test]
     async fn fires_at_the_earliest_deadline_armed() {
@@ -265,5 +299,25 @@ mod tests {
         tokio::time::timeout(Duration::from_secs(5), t.fired())
             .await
             .expect("fired");
+    }
+
+    #[test]
+    fn sleeps_and_times_out_without_tokio_time() {
+        // A runtime without the time driver: `tokio::time` would panic here.
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("runtime");
+        runtime.block_on(sleeps_and_times_out());
+    }
+
+    async fn sleeps_and_times_out() {
+        let start = Instant::now();
+        sleep_until(start + Duration::from_millis(20)).await;
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        assert_eq!(timeout(Duration::from_secs(5), async { 7 }).await, Some(7));
+        let start = Instant::now();
+        let never = std::future::pending::<()>();
+        assert_eq!(timeout(Duration::from_millis(20), never).await, None);
+        assert!(start.elapsed() >= Duration::from_millis(20));
     }
 }
