@@ -6,6 +6,9 @@ pub mod vectors;
 
 pub use dimse_testkit::pair::*;
 
+/// Both transfer syntaxes, Explicit VR Little Endian first.
+pub static BOTH_TS: [&str; 2] = [EXPLICIT, IMPLICIT];
+
 /// A private OB element the tests fill with data sets of chosen sizes.
 pub const BLOB: dimse_core::dataset::Tag = dimse_core::dataset::Tag::new(0x0009, 0x1010);
 
