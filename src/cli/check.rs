@@ -17,6 +17,26 @@
 //!
 //! The report ends with `N passed, M failed`; `--json` gives the same as one JSON object.
 //! The exit status is 0 only if nothing failed.
+//!
+//! ## Replay files
+//!
+//! Written (to `--failure-file`) only when a generated session fails: one JSON object with
+//! - `addr`, `class`, `instance`: the SCP, SOP class and instance the session ran against;
+//!   `--replay` uses them unless `HOST:PORT`, `--class` or `--instance` is given;
+//! - `calling_ae`, `called_ae`: the AE titles of that run, recorded only: a replay calls
+//!   with `--aet` and `--aec` (their defaults unless given);
+//! - `seed`: the seed of that run, shown again in the replay's report (a replay generates
+//!   nothing);
+//! - `failure`: what the SCP did that the standard does not allow, as the report said it;
+//! - `plan`: the shrunk session: `syntaxes` (`"explicit"`, `"implicit"` or `"both"`, offered
+//!   for the class; Verification is offered in Implicit VR LE), `max_pdu` (our Maximum
+//!   Length received, 0: no limit), `pdu_room` (our PDUs cut into P-DATA-TFs of at most this
+//!   many bytes), `write_piece` and `pause_ms` (our bytes written in pieces of this size,
+//!   with this pause after each), and `ops`, run in order, each answered before the next:
+//!   `{"n_get": {"attributes": [...]}}` (tags as `ggggeeee` numbers, `null` for every
+//!   attribute), `"echo"`, `{"wait": {"ms": N}}`.
+//!
+//! A replay runs the plan once, as one row (`replayed session`), and nothing else.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -403,6 +423,11 @@ fn plan_strategy(pool: Vec<u32>, echo_only: bool) -> impl Strategy<Value = Plan>
         ]
         .boxed()
     };
+    // The first alternative of each `prop_oneof!` is the plainest setting, and the one a
+    // failing session shrinks to (proptest shrinks a union's current alternative, a range
+    // to its low end, then moves to an earlier alternative): both syntaxes, no PDU limit,
+    // whole PDUs, no pauses. A replay file then keeps only the settings its failure needs
+    // (tests/check_shrink.rs). The weights only set how often each is generated.
     (
         prop_oneof![
             Just(Syntaxes::Both),
