@@ -103,6 +103,8 @@ fn planted_bug_is_shrunk_to_a_minimal_replay() {
     let out = run(&[
         "check",
         &buggy,
+        "--cases",
+        "none",
         "--sessions",
         "64",
         "--seed",

@@ -696,6 +696,8 @@ fn check_grades_dimse_serve_clean() {
     let out = run(&[
         "check",
         &addr,
+        "--cases",
+        "none",
         "--sessions",
         "12",
         "--seed",
@@ -709,6 +711,8 @@ fn check_grades_dimse_serve_clean() {
     let json = run(&[
         "check",
         &addr,
+        "--cases",
+        "none",
         "--sessions",
         "4",
         "--seed",

@@ -12,19 +12,44 @@
 //!   0107H), the association released. A failing session is shrunk (proptest) to the
 //!   smallest that still fails and written as a replay file: `dimse check --replay FILE`
 //!   runs it again;
+//! - **the hostile catalogue** (`--cases`, `--jobs`): each case of
+//!   `dimse_testkit::hostile` that needs no local action of the SCP's user, on its own
+//!   connection, its reaction graded by `dimse_testkit::remote::grade`; after each case a
+//!   fresh association and C-ECHO (tried for up to `--timeout`: a slot the SCP holds until
+//!   its own timer ends the hostile association is reported, not failed);
 //! - **slow peers**: a request written a byte at a time, an idle association, association
 //!   slots held without traffic: what the SCP did, and when.
 //!
-//! The report ends with `N passed, M failed`; `--json` gives the same as one JSON object.
-//! The exit status is 0 only if nothing failed.
+//! If the first liveness check fails nothing else runs.
+//!
+//! ## The report
+//!
+//! One row a check, `outcome` one of: `pass`; `fail`; for catalogue cases also
+//! `other-reason` (passed: the same PDUs with another A-ABORT or A-ASSOCIATE-RJ reason, a
+//! code the standard leaves to the implementation where the catalogue took one reading),
+//! `setup` (differs in a case whose expectation depends on the catalogue's timers, ARTIM
+//! 300 ms and a network timeout of 600 ms, or on an N-GET naming (0013,0010) being answered
+//! 200 ms late: not graded unless `--catalogue-setup` says the SCP runs so) and
+//! `not-applicable` (the case needs N-GET of Display System and the SCP is `--echo-only` or
+//! checked for another `--class`; the case is still played, and liveness checked after it).
+//! A catalogue row's detail gives the expected and observed reactions as the testkit writes
+//! them: `AC[id:result ...]`, `RJ(result,source,reason)`, `ABORT(source,reason)`,
+//! `RELEASE-RP`, a DIMSE response as `command-field#message-id statusH[+data]`, `CLOSED`,
+//! and `|` where the case waited to see what had arrived by then.
+//!
+//! The table prints each row, except that catalogue cases as expected are counted per
+//! group; the line before the last counts the rows not graded; the last line is
+//! `N passed, M failed`. `--json` gives one JSON object: `target`, `class`, `instance`,
+//! `seed`, `checks` (every row: `check`, `outcome`, `passed`, `detail`), `passed`,
+//! `failed`, `not_graded`. The exit status is 0 only if nothing failed.
 //!
 //! ## Replay files
 //!
 //! Written (to `--failure-file`) only when a generated session fails: one JSON object with
 //! - `addr`, `class`, `instance`: the SCP, SOP class and instance the session ran against;
 //!   `--replay` uses them unless `HOST:PORT`, `--class` or `--instance` is given;
-//! - `calling_ae`, `called_ae`: the AE titles of that run, recorded only: a replay calls
-//!   with `--aet` and `--aec` (their defaults unless given);
+//! - `calling_ae`, `called_ae`: the AE titles of that run; a replay calls with them unless
+//!   `--aet` or `--aec` is given;
 //! - `seed`: the seed of that run, shown again in the replay's report (a replay generates
 //!   nothing);
 //! - `failure`: what the SCP did that the standard does not allow, as the report said it;
@@ -32,7 +57,7 @@
 //!   for the class; Verification is offered in Implicit VR LE), `max_pdu` (our Maximum
 //!   Length received, 0: no limit), `pdu_room` (our PDUs cut into P-DATA-TFs of at most this
 //!   many bytes), `write_piece` and `pause_ms` (our bytes written in pieces of this size,
-//!   with this pause after each), and `ops`, run in order, each answered before the next:
+//!   with this pause after each once the association is established), and `ops`, run in order, each answered before the next:
 //!   `{"n_get": {"attributes": [...]}}` (tags as `ggggeeee` numbers, `null` for every
 //!   attribute), `"echo"`, `{"wait": {"ms": N}}`.
 //!
@@ -54,6 +79,9 @@ use dimse::core::{Event, Instant, Output, Storage};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
+
+use dimse_testkit::hostile;
+use dimse_testkit::remote::{self, Grade, Grading};
 
 use super::Failure;
 
@@ -96,12 +124,25 @@ pub struct CheckArgs {
     /// Associations held at once, without traffic, in the slot check.
     #[arg(long, default_value_t = 4)]
     pub slots: usize,
-    /// Our AE title (calling).
-    #[arg(long, default_value = "DIMSE_CHECK")]
-    pub aet: String,
-    /// The SCP's AE title (called).
-    #[arg(long, default_value = "ANY-SCP")]
-    pub aec: String,
+    /// Hostile-catalogue cases to play: `all`, `none`, or a comma-separated list of case
+    /// names and groups (`pdu`, `assoc/even-context-id`, ...).
+    #[arg(long, default_value = "all", value_name = "NAME,...")]
+    pub cases: String,
+    /// Catalogue cases played at once (each on its own connection, with a fresh association
+    /// after it).
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// The SCP runs the catalogue's timers and pace (ARTIM 300 ms, network timeout 600 ms,
+    /// an N-GET naming (0013,0010) answered 200 ms late): cases that depend on them are
+    /// graded too, instead of reported as setup findings.
+    #[arg(long)]
+    pub catalogue_setup: bool,
+    /// Our AE title (calling; default: the replay file's, or DIMSE_CHECK).
+    #[arg(long)]
+    pub aet: Option<String>,
+    /// The SCP's AE title (called; default: the replay file's, or ANY-SCP).
+    #[arg(long)]
+    pub aec: Option<String>,
 }
 
 /// What the checks talk to.
@@ -127,7 +168,8 @@ pub struct Plan {
     pub pdu_room: usize,
     /// Our bytes written in pieces of this size ...
     pub write_piece: usize,
-    /// ... with this pause after each piece, in milliseconds.
+    /// ... with this pause after each piece once the association is established, in
+    /// milliseconds.
     pub pause_ms: u64,
     /// The requests, in order, each answered before the next.
     pub ops: Vec<Op>,
@@ -171,8 +213,19 @@ struct Replay {
 #[derive(Debug, Clone, Serialize)]
 struct Row {
     check: String,
+    /// `pass`, `fail`, or, for catalogue cases, `other-reason` (passed: a reason code the
+    /// standard leaves open differs from the catalogue's), `setup` (not graded: differs in
+    /// a case that depends on the SCP's timers or pace) or `not-applicable`.
+    outcome: &'static str,
     passed: bool,
     detail: String,
+}
+
+impl Row {
+    /// Whether the row counts in `N passed, M failed`.
+    fn graded(&self) -> bool {
+        matches!(self.outcome, "pass" | "fail" | "other-reason")
+    }
 }
 
 pub fn check(args: CheckArgs) -> Result<(), Failure> {
@@ -228,8 +281,20 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
         class,
         instance,
         echo_only: args.echo_only,
-        calling: ae(&args.aet, "--aet")?,
-        called: ae(&args.aec, "--aec")?,
+        calling: ae(
+            args.aet
+                .as_deref()
+                .or(replay.as_ref().map(|r| r.calling_ae.as_str()))
+                .unwrap_or("DIMSE_CHECK"),
+            "--aet",
+        )?,
+        called: ae(
+            args.aec
+                .as_deref()
+                .or(replay.as_ref().map(|r| r.called_ae.as_str()))
+                .unwrap_or("ANY-SCP"),
+            "--aec",
+        )?,
         timeout: Duration::from_secs_f64(args.timeout.max(0.1)),
     };
     let seed = args
@@ -255,39 +320,25 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
             outcome.map(|s| format!("passed: {s}")),
         ));
     } else {
+        // --cases is read first: a typo should not cost a run.
+        let cases = select_cases(&args.cases)?;
         progress.set_message("liveness");
-        let first = liveness(&target);
-        let pool = first
-            .as_ref()
-            .map(|(_, tags)| tags.clone())
-            .unwrap_or_default();
-        rows.push(row("liveness at the start", first.map(|(s, _)| s)));
-        progress.set_message(format!(
-            "{} generated sessions (seed {seed})",
-            args.sessions
-        ));
-        rows.push(sessions(&target, &args, seed, &pool));
-        progress.set_message("a request written a byte at a time");
-        rows.push(row("trickled request", trickled(&target)));
-        progress.set_message("an idle association");
-        rows.push(row(
-            "idle association",
-            idle(&target, Duration::from_secs_f64(args.idle.max(0.0))),
-        ));
-        progress.set_message("association slots held");
-        rows.push(row(
-            "slots held without traffic",
-            slots(&target, args.slots),
-        ));
-        progress.set_message("liveness");
-        rows.push(row(
-            "liveness at the end",
-            liveness(&target).map(|(s, _)| s),
-        ));
+        match liveness(&target) {
+            // Nothing else can be graded against an SCP that serves no association.
+            Err(e) => rows.push(row(
+                "liveness at the start",
+                Err(format!("{e}; nothing else was run")),
+            )),
+            Ok((summary, pool)) => {
+                rows.push(row("liveness at the start", Ok(summary)));
+                rows.extend(checks(&target, &args, seed, &pool, cases, &progress));
+            }
+        }
     }
     progress.finish_and_clear();
-    let passed = rows.iter().filter(|r| r.passed).count();
-    let failed = rows.len() - passed;
+    let passed = rows.iter().filter(|r| r.graded() && r.passed).count();
+    let failed = rows.iter().filter(|r| !r.passed).count();
+    let not_graded = rows.iter().filter(|r| !r.graded()).count();
     if args.json {
         let report = serde_json::json!({
             "target": addr_text,
@@ -297,6 +348,7 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
             "checks": rows,
             "passed": passed,
             "failed": failed,
+            "not_graded": not_graded,
         });
         out!(
             "{}",
@@ -307,13 +359,9 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
             "dimse check {addr_text} (class {}, seed {seed})",
             target.class
         );
-        for r in &rows {
-            out!(
-                "{}  {:<28} {}",
-                if r.passed { "PASS" } else { "FAIL" },
-                r.check,
-                r.detail
-            );
+        print_table(&rows);
+        if not_graded > 0 {
+            out!("{not_graded} catalogue case(s) not graded (setup findings or not applicable)");
         }
         out!("{passed} passed, {failed} failed");
     }
@@ -326,18 +374,227 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     Ok(())
 }
 
+/// Everything after the first liveness check, in order.
+fn checks(
+    target: &Target,
+    args: &CheckArgs,
+    seed: u64,
+    pool: &[u32],
+    cases: Vec<hostile::Case>,
+    progress: &indicatif::ProgressBar,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
+    progress.set_message(format!(
+        "{} generated sessions (seed {seed})",
+        args.sessions
+    ));
+    rows.push(sessions(target, args, seed, pool));
+    if !cases.is_empty() {
+        rows.extend(catalogue(target, args, cases, progress));
+    }
+    progress.set_message("a request written a byte at a time");
+    rows.push(row("trickled request", trickled(target)));
+    progress.set_message("an idle association");
+    rows.push(row(
+        "idle association",
+        idle(target, Duration::from_secs_f64(args.idle.max(0.0))),
+    ));
+    progress.set_message("association slots held");
+    rows.push(row("slots held without traffic", slots(target, args.slots)));
+    progress.set_message("liveness");
+    rows.push(row(
+        "liveness at the end",
+        liveness(target).map(|(s, _)| s),
+    ));
+    rows
+}
+
+/// The table: every row, except that catalogue cases as expected are counted per group.
+fn print_table(rows: &[Row]) {
+    let mut expected: Vec<(String, usize)> = Vec::new();
+    for r in rows {
+        if let (Some(case), "pass") = (r.check.strip_prefix("catalogue "), r.outcome) {
+            let group = case.split('/').next().unwrap_or(case).to_string();
+            match expected.iter_mut().find(|(g, _)| *g == group) {
+                Some((_, n)) => *n += 1,
+                None => expected.push((group, 1)),
+            }
+            continue;
+        }
+        let label = match r.outcome {
+            "pass" => "PASS",
+            "other-reason" => "PASS*",
+            "setup" => "SETUP",
+            "not-applicable" => "N/A",
+            _ => "FAIL",
+        };
+        out!("{label:<6} {:<28} {}", r.check, r.detail);
+    }
+    for (group, n) in expected {
+        out!(
+            "{:<6} {:<28} {n} case(s) as the catalogue expects",
+            "PASS",
+            format!("catalogue {group}")
+        );
+    }
+}
+
 fn row(check: &str, outcome: Result<String, String>) -> Row {
     match outcome {
         Ok(detail) => Row {
             check: check.into(),
+            outcome: "pass",
             passed: true,
             detail,
         },
         Err(detail) => Row {
             check: check.into(),
+            outcome: "fail",
             passed: false,
             detail,
         },
+    }
+}
+
+/// The catalogue cases `--cases` names (`all`, `none`, or names and groups), in catalogue
+/// order; those that need a local action of the SCP's user are never played.
+fn select_cases(spec: &str) -> Result<Vec<hostile::Case>, Failure> {
+    let all: Vec<hostile::Case> = hostile::catalogue()
+        .into_iter()
+        .filter(|c| c.socket)
+        .collect();
+    match spec.trim() {
+        "all" => return Ok(all),
+        "none" | "" => return Ok(Vec::new()),
+        _ => {}
+    }
+    let wanted: Vec<&str> = spec
+        .split(',')
+        .map(str::trim)
+        .filter(|w| !w.is_empty())
+        .collect();
+    if let Some(unknown) = wanted
+        .iter()
+        .find(|w| !all.iter().any(|c| c.name == **w || c.group() == **w))
+    {
+        let mut groups: Vec<&str> = all.iter().map(hostile::Case::group).collect();
+        groups.dedup();
+        return Err(Failure::new(format!(
+            "--cases: no catalogue case or group '{unknown}' (groups: {})",
+            groups.join(", ")
+        )));
+    }
+    Ok(all
+        .into_iter()
+        .filter(|c| wanted.iter().any(|w| c.name == *w || c.group() == *w))
+        .collect())
+}
+
+/// Plays each case on its own connection (`--jobs` at once), grades the SCP's reaction
+/// (`dimse_testkit::remote::grade`), and checks after each that a fresh association is
+/// still served (C-ECHO).
+fn catalogue(
+    target: &Target,
+    args: &CheckArgs,
+    cases: Vec<hostile::Case>,
+    progress: &indicatif::ProgressBar,
+) -> Vec<Row> {
+    let how = Grading {
+        // The catalogue's N-GETs are Display System's: another class is C-ECHO only here.
+        echo_only: target.echo_only || target.class != service::DISPLAY_SYSTEM,
+        catalogue_setup: args.catalogue_setup,
+    };
+    progress.set_length(cases.len() as u64);
+    progress.set_position(0);
+    progress.set_message(format!("{} hostile-catalogue cases", cases.len()));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let rows = std::sync::Mutex::new(vec![None; cases.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..args.jobs.clamp(1, 64) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(case) = cases.get(i) else { return };
+                let r = play_case(target, case, &how);
+                rows.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
+                progress.inc(1);
+            });
+        }
+    });
+    rows.into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// One catalogue case and the liveness check after it, as a row.
+fn play_case(target: &Target, case: &hostile::Case, how: &Grading) -> Row {
+    let check = format!("catalogue {}", case.name);
+    let transcript = TcpStream::connect_timeout(&target.addr, target.timeout)
+        .map_err(|e| format!("cannot connect: {e}"))
+        .and_then(|s| {
+            remote::play_tcp(s, case, &remote::Timing::default()).map_err(|e| e.to_string())
+        });
+    let transcript = match transcript {
+        Ok(t) => t,
+        Err(e) => return row(&check, Err(e)),
+    };
+    let (outcome, passed, mut detail) = match remote::grade(case, &transcript, how) {
+        Grade::Expected => ("pass", true, String::new()),
+        Grade::OtherReason(why) => ("other-reason", true, why),
+        Grade::Differs(why) => ("fail", false, why),
+        Grade::Setup(why) => ("setup", true, why),
+        Grade::NotApplicable => ("not-applicable", true, "needs N-GET".into()),
+    };
+    // The SCP must go on serving others whatever this connection did. It may refuse for a
+    // while (a slot held until its own timer ends the hostile association, a storage SCP
+    // listening again): tried every 100 ms for up to --timeout, and a wait is reported.
+    let echo = Plan {
+        syntaxes: Syntaxes::Implicit,
+        max_pdu: 16384,
+        pdu_room: 65536,
+        write_piece: 65536,
+        pause_ms: 0,
+        ops: vec![Op::Echo],
+    };
+    let since = StdInstant::now();
+    loop {
+        match run_session(target, &echo) {
+            Ok(_) if since.elapsed() < Duration::from_secs(1) => break,
+            Ok(_) => {
+                detail = format!(
+                    "{}a fresh association was served only after {:.1} s",
+                    if detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{detail}; ")
+                    },
+                    since.elapsed().as_secs_f64()
+                );
+                break;
+            }
+            Err(e) if since.elapsed() >= target.timeout => {
+                return Row {
+                    check,
+                    outcome: "fail",
+                    passed: false,
+                    detail: format!(
+                        "after this case the SCP no longer serves ({e}, for {:.1} s); {detail}",
+                        since.elapsed().as_secs_f64()
+                    ),
+                };
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+    if detail.is_empty() {
+        detail = "as the catalogue expects".into();
+    }
+    Row {
+        check,
+        outcome,
+        passed,
+        detail,
     }
 }
 
@@ -873,12 +1130,16 @@ impl<'a> Peer<'a> {
             }
         }
         let bytes = std::mem::take(&mut self.pending);
+        // Before the association is established the pieces go without pauses: a paced
+        // A-ASSOCIATE-RQ could outlast the SCP's ARTIM, which is the catalogue's subject
+        // (slow/associate-rq-*), not the sessions'.
+        let pause = self.conn.is_established();
         for piece in bytes.chunks(self.write_piece) {
             if self.stream.write_all(piece).is_err() {
                 // The SCP closed: what it said before is still to be read.
                 break;
             }
-            if !self.pause.is_zero() {
+            if pause && !self.pause.is_zero() {
                 std::thread::sleep(self.pause);
             }
         }

@@ -15,24 +15,17 @@
 //! AddressSanitizer and UndefinedBehaviorSanitizer.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use dimse_core::service::display::DEMO;
 use dimse_testkit::hostile::*;
+use dimse_testkit::remote::{play_tcp, Timing};
 use dimse_tokio::{Client, ClientConfig, NGetRequest, Server, ServerOptions};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::Semaphore;
 
 /// Hostile connections at once (the server takes 64).
 const CONCURRENCY: usize = 24;
-/// How long a mark waits for the replies expected before it.
-const MARK_WAIT: Duration = Duration::from_secs(2);
-/// After the expected replies arrived, how long a mark waits for unexpected ones.
-const SETTLE: Duration = Duration::from_millis(25);
-/// How long the end of a case waits for the expected replies (and the close).
-const END_WAIT: Duration = Duration::from_secs(3);
 /// Where `hostile_catalogue_against_an_image` finds the image: HOST:PORT.
 const IMAGE_ENV: &str = "DIMSE_HOSTILE_TARGET";
 /// Where a server already running is, for `hostile_catalogue_against_the_server` to play
@@ -50,101 +43,10 @@ const IMAGE_RETRIES: usize = 5;
 /// while the handler answered, were fixed on 2026-12-04).
 const IMAGE_DEVIATIONS: &[(&str, &str)] = &[];
 
-type Shared = Arc<(Mutex<Transcript>, Notify)>;
-
-/// Waits until `want` replies arrived or the transport closed, or `limit` passed.
-async fn wait_for(shared: &Shared, want: usize, limit: Duration) {
-    let deadline = tokio::time::Instant::now() + limit;
-    loop {
-        {
-            let t = shared.0.lock().unwrap();
-            if t.count() >= want || t.closed {
-                return;
-            }
-        }
-        if tokio::time::timeout_at(deadline, shared.1.notified())
-            .await
-            .is_err()
-        {
-            return;
-        }
-    }
-}
-
-/// Plays one case on a fresh connection; returns what the server sent.
-async fn play(addr: std::net::SocketAddr, case: &Case) -> Transcript {
-    let stream = TcpStream::connect(addr).await.expect("connect");
-    let _ = stream.set_nodelay(true);
-    let (mut rd, mut wr) = stream.into_split();
-    let shared: Shared = Arc::new((Mutex::new(Transcript::default()), Notify::new()));
-    let reader = tokio::spawn({
-        let shared = shared.clone();
-        async move {
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                match rd.read(&mut buf).await {
-                    Ok(0) | Err(_) => {
-                        shared.0.lock().unwrap().close();
-                        shared.1.notify_one();
-                        return;
-                    }
-                    Ok(n) => {
-                        shared.0.lock().unwrap().feed(&buf[..n]);
-                        shared.1.notify_one();
-                    }
-                }
-            }
-        }
-    });
-    // The number of (non-mark) replies expected before each mark.
-    let mut before_marks = Vec::new();
-    let mut n = 0;
-    for r in &case.expect {
-        match r {
-            Reply::Mark => before_marks.push(n),
-            _ => n += 1,
-        }
-    }
-    let mut marks = before_marks.into_iter();
-    for step in &case.steps {
-        match step {
-            Step::Send(b) => {
-                // The server may have closed already: what it did is in the transcript.
-                let _ = wr.write_all(b).await;
-            }
-            Step::SendAwait(b) => {
-                let seen = shared.0.lock().unwrap().count();
-                let _ = wr.write_all(b).await;
-                wait_for(&shared, seen + 1, MARK_WAIT).await;
-            }
-            Step::Pause(ms) => tokio::time::sleep(Duration::from_millis(*ms)).await,
-            Step::Close => {
-                let _ = wr.shutdown().await;
-            }
-            Step::Mark => {
-                let want = marks.next().unwrap_or(usize::MAX);
-                wait_for(&shared, want, MARK_WAIT).await;
-                tokio::time::sleep(SETTLE).await;
-                shared.0.lock().unwrap().mark();
-            }
-            Step::State(_) => {}
-            Step::LocalRelease => unreachable!("core-only case {}", case.name),
-        }
-    }
-    wait_for(&shared, case.expected_replies(), END_WAIT).await;
-    if case.expect.last() == Some(&Reply::Closed) {
-        // Everything expected arrived; the close may still be on its way.
-        let closed = shared.0.lock().unwrap().closed;
-        if !closed {
-            wait_for(&shared, usize::MAX, END_WAIT).await;
-        }
-    } else {
-        tokio::time::sleep(SETTLE * 2).await;
-    }
-    drop(wr);
-    reader.abort();
-    let t = shared.0.lock().unwrap().clone();
-    t
+/// Plays one case on a fresh connection (blocking: run it on tokio's blocking pool).
+fn play(addr: std::net::SocketAddr, case: &Case) -> Transcript {
+    let stream = std::net::TcpStream::connect(addr).expect("connect");
+    play_tcp(stream, case, &Timing::default()).expect("a case the socket run plays")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,9 +143,9 @@ async fn run_catalogue(
         if let Some(pause) = between {
             tokio::time::sleep(pause).await;
         }
-        runs.push(tokio::spawn(async move {
+        runs.push(tokio::task::spawn_blocking(move || {
             let t = Instant::now();
-            let mut transcript = play(addr, &case).await;
+            let mut transcript = play(addr, &case);
             // Only with `between` (the image): a connection that came while both of its tasks
             // were busy was refused (QEMU's network then closes it before the first byte).
             let mut again = 0;
@@ -252,8 +154,8 @@ async fn run_catalogue(
                     break;
                 }
                 again += 1;
-                tokio::time::sleep(pause * 2).await;
-                transcript = play(addr, &case).await;
+                std::thread::sleep(pause * 2);
+                transcript = play(addr, &case);
             }
             drop(permit);
             (case, transcript, t.elapsed(), again)

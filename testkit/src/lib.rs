@@ -9,6 +9,9 @@
 //! * [`pair`]: the [`Peer`](pair::Peer) trait (bytes in, bytes out, time), dimse-core's
 //!   `Connection` as a `Peer` ([`pair::Side`]), and a [`Pair`](pair::Pair) of peers wired
 //!   together in memory with a simulated clock.
+//! * [`remote`]: the catalogue against an implementation over TCP: [`remote::play_tcp`] plays
+//!   a case in real time, [`remote::grade`] compares the reaction with the expectation,
+//!   leniently where the standard leaves a reason code open (what `dimse check` runs).
 //! * [`strategy`]: proptest strategies for what a peer sends: PDUs and items (valid and
 //!   mutated), A-ASSOCIATE-RQ offers, command sets, N-GET requests with attribute lists,
 //!   chunkings of a byte stream.
@@ -58,4 +61,5 @@
 
 pub mod hostile;
 pub mod pair;
+pub mod remote;
 pub mod strategy;

@@ -1,6 +1,6 @@
 """pynetdicom as the acceptor (SCP) for our client.
 
-    python scp.py PORT
+    python scp.py PORT [--catalogue]
 
 Serves Display System (N-GET) and Verification on 127.0.0.1:PORT, accepting any AE title.
 The N-GET handler's behaviour depends on the requested SOP Instance UID:
@@ -12,6 +12,12 @@ The N-GET handler's behaviour depends on the requested SOP Instance UID:
   1.2.3.4.110               a Dataset: Status 0x0110 and an ErrorComment
   1.2.3.4.666               event.assoc.abort() inside the handler
 
+With --catalogue it is set up as dimse-testkit's hostile catalogue expects of an acceptor
+(for `dimse check --catalogue-setup`): ARTIM (acse_timeout) 0.3 s, network timeout 0.6 s,
+DIMSE timeout 5 s; an N-GET whose list names (0013,0010) answered 0.2 s late; attributes
+asked for and missing answered 0107H with the Attribute Identifier List of those missing
+(PS3.4 EE.4.2.1.3, as our server does).
+
 Protocol on stdout, one line each: "READY <port>" once listening (or the script exits with
 a message on stderr: e.g. the port was taken), then one JSON line per N-GET it handled (what
 pynetdicom decoded of the request). It stops when stdin closes (the test ended) or when
@@ -20,6 +26,7 @@ killed.
 
 import json
 import sys
+import time
 
 from pydicom.dataset import Dataset
 from pydicom.tag import Tag
@@ -32,6 +39,8 @@ common.check_versions()
 common.log_to_stderr()
 
 ERROR_COMMENT = "Peer says: sensor offline"
+CATALOGUE = "--catalogue" in sys.argv[2:]
+SLOW_TAG = Tag(0x0013, 0x0010)
 
 
 def item(**kw):
@@ -99,6 +108,14 @@ def on_n_get(event):
             for elem in list(ds):
                 if elem.tag not in wanted:
                     del ds[elem.tag]
+            missing = sorted(wanted - {elem.tag for elem in ds})
+            if CATALOGUE and SLOW_TAG in wanted:
+                time.sleep(0.2)
+            if CATALOGUE and missing:
+                status = Dataset()
+                status.Status = 0x0107
+                status.AttributeIdentifierList = missing
+                return status, ds
         return 0x0000, ds
     if instance == "1.2.3.4.112":
         return 0x0112, None
@@ -115,9 +132,14 @@ def on_n_get(event):
 
 ae = AE(ae_title="PEER_SCP")
 ae.require_called_aet = False
-ae.acse_timeout = 10
-ae.dimse_timeout = 10
-ae.network_timeout = 10
+if CATALOGUE:
+    ae.acse_timeout = 0.3
+    ae.dimse_timeout = 5
+    ae.network_timeout = 0.6
+else:
+    ae.acse_timeout = 10
+    ae.dimse_timeout = 10
+    ae.network_timeout = 10
 ae.add_supported_context(DISPLAY_SYSTEM)
 ae.add_supported_context(VERIFICATION)
 port = int(sys.argv[1])
