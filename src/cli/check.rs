@@ -125,7 +125,8 @@ pub struct CheckArgs {
     #[arg(long, default_value_t = 4)]
     pub slots: usize,
     /// Hostile-catalogue cases to play: `all`, `none`, or a comma-separated list of case
-    /// names and groups (`pdu`, `assoc/even-context-id`, ...).
+    /// names and groups (`pdu`, `assoc/even-context-id`, ...); one with a leading `-` is
+    /// left out (`-slow`: every case but the slow group).
     #[arg(long, default_value = "all", value_name = "NAME,...")]
     pub cases: String,
     /// Catalogue cases played at once (each on its own connection, with a fresh association
@@ -402,10 +403,7 @@ fn checks(
     progress.set_message("association slots held");
     rows.push(row("slots held without traffic", slots(target, args.slots)));
     progress.set_message("liveness");
-    rows.push(row(
-        "liveness at the end",
-        liveness(target).map(|(s, _)| s),
-    ));
+    rows.push(row("liveness at the end", liveness(target).map(|(s, _)| s)));
     rows
 }
 
@@ -456,8 +454,8 @@ fn row(check: &str, outcome: Result<String, String>) -> Row {
     }
 }
 
-/// The catalogue cases `--cases` names (`all`, `none`, or names and groups), in catalogue
-/// order; those that need a local action of the SCP's user are never played.
+/// The catalogue cases `--cases` names (`all`, `none`, or names and groups to play, and
+/// with a leading `-` to leave out), in catalogue order; those that need a local action of the SCP's user are never played.
 fn select_cases(spec: &str) -> Result<Vec<hostile::Case>, Failure> {
     let all: Vec<hostile::Case> = hostile::catalogue()
         .into_iter()
@@ -468,14 +466,19 @@ fn select_cases(spec: &str) -> Result<Vec<hostile::Case>, Failure> {
         "none" | "" => return Ok(Vec::new()),
         _ => {}
     }
-    let wanted: Vec<&str> = spec
+    let items: Vec<&str> = spec
         .split(',')
         .map(str::trim)
         .filter(|w| !w.is_empty())
         .collect();
-    if let Some(unknown) = wanted
+    let (without, with): (Vec<&str>, Vec<&str>) = items.iter().partition(|w| w.starts_with('-'));
+    let without: Vec<&str> = without.iter().map(|w| &w[1..]).collect();
+    let named =
+        |c: &hostile::Case, list: &[&str]| list.iter().any(|w| c.name == *w || c.group() == *w);
+    if let Some(unknown) = with
         .iter()
-        .find(|w| !all.iter().any(|c| c.name == **w || c.group() == **w))
+        .chain(&without)
+        .find(|w| !all.iter().any(|c| named(c, &[**w])))
     {
         let mut groups: Vec<&str> = all.iter().map(hostile::Case::group).collect();
         groups.dedup();
@@ -486,7 +489,7 @@ fn select_cases(spec: &str) -> Result<Vec<hostile::Case>, Failure> {
     }
     Ok(all
         .into_iter()
-        .filter(|c| wanted.iter().any(|w| c.name == *w || c.group() == *w))
+        .filter(|c| (with.is_empty() || named(c, &with)) && !named(c, &without))
         .collect())
 }
 

@@ -249,4 +249,3 @@ pub fn start_storescp() -> Peer {
     }
     unreachable!("the last attempt panics")
 }
-
