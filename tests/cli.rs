@@ -285,6 +285,70 @@ fn echo_against_dcmtk_storescp() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// `dimse check --tls-ca` against a TLS-only `dimse serve`: every check, the catalogue's
+/// byte-exact cases among them, graded over TLS; a CA that did not sign the server's
+/// certificate is reported as a failed handshake, and nothing is graded.
+#[test]
+fn check_over_tls() {
+    let dir = std::env::temp_dir().join(format!("dimse-cli-check-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let other = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let (cert, key, wrong) = (
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("other.pem"),
+    );
+    std::fs::write(&cert, ck.cert.pem()).unwrap();
+    std::fs::write(&key, ck.key_pair.serialize_pem()).unwrap();
+    std::fs::write(&wrong, other.cert.pem()).unwrap();
+    let (_server, addr) = serve_with(&[
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
+    let local = format!("localhost:{}", addr.rsplit_once(':').unwrap().1);
+    let args = |ca: &std::path::Path| {
+        run(&[
+            "check",
+            &local,
+            "--tls-ca",
+            ca.to_str().unwrap(),
+            "--cases",
+            "pdu,seq,abort",
+            "--sessions",
+            "4",
+            "--seed",
+            "5",
+            "--idle",
+            "0",
+            "--json",
+        ])
+    };
+    let out = args(&cert);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", stdout(&out), stderr(&out)));
+    assert_eq!(v["tls"], true);
+    assert_eq!(v["failed"], 0, "{v:#}");
+    let checks = v["checks"].as_array().unwrap();
+    let catalogue = checks
+        .iter()
+        .filter(|r| r["check"].as_str().unwrap().starts_with("catalogue "))
+        .count();
+    assert!(catalogue > 30, "{v:#}");
+    assert!(out.status.success());
+
+    let refused = args(&wrong);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("TLS handshake with"),
+        "{}",
+        stderr(&refused)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// TLS-only serving with a certificate made here, and a username/passcode the server
 /// requires: the right client gets in, a plain one and a wrong passcode do not.
 #[test]

@@ -20,7 +20,11 @@
 //! - **slow peers**: a request written a byte at a time, an idle association, association
 //!   slots held without traffic: what the SCP did, and when.
 //!
-//! If the first liveness check fails nothing else runs.
+//! If the first liveness check fails nothing else runs. With `--tls-ca` every check runs
+//! over TLS, each connection through a local relay that carries it over a TLS session of
+//! its own (half-closes included), so the catalogue's bytes reach the SCP unchanged inside
+//! TLS; a failed first handshake is reported as such. A replay file records the address,
+//! not TLS: replay with `--tls-ca` again.
 //!
 //! ## The report
 //!
@@ -138,6 +142,14 @@ pub struct CheckArgs {
     /// graded too, instead of reported as setup findings.
     #[arg(long)]
     pub catalogue_setup: bool,
+    /// Speak TLS (PS3.15 Annex B), trusting the CA certificates in this PEM file: every
+    /// check runs through a local relay that carries each connection over its own TLS
+    /// session.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// The name the SCP's certificate must carry (default: the host of HOST:PORT).
+    #[arg(long, requires = "tls_ca")]
+    pub tls_name: Option<String>,
     /// Our AE title (calling; default: the replay file's, or DIMSE_CHECK).
     #[arg(long)]
     pub aet: Option<String>,
@@ -149,7 +161,10 @@ pub struct CheckArgs {
 /// What the checks talk to.
 #[derive(Debug, Clone)]
 struct Target {
+    /// Where the checks connect: the SCP, or the TLS relay to it.
     addr: SocketAddr,
+    /// The SCP's address as given (what a replay file records).
+    given: String,
     class: String,
     instance: String,
     echo_only: bool,
@@ -277,8 +292,23 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     let ae = |s: &str, what: &str| {
         AeTitle::new(s).ok_or_else(|| Failure::new(format!("{what} '{s}' is not a valid AE title")))
     };
+    // Over TLS the checks connect to a local relay (see `tls::relay`), kept until the end.
+    let relay = match &args.tls_ca {
+        Some(ca) => {
+            let host = addr_text
+                .rsplit_once(':')
+                .map_or(addr_text.as_str(), |(h, _)| h);
+            let name = args.tls_name.clone().unwrap_or_else(|| host.to_string());
+            Some(super::tls::relay(
+                addr,
+                super::tls::client_config(ca, name)?,
+            )?)
+        }
+        None => None,
+    };
     let target = Target {
-        addr,
+        addr: relay.as_ref().map_or(addr, |r| r.addr),
+        given: addr_text.clone(),
         class,
         instance,
         echo_only: args.echo_only,
@@ -343,6 +373,7 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
     if args.json {
         let report = serde_json::json!({
             "target": addr_text,
+            "tls": relay.is_some(),
             "class": target.class,
             "instance": target.instance,
             "seed": seed,
@@ -357,7 +388,8 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
         );
     } else {
         out!(
-            "dimse check {addr_text} (class {}, seed {seed})",
+            "dimse check {addr_text}{} (class {}, seed {seed})",
+            if relay.is_some() { " over TLS" } else { "" },
             target.class
         );
         print_table(&rows);
@@ -631,7 +663,7 @@ fn sessions(target: &Target, args: &CheckArgs, seed: u64, pool: &[u32]) -> Row {
         ),
         Err(TestError::Fail(reason, plan)) => {
             let replay = Replay {
-                addr: target.addr.to_string(),
+                addr: target.given.clone(),
                 class: target.class.clone(),
                 instance: target.instance.clone(),
                 calling_ae: target.calling.as_str().unwrap_or_default().to_string(),

@@ -1,4 +1,5 @@
-//! TLS configurations from PEM files, for `serve --tls-cert/--tls-key` and `get/echo --tls-ca`.
+//! TLS configurations from PEM files, for `serve --tls-cert/--tls-key` and `get/echo --tls-ca`,
+//! and the relay through which `check --tls-ca` speaks TLS.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -59,5 +60,71 @@ pub fn client_config(ca: &Path, server_name: String) -> Result<ClientTls, Failur
     Ok(ClientTls {
         config: Arc::new(config),
         server_name,
+    })
+}
+
+/// A local relay to a DICOM TLS server (PS3.15 Annex B), for `dimse check --tls-ca`: the
+/// checks speak plain TCP to [`TlsRelay::addr`], and each connection they make is carried
+/// over a TLS session of its own to the server, both ways, half-closes included. So every
+/// check, the hostile catalogue's byte-exact cases among them, runs unchanged over TLS.
+/// Dropping it stops the relay.
+pub struct TlsRelay {
+    /// Where the checks connect.
+    pub addr: std::net::SocketAddr,
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// Starts a relay to `server`, after one TLS handshake with it succeeded (so that a wrong CA
+/// or server name is reported as such, not as connections closed by the SCP).
+pub fn relay(server: std::net::SocketAddr, tls: ClientTls) -> Result<TlsRelay, Failure> {
+    use dimse_tokio::rustls::pki_types::ServerName;
+    use tokio::net::{TcpListener, TcpStream};
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_io()
+        .build()
+        .map_err(|e| Failure::new(format!("cannot start the TLS relay: {e}")))?;
+    let name = ServerName::try_from(tls.server_name.clone())
+        .map_err(|e| Failure::new(format!("'{}': {e}", tls.server_name)))?;
+    let connector = tokio_rustls::TlsConnector::from(tls.config);
+    let open = {
+        let (connector, name) = (connector.clone(), name.clone());
+        move || {
+            let (connector, name) = (connector.clone(), name.clone());
+            async move {
+                let tcp = TcpStream::connect(server).await?;
+                let _ = tcp.set_nodelay(true);
+                connector.connect(name, tcp).await
+            }
+        }
+    };
+    runtime.block_on(open()).map_err(|e| {
+        Failure::new(format!(
+            "TLS handshake with {server} ({}) failed: {e}",
+            tls.server_name
+        ))
+    })?;
+    let listener = runtime
+        .block_on(TcpListener::bind("127.0.0.1:0"))
+        .map_err(|e| Failure::new(format!("cannot start the TLS relay: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::new(format!("cannot start the TLS relay: {e}")))?;
+    runtime.spawn(async move {
+        while let Ok((mut plain, _)) = listener.accept().await {
+            let open = open.clone();
+            tokio::spawn(async move {
+                let _ = plain.set_nodelay(true);
+                // A failed handshake closes the plain side: the check sees the SCP close.
+                if let Ok(mut secure) = open().await {
+                    let _ = tokio::io::copy_bidirectional(&mut plain, &mut secure).await;
+                }
+            });
+        }
+    });
+    Ok(TlsRelay {
+        addr,
+        _runtime: runtime,
     })
 }
