@@ -1332,7 +1332,9 @@ pub fn understands(case: &Case) -> Result<(), String> {
 /// with an [`Observer`] watching: what each step delivers is received, what the peer sends
 /// after it is judged, time passes as [`Received::Elapsed`] with ARTIM counted from the
 /// reaction that (re)started it ([`hostile::ARTIM_MS`], the catalogue acceptor's value), and
-/// at the end [`Observer::finish`]. Returns the grade and the transcript.
+/// at the end [`Observer::finish`]. Like `play`, it takes the peer to have processed all it
+/// was given once its output has been read, and says so ([`Observer::settled`]) after each
+/// step. Returns the grade and the transcript.
 pub fn grade(peer: &mut impl Peer, case: &Case) -> (Grade, Transcript) {
     let mut t = Transcript::default();
     if let Err(why) = understands(case) {
