@@ -26,8 +26,9 @@
 //! [`Observer::sent_bytes`]), in the order the test saw them; for every reaction the
 //! observer returns a [`Verdict`]: [`Verdict::Allowed`] if Table 9-10 allows it from the
 //! state it tracks, otherwise [`Verdict::NotAllowed`] with the state, the event and what the
-//! table allowed instead. [`Observer::finish`] checks that nothing the table requires is
-//! still missing (an A-ABORT that Evt19 requires, the close after ARTIM, ...).
+//! table allowed instead. [`Observer::settled`] (the acceptor has processed all it was
+//! given) and [`Observer::finish`] check that nothing the table requires is missing (an
+//! A-ABORT that Evt19 requires, the close after ARTIM, ...).
 //!
 //! What the acceptor's local user does is not on the wire, so the observer allows each
 //! choice the standard leaves it: to accept an A-ASSOCIATE-RQ (AE-7) or reject it (AE-6's
@@ -37,10 +38,20 @@
 //! only where an action closes it (AA-2 on ARTIM or an A-ABORT in Sta2/Sta13, AA-3, AR-3),
 //! never instead of an A-ABORT the table requires.
 //!
+//! Which event a PDU is depends on whether it is valid (its own event, or Evt19). The
+//! observer checks the framing of every PDU and the fields of the fixed-length ones
+//! ([`classify`]); where it does not look (the content of an A-ASSOCIATE-RQ/AC or
+//! P-DATA-TF, a field value the standard does not define) it allows the reactions to both
+//! readings ([`Received::Unchecked`]). It also allows an acceptor to act on a PDU before
+//! the whole of it is in, where what has arrived already decides the cell
+//! ([`Received::Partial`]).
+//!
 //! A test that hands over several PDUs at once and reads the answers afterwards cannot say
-//! which answer followed which PDU; the observer then allows any order in which the
-//! acceptor could have processed them (each action's PDU still comes before anything the
-//! next event causes, as §9.2.2's actions are taken whole).
+//! which answer followed which PDU, nor, for a peer behind a socket, whether the peer had
+//! read the bytes before it sent something; the observer then allows any order in which
+//! the acceptor could have processed them (each action's PDU still comes before anything
+//! the next event causes, as §9.2.2's actions are taken whole) until
+//! [`Observer::settled`] says it has processed them all.
 //!
 //! [`grade`] plays a case of the hostile catalogue ([`crate::hostile`]) against a
 //! [`Peer`] with an observer watching, and says whether the table allows all of it.
@@ -70,7 +81,7 @@ use crate::pair::Peer;
 
 // ---------------------------------------------------------------- states, events, actions
 
-/// A state of PS3.8 Table 9-9.
+/// A state of PS3.8 §9.2.1 (Tables 9-1 to 9-5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum State {
     /// Sta1: Idle.
@@ -129,7 +140,8 @@ impl State {
         State::ALL.get(usize::from(n).checked_sub(1)?).copied()
     }
 
-    /// What the end of the association is doing in this state (PS3.8 Table 9-9).
+    /// What the end of the association is doing in this state (PS3.8 §9.2.1, Tables 9-1 to
+    /// 9-5).
     pub fn description(self) -> &'static str {
         match self {
             State::Sta1 => "Idle",
@@ -687,6 +699,23 @@ pub enum Received {
     /// P-DATA-TF's presentation context and command set, say): the acceptor may take it as
     /// the PDU's event or as invalid (Evt19), and the observer allows the reactions to both.
     Unchecked(PduType),
+    /// The start of a PDU of type byte `pdu_type` has arrived (at least its header), and its
+    /// PDU-length says more is to come; `invalid`: what has arrived already makes it invalid
+    /// whatever follows (an unknown type, a wrong fixed length, an item that overruns the
+    /// PDU). Table 9-10's events are whole PDUs, and the acceptor may wait for the whole
+    /// one, which comes as its own [`Received`]; but it may also act as soon as the cell is
+    /// certain: on an invalid start (Evt19), or where the PDU's own event and Evt19 take
+    /// the same action in that state (anything but an A-ASSOCIATE-RQ or A-ABORT in Sta2 is
+    /// AA-1); and on an `unchecked` start as on an invalid one.
+    Partial {
+        /// The PDU-type byte.
+        pdu_type: u8,
+        /// The start already makes the PDU invalid.
+        invalid: bool,
+        /// The start holds content the test does not check (see [`Received::Unchecked`]),
+        /// which may already make it invalid to the acceptor.
+        unchecked: bool,
+    },
     /// The other side closed the transport connection: Evt17.
     TransportClosed,
     /// Time passed. `artim_expired`: if the ARTIM timer runs (Sta2, Sta13), it has expired
@@ -822,6 +851,9 @@ struct Config {
     owed: Option<Reaction>,
     /// The last event processed.
     last: Option<Event>,
+    /// The acceptor acted on the start of the PDU now arriving ([`Received::Partial`]): the
+    /// whole PDU, when it comes, is no new event.
+    early: bool,
 }
 
 /// Follows an association-acceptor through Table 9-10 from what it received and sent; see
@@ -837,6 +869,8 @@ pub struct Observer {
     configs: Vec<Config>,
     rx: Framer,
     tx: Framer,
+    /// The PDU the acceptor is sending was judged from its start (invalid).
+    tx_judged: bool,
     reactions: usize,
 }
 
@@ -854,9 +888,11 @@ impl Observer {
                 next: 0,
                 owed: None,
                 last: Some(Event::Evt5),
+                early: false,
             }],
             rx: Framer::default(),
             tx: Framer::default(),
+            tx_judged: false,
             reactions: 0,
         }
     }
@@ -867,14 +903,21 @@ impl Observer {
     }
 
     /// The acceptor received `bytes` (any chunk of the stream): each whole PDU becomes a
-    /// [`Received`] as [`classify`] says. A header that is invalid by itself (an unknown
-    /// type, a fixed-length PDU of another length) is Evt19 as soon as it is in, since the
-    /// acceptor may react before the rest arrives.
+    /// [`Received`] as [`classify`] says, and the start of one not whole yet a
+    /// [`Received::Partial`] (again when what arrives makes it invalid).
     pub fn received_bytes(&mut self, bytes: &[u8]) {
         for unit in self.rx.feed(bytes) {
             self.inputs.push(match unit {
                 Unit::Pdu(pdu) => classify(&pdu),
-                Unit::BadHeader(_) => Received::Invalid,
+                Unit::Partial {
+                    t,
+                    invalid,
+                    unchecked,
+                } => Received::Partial {
+                    pdu_type: t,
+                    invalid,
+                    unchecked,
+                },
             });
         }
     }
@@ -901,25 +944,30 @@ impl Observer {
 
     /// The acceptor sent `bytes` (any chunk of its stream): a verdict for each whole PDU.
     pub fn sent_bytes(&mut self, bytes: &[u8]) -> Vec<Verdict> {
-        let units = self.tx.feed(bytes);
-        units
-            .into_iter()
-            .map(|u| {
-                let t = match &u {
-                    Unit::Pdu(p) => p[0],
-                    Unit::BadHeader(t) => *t,
-                };
-                let s = match (PduType::from_byte(t), &u) {
-                    (Some(PduType::Abort), Unit::Pdu(p)) if p.len() >= 10 => Sent::Abort {
+        let mut verdicts = Vec::new();
+        for u in self.tx.feed(bytes) {
+            let s = match u {
+                // Judged as soon as it cannot be a PDU of §9.3, and only then.
+                Unit::Partial {
+                    t, invalid: true, ..
+                } => {
+                    self.tx_judged = true;
+                    Sent::Other(t)
+                }
+                Unit::Partial { .. } => continue,
+                Unit::Pdu(_) if std::mem::take(&mut self.tx_judged) => continue,
+                Unit::Pdu(p) => match classify(&p) {
+                    Received::Pdu(PduType::Abort) => Sent::Abort {
                         source: p[8],
                         reason: p[9],
                     },
-                    (Some(PduType::Abort), _) | (None, _) => Sent::Other(t),
-                    (Some(t), _) => Sent::Pdu(t),
-                };
-                self.sent(s)
-            })
-            .collect()
+                    Received::Pdu(t) | Received::Unchecked(t) => Sent::Pdu(t),
+                    _ => Sent::Other(p[0]),
+                },
+            };
+            verdicts.push(self.sent(s));
+        }
+        verdicts
     }
 
     /// The acceptor has processed everything it received and sent everything those events
@@ -994,6 +1042,49 @@ impl Observer {
 
     /// The readings after `c` processes input `r`.
     fn process(&self, c: &Config, r: Received) -> Vec<Config> {
+        let skip = Config {
+            next: c.next + 1,
+            ..c.clone()
+        };
+        if let Received::Partial {
+            pdu_type,
+            invalid,
+            unchecked,
+        } = r
+        {
+            // Waiting for the rest is always a reading; acting now one where the cell is
+            // already certain.
+            let mut out = vec![skip];
+            if !c.early {
+                let e19 = action(Event::Evt19, c.state);
+                let now = match PduType::from_byte(pdu_type) {
+                    Some(t) if !invalid && !unchecked => {
+                        let own = action(Event::of_pdu(t), c.state);
+                        (own.is_some() && own == e19).then_some((Event::of_pdu(t), own))
+                    }
+                    _ => Some((Event::Evt19, e19)),
+                };
+                if let Some((e, a)) = now {
+                    out.extend(
+                        self.take(c, e, a)
+                            .into_iter()
+                            .map(|n| Config { early: true, ..n }),
+                    );
+                }
+            }
+            return out;
+        }
+        if c.early
+            && matches!(
+                r,
+                Received::Pdu(_) | Received::Invalid | Received::Unchecked(_)
+            )
+        {
+            return vec![Config {
+                early: false,
+                ..skip
+            }];
+        }
         let events: Vec<Event> = match r {
             Received::Pdu(t) => vec![Event::of_pdu(t)],
             Received::Invalid => vec![Event::Evt19],
@@ -1002,38 +1093,42 @@ impl Observer {
             Received::Elapsed { artim_expired } if artim_expired && c.state.artim_running() => {
                 vec![Event::Evt18]
             }
-            Received::Elapsed { .. } => vec![],
-        };
-        let skip = Config {
-            next: c.next + 1,
-            ..c.clone()
+            Received::Elapsed { .. } | Received::Partial { .. } => vec![],
         };
         if events.is_empty() {
             return vec![skip];
         }
-        let mut out = Vec::new();
-        for e in events {
-            // A blank cell for something the wire brought is an event that cannot happen
-            // there: only Sta1 (no transport left to bring it) for an acceptor.
-            let Some(a) = action(e, c.state) else {
-                out.push(skip.clone());
-                continue;
-            };
-            for o in a.outcomes(self.role) {
-                out.push(Config {
-                    state: o.next,
-                    next: c.next + 1,
-                    owed: o.sends.map(|sends| Reaction {
-                        sends,
-                        event: e,
-                        state: c.state,
-                        action: a,
-                    }),
-                    last: Some(e),
-                });
-            }
-        }
-        out
+        events
+            .into_iter()
+            .flat_map(|e| self.take(c, e, action(e, c.state)))
+            .collect()
+    }
+
+    /// The readings after `c` takes event `e`, whose cell is `a`; the input is processed.
+    fn take(&self, c: &Config, e: Event, a: Option<Action>) -> Vec<Config> {
+        // A blank cell for something the wire brought is an event that cannot happen there:
+        // only Sta1 (no transport left to bring it) for an acceptor.
+        let Some(a) = a else {
+            return vec![Config {
+                next: c.next + 1,
+                ..c.clone()
+            }];
+        };
+        a.outcomes(self.role)
+            .into_iter()
+            .map(|o| Config {
+                state: o.next,
+                next: c.next + 1,
+                owed: o.sends.map(|sends| Reaction {
+                    sends,
+                    event: e,
+                    state: c.state,
+                    action: a,
+                }),
+                last: Some(e),
+                early: c.early,
+            })
+            .collect()
     }
 
     /// The reactions `c` may show next: what it owes, or else what its local user may do.
@@ -1087,9 +1182,9 @@ impl Observer {
                     .next;
                 v.push(Config {
                     state: next,
-                    next: c.next,
                     owed: None,
                     last: Some(r.event),
+                    ..c.clone()
                 });
             }
         }
@@ -1122,11 +1217,19 @@ impl Observer {
 
 // ---------------------------------------------------------------- framing
 
-/// A piece of a byte stream: a whole PDU, or a header that is invalid by itself.
+/// A piece of a byte stream.
 #[derive(Debug, Clone)]
 enum Unit {
+    /// A whole PDU (for one with an invalid header: the header, once the bytes its
+    /// PDU-length covers have passed).
     Pdu(Vec<u8>),
-    BadHeader(u8),
+    /// The start of a PDU not whole yet; `invalid` if it is invalid whatever follows. Given
+    /// once when the header is in, and again if what follows makes it invalid.
+    Partial {
+        t: u8,
+        invalid: bool,
+        unchecked: bool,
+    },
 }
 
 /// Cuts a byte stream into PDUs by their headers (PS3.8 §9.3.1: type, reserved, a 32-bit
@@ -1134,8 +1237,13 @@ enum Unit {
 #[derive(Debug, Clone, Default)]
 struct Framer {
     buf: Vec<u8>,
-    /// Bytes of a PDU with an invalid header still to pass over.
-    skip: u64,
+    /// A PDU with an invalid header: its header, and how many bytes it still covers.
+    skipping: Option<(Vec<u8>, u64)>,
+    /// The longest PDU-length of a valid header so far: (type, length).
+    longest: Option<(u8, u32)>,
+    /// The last [`Unit::Partial`] given for the PDU at the start of `buf`: (invalid,
+    /// unchecked).
+    announced: Option<(bool, bool)>,
 }
 
 impl Framer {
@@ -1143,13 +1251,15 @@ impl Framer {
         let mut out = Vec::new();
         let mut input = bytes.to_vec();
         loop {
-            if self.skip > 0 {
-                let n = self.skip.min(input.len() as u64) as usize;
-                self.skip -= n as u64;
+            if let Some((header, left)) = self.skipping.as_mut() {
+                let n = (*left).min(input.len() as u64) as usize;
+                *left -= n as u64;
                 input.drain(..n);
-                if self.skip > 0 {
+                if *left > 0 {
                     return out;
                 }
+                out.push(Unit::Pdu(std::mem::take(header)));
+                self.skipping = None;
             }
             self.buf.append(&mut input);
             if self.buf.len() < 6 {
@@ -1159,55 +1269,105 @@ impl Framer {
             let len = u32::from_be_bytes([self.buf[2], self.buf[3], self.buf[4], self.buf[5]]);
             if !header_valid(t, len) {
                 // Judged from the header; its PDU-length still says where the next begins.
-                out.push(Unit::BadHeader(t));
                 input = self.buf.split_off(6);
-                self.buf.clear();
-                self.skip = u64::from(len);
+                let header = std::mem::take(&mut self.buf);
+                if len > 0 {
+                    out.push(Unit::Partial {
+                        t,
+                        invalid: true,
+                        unchecked: false,
+                    });
+                }
+                self.skipping = Some((header, u64::from(len)));
                 continue;
+            }
+            if self.longest.is_none_or(|(_, l)| len > l) {
+                self.longest = Some((t, len));
             }
             let whole = 6 + len as usize;
             if self.buf.len() < whole {
+                let invalid = start_invalid(&self.buf, len);
+                let unchecked = unchecked(&self.buf);
+                let news = match self.announced {
+                    None => true,
+                    Some((i, u)) => (invalid && !i) || (unchecked && !u),
+                };
+                if news {
+                    out.push(Unit::Partial {
+                        t,
+                        invalid,
+                        unchecked,
+                    });
+                    self.announced = Some((invalid, unchecked));
+                }
                 return out;
             }
+            self.announced = None;
             let rest = self.buf.split_off(whole);
             out.push(Unit::Pdu(std::mem::replace(&mut self.buf, rest)));
         }
     }
+}
 
-    /// The header of a PDU still incomplete: (type, PDU-length).
-    fn partial(&self) -> Option<(u8, u32)> {
-        (self.skip == 0 && self.buf.len() >= 6).then(|| {
-            (
-                self.buf[0],
-                u32::from_be_bytes([self.buf[2], self.buf[3], self.buf[4], self.buf[5]]),
-            )
-        })
+/// Whether `start`, the PDU so far (all of it, or the beginning) of a PDU-length `len` with
+/// a valid header, is invalid whatever follows: its items do not tile it (the PDVs of a
+/// P-DATA-TF, each at least a context ID and a control header, §9.3.5; the items of an
+/// A-ASSOCIATE-RQ/AC and the sub-items of its presentation context and user information
+/// items, §9.3.2, §9.3.3).
+fn start_invalid(start: &[u8], len: u32) -> bool {
+    let end = 6 + len as usize;
+    match PduType::from_byte(start[0]) {
+        Some(PduType::PData) => {}
+        Some(PduType::AssociateRq | PduType::AssociateAc) => {
+            return items_invalid(start.get(74..).unwrap_or(&[]), end - 74, true);
+        }
+        _ => return false,
     }
+    let mut at = 6;
+    while at < end {
+        // A PDV item: a 32-bit length, then at least the context ID and control header.
+        if end - at < 4 {
+            return true;
+        }
+        let Some(h) = start.get(at..at + 4) else {
+            return false;
+        };
+        let item = u32::from_be_bytes([h[0], h[1], h[2], h[3]]) as usize;
+        if item < 2 || at + 4 + item > end {
+            return true;
+        }
+        at += 4 + item;
+    }
+    false
 }
 
 /// Whether a header can begin a valid PDU: a type of §9.3 and a PDU-length it may have
 /// (A-ASSOCIATE-RJ, A-RELEASE-RQ/RP and A-ABORT are 4 bytes long, §9.3.4, §9.3.6-§9.3.8;
-/// an A-ASSOCIATE-RQ/AC has at least its 68 fixed bytes, §9.3.2, §9.3.3).
+/// an A-ASSOCIATE-RQ/AC has at least its 68 fixed bytes, §9.3.2, §9.3.3; a P-DATA-TF at
+/// least one PDV item of a 4-byte length, a context ID and a control header, §9.3.5).
 fn header_valid(t: u8, len: u32) -> bool {
     match PduType::from_byte(t) {
         None => false,
         Some(PduType::AssociateRq | PduType::AssociateAc) => len >= 68,
-        Some(PduType::PData) => true,
+        Some(PduType::PData) => len >= 6,
         Some(_) => len == 4,
     }
 }
 
-/// How an acceptor must read a whole PDU, judged by its framing alone (PS3.8 §9.3):
+/// How an acceptor must read a whole PDU (PS3.8 §9.3):
 ///
-/// * A-ASSOCIATE-RQ/AC: the items after the 68 fixed bytes, and the sub-items of the
-///   presentation context (20H, 21H) and user information (50H) items, must tile their
-///   parent exactly; then [`Received::Pdu`].
-/// * P-DATA-TF: one or more PDV items (§9.3.5), each at least 2 bytes (context ID and
-///   control header), tiling the PDU; then [`Received::Unchecked`], since whether the
-///   presentation context was accepted and what the PDVs carry is beyond the framing.
-/// * The fixed-length PDUs: a PDU-length of 4.
-///
-/// Anything else is [`Received::Invalid`] (Evt19).
+/// * [`Received::Invalid`] (Evt19) if its framing is broken: an unknown type; a fixed-length
+///   PDU (A-ASSOCIATE-RJ, A-RELEASE-RQ/RP, A-ABORT) whose PDU-length is not 4; an
+///   A-ASSOCIATE-RQ/AC whose items after the 68 fixed bytes, or the sub-items of its
+///   presentation context (20H, 21H) and user information (50H) items, do not tile their
+///   parent; a P-DATA-TF without PDV items (each at least a context ID and a control
+///   header) tiling it.
+/// * [`Received::Unchecked`] if it holds content this module does not check: every
+///   A-ASSOCIATE-RQ/AC and P-DATA-TF (AE titles, UIDs, the presentation context of a PDV,
+///   the command set, ...), and an A-ASSOCIATE-RJ or A-ABORT with a field value Tables 9-21
+///   and 9-26 do not define (which an acceptor may take as invalid or not).
+/// * [`Received::Pdu`] otherwise: A-RELEASE-RQ/RP, and A-ASSOCIATE-RJ and A-ABORT with
+///   defined values.
 pub fn classify(pdu: &[u8]) -> Received {
     if pdu.len() < 6 {
         return Received::Invalid;
@@ -1219,63 +1379,78 @@ pub fn classify(pdu: &[u8]) -> Received {
     let Some(t) = PduType::from_byte(pdu[0]) else {
         return Received::Invalid;
     };
-    let body = &pdu[6..];
-    let ok = match t {
-        PduType::AssociateRq | PduType::AssociateAc => associate_items_tile(&body[68..]),
-        PduType::PData => pdvs_tile(body),
-        _ => true,
-    };
-    match (ok, t) {
-        (false, _) => Received::Invalid,
-        (true, PduType::PData) => Received::Unchecked(t),
-        (true, _) => Received::Pdu(t),
+    if start_invalid(pdu, len) {
+        Received::Invalid
+    } else if unchecked(pdu) {
+        Received::Unchecked(t)
+    } else {
+        Received::Pdu(t)
     }
 }
 
-/// Items of (type, reserved, 16-bit length) that cover `b` exactly; `None` if they do not.
-fn items(b: &[u8]) -> Option<Vec<(u8, &[u8])>> {
-    let mut v = Vec::new();
-    let mut rest = b;
-    while !rest.is_empty() {
-        if rest.len() < 4 {
-            return None;
+/// Whether `start`, a PDU or its beginning (with a valid header), holds content this
+/// module does not check, which an acceptor may find invalid: anything in an
+/// A-ASSOCIATE-RQ/AC beyond its items' framing (protocol version, AE titles, UIDs, ...) and
+/// in a P-DATA-TF beyond its PDVs' (presentation context, command set, ...); in an
+/// A-ASSOCIATE-RJ or A-ABORT a field value the standard does not define (Table 9-21:
+/// result 1-2, source 1-3 and its reasons; Table 9-26: source 0 or 2, a provider's reasons
+/// 0-2 and 4-6). A-RELEASE-RQ/RP have no field but reserved ones (not tested, §9.3.1).
+fn unchecked(start: &[u8]) -> bool {
+    let field = |i: usize| start.get(i).copied();
+    match PduType::from_byte(start[0]) {
+        Some(PduType::AssociateRq | PduType::AssociateAc | PduType::PData) => true,
+        Some(PduType::AssociateRj) => {
+            let result = field(7).is_some_and(|r| !matches!(r, 1 | 2));
+            let reason = match (field(8), field(9)) {
+                (Some(1), Some(r)) => !matches!(r, 1 | 2 | 3 | 7),
+                (Some(2 | 3), Some(r)) => !matches!(r, 1 | 2),
+                (Some(s), _) => !matches!(s, 1..=3),
+                (None, _) => false,
+            };
+            result || reason
         }
-        let len = usize::from(u16::from_be_bytes([rest[2], rest[3]]));
-        let body = rest.get(4..4 + len)?;
-        v.push((rest[0], body));
-        rest = &rest[4 + len..];
+        Some(PduType::Abort) => match (field(8), field(9)) {
+            (Some(0), _) | (None, _) => false,
+            (Some(2), Some(r)) => !matches!(r, 0 | 1 | 2 | 4 | 5 | 6),
+            (Some(2), None) => false,
+            (Some(_), _) => true,
+        },
+        _ => false,
     }
-    Some(v)
 }
 
-fn associate_items_tile(b: &[u8]) -> bool {
-    let Some(top) = items(b) else {
-        return false;
-    };
-    top.iter().all(|&(t, body)| match t {
-        // Presentation context: ID, reserved, result/reason, reserved, then sub-items.
-        0x20 | 0x21 => body.len() >= 4 && items(&body[4..]).is_some(),
-        0x50 => items(body).is_some(),
-        _ => true,
-    })
-}
-
-fn pdvs_tile(b: &[u8]) -> bool {
-    let mut rest = b;
-    if rest.is_empty() {
-        return false;
-    }
-    while !rest.is_empty() {
-        if rest.len() < 4 {
+/// Whether items of (type, reserved, 16-bit length) that must cover `total` bytes exactly,
+/// of which `avail` have arrived, fail to whatever follows: one overruns `total`, or fewer
+/// than 4 bytes are left for the next. `nested`: the A-ASSOCIATE-RQ/AC's top-level items,
+/// whose presentation context items (20H, 21H: ID, reserved, result, reserved, then
+/// sub-items) and user information item (50H) are checked the same way inside.
+fn items_invalid(avail: &[u8], total: usize, nested: bool) -> bool {
+    let mut at = 0;
+    while at < total {
+        if total - at < 4 {
+            return true;
+        }
+        let Some(h) = avail.get(at..at + 4) else {
             return false;
+        };
+        let len = usize::from(u16::from_be_bytes([h[2], h[3]]));
+        if at + 4 + len > total {
+            return true;
         }
-        let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
-        if len < 2 || rest.len() - 4 < len {
-            return false;
+        let body = &avail[(at + 4).min(avail.len())..(at + 4 + len).min(avail.len())];
+        let inner = match h[0] {
+            0x20 | 0x21 if nested => {
+                len < 4 || items_invalid(body.get(4..).unwrap_or(&[]), len - 4, false)
+            }
+            0x50 if nested => items_invalid(body, len, false),
+            _ => false,
+        };
+        if inner {
+            return true;
         }
-        rest = &rest[4 + len..];
+        at += 4 + len;
     }
-    true
+    false
 }
 
 // ---------------------------------------------------------------- grading a catalogue case
@@ -1300,10 +1475,10 @@ pub enum Grade {
 }
 
 /// Whether the observer can follow `case` from the wire, and if not, why: its steps must not
-/// include [`Step::LocalRelease`] (a local action the wire does not show), and a PDU it leaves
-/// unfinished must be no longer than the acceptor takes (the catalogue's
-/// [`hostile::limits`]): a longer one an acceptor may refuse from its header alone, an
-/// implementation limit the table does not know.
+/// include [`Step::LocalRelease`] (a local action the wire does not show), and no PDU may
+/// announce more bytes than the acceptor takes (the catalogue's [`hostile::limits`]): an
+/// acceptor may refuse a longer one from its header alone, before the PDU is whole, by a
+/// limit the table does not know.
 pub fn understands(case: &Case) -> Result<(), String> {
     let mut rx = Framer::default();
     for s in &case.steps {
@@ -1320,9 +1495,9 @@ pub fn understands(case: &Case) -> Result<(), String> {
     }
     let l = hostile::limits();
     let limit = l.max_pdu_length.min(l.max_associate_length);
-    match rx.partial() {
+    match rx.longest {
         Some((t, len)) if len > limit => Err(format!(
-            "an unfinished PDU (type {t:02X}H) of {len} bytes, beyond the acceptor's limit of {limit}"
+            "a PDU (type {t:02X}H) of {len} bytes, beyond the acceptor's limit of {limit}"
         )),
         _ => Ok(()),
     }
@@ -1344,6 +1519,7 @@ pub fn grade(peer: &mut impl Peer, case: &Case) -> (Grade, Transcript) {
         o: Observer::acceptor(),
         now: Instant::ZERO,
         artim_since: Some(0),
+        states: vec![State::Sta2],
     };
     if let Err(v) = w.listen(peer, &mut t) {
         return (
@@ -1402,6 +1578,8 @@ struct Watch {
     now: Instant,
     /// When ARTIM last (re)started, while it runs.
     artim_since: Option<u64>,
+    /// The states the observer allowed at the last step.
+    states: Vec<State>,
 }
 
 impl Watch {
@@ -1424,13 +1602,14 @@ impl Watch {
         }
         let states = self.o.states();
         let running = !states.is_empty() && states.iter().all(|s| s.artim_running());
-        self.artim_since = match (running, self.artim_since) {
-            (false, _) => None,
-            // Sta13 stays Sta13 (AA-6, AA-7): ARTIM keeps its start (§9.2.2: only AA-1
-            // restarts it, and Evt15 has no cell in Sta13).
-            (true, Some(since)) => Some(since),
-            (true, None) => Some(self.now.as_millis()),
+        // Every action that enters Sta13 (re)starts ARTIM (AA-1, AA-8, AE-6's rejection,
+        // AE-8, AR-4); one that stays in Sta2 or Sta13 (AA-6, AA-7) leaves it alone.
+        self.artim_since = match self.artim_since {
+            Some(since) if running && states == self.states => Some(since),
+            _ if running => Some(self.now.as_millis()),
+            _ => None,
         };
+        self.states = states;
         Ok(())
     }
 
