@@ -712,8 +712,8 @@ pub enum Received {
         pdu_type: u8,
         /// The start already makes the PDU invalid.
         invalid: bool,
-        /// The start holds content the test does not check (see [`Received::Unchecked`]),
-        /// which may already make it invalid to the acceptor.
+        /// The start holds content this module does not check (see
+        /// [`Received::Unchecked`]), which may already make it invalid to the acceptor.
         unchecked: bool,
     },
     /// The other side closed the transport connection: Evt17.
@@ -739,7 +739,8 @@ pub enum Sent {
         /// Reason/Diag.
         reason: u8,
     },
-    /// Bytes that are no PDU of §9.3 (an unknown PDU type).
+    /// A PDU §9.3 does not let it send, with its type byte: an unknown type, broken
+    /// framing, or an A-ASSOCIATE-RJ with a value Table 9-21 does not define.
     Other(u8),
     /// The acceptor closed the transport connection.
     Closed,
@@ -796,7 +797,8 @@ pub enum Verdict {
         /// What the table allowed instead (empty: nothing may be sent; the only thing left
         /// is to wait).
         allowed: Vec<Reaction>,
-        /// What the acceptor did; `None` for [`Observer::finish`]: nothing more.
+        /// What the acceptor did; `None` for [`Observer::settled`] and
+        /// [`Observer::finish`]: nothing more.
         got: Option<Sent>,
     },
 }
@@ -961,6 +963,8 @@ impl Observer {
                         source: p[8],
                         reason: p[9],
                     },
+                    // Table 9-21's values are the sender's to get right.
+                    Received::Unchecked(PduType::AssociateRj) => Sent::Other(p[0]),
                     Received::Pdu(t) | Received::Unchecked(t) => Sent::Pdu(t),
                     _ => Sent::Other(p[0]),
                 },

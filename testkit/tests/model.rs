@@ -369,6 +369,28 @@ fn the_local_users_choices_on_an_associate_rq() {
     assert!(o.finish().is_allowed());
 }
 
+/// What the acceptor sends is read from its bytes: an A-ASSOCIATE-RJ with a result Table
+/// 9-21 does not define, or an A-ABORT from the reserved source, is no answer the table
+/// allows; well-formed ones are.
+#[test]
+fn sent_bytes_are_read_strictly() {
+    let rj = |result: u8| vec![0x03, 0, 0, 0, 0, 4, 0, result, 1, 1];
+    let abort = |source: u8| vec![0x07, 0, 0, 0, 0, 4, 0, 0, source, 0];
+    for (bytes, ok) in [
+        (rj(1), true),
+        (rj(3), false),
+        (abort(0), true),
+        (abort(1), false),
+    ] {
+        let mut o = Observer::acceptor();
+        o.received_bytes(&hostile::rq());
+        // Byte by byte: judged once, when whole.
+        let verdicts: Vec<Verdict> = bytes.chunks(1).flat_map(|b| o.sent_bytes(b)).collect();
+        assert_eq!(verdicts.len(), 1, "{bytes:?}");
+        assert_eq!(verdicts[0].is_allowed(), ok, "{bytes:?}: {}", verdicts[0]);
+    }
+}
+
 /// Two PDUs received at once, the answers read afterwards: the order of the answers must
 /// fit some order of processing (AE-7 before the second PDU's AA-8, not after).
 #[test]
