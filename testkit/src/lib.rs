@@ -9,7 +9,7 @@
 //! * [`model`]: PS3.8 Table 9-10 (states, events, the §9.2.2 actions) as a reference
 //!   independent of dimse-core's state machine, and an [`Observer`](model::Observer) that
 //!   says whether each reaction of an acceptor, seen from the wire, is one the table allows;
-//!   [`model::grade`] plays a catalogue case with it.
+//!   [`model::grade`] plays a catalogue case with it, [`model::judge`] reads a transcript.
 //! * [`pair`]: the [`Peer`](pair::Peer) trait (bytes in, bytes out, time), dimse-core's
 //!   `Connection` as a `Peer` ([`pair::Side`]), and a [`Pair`](pair::Pair) of peers wired
 //!   together in memory with a simulated clock.

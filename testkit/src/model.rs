@@ -54,7 +54,9 @@
 //! [`Observer::settled`] says it has processed them all.
 //!
 //! [`grade`] plays a case of the hostile catalogue ([`crate::hostile`]) against a
-//! [`Peer`] with an observer watching, and says whether the table allows all of it.
+//! [`Peer`] with an observer watching, and says whether the table allows all of it;
+//! [`judge`] does the same for a transcript already recorded (a socket run's, or a case's
+//! own expectation).
 //!
 //! ```
 //! use dimse_testkit::model::{Event, Observer, PduType, Received, Sent, State, Verdict};
@@ -76,7 +78,7 @@ use std::fmt;
 
 use dimse_core::Instant;
 
-use crate::hostile::{self, Case, Step, Transcript};
+use crate::hostile::{self, Case, Reply, Step, Transcript};
 use crate::pair::Peer;
 
 // ---------------------------------------------------------------- states, events, actions
@@ -1459,7 +1461,7 @@ fn items_invalid(avail: &[u8], total: usize, nested: bool) -> bool {
 
 // ---------------------------------------------------------------- grading a catalogue case
 
-/// How [`grade`] judged a case.
+/// How [`grade`] or [`judge`] judged a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Grade {
     /// Table 9-10 allows everything the peer did; `reactions` were judged.
@@ -1476,6 +1478,13 @@ pub enum Grade {
     },
     /// The observer cannot follow this case from the wire; why.
     NotUnderstood(String),
+}
+
+impl Grade {
+    /// Whether the grade is [`Grade::Allowed`].
+    pub fn is_allowed(&self) -> bool {
+        matches!(self, Grade::Allowed { .. })
+    }
 }
 
 /// Whether the observer can follow `case` from the wire, and if not, why: its steps must not
@@ -1504,6 +1513,156 @@ pub fn understands(case: &Case) -> Result<(), String> {
             "a PDU (type {t:02X}H) of {len} bytes, beyond the acceptor's limit of {limit}"
         )),
         _ => Ok(()),
+    }
+}
+
+/// Judges `replies`, what an acceptor sent in `case` as a [`Transcript`] records it (from
+/// [`hostile::play`], a socket run, or the case's own [`Case::expect`]), without a peer:
+/// the steps are received in order, the replies between two [`Reply::Mark`]s are sent
+/// after the steps up to the matching [`Step::Mark`] (in any interleaving the observer
+/// allows), and at each mark the acceptor has processed everything
+/// ([`Observer::settled`]). The transcript does not say when between two marks a reply came,
+/// so ARTIM ([`hostile::ARTIM_MS`]) is known to have started between the marks around the
+/// reply that (re)started it; where that leaves open whether it had expired at a pause (or
+/// a verdict hangs on it), the case is not understood rather than judged.
+pub fn judge(case: &Case, replies: &[Reply]) -> Grade {
+    if let Err(why) = understands(case) {
+        return Grade::NotUnderstood(why);
+    }
+    let segments: Vec<&[Reply]> = replies.split(|r| *r == Reply::Mark).collect();
+    let marks = case.steps.iter().filter(|s| **s == Step::Mark).count();
+    if segments.len() != marks + 1 {
+        return Grade::NotUnderstood(format!(
+            "{} marks in the replies, {marks} in the steps",
+            segments.len() - 1
+        ));
+    }
+    let mut j = Judging {
+        o: Observer::acceptor(),
+        segments,
+        segment: 0,
+        start: 0,
+        now: 0,
+        since: Some((0, 0)),
+        states: vec![State::Sta2],
+    };
+    let fail = |step: usize, e: Option<Verdict>| match e {
+        Some(verdict) => Grade::NotAllowed { step, verdict },
+        None => Grade::NotUnderstood(format!(
+            "whether ARTIM had expired by step {step} is not on the transcript (a reply that \
+             starts it and a pause with no mark between)"
+        )),
+    };
+    for (i, step) in case.steps.iter().enumerate() {
+        match step {
+            Step::Send(b) | Step::SendAwait(b) => j.o.received_bytes(b),
+            Step::Pause(ms) => {
+                j.now += ms;
+                let artim_expired = match j.since {
+                    None => false,
+                    Some((_, latest)) if j.now >= latest + hostile::ARTIM_MS => true,
+                    Some((earliest, _)) if j.now < earliest + hostile::ARTIM_MS => false,
+                    Some(_) => return fail(i, None),
+                };
+                j.o.received(Received::Elapsed { artim_expired });
+            }
+            Step::Close => j.o.received(Received::TransportClosed),
+            Step::Mark => {
+                if let Err(e) = j.end_segment() {
+                    return fail(i, e);
+                }
+            }
+            Step::State(_) | Step::LocalRelease => {}
+        }
+    }
+    if let Err(e) = j.end_segment() {
+        return fail(case.steps.len(), e);
+    }
+    match j.o.finish() {
+        Verdict::Allowed => Grade::Allowed {
+            reactions: j.o.reactions(),
+        },
+        verdict => Grade::NotAllowed {
+            step: case.steps.len(),
+            verdict,
+        },
+    }
+}
+
+/// [`judge`]'s observer, the replies cut at the marks, and the clock.
+struct Judging<'a> {
+    o: Observer,
+    segments: Vec<&'a [Reply]>,
+    /// The segment the next mark ends.
+    segment: usize,
+    /// The time at the last mark.
+    start: u64,
+    now: u64,
+    /// While ARTIM runs: the earliest and latest time it may have last (re)started.
+    since: Option<(u64, u64)>,
+    /// The states the observer allowed at the last mark.
+    states: Vec<State>,
+}
+
+impl Judging<'_> {
+    /// The replies up to the mark are sent and the acceptor has processed everything; `Err`
+    /// with the verdict if that is not allowed, or `None` if the transcript cannot say.
+    fn end_segment(&mut self) -> Result<(), Option<Verdict>> {
+        let sent = self.segments[self.segment];
+        self.segment += 1;
+        // A reply that (re)starts ARTIM, and long enough after the last mark for it to have
+        // expired before this one: the flags given to the pauses may be wrong.
+        let unsure = self.now >= self.start + hostile::ARTIM_MS
+            && sent
+                .iter()
+                .any(|r| matches!(r, Reply::Abort(..) | Reply::Rj(..) | Reply::ReleaseRp));
+        let verdict = |v: Verdict| if unsure { None } else { Some(v) };
+        for r in sent {
+            let v = self.o.sent(sent_of(r));
+            if !v.is_allowed() {
+                return Err(verdict(v));
+            }
+        }
+        let v = self.o.settled();
+        if !v.is_allowed() {
+            return Err(verdict(v));
+        }
+        let states = self.o.states();
+        let running = !states.is_empty() && states.iter().all(|s| s.artim_running());
+        // As in `Watch::listen`: entering Sta13 (re)starts ARTIM, staying leaves it alone;
+        // the reply came somewhere between the last mark and this one.
+        self.since = match self.since {
+            Some(t) if running && states == self.states => Some(t),
+            _ if running => Some((self.start, self.now)),
+            _ => None,
+        };
+        self.states = states;
+        self.start = self.now;
+        Ok(())
+    }
+}
+
+/// A reply of a transcript as the observer reads it.
+fn sent_of(r: &Reply) -> Sent {
+    match *r {
+        Reply::Ac(_) => Sent::Pdu(PduType::AssociateAc),
+        Reply::Rj(result, source, reason) => {
+            let rj = [0x03, 0, 0, 0, 0, 4, 0, result, source, reason];
+            if unchecked(&rj) {
+                Sent::Other(0x03)
+            } else {
+                Sent::Pdu(PduType::AssociateRj)
+            }
+        }
+        Reply::Abort(source, reason) => Sent::Abort { source, reason },
+        Reply::ReleaseRq => Sent::Pdu(PduType::ReleaseRq),
+        Reply::ReleaseRp => Sent::Pdu(PduType::ReleaseRp),
+        // One DIMSE message, in one P-DATA-TF or more: each is DT-1 (or AR-7), the same
+        // reaction again.
+        Reply::Rsp { .. } => Sent::Pdu(PduType::PData),
+        Reply::Other(_) => Sent::Other(0),
+        Reply::Closed => Sent::Closed,
+        Reply::Mark => unreachable!("marks split the replies"),
     }
 }
 

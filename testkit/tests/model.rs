@@ -147,6 +147,85 @@ fn the_catalogue_is_allowed_by_table_9_10() {
     assert!(graded >= 900, "{graded} graded");
 }
 
+/// The catalogue's own expectations, judged as transcripts without any acceptor: each one
+/// the observer can follow is a reaction Table 9-10 allows.
+#[test]
+fn the_catalogues_expectations_are_allowed_by_table_9_10() {
+    let catalogue = hostile::catalogue();
+    let (mut judged, mut not_understood, mut failures) = (0, Vec::new(), Vec::new());
+    for case in &catalogue {
+        match model::judge(case, &case.expect) {
+            Grade::Allowed { .. } => judged += 1,
+            Grade::NotUnderstood(why) => not_understood.push(format!("{}: {why}", case.name)),
+            Grade::NotAllowed { step, verdict } => failures.push(format!(
+                "{} ({}), at step {step}: {verdict}; expected {:?}",
+                case.name, case.reference, case.expect
+            )),
+        }
+    }
+    println!(
+        "expectations judged: {judged} of {}, {} not understood:\n  {}",
+        catalogue.len(),
+        not_understood.len(),
+        not_understood.join("\n  ")
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert!(judged >= 900, "{judged} judged");
+}
+
+/// `judge` refuses a transcript without the A-ABORT the table requires, without the close
+/// when ARTIM expires or with one before, and with an A-ASSOCIATE-AC answering a P-DATA-TF
+/// in Sta2.
+#[test]
+fn judge_refuses_wrong_expectations() {
+    let c = case("pdu/unknown-type-08-in-sta6");
+    assert!(model::judge(&c, &c.expect).is_allowed());
+    let without_abort: Vec<hostile::Reply> = c
+        .expect
+        .iter()
+        .filter(|r| !matches!(r, hostile::Reply::Abort(..)))
+        .cloned()
+        .collect();
+    assert!(!model::judge(&c, &without_abort).is_allowed());
+
+    // ARTIM expires in the pause after the mark: the close is required (AA-2).
+    let c = case("artim/half-a-pdu-header");
+    assert!(model::judge(&c, &c.expect).is_allowed());
+    match model::judge(&c, &[hostile::Reply::Mark]) {
+        Grade::NotAllowed {
+            verdict:
+                Verdict::NotAllowed {
+                    event: Some(Event::Evt18),
+                    got: None,
+                    ..
+                },
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+    // ... and not before it expires: closing at the mark is too early.
+    assert!(!model::judge(&c, &[hostile::Reply::Closed, hostile::Reply::Mark]).is_allowed());
+
+    let c = Case::new(
+        "x/pdata-in-sta2",
+        vec![hostile::send(hostile::n_get(1)), hostile::peer_abort()],
+        vec![],
+    );
+    assert!(model::judge(&c, &[hostile::user_abort(), hostile::Reply::Closed]).is_allowed());
+    match model::judge(&c, &[hostile::ac(), hostile::Reply::Closed]) {
+        Grade::NotAllowed {
+            verdict:
+                Verdict::NotAllowed {
+                    state: State::Sta2,
+                    event: Some(Event::Evt10),
+                    ..
+                },
+            ..
+        } => {}
+        other => panic!("{other:?}"),
+    }
+}
+
 /// An acceptor that never says anything and never closes.
 #[derive(Default)]
 struct Mute;
