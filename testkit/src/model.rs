@@ -961,10 +961,13 @@ impl Observer {
                 Unit::Partial { .. } => continue,
                 Unit::Pdu(_) if std::mem::take(&mut self.tx_judged) => continue,
                 Unit::Pdu(p) => match classify(&p) {
-                    Received::Pdu(PduType::Abort) => Sent::Abort {
-                        source: p[8],
-                        reason: p[9],
-                    },
+                    // Its values are judged against what the action requires.
+                    Received::Pdu(PduType::Abort) | Received::Unchecked(PduType::Abort) => {
+                        Sent::Abort {
+                            source: p[8],
+                            reason: p[9],
+                        }
+                    }
                     // Table 9-21's values are the sender's to get right.
                     Received::Unchecked(PduType::AssociateRj) => Sent::Other(p[0]),
                     Received::Pdu(t) | Received::Unchecked(t) => Sent::Pdu(t),
