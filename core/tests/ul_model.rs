@@ -1,7 +1,8 @@
 //! Model-based test of one `Connection` against PS3.8 Table 9-10.
 //!
-//! The reference model is this file's own transcription of Table 9-10 (`TABLE`, PS3.8 §9.2.3,
-//! independent of `dimse_core::ul::transition`) plus the action definitions of §9.2.2: which state each action leads to, which PDU it sends, whether it
+//! The reference model is the testkit's transcription of Table 9-10 (`dimse_testkit::model`,
+//! PS3.8 §9.2.3, independent of `dimse_core::ul::transition`) and of the §9.2.2 actions'
+//! next states; this file adds, per action, which PDU the `Connection` sends, whether it
 //! starts ARTIM, and what the user is told. A test "peer" drives one `Connection`
 //! (acceptor or requestor) with PDUs, local calls, a closed transport and time, and after
 //! every step the connection's state, the PDUs it transmitted, its events and its ARTIM
@@ -39,61 +40,29 @@ use dimse_core::pdu::{
 };
 use dimse_core::ul::{Role, State};
 use dimse_core::{Connection, Event, Instant};
+use dimse_testkit::model;
 use proptest::prelude::*;
 use proptest_state_machine::{prop_state_machine, ReferenceStateMachine, StateMachineTest};
 
 // ------------------------------------------------------------------------------------------
-// The reference: PS3.8 Table 9-10, rows Evt1..Evt19, columns Sta1..Sta13 ("" = blank cell).
-
-#[rustfmt::skip]
-const TABLE: &[(&str, [&str; 13])] = &[
-    ("Evt1", ["AE-1", "", "", "", "", "", "", "", "", "", "", "", ""]),
-    ("Evt2", ["", "", "", "AE-2", "", "", "", "", "", "", "", "", ""]),
-    ("Evt3", ["", "AA-1", "AA-8", "", "AE-3", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-6"]),
-    ("Evt4", ["", "AA-1", "AA-8", "", "AE-4", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-6"]),
-    ("Evt5", ["AE-5", "", "", "", "", "", "", "", "", "", "", "", ""]),
-    ("Evt6", ["", "AE-6", "AA-8", "", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-7"]),
-    ("Evt7", ["", "", "AE-7", "", "", "", "", "", "", "", "", "", ""]),
-    ("Evt8", ["", "", "AE-8", "", "", "", "", "", "", "", "", "", ""]),
-    ("Evt9", ["", "", "", "", "", "DT-1", "", "AR-7", "", "", "", "", ""]),
-    ("Evt10", ["", "AA-1", "AA-8", "", "AA-8", "DT-2", "AR-6", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-6"]),
-    ("Evt11", ["", "", "", "", "", "AR-1", "", "", "", "", "", "", ""]),
-    ("Evt12", ["", "AA-1", "AA-8", "", "AA-8", "AR-2", "AR-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-6"]),
-    ("Evt13", ["", "AA-1", "AA-8", "", "AA-8", "AA-8", "AR-3", "AA-8", "AA-8", "AR-10", "AR-3", "AA-8", "AA-6"]),
-    ("Evt14", ["", "", "", "", "", "", "", "AR-4", "AR-9", "", "", "AR-4", ""]),
-    ("Evt15", ["", "", "AA-1", "AA-2", "AA-1", "AA-1", "AA-1", "AA-1", "AA-1", "AA-1", "AA-1", "AA-1", ""]),
-    ("Evt16", ["", "AA-2", "AA-3", "", "AA-3", "AA-3", "AA-3", "AA-3", "AA-3", "AA-3", "AA-3", "AA-3", "AA-2"]),
-    ("Evt17", ["", "AA-5", "AA-4", "AA-4", "AA-4", "AA-4", "AA-4", "AA-4", "AA-4", "AA-4", "AA-4", "AA-4", "AR-5"]),
-    ("Evt18", ["", "AA-2", "", "", "", "", "", "", "", "", "", "", "AA-2"]),
-    ("Evt19", ["", "AA-1", "AA-8", "", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-8", "AA-7"]),
-];
+// The reference: PS3.8 Table 9-10 and the §9.2.2 actions, as the testkit transcribes them
+// (`dimse_testkit::model`, independent of `dimse_core::ul::transition`).
 
 /// The cell for event `evt` (1..=19) in state `sta` (1..=13); `None` for a blank cell.
 fn cell(evt: u8, sta: u8) -> Option<&'static str> {
-    let (label, row) = TABLE[usize::from(evt - 1)];
-    assert_eq!(label, format!("Evt{evt}"));
-    let c = row[usize::from(sta - 1)];
-    (!c.is_empty()).then_some(c)
+    let e = model::Event::from_number(evt).expect("Evt1..Evt19");
+    let s = model::State::from_number(sta).expect("Sta1..Sta13");
+    model::action(e, s).map(model::Action::label)
 }
 
 /// The state an action leads to (PS3.8 §9.2.2); AE-6 and AR-8 are conditional.
 fn next_state(action: &str, role: Role, rq_acceptable: bool) -> u8 {
-    match action {
-        "AE-1" => 4,
-        "AE-2" => 5,
-        "AE-3" | "AE-7" | "DT-1" | "DT-2" => 6,
-        "AE-4" | "AR-3" | "AR-5" | "AA-2" | "AA-3" | "AA-4" | "AA-5" => 1,
-        "AE-5" => 2,
-        "AE-6" if rq_acceptable => 3,
-        "AE-6" | "AE-8" | "AR-4" | "AA-1" | "AA-6" | "AA-7" | "AA-8" => 13,
-        "AR-1" | "AR-6" => 7,
-        "AR-2" | "AR-7" => 8,
-        "AR-8" if role == Role::Requestor => 9,
-        "AR-8" => 10,
-        "AR-9" => 11,
-        "AR-10" => 12,
-        other => panic!("unknown action {other}"),
-    }
+    let a = model::Action::from_label(action).unwrap_or_else(|| panic!("unknown action {action}"));
+    let role = match role {
+        Role::Requestor => model::Role::Requestor,
+        Role::Acceptor => model::Role::Acceptor,
+    };
+    a.next_state(role, rq_acceptable).number()
 }
 
 fn state_number(s: State) -> u8 {

@@ -6,6 +6,10 @@
 //!   peer sends, the replies the standard prescribes and the section that prescribes them;
 //!   [`hostile::play`] plays one against a [`Peer`](pair::Peer) and returns a
 //!   [`hostile::Transcript`] of what it sent.
+//! * [`model`]: PS3.8 Table 9-10 (states, events, the §9.2.2 actions) as a reference
+//!   independent of dimse-core's state machine, and an [`Observer`](model::Observer) that
+//!   says whether each reaction of an acceptor, seen from the wire, is one the table allows;
+//!   [`model::grade`] plays a catalogue case with it, [`model::judge`] reads a transcript.
 //! * [`pair`]: the [`Peer`](pair::Peer) trait (bytes in, bytes out, time), dimse-core's
 //!   `Connection` as a `Peer` ([`pair::Side`]), and a [`Pair`](pair::Pair) of peers wired
 //!   together in memory with a simulated clock.
@@ -60,6 +64,7 @@
 #![deny(missing_docs)]
 
 pub mod hostile;
+pub mod model;
 pub mod pair;
 pub mod remote;
 pub mod strategy;
