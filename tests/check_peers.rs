@@ -248,6 +248,8 @@ fn check_grades_pynetdicom() {
 fn check_grades_storescp() {
     let scp = peers::start_storescp();
     let addr = scp.addr().to_string();
+    // storescp serves one association at a time: one case at a time keeps a case's
+    // connection from waiting behind another's (which it sometimes closes unanswered).
     // storescp 3.6.7 dies of a segmentation fault on pdata/empty-and-consecutive-pdvs
     // (docs/check.md): left out here, shown by the test below.
     let cases = format!("{CASES},-pdata/empty-and-consecutive-pdvs");
@@ -257,7 +259,7 @@ fn check_grades_storescp() {
         "--cases",
         &cases,
         "--jobs",
-        "2",
+        "1",
         "--sessions",
         "8",
         "--seed",

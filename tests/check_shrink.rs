@@ -83,7 +83,10 @@ fn stdout(o: &Output) -> String {
 /// The report row of `check`, e.g. `FAIL  generated sessions ...`.
 fn row<'a>(text: &'a str, check: &str) -> &'a str {
     text.lines()
-        .find(|l| l.get(6..).is_some_and(|rest| rest.starts_with(check)))
+        .find(|l| {
+            l.split_once(' ')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with(check))
+        })
         .unwrap_or_else(|| panic!("no row '{check}' in:\n{text}"))
 }
 

@@ -84,8 +84,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde::{Deserialize, Serialize};
 
-use dimse_testkit::hostile;
 use dimse_testkit::remote::{self, Grade, Grading};
+use dimse_testkit::{hostile, model};
 
 use super::Failure;
 
@@ -577,7 +577,11 @@ fn play_case(target: &Target, case: &hostile::Case, how: &Grading) -> Row {
     let (outcome, passed, mut detail) = match remote::grade(case, &transcript, how) {
         Grade::Expected => ("pass", true, String::new()),
         Grade::OtherReason(why) => ("other-reason", true, why),
-        Grade::Differs(why) => ("fail", false, why),
+        Grade::Differs(why) => (
+            "fail",
+            false,
+            format!("{why}; {}", table(case, &transcript)),
+        ),
         Grade::Setup(why) => ("setup", true, why),
         Grade::NotApplicable => ("not-applicable", true, "needs N-GET".into()),
     };
@@ -630,6 +634,24 @@ fn play_case(target: &Target, case: &hostile::Case, how: &Grading) -> Row {
         outcome,
         passed,
         detail,
+    }
+}
+
+/// What the PS3.8 Table 9-10 observer (`dimse_testkit::model`) says of a reaction that
+/// differs from the catalogue's: whether the state machine allows it (the catalogue also
+/// checks what the table leaves open: the contents of an A-ASSOCIATE-RQ, DIMSE statuses),
+/// and if not, where and what it allows. It assumes the catalogue's ARTIM of 300 ms.
+fn table(case: &hostile::Case, t: &hostile::Transcript) -> String {
+    match model::judge(case, &t.replies) {
+        // The observer reads replies between marks in any timing (our own close at the end
+        // may come first) and leaves PDU contents to the catalogue: say so.
+        model::Grade::Allowed { .. } => {
+            "Table 9-10 alone (PDU contents, and timing between marks, aside) allows this".into()
+        }
+        model::Grade::NotAllowed { step, verdict } => {
+            format!("Table 9-10, after step {}: {verdict}", step + 1)
+        }
+        model::Grade::NotUnderstood(why) => format!("not judged by Table 9-10: {why}"),
     }
 }
 
