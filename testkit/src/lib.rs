@@ -18,7 +18,7 @@
 //!   leniently where the standard leaves a reason code open (what `dimse check` runs).
 //! * [`strategy`]: proptest strategies for what a peer sends: PDUs and items (valid and
 //!   mutated), A-ASSOCIATE-RQ offers, command sets, N-GET requests with attribute lists,
-//!   chunkings of a byte stream.
+//!   Display System data sets, chunkings and timing schedules of a byte stream.
 //!
 //! # Testing your implementation
 //!

@@ -1,17 +1,22 @@
 //! proptest strategies for what a peer sends: PDUs, items and sub-items (valid, built with
 //! dimse-core's emitters, and mutated), A-ASSOCIATE-RQ offers, command sets, N-GET requests
-//! with attribute lists, and chunkings of a byte stream.
+//! with attribute lists, Display System data sets ([`display_system`]), and chunkings and
+//! timing schedules of a byte stream ([`cuts`], [`schedule`]).
 //!
 //! The PDU emitters borrow what they write; the strategies produce owned models ([`PcRq`],
 //! [`Ui`], [`Offer`], ...) that a test turns into bytes (or into the borrowed emit types, as
 //! [`UiParts::view`] does) inside the test body.
 
-use dimse_core::dataset::{dictionary, Tag, Vr};
+use dimse_core::dataset::{dictionary, DataSetSource, Encoding, Tag, Vr, Writer};
 use dimse_core::pdu::{
     Abort, AbortReason, AbortSource, AeTitle, AssociateAc, AssociateFixed, AssociateRj,
     AssociateRq, PresentationContextAc, PresentationContextRq, RejectReason, RejectResult,
     RejectSource, RoleSelection, SopClassCommonExtended, SopClassExtended, UserIdentityAc,
     UserIdentityRq, UserIdentityType, UserInformation, APPLICATION_CONTEXT_NAME,
+};
+use dimse_core::service::display::{
+    DisplayFunctionType, DisplaySubsystem, DisplaySystem, SystemStatus,
+    TargetLuminanceCharacteristics,
 };
 use proptest::collection::vec;
 use proptest::prelude::*;
@@ -654,4 +659,154 @@ pub fn split<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
         }
     }
     pieces
+}
+
+// ---------------------------------------------------------------------------------------------
+// Display System data sets
+// ---------------------------------------------------------------------------------------------
+
+/// A Display System (PS3.4 Annex EE, PS3.3 C.32) as owned values: the identity strings, the
+/// target curves (GSDF or gamma) and the subsystems with their status. [`DisplayDesc::encode`]
+/// writes it with dimse-core's typed model, so the data set is one a Display System SCP may
+/// return (it passes `dimse_core::service::display::validate`).
+#[derive(Debug, Clone)]
+pub struct DisplayDesc {
+    /// Manufacturer (0008,0070).
+    pub manufacturer: String,
+    /// Manufacturer's Model Name (0008,1090).
+    pub model: String,
+    /// Device Serial Number (0018,1000).
+    pub serial: String,
+    /// Institution Name (0008,0080).
+    pub institution: String,
+    /// Institution Address (0008,0081).
+    pub address: String,
+    /// Station Name (0008,1010).
+    pub station: String,
+    /// Target curves: (minimum, maximum luminance in cd/m², gamma if a gamma curve); their
+    /// IDs are 1, 2, ...
+    pub targets: Vec<(f32, f32, Option<f32>)>,
+    /// Display subsystems: (name, status); their IDs are 1, 2, ...
+    pub subsystems: Vec<(String, SystemStatus)>,
+}
+
+impl DisplayDesc {
+    /// The data set in `encoding`, after `dimse_core::service::display::validate` passed
+    /// (`Err` with what is invalid, or with the writer's error if it does not fit 64 KiB,
+    /// which these sizes never reach).
+    pub fn encode(&self, encoding: Encoding) -> Result<Vec<u8>, String> {
+        let targets: Vec<TargetLuminanceCharacteristics<'_>> = self
+            .targets
+            .iter()
+            .zip(1u16..)
+            .map(|(&(min, max, gamma), id)| TargetLuminanceCharacteristics {
+                id,
+                display_function_type: if gamma.is_some() {
+                    DisplayFunctionType::Gamma
+                } else {
+                    DisplayFunctionType::Gsdf
+                },
+                target_minimum_luminance: min,
+                target_maximum_luminance: max,
+                gamma_value: gamma,
+                luminance_response: &[],
+                luminance_response_description: None,
+                cie_xy_white_point: None,
+                ambient_light: None,
+            })
+            .collect();
+        let subsystems: Vec<DisplaySubsystem<'_>> = self
+            .subsystems
+            .iter()
+            .zip(1u16..)
+            .map(|((name, status), id)| DisplaySubsystem {
+                id,
+                name,
+                system_status: *status,
+                ..DisplaySubsystem::EMPTY
+            })
+            .collect();
+        let system = DisplaySystem {
+            manufacturer: &self.manufacturer,
+            manufacturer_model_name: &self.model,
+            device_serial_number: &self.serial,
+            institution_name: &self.institution,
+            institution_address: &self.address,
+            station_name: &self.station,
+            target_luminance_characteristics: &targets,
+            display_subsystems: &subsystems,
+            ..DisplaySystem::EMPTY
+        };
+        dimse_core::service::display::validate(&system).map_err(|e| format!("{e:?}"))?;
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut w = Writer::new(&mut buf, encoding);
+        system.write_to(&mut w).map_err(|e| format!("{e:?}"))?;
+        let n = w.written();
+        buf.truncate(n);
+        Ok(buf)
+    }
+}
+
+/// A value of VR LO (PS3.5 §6.2: up to 64 characters, no backslash or control character);
+/// at least one character, not all spaces.
+fn lo() -> impl Strategy<Value = String> {
+    "[A-Za-z0-9][A-Za-z0-9 ._/-]{0,30}".prop_map(|s| s.trim_end().to_string())
+}
+
+/// A value of VR SH (up to 16 characters).
+fn sh() -> impl Strategy<Value = String> {
+    "[A-Z0-9][A-Z0-9_]{0,15}"
+}
+
+/// A Display System: 1..3 target curves (a minimum below the maximum), 1..4 subsystems.
+pub fn display_system() -> impl Strategy<Value = DisplayDesc> {
+    let target = (
+        0.01f32..5.0,
+        100.0f32..2000.0,
+        proptest::option::of(1.5f32..3.0),
+    );
+    let status = prop_oneof![
+        Just(SystemStatus::Ok),
+        Just(SystemStatus::Warning),
+        Just(SystemStatus::Failed)
+    ];
+    (
+        (lo(), lo(), lo(), lo(), lo()),
+        sh(),
+        vec(target, 1..3),
+        vec((sh(), status), 1..4),
+    )
+        .prop_map(
+            |(
+                (manufacturer, model, serial, institution, address),
+                station,
+                targets,
+                subsystems,
+            )| DisplayDesc {
+                manufacturer,
+                model,
+                serial,
+                institution,
+                address,
+                station,
+                targets,
+                subsystems,
+            },
+        )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Timing schedules
+// ---------------------------------------------------------------------------------------------
+
+/// A timing schedule for a byte stream: where it is cut ([`cuts`], applied with [`split`])
+/// and pauses in milliseconds, one for each cut: the `i`-th is taken before piece `i + 1`
+/// (those past the last piece go unused). Pauses stay below `max_pause_ms`, so a
+/// test can keep them under (or, with a larger bound, take them past) a timer of the
+/// implementation under test.
+pub fn schedule(max_pause_ms: u64) -> impl Strategy<Value = (Vec<usize>, Vec<u64>)> {
+    cuts().prop_flat_map(move |cuts| {
+        let n = cuts.len();
+        (Just(cuts), vec(0..max_pause_ms.max(1), n..=n))
+    })
 }

@@ -6,12 +6,13 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use dimse_core::dataset::{Encoding, ReadEvent, Reader};
 use dimse_core::dimse::{Operation, Status};
 use dimse_core::service::display::DEMO;
 use dimse_core::{Connection, Event, Instant};
 use dimse_testkit::hostile::{self, Reply, Transcript, SLOW_MS, SLOW_TAG};
 use dimse_testkit::pair::{leak, storage, Peer, Side};
-use dimse_testkit::strategy::{cuts, n_get, offer_to, split};
+use dimse_testkit::strategy::{cuts, display_system, n_get, offer_to, schedule, split};
 use proptest::prelude::*;
 
 /// The implementation under test: dimse-core's acceptor with the application the catalogue
@@ -177,5 +178,51 @@ proptest! {
             prop_assert!(data_set || status == 0x0107);
         }
         prop_assert_eq!(rest, vec![Reply::ReleaseRp]);
+    }
+
+    /// A session paced by a generated timing schedule, every pause below the acceptor's
+    /// network timeout: the N-GET is served and the release answered, whatever the cuts
+    /// and pauses (the A-ASSOCIATE-RQ goes whole: paced it could outlast ARTIM, which the
+    /// catalogue's artim cases test).
+    #[test]
+    fn a_paced_session_is_served((cuts, pauses) in schedule(hostile::NETWORK_MS - 100)) {
+        let policy = leak(hostile::policy());
+        let mut steps = vec![hostile::send(hostile::rq())];
+        let mut rest = hostile::n_get(1);
+        rest.extend(hostile::release_rq());
+        for (i, piece) in split(&rest, &cuts).into_iter().enumerate() {
+            if i > 0 {
+                steps.push(hostile::Step::Pause(pauses[i - 1]));
+            }
+            steps.push(hostile::send(piece.to_vec()));
+        }
+        let case = hostile::Case::new("paced", steps, vec![]);
+        let t = hostile::play(&mut Scp::new(policy), &case);
+        prop_assert_eq!(
+            t.replies,
+            vec![hostile::ac(), hostile::n_get_rsp(1, 0x0000, true), Reply::ReleaseRp]
+        );
+    }
+
+    /// A generated Display System data set: valid for its IOD (encode validates it) and
+    /// written in both transfer syntaxes, the identity where it belongs.
+    #[test]
+    fn a_generated_display_system_encodes(d in display_system()) {
+        for encoding in [Encoding::ExplicitVrLittleEndian, Encoding::ImplicitVrLittleEndian] {
+            let bytes = d.encode(encoding).map_err(TestCaseError::fail)?;
+            let mut manufacturer = None;
+            for ev in Reader::new(&bytes, encoding) {
+                if let Ok(ReadEvent::Element { tag, value, .. }) = ev {
+                    if tag == hostile::MANUFACTURER && manufacturer.is_none() {
+                        manufacturer = Some(value.to_vec());
+                    }
+                }
+            }
+            let mut want = d.manufacturer.clone().into_bytes();
+            if want.len() % 2 == 1 {
+                want.push(b' ');
+            }
+            prop_assert_eq!(manufacturer, Some(want));
+        }
     }
 }
