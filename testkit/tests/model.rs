@@ -2,97 +2,19 @@
 //! the hostile catalogue as dimse-core's acceptor plays it, and it refuses reactions the
 //! table does not allow.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod common;
 
-use dimse_core::dimse::{Operation, Status};
-use dimse_core::service::display::DEMO;
-use dimse_core::{Connection, Event as CoreEvent, Instant};
-use dimse_testkit::hostile::{self, Case, Step, SLOW_MS, SLOW_TAG};
+use common::{scp, Scp};
+use dimse_core::Instant;
+use dimse_testkit::hostile::{self, Case, Step};
 use dimse_testkit::model::{
     self, AbortSource, Action, Event, Grade, Need, Observer, PduType, Received, Sent, State,
     Verdict,
 };
-use dimse_testkit::pair::{leak, storage, Peer, Side};
+use dimse_testkit::pair::Peer;
 use dimse_testkit::strategy;
 use proptest::collection::vec;
 use proptest::prelude::*;
-
-/// dimse-core's acceptor set up as the catalogue says, with the application the catalogue
-/// expects (as in `peer.rs`): N-GETs answered with the demo data set at once, or
-/// [`SLOW_MS`] late when they name [`SLOW_TAG`], a timer the application keeps.
-struct Scp {
-    side: Side,
-    /// N-GETs answered later: (Message ID, when).
-    held: Rc<RefCell<Vec<(u16, Instant)>>>,
-}
-
-fn scp() -> Scp {
-    let policy = leak(hostile::policy());
-    let held = Rc::new(RefCell::new(Vec::new()));
-    let later = held.clone();
-    let conn = Connection::acceptor(policy, storage(65536, 65536), Instant::ZERO);
-    let side = Side::new(conn).with_hook(move |conn, now, ev| {
-        if let CoreEvent::Request {
-            op: Operation::NGet,
-            message_id,
-            ..
-        } = *ev
-        {
-            let slow = conn
-                .n_get_request()
-                .is_some_and(|r| r.requested_tags().any(|t| t == SLOW_TAG));
-            if slow {
-                later
-                    .borrow_mut()
-                    .push((message_id, Instant::from_millis(now.as_millis() + SLOW_MS)));
-            } else {
-                // An error only if the association ended meanwhile.
-                let _ = conn.respond_n_get(now, message_id, Status::SUCCESS, Some(&DEMO));
-            }
-        }
-    });
-    Scp { side, held }
-}
-
-impl Peer for Scp {
-    fn input(&mut self, now: Instant, bytes: &[u8]) {
-        self.side.input(now, bytes)
-    }
-    fn output(&mut self, now: Instant) -> Vec<u8> {
-        self.side.output(now)
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        let app = self.held.borrow().iter().map(|h| h.1).min();
-        match (app, self.side.poll_timeout()) {
-            (Some(a), Some(t)) => Some(a.min(t)),
-            (a, t) => a.or(t),
-        }
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<u16> = self
-            .held
-            .borrow()
-            .iter()
-            .filter(|h| h.1 <= now)
-            .map(|h| h.0)
-            .collect();
-        self.held.borrow_mut().retain(|h| h.1 > now);
-        for id in due {
-            let _ = self
-                .side
-                .conn
-                .respond_n_get(now, id, Status::SUCCESS, Some(&DEMO));
-        }
-        self.side.handle_timeout(now);
-    }
-    fn transport_closed(&mut self, now: Instant) {
-        self.side.transport_closed(now)
-    }
-    fn is_closed(&self) -> bool {
-        self.side.is_closed()
-    }
-}
 
 /// Every catalogue case the observer can follow from the wire: Table 9-10 allows all that
 /// dimse-core's acceptor does in it, which is what the case expects. The ones it cannot

@@ -1,96 +1,17 @@
 //! dimse-core's acceptor tested as an outside user tests their own implementation: only
 //! through `dimse_testkit`'s public API, with the core behind the `Peer` trait. The core is
-//! constructed here (as a user constructs theirs); everything else (the bytes, the clock,
+//! constructed in tests/common (as a user constructs theirs); everything else (the bytes, the clock,
 //! the chunkings, reading the replies) is the testkit's.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+mod common;
 
+use common::Scp;
 use dimse_core::dataset::{Encoding, ReadEvent, Reader};
-use dimse_core::dimse::{Operation, Status};
-use dimse_core::service::display::DEMO;
-use dimse_core::{Connection, Event, Instant};
-use dimse_testkit::hostile::{self, Reply, Transcript, SLOW_MS, SLOW_TAG};
-use dimse_testkit::pair::{leak, storage, Peer, Side};
+use dimse_core::Instant;
+use dimse_testkit::hostile::{self, Reply, Transcript};
+use dimse_testkit::pair::{leak, Peer};
 use dimse_testkit::strategy::{cuts, display_system, n_get, offer_to, schedule, split};
 use proptest::prelude::*;
-
-/// The implementation under test: dimse-core's acceptor with the application the catalogue
-/// expects (N-GETs answered with the demo data set at once, or [`SLOW_MS`] late when they
-/// name [`SLOW_TAG`]). A `Peer` of its own, wrapping the testkit's `Side`, because the late
-/// answers are a timer the application keeps.
-struct Scp {
-    side: Side,
-    /// N-GETs answered later: (Message ID, when).
-    held: Rc<RefCell<Vec<(u16, Instant)>>>,
-}
-
-impl Scp {
-    fn new(policy: &'static dimse_core::assoc::AcceptorPolicy<'static>) -> Scp {
-        let held = Rc::new(RefCell::new(Vec::new()));
-        let later = held.clone();
-        let conn = Connection::acceptor(policy, storage(65536, 65536), Instant::ZERO);
-        let side = Side::new(conn).with_hook(move |conn, now, ev| {
-            if let Event::Request {
-                op: Operation::NGet,
-                message_id,
-                ..
-            } = *ev
-            {
-                let slow = conn
-                    .n_get_request()
-                    .is_some_and(|r| r.requested_tags().any(|t| t == SLOW_TAG));
-                if slow {
-                    let at = Instant::from_millis(now.as_millis() + SLOW_MS);
-                    later.borrow_mut().push((message_id, at));
-                } else {
-                    // An error only if the association ended meanwhile.
-                    let _ = conn.respond_n_get(now, message_id, Status::SUCCESS, Some(&DEMO));
-                }
-            }
-        });
-        Scp { side, held }
-    }
-}
-
-impl Peer for Scp {
-    fn input(&mut self, now: Instant, bytes: &[u8]) {
-        self.side.input(now, bytes)
-    }
-    fn output(&mut self, now: Instant) -> Vec<u8> {
-        self.side.output(now)
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        let app = self.held.borrow().iter().map(|h| h.1).min();
-        match (app, self.side.poll_timeout()) {
-            (Some(a), Some(t)) => Some(a.min(t)),
-            (a, t) => a.or(t),
-        }
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        let due: Vec<u16> = self
-            .held
-            .borrow()
-            .iter()
-            .filter(|h| h.1 <= now)
-            .map(|h| h.0)
-            .collect();
-        self.held.borrow_mut().retain(|h| h.1 > now);
-        for id in due {
-            let _ = self
-                .side
-                .conn
-                .respond_n_get(now, id, Status::SUCCESS, Some(&DEMO));
-        }
-        self.side.handle_timeout(now);
-    }
-    fn transport_closed(&mut self, now: Instant) {
-        self.side.transport_closed(now)
-    }
-    fn is_closed(&self) -> bool {
-        self.side.is_closed()
-    }
-}
 
 /// Every case that needs no local action of the acceptor's user gets exactly the reaction
 /// the standard prescribes.
