@@ -61,9 +61,9 @@
 //!   for the class; Verification is offered in Implicit VR LE), `max_pdu` (our Maximum
 //!   Length received, 0: no limit), `pdu_room` (our PDUs cut into P-DATA-TFs of at most this
 //!   many bytes), `write_piece` and `pause_ms` (our bytes written in pieces of this size,
-//!   with this pause after each once the association is established), and `ops`, run in order, each answered before the next:
-//!   `{"n_get": {"attributes": [...]}}` (tags as `ggggeeee` numbers, `null` for every
-//!   attribute), `"echo"`, `{"wait": {"ms": N}}`.
+//!   with this pause after each once the association is established), and `ops`, run in
+//!   order, each answered before the next: `{"n_get": {"attributes": [...]}}` (tags as
+//!   `ggggeeee` numbers, `null` for every attribute), `"echo"`, `{"wait": {"ms": N}}`.
 //!
 //! A replay runs the plan once, as one row (`replayed session`), and nothing else.
 
@@ -191,6 +191,21 @@ pub struct Plan {
     pub ops: Vec<Op>,
 }
 
+impl Plan {
+    /// `ops` on an association offering `syntaxes`, with a Maximum Length of 16 KiB, whole
+    /// PDUs written at once: the fixed sessions of the checks (liveness, slow peers).
+    fn plain(syntaxes: Syntaxes, ops: Vec<Op>) -> Plan {
+        Plan {
+            syntaxes,
+            max_pdu: 16384,
+            pdu_room: 65536,
+            write_piece: 65536,
+            pause_ms: 0,
+            ops,
+        }
+    }
+}
+
 /// The transfer syntaxes a session offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -225,22 +240,46 @@ struct Replay {
     plan: Plan,
 }
 
+/// How a check came out (`outcome` in the JSON report).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Outcome {
+    Pass,
+    Fail,
+    /// Passed: a reason code the standard leaves open differs from the catalogue's.
+    OtherReason,
+    /// Not graded: differs in a case that depends on the SCP's timers or pace.
+    Setup,
+    /// Not graded: the case needs N-GET of Display System.
+    NotApplicable,
+}
+
 /// One row of the report.
 #[derive(Debug, Clone, Serialize)]
 struct Row {
     check: String,
-    /// `pass`, `fail`, or, for catalogue cases, `other-reason` (passed: a reason code the
-    /// standard leaves open differs from the catalogue's), `setup` (not graded: differs in
-    /// a case that depends on the SCP's timers or pace) or `not-applicable`.
-    outcome: &'static str,
+    outcome: Outcome,
+    /// Derived from `outcome` (every outcome but `Fail`), kept in the JSON report.
     passed: bool,
     detail: String,
 }
 
 impl Row {
+    fn new(check: String, outcome: Outcome, detail: String) -> Row {
+        Row {
+            check,
+            outcome,
+            passed: outcome != Outcome::Fail,
+            detail,
+        }
+    }
+
     /// Whether the row counts in `N passed, M failed`.
     fn graded(&self) -> bool {
-        matches!(self.outcome, "pass" | "fail" | "other-reason")
+        matches!(
+            self.outcome,
+            Outcome::Pass | Outcome::Fail | Outcome::OtherReason
+        )
     }
 }
 
@@ -443,7 +482,7 @@ fn checks(
 fn print_table(rows: &[Row]) {
     let mut expected: Vec<(String, usize)> = Vec::new();
     for r in rows {
-        if let (Some(case), "pass") = (r.check.strip_prefix("catalogue "), r.outcome) {
+        if let (Some(case), Outcome::Pass) = (r.check.strip_prefix("catalogue "), r.outcome) {
             let group = case.split('/').next().unwrap_or(case).to_string();
             match expected.iter_mut().find(|(g, _)| *g == group) {
                 Some((_, n)) => *n += 1,
@@ -452,11 +491,11 @@ fn print_table(rows: &[Row]) {
             continue;
         }
         let label = match r.outcome {
-            "pass" => "PASS",
-            "other-reason" => "PASS*",
-            "setup" => "SETUP",
-            "not-applicable" => "N/A",
-            _ => "FAIL",
+            Outcome::Pass => "PASS",
+            Outcome::OtherReason => "PASS*",
+            Outcome::Setup => "SETUP",
+            Outcome::NotApplicable => "N/A",
+            Outcome::Fail => "FAIL",
         };
         out!("{label:<6} {:<28} {}", r.check, r.detail);
     }
@@ -471,23 +510,14 @@ fn print_table(rows: &[Row]) {
 
 fn row(check: &str, outcome: Result<String, String>) -> Row {
     match outcome {
-        Ok(detail) => Row {
-            check: check.into(),
-            outcome: "pass",
-            passed: true,
-            detail,
-        },
-        Err(detail) => Row {
-            check: check.into(),
-            outcome: "fail",
-            passed: false,
-            detail,
-        },
+        Ok(detail) => Row::new(check.into(), Outcome::Pass, detail),
+        Err(detail) => Row::new(check.into(), Outcome::Fail, detail),
     }
 }
 
 /// The catalogue cases `--cases` names (`all`, `none`, or names and groups to play, and
-/// with a leading `-` to leave out), in catalogue order; those that need a local action of the SCP's user are never played.
+/// with a leading `-` to leave out), in catalogue order; those that need a local action of
+/// the SCP's user are never played.
 fn select_cases(spec: &str) -> Result<Vec<hostile::Case>, Failure> {
     let all: Vec<hostile::Case> = hostile::catalogue()
         .into_iter()
@@ -574,28 +604,20 @@ fn play_case(target: &Target, case: &hostile::Case, how: &Grading) -> Row {
         Ok(t) => t,
         Err(e) => return row(&check, Err(e)),
     };
-    let (outcome, passed, mut detail) = match remote::grade(case, &transcript, how) {
-        Grade::Expected => ("pass", true, String::new()),
-        Grade::OtherReason(why) => ("other-reason", true, why),
+    let (outcome, mut detail) = match remote::grade(case, &transcript, how) {
+        Grade::Expected => (Outcome::Pass, String::new()),
+        Grade::OtherReason(why) => (Outcome::OtherReason, why),
         Grade::Differs(why) => (
-            "fail",
-            false,
+            Outcome::Fail,
             format!("{why}; {}", table(case, &transcript)),
         ),
-        Grade::Setup(why) => ("setup", true, why),
-        Grade::NotApplicable => ("not-applicable", true, "needs N-GET".into()),
+        Grade::Setup(why) => (Outcome::Setup, why),
+        Grade::NotApplicable => (Outcome::NotApplicable, "needs N-GET".into()),
     };
     // The SCP must go on serving others whatever this connection did. It may refuse for a
     // while (a slot held until its own timer ends the hostile association, a storage SCP
     // listening again): tried every 100 ms for up to --timeout, and a wait is reported.
-    let echo = Plan {
-        syntaxes: Syntaxes::Implicit,
-        max_pdu: 16384,
-        pdu_room: 65536,
-        write_piece: 65536,
-        pause_ms: 0,
-        ops: vec![Op::Echo],
-    };
+    let echo = Plan::plain(Syntaxes::Implicit, vec![Op::Echo]);
     let since = StdInstant::now();
     loop {
         match run_session(target, &echo) {
@@ -613,15 +635,11 @@ fn play_case(target: &Target, case: &hostile::Case, how: &Grading) -> Row {
                 break;
             }
             Err(e) if since.elapsed() >= target.timeout => {
-                return Row {
-                    check,
-                    outcome: "fail",
-                    passed: false,
-                    detail: format!(
-                        "after this case the SCP no longer serves ({e}, for {:.1} s); {detail}",
-                        since.elapsed().as_secs_f64()
-                    ),
-                };
+                let why = format!(
+                    "after this case the SCP no longer serves ({e}, for {:.1} s); {detail}",
+                    since.elapsed().as_secs_f64()
+                );
+                return Row::new(check, Outcome::Fail, why);
             }
             Err(_) => std::thread::sleep(Duration::from_millis(100)),
         }
@@ -629,12 +647,7 @@ fn play_case(target: &Target, case: &hostile::Case, how: &Grading) -> Row {
     if detail.is_empty() {
         detail = "as the catalogue expects".into();
     }
-    Row {
-        check,
-        outcome,
-        passed,
-        detail,
-    }
+    Row::new(check, outcome, detail)
 }
 
 /// What the PS3.8 Table 9-10 observer (`dimse_testkit::model`) says of a reaction that
@@ -769,18 +782,12 @@ fn plan_strategy(pool: Vec<u32>, echo_only: bool) -> impl Strategy<Value = Plan>
 /// A fresh association, C-ECHO (when Verification is accepted) and a whole N-GET (unless
 /// echo-only); the top-level tags the N-GET returned, as a pool for generated lists.
 fn liveness(target: &Target) -> Result<(String, Vec<u32>), String> {
-    let plan = Plan {
-        syntaxes: Syntaxes::Both,
-        max_pdu: 16384,
-        pdu_room: 65536,
-        write_piece: 65536,
-        pause_ms: 0,
-        ops: if target.echo_only {
-            vec![Op::Echo]
-        } else {
-            vec![Op::Echo, Op::NGet { attributes: None }]
-        },
+    let ops = if target.echo_only {
+        vec![Op::Echo]
+    } else {
+        vec![Op::Echo, Op::NGet { attributes: None }]
     };
+    let plan = Plan::plain(Syntaxes::Both, ops);
     let mut pool = Vec::new();
     let summary = run_plan(target, &plan, |tags| pool = tags.to_vec())?;
     Ok((summary, pool))
@@ -996,38 +1003,27 @@ fn transfer_syntax_name(e: Encoding) -> &'static str {
 
 /// A request written a byte at a time, 2 ms apart: the SCP must answer it.
 fn trickled(target: &Target) -> Result<String, String> {
+    let op = if target.echo_only {
+        Op::Echo
+    } else {
+        Op::NGet {
+            attributes: Some(vec![0x0008_0070]),
+        }
+    };
     let plan = Plan {
-        syntaxes: Syntaxes::Both,
-        max_pdu: 16384,
-        pdu_room: 65536,
         write_piece: 1,
         pause_ms: 2,
-        ops: vec![if target.echo_only {
-            Op::Echo
-        } else {
-            Op::NGet {
-                attributes: Some(vec![0x0008_0070]),
-            }
-        }],
+        ..Plan::plain(Syntaxes::Both, vec![op])
     };
     run_plan(target, &plan, |_| {}).map(|s| format!("answered: {s}"))
 }
 
 /// An association left idle: still served after, or ended by the SCP (and when).
 fn idle(target: &Target, wait: Duration) -> Result<String, String> {
-    let plan = Plan {
-        syntaxes: Syntaxes::Both,
-        max_pdu: 16384,
-        pdu_room: 65536,
-        write_piece: 65536,
-        pause_ms: 0,
-        ops: vec![
-            Op::Wait {
-                ms: wait.as_millis() as u64,
-            },
-            Op::Echo,
-        ],
+    let wait_op = Op::Wait {
+        ms: wait.as_millis() as u64,
     };
+    let plan = Plan::plain(Syntaxes::Both, vec![wait_op, Op::Echo]);
     let started = StdInstant::now();
     match run_plan(target, &plan, |_| {}) {
         Ok(s) => Ok(format!(
