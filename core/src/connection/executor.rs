@@ -48,7 +48,9 @@ impl<'a> Connection<'a> {
 
     /// Whether an outgoing message still occupies `storage.tx`.
     pub(crate) fn tx_busy(&self) -> bool {
-        self.staged.is_some() || self.txq.iter().any(|o| *o == Outgoing::PData)
+        // `self.tx` describes a message exactly while its `Outgoing::PData` is queued (a
+        // message always has a command set): no walk of the queue on every message's path.
+        self.staged.is_some() || self.tx.command.1 != 0
     }
 
     /// Queues the message laid out in `storage.tx` (Evt9: DT-1 in Sta6, AR-7 in Sta8).
@@ -109,6 +111,8 @@ impl<'a> Connection<'a> {
                 }
             };
             self.txq.clear();
+            // Any P-DATA queued is dropped with the rest (a staged PDU is never P-DATA).
+            self.tx = TxMessage::EMPTY;
             if let Some(p) = partial {
                 self.queue(p);
             }

@@ -89,11 +89,15 @@ impl RequestContext<'_> {
         class: &str,
         op: Operation,
     ) -> Result<Option<&'static service::SopClass>, u16> {
-        if !self.serves(class) {
-            return Err(code::NO_SUCH_SOP_CLASS);
-        }
-        if !self.serves_on(class) {
-            return Err(code::SOP_CLASS_NOT_SUPPORTED);
+        // The usual case, a class asked for on a context of its own, passes both tests at
+        // once: the context's abstract syntax is one the association negotiates with.
+        if self.abstract_syntax != Some(class) {
+            if !self.serves(class) {
+                return Err(code::NO_SUCH_SOP_CLASS);
+            }
+            if !self.serves_on(class) {
+                return Err(code::SOP_CLASS_NOT_SUPPORTED);
+            }
         }
         match service::sop_class(class) {
             Some(known) if !known.operations.contains(op) => Err(code::UNRECOGNIZED_OPERATION),
