@@ -44,7 +44,7 @@ async fn run(host: &str, port: u16) -> Result<(), ClientError> {
         called_ae: "DISPLAY".into(),
         ..ClientConfig::default()
     };
-    let client = Client::connect((host, port), config).await?;
+    let mut client = Client::connect((host, port), config).await?;
     println!("associated with {}", client.peer());
 
     let status = client.c_echo().await?;
@@ -78,7 +78,7 @@ fn print_response(what: &str, rsp: &NGetResponse) {
     if !rsp.attribute_identifier_list.is_empty() {
         println!(
             "  Attribute Identifier List: {}",
-            join(&rsp.attribute_identifier_list)
+            join(rsp.attribute_identifier_list.iter())
         );
     }
     if let Some(data) = &rsp.data_set {

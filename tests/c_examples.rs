@@ -141,11 +141,11 @@ struct Answer {
     encoding: Encoding,
 }
 
-impl From<NGetResponse> for Answer {
-    fn from(r: NGetResponse) -> Answer {
+impl From<NGetResponse<'_>> for Answer {
+    fn from(r: NGetResponse<'_>) -> Answer {
         Answer {
             status: r.status,
-            data_set: r.data_set,
+            data_set: r.data_set.map(|d| d.into_owned()),
             encoding: r.encoding,
         }
     }
@@ -159,7 +159,7 @@ const NOT_THERE: Tag = Tag::new(0x0019, 0x1000);
 /// The requests every server gets: everything, a list, a list with an attribute the display
 /// does not have (0107H), another instance (0112H), and a C-ECHO.
 async fn session(addr: SocketAddr) -> Vec<Answer> {
-    let client = Client::connect(addr, config()).await.expect("association");
+    let mut client = Client::connect(addr, config()).await.expect("association");
     let mut answers = Vec::new();
     let lists: [Option<&[Tag]>; 3] = [
         None,
@@ -212,10 +212,11 @@ async fn the_c_server_holds_two_associations_at_once() {
             Client::connect(addr, config()),
             Client::connect(addr, config())
         );
-        let (a, b) = (a.expect("first"), b.expect("second"));
+        let (mut a, mut b) = (a.expect("first"), b.expect("second"));
         // Both are open: requests alternate between them.
         let mut answers = Vec::new();
-        for client in [&a, &b, &a, &b] {
+        for i in 0..4 {
+            let client = if i % 2 == 0 { &mut a } else { &mut b };
             let r = client
                 .n_get(
                     DISPLAY_SYSTEM,
@@ -295,13 +296,14 @@ fn the_c_requestor_reads_dimse_serve() {
     assert_eq!(hex, nget(c_addr, &["-x"]));
     let rt = tokio::runtime::Runtime::new().expect("runtime");
     let expected = rt.block_on(async {
-        let client = Client::connect(rust_addr, config())
+        let mut client = Client::connect(rust_addr, config())
             .await
             .expect("association");
         let r = client
             .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
             .await
-            .expect("N-GET");
+            .expect("N-GET")
+            .into_owned();
         client.release().await.expect("release");
         r
     });

@@ -136,7 +136,7 @@ fn strings(elements: &[Element], tag: Tag, depth: usize) -> Vec<String> {
 /// returns the elements of both data sets.
 async fn echo_and_get(addr: SocketAddr) -> (Vec<Element>, Vec<Element>) {
     let session = async {
-        let client = Client::connect(addr, ClientConfig::default())
+        let mut client = Client::connect(addr, ClientConfig::default())
             .await
             .unwrap_or_else(|e| panic!("association with {addr}: {e}"));
         assert_eq!(client.c_echo().await.expect("C-ECHO"), 0x0000);
@@ -144,12 +144,14 @@ async fn echo_and_get(addr: SocketAddr) -> (Vec<Element>, Vec<Element>) {
         let some = client
             .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, Some(&wanted))
             .await
-            .expect("N-GET of two attributes");
+            .expect("N-GET of two attributes")
+            .into_owned();
         assert_eq!(some.status, 0x0000, "{some:?}");
         let all = client
             .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
             .await
-            .expect("N-GET of everything");
+            .expect("N-GET of everything")
+            .into_owned();
         assert_eq!(all.status, 0x0000, "{all:?}");
         client.release().await.expect("release");
         (

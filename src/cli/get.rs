@@ -103,7 +103,7 @@ pub async fn get(args: GetArgs) -> Result<(), Failure> {
         .map(|a| parse_tag(a))
         .collect::<Result<_, _>>()
         .map_err(Failure::new)?;
-    let client = Client::connect(
+    let mut client = Client::connect(
         address(&args.peer.address),
         args.peer.config(vec![args.class.clone()])?,
     )
@@ -114,7 +114,8 @@ pub async fn get(args: GetArgs) -> Result<(), Failure> {
             &instance,
             (!tags.is_empty()).then_some(&tags[..]),
         )
-        .await?;
+        .await?
+        .into_owned();
     let _ = client.release().await;
     let category = service::sop_class(&args.class)
         .map_or(StatusCategory::of(r.status), |c| c.category(r.status));
@@ -169,7 +170,7 @@ pub struct EchoArgs {
 }
 
 pub async fn echo(args: EchoArgs) -> Result<(), Failure> {
-    let client = Client::connect(
+    let mut client = Client::connect(
         address(&args.peer.address),
         args.peer.config(vec![service::VERIFICATION.into()])?,
     )

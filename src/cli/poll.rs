@@ -162,7 +162,7 @@ async fn attempt(
     device: &Device,
     args: &PollArgs,
     left: Duration,
-) -> Result<dimse_tokio::NGetResponse, AttemptError> {
+) -> Result<dimse_tokio::NGetResponse<'static>, AttemptError> {
     let mut config = ClientConfig {
         calling_ae: args.calling_ae.clone(),
         called_ae: device.ae_title.clone(),
@@ -174,7 +174,7 @@ async fn attempt(
     let ms = dimse::core::Duration::from_millis(left.as_millis() as u64);
     config.limits.acse_timeout = ms;
     config.limits.dimse_timeout = ms;
-    let client = Client::connect(&device.address, config)
+    let mut client = Client::connect(&device.address, config)
         .await
         .map_err(|error| AttemptError {
             transient: match &error {
@@ -196,7 +196,8 @@ async fn attempt(
             service::DISPLAY_SYSTEM_INSTANCE,
             None,
         )
-        .await;
+        .await
+        .map(dimse_tokio::NGetResponse::into_owned);
     // The answer is what counts; a release the device gets wrong does not undo it.
     let _ = client.release().await;
     r.map_err(|error| AttemptError {

@@ -304,7 +304,7 @@ async fn good_client(sh: Arc<Shared>, index: usize, mut rng: Rng) {
     };
     let began = Instant::now();
     let mut attempt = 0;
-    let client = loop {
+    let mut client = loop {
         match tokio::time::timeout(o.timeout, Client::connect(&o.addr, config.clone())).await {
             Err(_) => {
                 sh.stats.fail(

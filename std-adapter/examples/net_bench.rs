@@ -46,15 +46,17 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn rtt(addr: &str, n: usize) {
     // One association is one task: a single-threaded runtime spares the thread hand-offs.
+    // No time driver: the client keeps its deadlines on the adapter's timer thread, and with
+    // one every park of the runtime scans its timer wheel and reads the clock.
     let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+        .enable_io()
         .build()
         .expect("runtime");
     let addr = addr.to_string();
     // In a task, as an application's code runs: a wake-up of the `block_on` future itself
     // goes through the I/O driver (an eventfd write and one more epoll_wait per request).
     let job = rt.spawn(async move {
-        let client = Client::connect(addr.as_str(), ClientConfig::default())
+        let mut client = Client::connect(addr.as_str(), ClientConfig::default())
             .await
             .expect("connect");
         // Warm up, and check the answer once.
@@ -103,7 +105,7 @@ fn load(addr: &str, associations: usize, n: usize) {
                         Err(_) => tokio::time::sleep(std::time::Duration::from_millis(10)).await,
                     }
                 }
-                let client = client.expect("connect");
+                let mut client = client.expect("connect");
                 let mut lat = Vec::with_capacity(n);
                 for _ in 0..n {
                     let t = Instant::now();
@@ -289,8 +291,9 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
 /// the machine's speed (this VM's moves within a second) then weighs on all three alike, and
 /// the ratios are those of the total times. Prints the three rates and the two ratios.
 fn paired(raw: &str, dimse: &str, n: usize, chunk: usize, request: usize, response: usize) {
+    // No time driver, as in `rtt`.
     let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+        .enable_io()
         .build()
         .expect("runtime");
     let mut client = Some(
@@ -327,7 +330,7 @@ fn paired(raw: &str, dimse: &str, n: usize, chunk: usize, request: usize, respon
                     }
                     _ => {
                         // In a task, as an application's code runs (see `rtt`).
-                        let c = client.take().expect("client");
+                        let mut c = client.take().expect("client");
                         let (c, secs) = rt
                             .block_on(rt.spawn(async move {
                                 let t = Instant::now();

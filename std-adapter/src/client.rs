@@ -1,10 +1,15 @@
-//! The N-GET client: one association, driven by a task that owns the requestor
-//! [`Connection`]; the [`Client`] handle sends it requests.
+//! The N-GET client: one association, whose requestor [`Connection`] a call drives in the
+//! caller's task; a background task keeps it between calls.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::future::{poll_fn, Future};
 use std::io;
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
 
 use dimse_core::assoc::{
@@ -18,7 +23,6 @@ use dimse_core::pdu::{
 };
 use dimse_core::{Connection, Event, Storage};
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, oneshot};
 use tracing::debug;
 
 use crate::dataset::{DataSetView, MalformedDataSet};
@@ -141,29 +145,44 @@ impl Default for ClientConfig {
     }
 }
 
-/// An N-GET response as the client returns it.
+/// An N-GET response as the client returns it: [`Client::n_get`]'s borrows the client's
+/// buffers (kept from one response to the next, so that a response costs no allocation)
+/// until the next call; [`NGetResponse::into_owned`] makes one to keep.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NGetResponse {
+pub struct NGetResponse<'c> {
     /// Status (0000,0900).
     pub status: u16,
     /// Error Comment (0000,0902), if any.
-    pub error_comment: Option<String>,
+    pub error_comment: Option<Cow<'c, str>>,
     /// Error ID (0000,0903), if any.
     pub error_id: Option<u16>,
     /// Attribute Identifier List (0000,1005) of the response (with 0107H: the tags the peer
     /// did not recognise).
-    pub attribute_identifier_list: Vec<Tag>,
+    pub attribute_identifier_list: Cow<'c, [Tag]>,
     /// The data set, if one came.
-    pub data_set: Option<Vec<u8>>,
+    pub data_set: Option<Cow<'c, [u8]>>,
     /// The data set's encoding (the context's transfer syntax).
     pub encoding: Encoding,
 }
 
-impl NGetResponse {
+impl NGetResponse<'_> {
+    /// The same response, owning its values.
+    pub fn into_owned(self) -> NGetResponse<'static> {
+        NGetResponse {
+            status: self.status,
+            error_comment: self.error_comment.map(|c| Cow::Owned(c.into_owned())),
+            error_id: self.error_id,
+            attribute_identifier_list: Cow::Owned(self.attribute_identifier_list.into_owned()),
+            data_set: self.data_set.map(|d| Cow::Owned(d.into_owned())),
+            encoding: self.encoding,
+        }
+    }
+
     /// The data set read into a [`DataSetView`]: `Ok(None)` when no data set came, an error
     /// when the one that came is malformed.
     ///
     /// ```
+    /// use std::borrow::Cow;
     /// use dimse_core::dataset::{Encoding, Tag, Writer};
     /// use dimse_tokio::dataset::ElementValue;
     /// use dimse_tokio::NGetResponse;
@@ -178,8 +197,8 @@ impl NGetResponse {
     ///     status: 0x0000,
     ///     error_comment: None,
     ///     error_id: None,
-    ///     attribute_identifier_list: Vec::new(),
-    ///     data_set: Some(buf[..n].to_vec()),
+    ///     attribute_identifier_list: Cow::Borrowed(&[]),
+    ///     data_set: Some(Cow::Borrowed(&buf[..n])),
     ///     encoding,
     /// };
     ///
@@ -197,26 +216,163 @@ impl NGetResponse {
     }
 }
 
+/// What a call asks of the association. An N-GET's arguments wait in [`State`]'s buffers.
+#[derive(Clone, Copy)]
 enum Request {
+    /// N-GET of `State::class` / `State::instance`, of `State::attributes` when `listed`.
     NGet {
-        class: String,
-        instance: String,
-        attributes: Option<Vec<Tag>>,
-        reply: oneshot::Sender<Result<NGetResponse, ClientError>>,
+        listed: bool,
     },
-    Echo {
-        reply: oneshot::Sender<Result<u16, ClientError>>,
-    },
-    Release {
-        reply: oneshot::Sender<Result<(), ClientError>>,
-    },
+    Echo,
+    Release,
     Abort,
 }
 
+/// What the association answers a call.
+enum Answer {
+    Established,
+    /// An N-GET response; its values are in `State::response`.
+    NGet(Received),
+    Echo(u16),
+    Released,
+}
+
+/// An N-GET response's fixed values; the rest is in a [`Buffers`].
+#[derive(Clone, Copy)]
+struct Received {
+    status: u16,
+    error_id: Option<u16>,
+    has_comment: bool,
+    has_data_set: bool,
+    encoding: Encoding,
+}
+
+/// An N-GET response's values of variable length, in buffers kept across responses: the
+/// association fills the shared ones, and the call swaps them with the client's, from
+/// which the caller reads.
+#[derive(Default)]
+struct Buffers {
+    comment: String,
+    tags: Vec<Tag>,
+    data_set: Vec<u8>,
+}
+
+/// The association: a future that owns the transport and the core's [`Connection`] (which
+/// borrows its buffers, so it lives in an `async fn`'s state), polled by the task of the
+/// call in progress, or by the client's background task between calls.
+type Association = Pin<Box<dyn Future<Output = ()> + Send>>;
+
+/// What the client's handle, its background task and the association share.
+///
+/// Why two pollers: a call polls the association itself, in the caller's task, so that a
+/// request and its answer cost no task hop and no channel; between calls nobody awaits the
+/// client, but the association must still be read (a peer's A-RELEASE-RQ or A-ABORT) and
+/// its deadlines kept, which the background task does. The association is always polled
+/// with the one waker of this `Link`, which forwards a wake-up to whichever of the two is
+/// in charge: the socket's and the timer's registrations never change hands.
+#[derive(Default)]
+struct Link {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The number of the next call: an answer goes to the call of its number only, so a
+    /// call given up (its future dropped) leaves an answer nobody takes for another.
+    next_call: u64,
+    /// The request waiting to be sent, and its call.
+    request: Option<(u64, Request)>,
+    /// An N-GET's arguments, copied into buffers kept across calls: no allocation per
+    /// request, and the association reads them when it sends (the caller's `&str` cannot
+    /// reach a future that outlives the call).
+    class: String,
+    instance: String,
+    attributes: Vec<Tag>,
+    /// The last answer, and its call.
+    answer: Option<(u64, Result<Answer, ClientError>)>,
+    /// The values of the last N-GET response.
+    response: Buffers,
+    /// The association is over and its future gone: later calls fail with
+    /// [`ClientError::Closed`].
+    finished: bool,
+    /// The handle was dropped: abort rather than leave the peer waiting.
+    gone: bool,
+    /// A call is in progress: wake-ups go to `caller`, else to `background`.
+    calling: bool,
+    caller: Option<Waker>,
+    background: Option<Waker>,
+    /// A wake-up came since the association was last polled: a call that ends must hand
+    /// it to the background task, or it would be lost.
+    woken: bool,
+}
+
+impl State {
+    fn place(&mut self, request: Request) -> u64 {
+        let call = self.next_call;
+        self.next_call += 1;
+        self.request = Some((call, request));
+        call
+    }
+
+    fn take_answer(&mut self, call: u64) -> Option<Result<Answer, ClientError>> {
+        match self.answer.take() {
+            Some((c, a)) if c == call => Some(a),
+            other => {
+                self.answer = other;
+                None
+            }
+        }
+    }
+
+    /// The call in progress is over: the association's wake-ups go to the background task.
+    fn end_call(&mut self) {
+        self.calling = false;
+        if self.woken {
+            if let Some(w) = &self.background {
+                w.wake_by_ref();
+            }
+        }
+    }
+}
+
+impl Link {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn answer(&self, call: u64, answer: Result<Answer, ClientError>) {
+        self.lock().answer = Some((call, answer));
+    }
+}
+
+impl Wake for Link {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let mut s = self.lock();
+        s.woken = true;
+        let to = if s.calling { &s.caller } else { &s.background };
+        if let Some(w) = to {
+            w.wake_by_ref();
+        }
+    }
+}
+
 /// One association with an N-GET SCP. Requests are answered one at a time (asynchronous
-/// operations window 1).
+/// operations window 1): a call takes the client by `&mut`.
+///
+/// A call drives the association in the caller's task; between calls a background task
+/// keeps it (answers a peer's A-RELEASE-RQ, sees an A-ABORT, keeps the deadlines). Dropping
+/// the client aborts the association.
 pub struct Client {
-    requests: mpsc::Sender<Request>,
+    link: Arc<Link>,
+    /// The values of the response returned last, which the caller may be reading.
+    response: Buffers,
+    association: Arc<Mutex<Option<Association>>>,
+    /// The waker the association is polled with, made once (see [`Link`]).
+    waker: Waker,
     peer: SocketAddr,
 }
 
@@ -244,8 +400,9 @@ impl Client {
             .ok_or(ClientError::Timeout("the TCP connection"))??;
         let _ = stream.set_nodelay(true);
         let peer = stream.peer_addr()?;
-        let (tx, rx) = mpsc::channel(4);
-        let (ready_tx, ready_rx) = oneshot::channel();
+        let link = Arc::new(Link::default());
+        // Call 0 is the association's negotiation.
+        link.lock().next_call = 1;
         #[cfg(feature = "tls")]
         if let Some(tls) = config.tls.clone() {
             let name = tokio_rustls::rustls::pki_types::ServerName::try_from(tls.server_name)
@@ -254,13 +411,37 @@ impl Client {
             let stream = timer::timeout(config.connect_timeout, connector.connect(name, stream))
                 .await
                 .ok_or(ClientError::Timeout("the TLS handshake"))??;
-            tokio::spawn(run(stream, config, calling, called, rx, ready_tx));
-            ready_rx.await.map_err(|_| ClientError::Closed)??;
-            return Ok(Client { requests: tx, peer });
+            let association = Box::pin(run(stream, config, calling, called, link.clone()));
+            return Client::start(link, association, peer).await;
         }
-        tokio::spawn(run(stream, config, calling, called, rx, ready_tx));
-        ready_rx.await.map_err(|_| ClientError::Closed)??;
-        Ok(Client { requests: tx, peer })
+        let association = Box::pin(run(stream, config, calling, called, link.clone()));
+        Client::start(link, association, peer).await
+    }
+
+    /// Drives the negotiation in this task, then hands the association to the background
+    /// task.
+    async fn start(
+        link: Arc<Link>,
+        association: Association,
+        peer: SocketAddr,
+    ) -> Result<Client, ClientError> {
+        let mut client = Client {
+            response: Buffers::default(),
+            waker: Waker::from(link.clone()),
+            link,
+            association: Arc::new(Mutex::new(Some(association))),
+            peer,
+        };
+        match client.call(0).await? {
+            Answer::Established => {}
+            _ => return Err(ClientError::Closed),
+        }
+        tokio::spawn(background(
+            client.link.clone(),
+            client.association.clone(),
+            client.waker.clone(),
+        ));
+        Ok(client)
     }
 
     /// The peer's address.
@@ -270,74 +451,239 @@ impl Client {
 
     /// N-GET of `instance` of `class`; `attributes: None` asks for all of them.
     pub async fn n_get(
-        &self,
+        &mut self,
         class: &str,
         instance: &str,
         attributes: Option<&[Tag]>,
-    ) -> Result<NGetResponse, ClientError> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Request::NGet {
-            class: class.into(),
-            instance: instance.into(),
-            attributes: attributes.map(<[Tag]>::to_vec),
-            reply,
+    ) -> Result<NGetResponse<'_>, ClientError> {
+        let call = {
+            let mut s = self.link.lock();
+            s.class.clear();
+            s.class.push_str(class);
+            s.instance.clear();
+            s.instance.push_str(instance);
+            s.attributes.clear();
+            s.attributes
+                .extend_from_slice(attributes.unwrap_or_default());
+            s.place(Request::NGet {
+                listed: attributes.is_some(),
+            })
+        };
+        let Answer::NGet(r) = self.call(call).await? else {
+            return Err(ClientError::Closed);
+        };
+        std::mem::swap(&mut self.response, &mut self.link.lock().response);
+        let b = &self.response;
+        Ok(NGetResponse {
+            status: r.status,
+            error_comment: r.has_comment.then_some(Cow::Borrowed(b.comment.as_str())),
+            error_id: r.error_id,
+            attribute_identifier_list: Cow::Borrowed(&b.tags),
+            data_set: r.has_data_set.then_some(Cow::Borrowed(&b.data_set[..])),
+            encoding: r.encoding,
         })
-        .await?;
-        answer.await.map_err(|_| ClientError::Closed)?
     }
 
     /// C-ECHO; returns the status.
-    pub async fn c_echo(&self) -> Result<u16, ClientError> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Request::Echo { reply }).await?;
-        answer.await.map_err(|_| ClientError::Closed)?
+    pub async fn c_echo(&mut self) -> Result<u16, ClientError> {
+        let call = self.link.lock().place(Request::Echo);
+        match self.call(call).await? {
+            Answer::Echo(status) => Ok(status),
+            _ => Err(ClientError::Closed),
+        }
     }
 
     /// Releases the association (A-RELEASE) and closes the connection.
-    pub async fn release(self) -> Result<(), ClientError> {
-        let (reply, answer) = oneshot::channel();
-        self.send(Request::Release { reply }).await?;
-        answer.await.map_err(|_| ClientError::Closed)?
+    pub async fn release(mut self) -> Result<(), ClientError> {
+        let call = self.link.lock().place(Request::Release);
+        let released = self.call(call).await;
+        // The connection closes after A-RELEASE-RP: see it closed before returning.
+        let _ = self.call(u64::MAX).await;
+        match released? {
+            Answer::Released => Ok(()),
+            _ => Err(ClientError::Closed),
+        }
     }
 
     /// Aborts the association (A-ABORT) and closes the connection.
-    pub async fn abort(self) {
-        let _ = self.requests.send(Request::Abort).await;
+    pub async fn abort(mut self) {
+        let call = self.link.lock().place(Request::Abort);
+        let _ = self.call(call).await;
     }
 
-    async fn send(&self, r: Request) -> Result<(), ClientError> {
-        self.requests.send(r).await.map_err(|_| ClientError::Closed)
+    /// Drives the association in this task until `call` is answered, or the association
+    /// is over.
+    fn call(&mut self, call: u64) -> Call<'_> {
+        Call {
+            client: self,
+            call,
+            done: false,
+        }
+    }
+
+    /// Polls the association once; whether it is over.
+    fn poll_association(&self) -> bool {
+        poll_association(&self.association, &self.waker)
     }
 }
 
-/// What the association task is waiting for.
+impl Drop for Client {
+    fn drop(&mut self) {
+        let mut s = self.link.lock();
+        if !s.finished {
+            s.gone = true;
+            if let Some(w) = &s.background {
+                w.wake_by_ref();
+            }
+        }
+    }
+}
+
+fn poll_association(association: &Mutex<Option<Association>>, waker: &Waker) -> bool {
+    let mut a = association.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(future) = a.as_mut() else {
+        return true;
+    };
+    if future
+        .as_mut()
+        .poll(&mut Context::from_waker(waker))
+        .is_ready()
+    {
+        *a = None;
+        return true;
+    }
+    false
+}
+
+/// A call in progress: polls the association in the caller's task until its answer is
+/// there.
+struct Call<'a> {
+    client: &'a mut Client,
+    call: u64,
+    /// Answered: the call ended where it was answered.
+    done: bool,
+}
+
+impl Future for Call<'_> {
+    type Output = Result<Answer, ClientError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = &mut *self;
+        {
+            let mut s = this.client.link.lock();
+            if !s.finished {
+                s.calling = true;
+                if !s.caller.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    s.caller = Some(cx.waker().clone());
+                }
+                s.woken = false;
+            }
+        }
+        let over = this.client.poll_association();
+        let mut s = this.client.link.lock();
+        let answer = match s.take_answer(this.call) {
+            Some(a) => a,
+            None if over || s.finished => Err(ClientError::Closed),
+            None => return Poll::Pending,
+        };
+        this.done = true;
+        s.end_call();
+        Poll::Ready(answer)
+    }
+}
+
+impl Drop for Call<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            // Given up: the background task keeps the association from here on.
+            self.client.link.lock().end_call();
+        }
+    }
+}
+
+/// Keeps the association between calls, until it is over.
+async fn background(link: Arc<Link>, association: Arc<Mutex<Option<Association>>>, waker: Waker) {
+    /// Should the runtime drop this task first, the association goes with it: nobody would
+    /// poll it again.
+    struct Finish(Arc<Link>, Arc<Mutex<Option<Association>>>);
+    impl Drop for Finish {
+        fn drop(&mut self) {
+            let gone = self.1.lock().unwrap_or_else(|e| e.into_inner()).take();
+            drop(gone);
+            let mut s = self.0.lock();
+            s.finished = true;
+            s.background = None;
+            if s.calling {
+                if let Some(w) = &s.caller {
+                    w.wake_by_ref();
+                }
+            }
+        }
+    }
+    let _finish = Finish(link.clone(), association.clone());
+    poll_fn(|cx| {
+        {
+            let mut s = link.lock();
+            if s.finished {
+                return Poll::Ready(());
+            }
+            if !s
+                .background
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+            {
+                s.background = Some(cx.waker().clone());
+            }
+            if s.calling {
+                return Poll::Pending;
+            }
+            s.woken = false;
+        }
+        if poll_association(&association, &waker) {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// What the association waits for: the call to answer.
 enum Waiting {
     Nothing,
-    Established(oneshot::Sender<Result<(), ClientError>>),
-    NGet(oneshot::Sender<Result<NGetResponse, ClientError>>),
-    Echo(oneshot::Sender<Result<u16, ClientError>>),
-    Release(oneshot::Sender<Result<(), ClientError>>),
+    Established(u64),
+    NGet(u64),
+    Echo(u64),
+    Release(u64),
 }
 
 impl Waiting {
     /// Tells whoever waits that the association ended.
-    fn fail(self, e: impl Fn() -> ClientError) {
+    fn fail(self, link: &Link, e: impl Fn() -> ClientError) {
         match self {
             Waiting::Nothing => {}
-            Waiting::Established(r) => {
-                let _ = r.send(Err(e()));
-            }
-            Waiting::NGet(r) => {
-                let _ = r.send(Err(e()));
-            }
-            Waiting::Echo(r) => {
-                let _ = r.send(Err(e()));
-            }
-            Waiting::Release(r) => {
-                let _ = r.send(Err(e()));
-            }
+            Waiting::Established(call)
+            | Waiting::NGet(call)
+            | Waiting::Echo(call)
+            | Waiting::Release(call) => link.answer(call, Err(e())),
         }
     }
+}
+
+/// The next request of a call, `None` once the handle is gone; while not `idle`, only an
+/// abort (a call given up may have left a request unanswered, which must not hold it back).
+fn next_request(link: &Link, idle: bool) -> impl Future<Output = Option<(u64, Request)>> + '_ {
+    poll_fn(move |_| {
+        // No waker to store: the call that places a request polls the association next,
+        // and a dropped handle wakes the background task.
+        let mut s = link.lock();
+        match s.request {
+            Some((_, Request::Abort)) => Poll::Ready(s.request.take()),
+            Some(_) if idle => Poll::Ready(s.request.take()),
+            _ if s.gone => Poll::Ready(None),
+            _ => Poll::Pending,
+        }
+    })
 }
 
 async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
@@ -345,8 +691,18 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     config: ClientConfig,
     calling: AeTitle,
     called: AeTitle,
-    mut requests: mpsc::Receiver<Request>,
-    ready: oneshot::Sender<Result<(), ClientError>>,
+    link: Arc<Link>,
+) {
+    associate(stream, config, calling, called, &link).await;
+    link.lock().finished = true;
+}
+
+async fn associate<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+    stream: S,
+    config: ClientConfig,
+    calling: AeTitle,
+    called: AeTitle,
+    link: &Link,
 ) {
     static TS: [&str; 2] = [EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN];
     let contexts: Vec<PresentationContextRq<'_>> = config
@@ -385,19 +741,20 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     ) {
         Ok(c) => c,
         Err(_) => {
-            let _ = ready.send(Err(ClientError::Config("presentation contexts")));
+            link.answer(0, Err(ClientError::Config("presentation contexts")));
             return;
         }
     };
     // Room for the A-ASSOCIATE-RQ, and for a command in one P-DATA (an N-GET-RQ is under
     // 1 KiB unless it lists hundreds of attributes; a longer one is fragmented to fit).
     io.reserve_output(conn.min_output_len().max(4 * 1024));
-    let mut waiting = Waiting::Established(ready);
+    let mut waiting = Waiting::Established(0);
     let mut ended: Option<ClientError> = None;
     let mut timer = Timer::new();
     let mut done: Vec<Event> = Vec::new();
+    let mut aborted = false;
     loop {
-        let mut response: Option<NGetResponse> = None;
+        let mut response: Option<Received> = None;
         let settled = io
             .settle(&mut conn, |c, ev, _| {
                 if matches!(
@@ -407,13 +764,25 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                         ..
                     }
                 ) {
-                    response = c.received_response().map(|r| NGetResponse {
-                        status: r.command.status.unwrap_or(0x0110),
-                        error_comment: r.command.error_comment.map(str::to_owned),
-                        error_id: r.command.error_id,
-                        attribute_identifier_list: r.command.attribute_tags().collect(),
-                        data_set: r.data_set.map(<[u8]>::to_vec),
-                        encoding: r.encoding,
+                    response = c.received_response().map(|r| {
+                        // Copied once, into buffers that keep their room: the core's storage
+                        // is the next message's.
+                        let mut s = link.lock();
+                        let b = &mut s.response;
+                        b.comment.clear();
+                        b.comment
+                            .push_str(r.command.error_comment.unwrap_or_default());
+                        b.tags.clear();
+                        b.tags.extend(r.command.attribute_tags());
+                        b.data_set.clear();
+                        b.data_set.extend_from_slice(r.data_set.unwrap_or_default());
+                        Received {
+                            status: r.command.status.unwrap_or(0x0110),
+                            error_id: r.command.error_id,
+                            has_comment: r.command.error_comment.is_some(),
+                            has_data_set: r.data_set.is_some(),
+                            encoding: r.encoding,
+                        }
                     });
                 }
                 done.push(ev);
@@ -430,8 +799,8 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         for ev in done.drain(..) {
             debug!(?ev, "client event");
             waiting = match (ev, waiting) {
-                (Event::Established { .. }, Waiting::Established(r)) => {
-                    let _ = r.send(Ok(()));
+                (Event::Established { .. }, Waiting::Established(call)) => {
+                    link.answer(call, Ok(Answer::Established));
                     Waiting::Nothing
                 }
                 (
@@ -439,9 +808,10 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                         op: Operation::NGet,
                         ..
                     },
-                    Waiting::NGet(r),
+                    Waiting::NGet(call),
                 ) => {
-                    let _ = r.send(response.take().ok_or(ClientError::Closed));
+                    let answer = response.take().map(Answer::NGet);
+                    link.answer(call, answer.ok_or(ClientError::Closed));
                     Waiting::Nothing
                 }
                 (
@@ -450,13 +820,13 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                         status,
                         ..
                     },
-                    Waiting::Echo(r),
+                    Waiting::Echo(call),
                 ) => {
-                    let _ = r.send(Ok(status));
+                    link.answer(call, Ok(Answer::Echo(status)));
                     Waiting::Nothing
                 }
-                (Event::Released, Waiting::Release(r)) => {
-                    let _ = r.send(Ok(()));
+                (Event::Released, Waiting::Release(call)) => {
+                    link.answer(call, Ok(Answer::Released));
                     Waiting::Nothing
                 }
                 (Event::Rejected(rj), w) => {
@@ -472,7 +842,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         }
         if closed {
             io.shutdown().await;
-            waiting.fail(|| match &ended {
+            waiting.fail(link, || match &ended {
                 Some(ClientError::Rejected(rj)) => ClientError::Rejected(*rj),
                 Some(ClientError::Aborted(o)) => ClientError::Aborted(*o),
                 Some(ClientError::Io(e)) => {
@@ -484,52 +854,61 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         }
         let idle = matches!(waiting, Waiting::Nothing) && conn.is_established();
         timer.arm(io.deadline());
+        // Biased: no random start (it costs a random number per poll); a call's request
+        // first, as it is what the caller polls for.
         tokio::select! {
-            read = io.read(), if io.can_read() => match read {
-                Ok(0) | Err(_) => conn.handle_transport_closed(io.tick()),
-                Ok(_) => {
-                    io.tick();
-                }
-            },
+            biased;
+            request = next_request(link, idle), if !aborted => {
+                let now = io.tick();
+                waiting = match request {
+                    Some((call, Request::NGet { listed })) => {
+                        let s = link.lock();
+                        let attributes = listed.then_some(&s.attributes[..]);
+                        let sent = conn.send_n_get(now, &s.class, &s.instance, attributes);
+                        drop(s);
+                        match sent {
+                            Ok(_) => Waiting::NGet(call),
+                            Err(e) => {
+                                link.answer(call, Err(ClientError::Api(e)));
+                                Waiting::Nothing
+                            }
+                        }
+                    }
+                    Some((call, Request::Echo)) => match conn.send_c_echo(now) {
+                        Ok(_) => Waiting::Echo(call),
+                        Err(e) => {
+                            link.answer(call, Err(ClientError::Api(e)));
+                            Waiting::Nothing
+                        }
+                    },
+                    Some((call, Request::Release)) => match conn.release(now) {
+                        Ok(()) => Waiting::Release(call),
+                        Err(e) => {
+                            link.answer(call, Err(ClientError::Api(e)));
+                            Waiting::Nothing
+                        }
+                    },
+                    Some((_, Request::Abort)) | None => {
+                        // Asked for, or the handle is gone: abort rather than leave the
+                        // peer waiting. Whoever waits hears of it as the association ends.
+                        let _ = conn.abort(now);
+                        aborted = true;
+                        waiting
+                    }
+                };
+            }
             () = timer.fired(), if timer.is_armed() => {
                 let now = io.tick();
                 if Timer::due(&conn, now) {
                     conn.handle_timeout(now);
                 }
             }
-            request = requests.recv(), if idle => {
-                let now = io.tick();
-                waiting = match request {
-                    Some(Request::NGet { class, instance, attributes, reply }) => {
-                        match conn.send_n_get(now, &class, &instance, attributes.as_deref()) {
-                            Ok(_) => Waiting::NGet(reply),
-                            Err(e) => {
-                                let _ = reply.send(Err(ClientError::Api(e)));
-                                Waiting::Nothing
-                            }
-                        }
-                    }
-                    Some(Request::Echo { reply }) => match conn.send_c_echo(now) {
-                        Ok(_) => Waiting::Echo(reply),
-                        Err(e) => {
-                            let _ = reply.send(Err(ClientError::Api(e)));
-                            Waiting::Nothing
-                        }
-                    },
-                    Some(Request::Release { reply }) => match conn.release(now) {
-                        Ok(()) => Waiting::Release(reply),
-                        Err(e) => {
-                            let _ = reply.send(Err(ClientError::Api(e)));
-                            Waiting::Nothing
-                        }
-                    },
-                    Some(Request::Abort) | None => {
-                        // The handle is gone: abort rather than leave the peer waiting.
-                        let _ = conn.abort(now);
-                        Waiting::Nothing
-                    }
-                };
-            }
+            read = io.read(), if io.can_read() => match read {
+                Ok(0) | Err(_) => conn.handle_transport_closed(io.tick()),
+                Ok(_) => {
+                    io.tick();
+                }
+            },
         }
     }
 }

@@ -106,7 +106,7 @@ async fn run_catalogue(
     let good = tokio::spawn({
         let done = done.clone();
         async move {
-            let client = Client::connect(addr, ClientConfig::default())
+            let mut client = Client::connect(addr, ClientConfig::default())
                 .await
                 .map_err(|e| format!("connect: {e}"))?;
             let (mut count, mut worst) = (0u32, Duration::ZERO);

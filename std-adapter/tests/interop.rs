@@ -595,7 +595,7 @@ async fn pynetdicom_scu_echo_release_and_abort_then_the_server_serves_on() {
     assert_eq!(association(&report, 2)["is_aborted"], true);
 
     // And our own client still gets served after pynetdicom's aborts.
-    let client = Client::connect(server.addr, ClientConfig::default())
+    let mut client = Client::connect(server.addr, ClientConfig::default())
         .await
         .expect("served after the aborts");
     assert_eq!(client.c_echo().await.unwrap(), 0);
@@ -821,7 +821,7 @@ fn client_config() -> ClientConfig {
 #[tokio::test]
 async fn our_client_n_get_from_pynetdicom_with_sequences() {
     let scp = start_pynetdicom_scp();
-    let client = Client::connect(scp.addr(), client_config())
+    let mut client = Client::connect(scp.addr(), client_config())
         .await
         .expect("associate");
 
@@ -903,7 +903,7 @@ async fn our_client_n_get_from_pynetdicom_with_sequences() {
 #[tokio::test]
 async fn our_client_sees_pynetdicom_failure_statuses() {
     let scp = start_pynetdicom_scp();
-    let client = Client::connect(scp.addr(), client_config())
+    let mut client = Client::connect(scp.addr(), client_config())
         .await
         .expect("associate");
 
@@ -943,7 +943,7 @@ async fn our_client_sees_pynetdicom_failure_statuses() {
 #[tokio::test]
 async fn our_client_sees_pynetdicom_abort_mid_association() {
     let scp = start_pynetdicom_scp();
-    let client = Client::connect(scp.addr(), client_config())
+    let mut client = Client::connect(scp.addr(), client_config())
         .await
         .expect("associate");
     let r = client
@@ -1055,7 +1055,7 @@ async fn our_client_echo_against_dcmtk_storescp() {
     let scp = start_storescp();
     // We propose Display System and Verification; storescp rejects the first (result 3,
     // abstract syntax not supported) and accepts the second.
-    let client = Client::connect(scp.addr(), ClientConfig::default())
+    let mut client = Client::connect(scp.addr(), ClientConfig::default())
         .await
         .expect("storescp accepts the association");
     assert_eq!(client.c_echo().await.expect("C-ECHO"), 0);

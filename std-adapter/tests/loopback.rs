@@ -49,7 +49,7 @@ fn demo_server() -> dimse_tokio::ServerBuilder {
 #[tokio::test]
 async fn n_get_full_filtered_echo_release() {
     let (addr, stop, task) = start(demo_server()).await;
-    let client = Client::connect(addr, ClientConfig::default())
+    let mut client = Client::connect(addr, ClientConfig::default())
         .await
         .unwrap();
     let full = client
@@ -128,7 +128,7 @@ async fn failing_and_panicking_handlers_give_0110_and_a_missing_one_0211() {
         (fixed, 0x0122, None),
     ] {
         let (addr, stop, task) = start(builder).await;
-        let client = Client::connect(addr, ClientConfig::default())
+        let mut client = Client::connect(addr, ClientConfig::default())
             .await
             .unwrap();
         for _ in 0..2 {
@@ -154,7 +154,7 @@ async fn beyond_the_limit_associations_are_rejected_transiently() {
         ..ServerOptions::default()
     });
     let (addr, stop, task) = start(builder).await;
-    let first = Client::connect(addr, ClientConfig::default())
+    let mut first = Client::connect(addr, ClientConfig::default())
         .await
         .unwrap();
     match Client::connect(addr, ClientConfig::default()).await {
@@ -175,7 +175,7 @@ async fn beyond_the_limit_associations_are_rejected_transiently() {
             Err(e) => panic!("{e}"),
         }
     }
-    let again = served.expect("served after the first released");
+    let mut again = served.expect("served after the first released");
     assert_eq!(again.c_echo().await.unwrap(), 0);
     again.release().await.unwrap();
     stop.send(()).unwrap();
@@ -189,7 +189,7 @@ async fn shutdown_aborts_idle_associations_and_returns() {
         ..ServerOptions::default()
     });
     let (addr, stop, task) = start(builder).await;
-    let client = Client::connect(addr, ClientConfig::default())
+    let mut client = Client::connect(addr, ClientConfig::default())
         .await
         .unwrap();
     assert_eq!(client.c_echo().await.unwrap(), 0);
@@ -215,7 +215,7 @@ async fn many_associations_at_once() {
     let mut handles = Vec::new();
     for i in 0..8 {
         handles.push(tokio::spawn(async move {
-            let client = Client::connect(
+            let mut client = Client::connect(
                 addr,
                 ClientConfig {
                     calling_ae: format!("SCU{i}"),
@@ -263,7 +263,7 @@ async fn handler_refuses_per_operation_with_0124() {
             calling_ae: calling.into(),
             ..ClientConfig::default()
         };
-        let client = Client::connect(addr, config).await.unwrap();
+        let mut client = Client::connect(addr, config).await.unwrap();
         let r = client
             .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
             .await
@@ -310,8 +310,8 @@ async fn an_encoded_data_set_answers_as_its_source_does() {
     for implicit in [false, true] {
         let (a, stop_a, task_a) = start(server(encoded.clone(), implicit)).await;
         let (b, stop_b, task_b) = start(server(direct.clone(), implicit)).await;
-        let ca = Client::connect(a, ClientConfig::default()).await.unwrap();
-        let cb = Client::connect(b, ClientConfig::default()).await.unwrap();
+        let mut ca = Client::connect(a, ClientConfig::default()).await.unwrap();
+        let mut cb = Client::connect(b, ClientConfig::default()).await.unwrap();
         for list in [None, Some(&asked[..])] {
             let ra = ca
                 .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, list)
@@ -363,7 +363,7 @@ async fn a_request_describes_itself_in_one_line() {
     });
     let (addr, stop, task) = start(builder).await;
     let before = std::time::SystemTime::now();
-    let client = Client::connect(addr, ClientConfig::default())
+    let mut client = Client::connect(addr, ClientConfig::default())
         .await
         .unwrap();
     let list = [tags::MANUFACTURER, tags::MANUFACTURER_MODEL_NAME];
@@ -499,7 +499,7 @@ async fn a_recorded_association_replays_as_it_ran() {
             ..ServerOptions::default()
         });
     let (addr, stop, task) = start(failing).await;
-    let client = Client::connect(addr, ClientConfig::default())
+    let mut client = Client::connect(addr, ClientConfig::default())
         .await
         .unwrap();
     for want in [0x0000, 0x0110] {
@@ -630,7 +630,7 @@ async fn a_released_slot_is_free_before_the_peer_closes() {
     });
     let (addr, stop, task) = start(builder).await;
     let mut old = released_but_open(addr).await;
-    let next = Client::connect(addr, ClientConfig::default())
+    let mut next = Client::connect(addr, ClientConfig::default())
         .await
         .expect("the released association's slot is free");
     assert_eq!(next.c_echo().await.unwrap(), 0);
@@ -689,6 +689,121 @@ async fn a_lingering_connection_answers_as_sta13() {
     let started = std::time::Instant::now();
     assert!(closed_by_server(&mut s, Duration::from_secs(5)).await);
     assert!(started.elapsed() < Duration::from_secs(4));
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+/// A peer that accepts with a canned A-ASSOCIATE-AC (after reading the request) and returns
+/// the socket.
+async fn canned_acceptor(listener: &tokio::net::TcpListener) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let (mut s, _) = listener.accept().await.unwrap();
+    assert_eq!(read_pdu(&mut s).await, 0x01, "A-ASSOCIATE-RQ");
+    s.write_all(&vector("a-associate-ac-display"))
+        .await
+        .unwrap();
+    s
+}
+
+/// Between calls nobody awaits the client, yet a peer's A-RELEASE-RQ is answered at once
+/// (the background task keeps the association), and the next call hears it is over.
+#[tokio::test]
+async fn an_idle_client_answers_the_peers_release() {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = tokio::spawn(async move {
+        let mut s = canned_acceptor(&listener).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        s.write_all(&vector("a-release-rq")).await.unwrap();
+        let rp = tokio::time::timeout(Duration::from_secs(5), read_pdu(&mut s))
+            .await
+            .expect("A-RELEASE-RP while the client is idle");
+        assert_eq!(rp, 0x06, "A-RELEASE-RP");
+        // The release's requestor closes the connection.
+    });
+    let mut client = Client::connect(addr, ClientConfig::default())
+        .await
+        .expect("association");
+    // Idle: this task only waits for the peer's side.
+    tokio::time::timeout(Duration::from_secs(10), peer)
+        .await
+        .expect("the peer finished")
+        .unwrap();
+    assert!(matches!(client.c_echo().await, Err(ClientError::Closed)));
+}
+
+/// A peer that never answers: the call ends at the DIMSE timeout with the association
+/// aborted, and the peer receives the A-ABORT.
+#[tokio::test]
+async fn an_unanswered_n_get_times_out_and_aborts() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = tokio::spawn(async move {
+        let mut s = canned_acceptor(&listener).await;
+        assert_eq!(read_pdu(&mut s).await, 0x04, "the N-GET-RQ's P-DATA-TF");
+        // Never answered: the next PDU is the client's A-ABORT.
+        let abort = tokio::time::timeout(Duration::from_secs(10), read_pdu(&mut s))
+            .await
+            .expect("A-ABORT at the DIMSE timeout");
+        assert_eq!(abort, 0x07, "A-ABORT");
+    });
+    let mut config = ClientConfig::default();
+    config.limits.dimse_timeout = dimse_core::Duration::from_millis(300);
+    let mut client = Client::connect(addr, config).await.expect("association");
+    let started = std::time::Instant::now();
+    let r = tokio::time::timeout(
+        Duration::from_secs(10),
+        client.n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None),
+    )
+    .await
+    .expect("the call ended");
+    assert!(r.is_err(), "{r:?}");
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    peer.await.unwrap();
+}
+
+/// A call given up (its future dropped before the answer) leaves the association to the
+/// background task; the late answer goes to nobody, and the next call gets its own.
+#[tokio::test]
+async fn a_call_given_up_does_not_answer_the_next() {
+    // The first request is answered after a while.
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let builder = Server::builder(ae("DISPLAY")).n_get(move |_req: NGetRequest| {
+        let first = calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+        async move {
+            if first {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            Ok(Reply::success(Arc::new(DEMO)))
+        }
+    });
+    let (addr, stop, task) = start(builder).await;
+    let mut client = Client::connect(addr, ClientConfig::default())
+        .await
+        .unwrap();
+    let given_up = tokio::time::timeout(
+        Duration::from_millis(50),
+        client.n_get(
+            DISPLAY_SYSTEM,
+            DISPLAY_SYSTEM_INSTANCE,
+            Some(&[tags::MANUFACTURER]),
+        ),
+    )
+    .await;
+    assert!(
+        given_up.is_err(),
+        "answered before the handler's delay: {given_up:?}"
+    );
+    let r = client
+        .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+        .await
+        .unwrap();
+    assert_eq!(r.status, 0x0000);
+    // The whole data set: this call's answer, not the late one of one attribute.
+    let full = demo_bytes(r.encoding);
+    assert_eq!(r.data_set.as_deref(), Some(&full[..]));
+    client.release().await.unwrap();
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }

@@ -53,7 +53,7 @@ async fn n_get_over_tls() {
         tls: Some(client_tls(&cert)),
         ..ClientConfig::default()
     };
-    let client = Client::connect(addr, config).await.unwrap();
+    let mut client = Client::connect(addr, config).await.unwrap();
     let r = client
         .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
         .await
