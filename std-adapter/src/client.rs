@@ -216,6 +216,11 @@ impl NGetResponse<'_> {
     }
 }
 
+/// The call number of the association's negotiation (`Client::connect`).
+const NEGOTIATION: u64 = 0;
+/// A call number no answer carries: a call of it drives the association until it is over.
+const UNTIL_CLOSED: u64 = u64::MAX;
+
 /// What a call asks of the association. An N-GET's arguments wait in [`State`]'s buffers.
 #[derive(Clone, Copy)]
 enum Request {
@@ -401,8 +406,7 @@ impl Client {
         let _ = stream.set_nodelay(true);
         let peer = stream.peer_addr()?;
         let link = Arc::new(Link::default());
-        // Call 0 is the association's negotiation.
-        link.lock().next_call = 1;
+        link.lock().next_call = NEGOTIATION + 1;
         #[cfg(feature = "tls")]
         if let Some(tls) = config.tls.clone() {
             let name = tokio_rustls::rustls::pki_types::ServerName::try_from(tls.server_name)
@@ -432,7 +436,7 @@ impl Client {
             association: Arc::new(Mutex::new(Some(association))),
             peer,
         };
-        match client.call(0).await? {
+        match client.call(NEGOTIATION).await? {
             Answer::Established => {}
             _ => return Err(ClientError::Closed),
         }
@@ -498,7 +502,7 @@ impl Client {
         let call = self.link.lock().place(Request::Release);
         let released = self.call(call).await;
         // The connection closes after A-RELEASE-RP: see it closed before returning.
-        let _ = self.call(u64::MAX).await;
+        let _ = self.call(UNTIL_CLOSED).await;
         match released? {
             Answer::Released => Ok(()),
             _ => Err(ClientError::Closed),
@@ -741,14 +745,17 @@ async fn associate<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     ) {
         Ok(c) => c,
         Err(_) => {
-            link.answer(0, Err(ClientError::Config("presentation contexts")));
+            link.answer(
+                NEGOTIATION,
+                Err(ClientError::Config("presentation contexts")),
+            );
             return;
         }
     };
     // Room for the A-ASSOCIATE-RQ, and for a command in one P-DATA (an N-GET-RQ is under
     // 1 KiB unless it lists hundreds of attributes; a longer one is fragmented to fit).
     io.reserve_output(conn.min_output_len().max(4 * 1024));
-    let mut waiting = Waiting::Established(0);
+    let mut waiting = Waiting::Established(NEGOTIATION);
     let mut ended: Option<ClientError> = None;
     let mut timer = Timer::new();
     let mut done: Vec<Event> = Vec::new();
