@@ -168,7 +168,9 @@ async fn serve<
             tx: &mut tx[..],
         };
         let t0 = now();
-        let conn = Connection::acceptor(policy, storage, t0);
+        // The core's connection, built in place by `accept` (see there).
+        let mut slot = None;
+        let conn = accept(&mut slot, policy, storage, t0);
         let recording = match trace.as_deref_mut() {
             Some(buf) if RECORD => {
                 let mut peer: heapless::String<64> = heapless::String::new();
@@ -208,6 +210,22 @@ async fn serve<
         );
         handler.association_ended(&summary);
     }
+}
+
+/// A new acceptor connection in `slot`, for the association just accepted.
+///
+/// Not inlined, and into a `&mut` of its own: there the compiler builds the connection (2.5 KB)
+/// straight in its place in the task's future. Built in the task's `poll` instead, it went to
+/// a temporary of that frame first (the future cannot be proven unaliased), and every poll of
+/// the task carried those 2.5 KB on the stack.
+#[inline(never)]
+fn accept<'c, 'a>(
+    slot: &'a mut Option<Connection<'c>>,
+    policy: &'c AcceptorPolicy<'c>,
+    storage: Storage<'c>,
+    now: dimse_core::Instant,
+) -> &'a mut Connection<'c> {
+    slot.insert(Connection::acceptor(policy, storage, now))
 }
 
 /// The core's clock: milliseconds of embassy-time (since boot).
@@ -260,7 +278,7 @@ fn deadline(at: dimse_core::Instant) -> Instant {
 /// One association on an accepted socket.
 struct Association<'s, 'n, 'c, const RECORD: bool> {
     socket: &'s mut TcpSocket<'n>,
-    conn: Connection<'c>,
+    conn: &'s mut Connection<'c>,
     /// Bytes taken from the socket that the core has not consumed: only when a unit the core
     /// needs whole (a PDU header, an item) was split by the receive ring's wrap, or when the
     /// core held input back. The rest of the input the core did not take stays in the
@@ -518,7 +536,7 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
                 None => {
                     let read = read_into::<RECORD>(
                         self.socket,
-                        &mut self.conn,
+                        self.conn,
                         self.carry,
                         &mut self.carry_len,
                         &mut self.recording,
@@ -578,7 +596,7 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
         }
         let read = read_into::<RECORD>(
             self.socket,
-            &mut self.conn,
+            self.conn,
             self.carry,
             &mut self.carry_len,
             &mut self.recording,
