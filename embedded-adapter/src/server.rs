@@ -214,10 +214,10 @@ async fn serve<
 
 /// A new acceptor connection in `slot`, for the association just accepted.
 ///
-/// Not inlined, and into a `&mut` of its own: there the compiler builds the connection (2.5 KB)
-/// straight in its place in the task's future. Built in the task's `poll` instead, it went to
-/// a temporary of that frame first (the future cannot be proven unaliased), and every poll of
-/// the task carried those 2.5 KB on the stack.
+/// Not inlined: built in the task's `poll`, the connection (2.5 KB) went to a temporary of that
+/// frame before its copy into the future (which, behind a `Pin<&mut>`, cannot be proven
+/// unaliased), and every poll of the task carried those 2.5 KB on the stack. Here the
+/// temporary is in this function's frame, on the stack only while it runs.
 #[inline(never)]
 fn accept<'c, 'a>(
     slot: &'a mut Option<Connection<'c>>,
