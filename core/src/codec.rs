@@ -138,24 +138,27 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    // The fixed-size writes go through `array`, not `put`: a store of known length where
+    // `put` calls the general copy (on a Cortex-M at opt-level "z", about 50 instructions
+    // to write two bytes; a command set is mostly such fields).
     pub(crate) fn u8(&mut self, v: u8) -> Result<(), BufferTooSmall> {
-        self.put(&[v])
+        self.array([v])
     }
 
     pub(crate) fn u16_be(&mut self, v: u16) -> Result<(), BufferTooSmall> {
-        self.put(&v.to_be_bytes())
+        self.array(v.to_be_bytes())
     }
 
     pub(crate) fn u32_be(&mut self, v: u32) -> Result<(), BufferTooSmall> {
-        self.put(&v.to_be_bytes())
+        self.array(v.to_be_bytes())
     }
 
     pub(crate) fn u16_le(&mut self, v: u16) -> Result<(), BufferTooSmall> {
-        self.put(&v.to_le_bytes())
+        self.array(v.to_le_bytes())
     }
 
     pub(crate) fn u32_le(&mut self, v: u32) -> Result<(), BufferTooSmall> {
-        self.put(&v.to_le_bytes())
+        self.array(v.to_le_bytes())
     }
 
     /// Overwrites a big-endian u32 written earlier at `at` (a length known only at the end).

@@ -168,7 +168,9 @@ async fn serve<
             tx: &mut tx[..],
         };
         let t0 = now();
-        let conn = Connection::acceptor(policy, storage, t0);
+        // The core's connection, built in place by `accept` (see there).
+        let mut slot = None;
+        let conn = accept(&mut slot, policy, storage, t0);
         let recording = match trace.as_deref_mut() {
             Some(buf) if RECORD => {
                 let mut peer: heapless::String<64> = heapless::String::new();
@@ -210,9 +212,54 @@ async fn serve<
     }
 }
 
+/// A new acceptor connection in `slot`, for the association just accepted.
+///
+/// Not inlined: built in the task's `poll`, the connection (2.5 KB) went to a temporary of that
+/// frame before its copy into the future (which, behind a `Pin<&mut>`, cannot be proven
+/// unaliased), and every poll of the task carried those 2.5 KB on the stack. Here the
+/// temporary is in this function's frame, on the stack only while it runs.
+#[inline(never)]
+fn accept<'c, 'a>(
+    slot: &'a mut Option<Connection<'c>>,
+    policy: &'c AcceptorPolicy<'c>,
+    storage: Storage<'c>,
+    now: dimse_core::Instant,
+) -> &'a mut Connection<'c> {
+    slot.insert(Connection::acceptor(policy, storage, now))
+}
+
 /// The core's clock: milliseconds of embassy-time (since boot).
 fn now() -> dimse_core::Instant {
-    dimse_core::Instant::from_millis(Instant::now().as_millis())
+    dimse_core::Instant::from_millis(millis(Instant::now().as_ticks()))
+}
+
+/// Ticks per millisecond when the tick rate is a whole number of kHz that fits 16 bits
+/// (embassy-time's default, 1 MHz: 1,000), else 0.
+const TICKS_PER_MS: u64 = if embassy_time::TICK_HZ % 1000 == 0 && embassy_time::TICK_HZ < 65_536_000
+{
+    embassy_time::TICK_HZ / 1000
+} else {
+    0
+};
+
+/// `ticks` in whole milliseconds (rounded down), as embassy-time's `as_millis` gives them but
+/// without a 64-bit division where the tick rate allows: on a 32-bit MCU that division is a
+/// library call of about 190 instructions (a Cortex-M7 counts it every N-GET, BENCHMARKS.md),
+/// where the hardware divides 32 bits in one. Long division in 16-bit digits: each partial
+/// dividend is below the divisor times 2^16, so fits 32 bits; exact for every tick count.
+fn millis(ticks: u64) -> u64 {
+    let Ok(d) = u32::try_from(TICKS_PER_MS) else {
+        return Instant::from_ticks(ticks).as_millis();
+    };
+    if d == 0 {
+        return Instant::from_ticks(ticks).as_millis();
+    }
+    let (hi, lo) = ((ticks >> 32) as u32, ticks as u32);
+    let (q1, r1) = (hi / d, hi % d);
+    let x = (r1 << 16) | (lo >> 16);
+    let (q2, r2) = (x / d, x % d);
+    let q3 = ((r2 << 16) | (lo & 0xFFFF)) / d;
+    (u64::from(q1) << 32) | (u64::from(q2) << 16) | u64::from(q3)
 }
 
 /// A core deadline as an embassy instant, never before it (with a tick rate that is not a
@@ -220,7 +267,8 @@ fn now() -> dimse_core::Instant {
 fn deadline(at: dimse_core::Instant) -> Instant {
     let ms = at.as_millis();
     let t = Instant::from_millis(ms);
-    if t.as_millis() < ms {
+    // A whole number of ticks per millisecond: exact, and no 64-bit division to check it.
+    if TICKS_PER_MS == 0 && t.as_millis() < ms {
         t + Duration::from_ticks(1)
     } else {
         t
@@ -230,7 +278,7 @@ fn deadline(at: dimse_core::Instant) -> Instant {
 /// One association on an accepted socket.
 struct Association<'s, 'n, 'c, const RECORD: bool> {
     socket: &'s mut TcpSocket<'n>,
-    conn: Connection<'c>,
+    conn: &'s mut Connection<'c>,
     /// Bytes taken from the socket that the core has not consumed: only when a unit the core
     /// needs whole (a PDU header, an item) was split by the receive ring's wrap, or when the
     /// core held input back. The rest of the input the core did not take stays in the
@@ -488,7 +536,7 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
                 None => {
                     let read = read_into::<RECORD>(
                         self.socket,
-                        &mut self.conn,
+                        self.conn,
                         self.carry,
                         &mut self.carry_len,
                         &mut self.recording,
@@ -548,7 +596,7 @@ impl<const RECORD: bool> Association<'_, '_, '_, RECORD> {
         }
         let read = read_into::<RECORD>(
             self.socket,
-            &mut self.conn,
+            self.conn,
             self.carry,
             &mut self.carry_len,
             &mut self.recording,
@@ -699,4 +747,28 @@ async fn close(socket: &mut TcpSocket<'_>) {
 async fn reset(socket: &mut TcpSocket<'_>) {
     socket.abort();
     let _ = socket.flush().with_timeout(CLOSE_TIMEOUT).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn millis_is_as_millis() {
+        let mut ticks = vec![
+            0,
+            1,
+            999,
+            1000,
+            1001,
+            u64::from(u32::MAX),
+            1 << 32,
+            u64::MAX,
+        ];
+        ticks.extend((0..64).flat_map(|b| [(1u64 << b) - 1, 1 << b, (1 << b) + 999]));
+        ticks.extend((0..1000u64).map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        for t in ticks {
+            assert_eq!(millis(t), Instant::from_ticks(t).as_millis(), "{t} ticks");
+        }
+    }
 }

@@ -100,7 +100,7 @@ pub struct Device {
     #[cfg(not(feature = "encoded"))]
     display: DisplaySystem<'static>,
     #[cfg(feature = "encoded")]
-    display: dimse_core::dataset::Encoded<'static>,
+    display: dimse_core::dataset::CheckedEncoded<'static>,
 }
 
 impl Handler for Device {
@@ -178,26 +178,33 @@ pub fn start(
 
 /// The Display System encoded once, in both transfer syntaxes, into static buffers (`encoded`
 /// feature: for the instruction counts of BENCHMARKS.md); a model that does not fit is served
-/// empty, and the log says so.
+/// empty, and the log says so. Checked once here too ([`Encoded::check`]), so that a request
+/// for every attribute is one copy, not a walk of the elements' headers per response.
+///
+/// [`Encoded::check`]: dimse_core::dataset::Encoded::check
 #[cfg(feature = "encoded")]
-fn encoded(display: &DisplaySystem<'_>) -> dimse_core::dataset::Encoded<'static> {
+fn encoded(display: &DisplaySystem<'_>) -> dimse_core::dataset::CheckedEncoded<'static> {
     use dimse_core::dataset::Encoding;
-    static EXPLICIT: static_cell::ConstStaticCell<[u8; 4096]> =
-        static_cell::ConstStaticCell::new([0; 4096]);
-    static IMPLICIT: static_cell::ConstStaticCell<[u8; 4096]> =
-        static_cell::ConstStaticCell::new([0; 4096]);
-    dimse_core::dataset::Encoded {
+    #[repr(align(4))]
+    struct Aligned([u8; 4096]);
+    static EXPLICIT: static_cell::ConstStaticCell<Aligned> =
+        static_cell::ConstStaticCell::new(Aligned([0; 4096]));
+    static IMPLICIT: static_cell::ConstStaticCell<Aligned> =
+        static_cell::ConstStaticCell::new(Aligned([0; 4096]));
+    let encoded = dimse_core::dataset::Encoded {
         explicit_vr_little_endian: encode(
             display,
-            EXPLICIT.take(),
+            &mut EXPLICIT.take().0,
             Encoding::ExplicitVrLittleEndian,
         ),
         implicit_vr_little_endian: encode(
             display,
-            IMPLICIT.take(),
+            &mut IMPLICIT.take().0,
             Encoding::ImplicitVrLittleEndian,
         ),
-    }
+    };
+    // The writer made these bytes (or none, when they did not fit): they check.
+    unwrap!(encoded.check())
 }
 
 /// `display` in one transfer syntax, into `buf` (`encoded` feature).

@@ -32,6 +32,8 @@ mod console;
 mod dicom;
 mod lan9118;
 mod measure;
+#[path = "../../mem.rs"]
+mod mem;
 mod mmio;
 mod semihosting;
 mod time;

@@ -58,6 +58,8 @@ use embassy_stm32::{flash::Flash, peripherals::FLASH, Peri};
 mod dicom;
 #[cfg(not(feature = "dicom"))]
 mod echo;
+#[path = "../../mem.rs"]
+mod mem;
 
 /// The logging macros of the DICOM part: defmt's.
 #[cfg(feature = "dicom")]
