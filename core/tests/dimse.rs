@@ -941,6 +941,35 @@ fn associated_with_rx(rx: usize) -> Pair {
 }
 
 #[test]
+fn an_acceptor_built_in_place_serves_like_one_built_by_value() {
+    // `acceptor_in` writes the connection into the caller's slot (what a firmware task
+    // does to keep it off its stack); it is the same acceptor as `acceptor` returns.
+    let config = leak(RequestorConfig::new(
+        ae("QA_SCU"),
+        ae("DISPLAY"),
+        leak(contexts()),
+    ));
+    let mut p = Pair::associated(1000);
+    let mut slot = None;
+    let conn =
+        dimse_core::Connection::acceptor_in(&mut slot, leak(policy()), storage(4096, 4096), p.now);
+    let by_value = dimse_core::Connection::acceptor(leak(policy()), storage(4096, 4096), p.now);
+    assert_eq!(format!("{conn:?}"), format!("{by_value:?}"));
+    assert_eq!(conn.poll_timeout(), by_value.poll_timeout());
+    p.acc = Side::new(slot.take().unwrap());
+    p.req =
+        Side::new(dimse_core::Connection::requestor(config, storage(65536, 4096), p.now).unwrap());
+    p.run();
+    assert!(p.acc.conn.is_established());
+    p.req
+        .conn
+        .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, Some(&[SERIAL]))
+        .unwrap();
+    p.run();
+    assert_eq!(p.respond(Status::SUCCESS, Some(&DISPLAY)), 0);
+}
+
+#[test]
 fn a_command_set_larger_than_the_receive_storage_is_answered_0213() {
     // 1 KiB of receive storage, as the README suggests for firmware: an N-GET-RQ listing
     // 229 tags (1,126 bytes of command set) does not fit. It is answered 0213H, and the
@@ -971,6 +1000,78 @@ fn a_command_set_larger_than_the_receive_storage_is_answered_0213() {
         })
     ));
     assert_eq!(p.acc.conn.n_get_request().unwrap().requested_len(), 200);
+}
+
+#[test]
+fn a_waiting_request_keeps_its_list_while_the_next_commands_arrive() {
+    // The list of a request with the application stays in the receive storage (moved to its
+    // tail): what arrives meanwhile must not overwrite it. 1 KiB of storage; the first
+    // request lists Manufacturer and 149 private tags (600 bytes of list).
+    let mut p = associated_with_rx(1024);
+    let mut first: Vec<Tag> = vec![MANUFACTURER];
+    first.extend((1..=149).map(|e| Tag::new(0x0009, e)));
+    let bytes_of = |tags: &[Tag]| -> Vec<u8> {
+        tags.iter()
+            .flat_map(|t| [t.group().to_le_bytes(), t.element().to_le_bytes()].concat())
+            .collect()
+    };
+    let command = n_get(40, DISPLAY_SYSTEM, INSTANCE, Some(&first));
+    assert!(send(&mut p, &pdv(1, true, &command)).is_empty());
+    // The same Message ID again (the whole command, 730 bytes, more than what the list
+    // leaves), then the next request with a list of its own: both stored over the first
+    // command's bytes.
+    let dup = send(&mut p, &pdv(1, true, &command));
+    assert_eq!(Command::parse(&dup[0]).status, Some(0x0210));
+    let next = n_get(41, DISPLAY_SYSTEM, INSTANCE, Some(&[SERIAL]));
+    assert!(send(&mut p, &pdv(1, true, &next)).is_empty());
+    let req = p.acc.conn.n_get_request().unwrap();
+    assert_eq!(req.message_id, 40);
+    assert_eq!(req.attribute_identifier_list, bytes_of(&first).as_slice());
+    // The answer is filtered by the first list: Manufacturer, and the 149 tags it lacks.
+    p.acc
+        .conn
+        .respond_n_get(p.now, 40, Status::SUCCESS, Some(&DISPLAY))
+        .unwrap();
+    let out = p.acc.drain();
+    let rsp = responses(&out);
+    let c = Command::parse(&rsp[0]);
+    assert_eq!(c.status, Some(0x0107));
+    assert_eq!(c.attribute_identifier_list, Some(&bytes_of(&first)[4..]));
+    // The held request comes through with its own list.
+    p.acc.feed(p.now, &[], 1);
+    let req = p.acc.conn.n_get_request().unwrap();
+    assert_eq!(req.message_id, 41);
+    assert_eq!(
+        req.attribute_identifier_list,
+        bytes_of(&[SERIAL]).as_slice()
+    );
+    p.acc
+        .conn
+        .respond_n_get(p.now, 41, Status::SUCCESS, Some(&DISPLAY))
+        .unwrap();
+    let out = p.acc.drain();
+    assert_eq!(Command::parse(&responses(&out)[0]).status, Some(0));
+    // The bound: a request held behind one whose list holds the tail gets the storage less
+    // that list. The first request's 600 bytes leave 424; a second 150-tag request (730
+    // bytes) does not fit beside them, and is answered 0213H once the first is.
+    let again = n_get(42, DISPLAY_SYSTEM, INSTANCE, Some(&first));
+    assert!(send(&mut p, &pdv(1, true, &again)).is_empty());
+    let held = n_get(43, DISPLAY_SYSTEM, INSTANCE, Some(&first));
+    assert!(send(&mut p, &pdv(1, true, &held)).is_empty());
+    p.acc
+        .conn
+        .respond_n_get(p.now, 42, Status::SUCCESS, Some(&DISPLAY))
+        .unwrap();
+    let mut out = p.acc.drain();
+    out.extend(p.acc.feed(p.now, &[], 1));
+    let rsp = responses(&out);
+    assert_eq!(rsp.len(), 2, "{:?}", p.acc.events);
+    let c = Command::parse(&rsp[1]);
+    assert_eq!(
+        (c.message_id_being_responded_to, c.status),
+        (Some(43), Some(0x0213))
+    );
+    assert!(p.acc.conn.is_established());
 }
 
 #[test]

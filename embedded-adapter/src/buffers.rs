@@ -71,7 +71,7 @@ impl<const RX: usize, const TX: usize, const SOCKET_RX: usize, const SOCKET_TX: 
     }
 
     /// Their size in bytes: what one association costs in `.bss` besides its task (whose
-    /// future holds the core's `Connection`, about 2.6 KB, and the socket handle).
+    /// future holds the core's `Connection`, about 1.5 KB, and the socket handle).
     pub const SIZE: usize = RX + TX + SOCKET_RX + SOCKET_TX + MAX_UNIT_LEN;
 }
 

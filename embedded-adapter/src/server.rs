@@ -168,9 +168,10 @@ async fn serve<
             tx: &mut tx[..],
         };
         let t0 = now();
-        // The core's connection, built in place by `accept` (see there).
+        // The core's connection, built where it stays (in this future), not on the stack
+        // first: `Connection::acceptor_in`.
         let mut slot = None;
-        let conn = accept(&mut slot, policy, storage, t0);
+        let conn = Connection::acceptor_in(&mut slot, policy, storage, t0);
         let recording = match trace.as_deref_mut() {
             Some(buf) if RECORD => {
                 let mut peer: heapless::String<64> = heapless::String::new();
@@ -210,22 +211,6 @@ async fn serve<
         );
         handler.association_ended(&summary);
     }
-}
-
-/// A new acceptor connection in `slot`, for the association just accepted.
-///
-/// Not inlined: built in the task's `poll`, the connection (2.5 KB) went to a temporary of that
-/// frame before its copy into the future (which, behind a `Pin<&mut>`, cannot be proven
-/// unaliased), and every poll of the task carried those 2.5 KB on the stack. Here the
-/// temporary is in this function's frame, on the stack only while it runs.
-#[inline(never)]
-fn accept<'c, 'a>(
-    slot: &'a mut Option<Connection<'c>>,
-    policy: &'c AcceptorPolicy<'c>,
-    storage: Storage<'c>,
-    now: dimse_core::Instant,
-) -> &'a mut Connection<'c> {
-    slot.insert(Connection::acceptor(policy, storage, now))
 }
 
 /// The core's clock: milliseconds of embassy-time (since boot).

@@ -98,10 +98,10 @@
 // Upper bounds of `dimse_connection_size()` for 32-bit and 64-bit targets, for a static
 // buffer (`DIMSE_CONNECTION_SIZE` picks the one of the target). Checked when the crate is
 // built for a target of that width.
-#define DIMSE_CONNECTION_SIZE_32 3328
+#define DIMSE_CONNECTION_SIZE_32 2304
 
 // See [`DIMSE_CONNECTION_SIZE_32`].
-#define DIMSE_CONNECTION_SIZE_64 3712
+#define DIMSE_CONNECTION_SIZE_64 2688
 
 // An alignment that satisfies [`dimse_connection_align`] on every target.
 #define DIMSE_CONNECTION_ALIGN 8

@@ -38,9 +38,9 @@ pub struct Connection {
 /// Upper bounds of `dimse_connection_size()` for 32-bit and 64-bit targets, for a static
 /// buffer (`DIMSE_CONNECTION_SIZE` picks the one of the target). Checked when the crate is
 /// built for a target of that width.
-pub const DIMSE_CONNECTION_SIZE_32: usize = 3328;
+pub const DIMSE_CONNECTION_SIZE_32: usize = 2304;
 /// See [`DIMSE_CONNECTION_SIZE_32`].
-pub const DIMSE_CONNECTION_SIZE_64: usize = 3712;
+pub const DIMSE_CONNECTION_SIZE_64: usize = 2688;
 /// An alignment that satisfies [`dimse_connection_align`] on every target.
 pub const DIMSE_CONNECTION_ALIGN: usize = 8;
 

@@ -347,6 +347,8 @@ pub struct Negotiated {
 }
 
 impl Negotiated {
+    // Inlined, as the negotiations' `new`: see `Neg::start`.
+    #[inline(always)]
     fn new(role: Role, fixed: AssociateFixed) -> Self {
         Negotiated {
             role,
@@ -427,6 +429,7 @@ struct PendingContext {
 /// Accumulates an A-ASSOCIATE-RQ, unit by unit, into a decision (PS3.8 AE-6, then the
 /// policy standing in for the local user's AE-7/AE-8).
 #[derive(Debug, Clone)]
+#[repr(C)] // `n` first: see the connection's `Neg`.
 pub(crate) struct AcceptorNegotiation {
     n: Negotiated,
     ids_seen: [u8; 32],
@@ -448,6 +451,7 @@ enum IdentityOutcome {
 
 impl AcceptorNegotiation {
     /// Starts with the fixed part of the request.
+    #[inline(always)]
     pub(crate) fn new(fixed: AssociateFixed) -> Self {
         let provider_reject =
             (!fixed.supports_version_1()).then_some(AssociateRj::PROTOCOL_VERSION_NOT_SUPPORTED);
@@ -616,8 +620,13 @@ impl AcceptorNegotiation {
         };
     }
 
-    /// The request is complete: accept (the negotiated association) or reject.
-    pub(crate) fn finish(mut self, policy: &AcceptorPolicy<'_>) -> Result<Negotiated, AssociateRj> {
+    /// What has been negotiated so far (all of it once [`finish`](Self::finish) accepted).
+    pub(crate) fn negotiated(&self) -> &Negotiated {
+        &self.n
+    }
+
+    /// The request is complete: accept (the negotiation, finished in place) or reject.
+    pub(crate) fn finish(&mut self, policy: &AcceptorPolicy<'_>) -> Result<(), AssociateRj> {
         if self.pending.is_some() {
             self.context_end(policy);
         }
@@ -661,7 +670,7 @@ impl AcceptorNegotiation {
                 .iter()
                 .any(|c| c.result == ContextResult::Acceptance && c.abstract_index == *i)
         });
-        Ok(self.n)
+        Ok(())
     }
 }
 
@@ -674,6 +683,7 @@ fn index<'s>(mut list: impl Iterator<Item = &'s str>, uid: &str) -> Option<u8> {
 
 /// Accumulates an A-ASSOCIATE-AC against what was proposed.
 #[derive(Debug, Clone)]
+#[repr(C)] // `n` first: see the connection's `Neg`.
 pub(crate) struct RequestorNegotiation {
     n: Negotiated,
     invalid: bool,
@@ -682,6 +692,7 @@ pub(crate) struct RequestorNegotiation {
 
 impl RequestorNegotiation {
     /// Starts with the fixed part of the AC.
+    #[inline(always)]
     pub(crate) fn new(fixed: AssociateFixed) -> Self {
         RequestorNegotiation {
             n: Negotiated::new(Role::Requestor, fixed),
@@ -741,15 +752,20 @@ impl RequestorNegotiation {
         }
     }
 
-    /// The AC is complete: the negotiated association, or `None` if the AC does not answer
-    /// what was proposed (the connection then aborts).
-    pub(crate) fn finish(self, config: &RequestorConfig<'_>) -> Option<Negotiated> {
-        let mut n = self.n;
+    /// What has been negotiated so far (all of it once [`finish`](Self::finish) accepted).
+    pub(crate) fn negotiated(&self) -> &Negotiated {
+        &self.n
+    }
+
+    /// The AC is complete: whether it answers what was proposed (else the connection
+    /// aborts). The negotiation is finished in place.
+    pub(crate) fn finish(&mut self, config: &RequestorConfig<'_>) -> bool {
+        let n = &mut self.n;
         // The AC echoes the titles; keep ours, which are what the association is between.
         n.calling_ae = config.calling_ae;
         n.called_ae = config.called_ae;
         let min = config.limits.min_peer_max_pdu_length;
         let max_ok = n.peer_max_pdu_length == 0 || n.peer_max_pdu_length >= min;
-        (!self.invalid && self.app_context_ok && max_ok).then_some(n)
+        !self.invalid && self.app_context_ok && max_ok
     }
 }

@@ -53,17 +53,109 @@ pub(super) enum Container {
     },
 }
 
-/// The negotiation in progress, or its outcome.
+/// The negotiation in progress, or its outcome: the [`Negotiated`] inside stays where it
+/// is built from the first item to the association's end (a move of it is a temporary of
+/// 700 bytes on the stack, which a firmware task's stack would have to hold).
 #[derive(Debug, Clone)]
-pub(super) enum Neg {
-    None,
+pub(super) struct Neg {
+    phase: Phase,
+    side: Side,
+}
+
+/// Whose negotiation: the acceptor reads an A-ASSOCIATE-RQ, the requestor an -AC.
+//
+// `repr(C)`, and each negotiation's `Negotiated` first in it: the outcome is at the same
+// place in both variants, so that `Neg::outcome`, which every message asks
+// (`Connection::negotiated`), is one test of the phase, not a match.
+#[derive(Debug, Clone)]
+#[repr(C, u8)]
+enum Side {
     Acceptor(AcceptorNegotiation),
     Requestor(RequestorNegotiation),
-    /// The request or answer was read whole and its outcome is known; the state machine
-    /// has not acted on it yet (it travels in `neg`, not in the `Input`: an `Input` that
-    /// carried it would make every caller's frame as large as a negotiation).
-    Finished(Negotiated),
-    Done(Negotiated),
+}
+
+/// How far a negotiation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// None yet, or it failed: nothing negotiated.
+    Idle,
+    /// Its items are being read.
+    Reading,
+    /// The request or answer was read whole and is acceptable; the state machine has not
+    /// acted on it yet (it waits here, not in the `Input`: an `Input` that carried it would
+    /// make every caller's frame as large as a negotiation).
+    Finished,
+    /// The association's: what [`Connection::negotiated`] returns.
+    Done,
+}
+
+impl Neg {
+    /// No negotiation yet, for a connection in `role`. Inlined, so that it is written in
+    /// place with the connection (see `Connection::acceptor_in`).
+    #[inline(always)]
+    pub(super) fn new(role: Role) -> Self {
+        const UNREAD: AssociateFixed = AssociateFixed {
+            protocol_version: 0,
+            called_ae_field: [0; 16],
+            calling_ae_field: [0; 16],
+            reserved: [0; 32],
+        };
+        Neg {
+            phase: Phase::Idle,
+            side: match role {
+                Role::Acceptor => Side::Acceptor(AcceptorNegotiation::new(UNREAD)),
+                Role::Requestor => Side::Requestor(RequestorNegotiation::new(UNREAD)),
+            },
+        }
+    }
+
+    /// The outcome, when the negotiation is in `phase`.
+    #[inline]
+    pub(super) fn outcome(&self, phase: Phase) -> Option<&Negotiated> {
+        if self.phase != phase {
+            return None;
+        }
+        Some(match &self.side {
+            Side::Acceptor(n) => n.negotiated(),
+            Side::Requestor(n) => n.negotiated(),
+        })
+    }
+
+    /// The negotiation whose items are being read.
+    fn reading(&mut self) -> Option<&mut Side> {
+        (self.phase == Phase::Reading).then_some(&mut self.side)
+    }
+
+    /// Nothing negotiated any more, unless the association was established.
+    pub(super) fn abandon_unless_done(&mut self) {
+        if self.phase != Phase::Done {
+            self.phase = Phase::Idle;
+        }
+    }
+
+    /// A new negotiation, from the fixed part of an A-ASSOCIATE-RQ (or -AC: `ac`).
+    //
+    // Never inlined, and the negotiations' constructors always: so that the negotiation is
+    // written where it stays, through `self`, rather than built in a temporary of the
+    // caller's frame and copied (1.6 KB of a firmware task's stack, measured).
+    #[inline(never)]
+    fn start(&mut self, fixed: AssociateFixed, ac: bool) {
+        self.phase = Phase::Reading;
+        self.side = if ac {
+            Side::Requestor(RequestorNegotiation::new(fixed))
+        } else {
+            Side::Acceptor(AcceptorNegotiation::new(fixed))
+        };
+    }
+
+    /// A finished negotiation becomes the association's; whether there was one.
+    pub(super) fn conclude(&mut self) -> bool {
+        let finished = self.phase == Phase::Finished;
+        if finished {
+            self.phase = Phase::Done;
+        }
+        finished
+    }
 }
 
 /// Progress of one receive step.
@@ -277,10 +369,7 @@ impl<'a> Connection<'a> {
         } else {
             Rx::Ignore { left: rest_of_pdu }
         };
-        self.neg = match core::mem::replace(&mut self.neg, Neg::None) {
-            Neg::Done(n) => Neg::Done(n),
-            _ => Neg::None,
-        };
+        self.neg.abandon_unless_done();
         self.dispatch(now, Input::Invalid(e.abort_reason()));
         Step::Consumed(0)
     }
@@ -294,11 +383,7 @@ impl<'a> Connection<'a> {
         let Parse::Complete(fixed, n) = AssociateFixed::parse(input) else {
             return Step::NeedMore;
         };
-        self.neg = if ac {
-            Neg::Requestor(RequestorNegotiation::new(fixed))
-        } else {
-            Neg::Acceptor(AcceptorNegotiation::new(fixed))
-        };
+        self.neg.start(fixed, ac);
         self.rx = Rx::AssocItems {
             ac,
             left: left.saturating_sub(AssociateFixed::LEN as u32),
@@ -361,10 +446,10 @@ impl<'a> Connection<'a> {
                         };
                         let item =
                             SubItem::from_body(0x10, body).unwrap_or(SubItem::Malformed(0x10));
-                        match &mut self.neg {
-                            Neg::Acceptor(n) => n.application_context(&item),
-                            Neg::Requestor(n) => n.application_context(&item),
-                            _ => {}
+                        match self.neg.reading() {
+                            Some(Side::Acceptor(n)) => n.application_context(&item),
+                            Some(Side::Requestor(n)) => n.application_context(&item),
+                            None => {}
                         }
                         set(self, left, Container::Top, 0);
                         Step::Consumed(h.total_len())
@@ -387,7 +472,7 @@ impl<'a> Connection<'a> {
                                 answered: false,
                             }
                         } else {
-                            if let Neg::Acceptor(n) = &mut self.neg {
+                            if let Some(Side::Acceptor(n)) = self.neg.reading() {
                                 n.context_start(id);
                             }
                             Container::ContextRq { left: inner }
@@ -401,7 +486,7 @@ impl<'a> Connection<'a> {
                     }
                     (0x10, _) => {
                         // An application context name too long to be a UID.
-                        if let Neg::Acceptor(n) = &mut self.neg {
+                        if let Some(Side::Acceptor(n)) = self.neg.reading() {
                             n.application_context(&SubItem::Malformed(0x10));
                         }
                         set(self, left, Container::Top, u32::from(h.length));
@@ -459,8 +544,8 @@ impl<'a> Connection<'a> {
                         0x58 => None,
                         t => Some(SubItem::Malformed(t)),
                     };
-                    match (item, &mut self.neg) {
-                        (None, Neg::Acceptor(n)) => {
+                    match (item, self.neg.reading()) {
+                        (None, Some(Side::Acceptor(n))) => {
                             if let Syntaxes::Acceptor(p) = self.syntaxes {
                                 n.user_identity_unreadable(p);
                             }
@@ -507,15 +592,15 @@ impl<'a> Connection<'a> {
     }
 
     pub(super) fn feed_sub_item(&mut self, container: Container, item: &SubItem<'_>) {
-        match (&mut self.neg, self.syntaxes, container) {
-            (Neg::Acceptor(n), Syntaxes::Acceptor(p), Container::ContextRq { .. }) => {
+        match (self.neg.reading(), self.syntaxes, container) {
+            (Some(Side::Acceptor(n)), Syntaxes::Acceptor(p), Container::ContextRq { .. }) => {
                 n.context_sub_item(p, item)
             }
-            (Neg::Acceptor(n), Syntaxes::Acceptor(p), Container::UserInfo { .. }) => {
+            (Some(Side::Acceptor(n)), Syntaxes::Acceptor(p), Container::UserInfo { .. }) => {
                 n.user_info_sub_item(p, item)
             }
             (
-                Neg::Requestor(n),
+                Some(Side::Requestor(n)),
                 Syntaxes::Requestor(c),
                 Container::ContextAc {
                     id,
@@ -528,18 +613,18 @@ impl<'a> Connection<'a> {
                 SubItem::Malformed(0x40) => n.context(c, id, result, None),
                 _ => {}
             },
-            (Neg::Requestor(n), _, Container::UserInfo { .. }) => n.user_info_sub_item(item),
+            (Some(Side::Requestor(n)), _, Container::UserInfo { .. }) => n.user_info_sub_item(item),
             _ => {}
         }
     }
 
     pub(super) fn end_container(&mut self, container: Container) {
-        match (&mut self.neg, self.syntaxes, container) {
-            (Neg::Acceptor(n), Syntaxes::Acceptor(p), Container::ContextRq { .. }) => {
+        match (self.neg.reading(), self.syntaxes, container) {
+            (Some(Side::Acceptor(n)), Syntaxes::Acceptor(p), Container::ContextRq { .. }) => {
                 n.context_end(p)
             }
             (
-                Neg::Requestor(n),
+                Some(Side::Requestor(n)),
                 Syntaxes::Requestor(c),
                 Container::ContextAc {
                     id,
@@ -553,24 +638,21 @@ impl<'a> Connection<'a> {
     }
 
     pub(super) fn finish_associate(&mut self, now: Instant, ac: bool) {
-        let neg = core::mem::replace(&mut self.neg, Neg::None);
-        let input = match (neg, self.syntaxes, ac) {
-            (Neg::Acceptor(n), Syntaxes::Acceptor(p), false) => {
+        let input = match (self.neg.reading(), self.syntaxes, ac) {
+            (Some(Side::Acceptor(n)), Syntaxes::Acceptor(p), false) => {
                 Input::AssociateRq(match self.refusal {
                     Some(rj) => Err(rj),
-                    None => n.finish(p).map(|n| self.neg = Neg::Finished(n)),
+                    None => n.finish(p),
                 })
             }
-            (Neg::Requestor(n), Syntaxes::Requestor(c), true) => {
-                Input::AssociateAc(match n.finish(c) {
-                    Some(n) => {
-                        self.neg = Neg::Finished(n);
-                        true
-                    }
-                    None => false,
-                })
+            (Some(Side::Requestor(n)), Syntaxes::Requestor(c), true) => {
+                Input::AssociateAc(n.finish(c))
             }
             _ => Input::Invalid(AbortReason::UnexpectedPdu),
+        };
+        self.neg.phase = match input {
+            Input::AssociateRq(Ok(())) | Input::AssociateAc(true) => Phase::Finished,
+            _ => Phase::Idle,
         };
         self.dispatch(now, input);
     }

@@ -18,9 +18,9 @@ pub(super) enum Outgoing {
 
 /// What a PDU (or a local call, or time) means to the state machine, with its data.
 pub(super) enum Input {
-    /// `Ok`: acceptable to the policy, the outcome waiting in `neg` (`Neg::Finished`).
+    /// `Ok`: acceptable to the policy, the outcome waiting in `neg` (`Phase::Finished`).
     AssociateRq(Result<(), AssociateRj>),
-    /// `true`: it answers what we proposed, the outcome waiting in `neg` (`Neg::Finished`).
+    /// `true`: it answers what we proposed, the outcome waiting in `neg` (`Phase::Finished`).
     AssociateAc(bool),
     AssociateRj(AssociateRj),
     PData,
@@ -167,10 +167,8 @@ impl<'a> Connection<'a> {
                 self.timers.acse = Some(now + self.limits().acse_timeout);
             }
             Action::Ae3 => {
-                if let (Input::AssociateAc(true), Neg::Finished(n)) =
-                    (input, core::mem::replace(&mut self.neg, Neg::None))
-                {
-                    self.established(now, n);
+                if matches!(input, Input::AssociateAc(true)) && self.neg.conclude() {
+                    self.established(now);
                 }
             }
             Action::Ae4 => {
@@ -185,9 +183,7 @@ impl<'a> Connection<'a> {
                         Ok(()) => {
                             // Sta3: the policy answers for the local user at once (Evt7).
                             self.state = State::Sta3;
-                            if let Neg::Finished(n) = core::mem::replace(&mut self.neg, Neg::None) {
-                                self.neg = Neg::Done(n);
-                            }
+                            self.neg.conclude();
                             self.apply(now, ul::ProtocolEvent::AssociateAccept, Input::Artim);
                             return;
                         }
@@ -336,15 +332,17 @@ impl<'a> Connection<'a> {
         }
     }
 
-    pub(super) fn established(&mut self, now: Instant, n: Negotiated) {
+    /// Our A-ASSOCIATE-RQ was accepted: the negotiation (now `Done`) is the association's.
+    pub(super) fn established(&mut self, now: Instant) {
         self.timers.acse = None;
         self.timers.network = Some(now + self.limits().network_timeout);
-        let ev = Event::Established {
-            calling_ae: n.calling_ae,
-            called_ae: n.called_ae,
-            peer_max_pdu_length: n.peer_max_pdu_length,
-        };
-        self.neg = Neg::Done(n);
-        self.push_event(ev);
+        if let Some(n) = self.neg.outcome(Phase::Done) {
+            let ev = Event::Established {
+                calling_ae: n.calling_ae,
+                called_ae: n.called_ae,
+                peer_max_pdu_length: n.peer_max_pdu_length,
+            };
+            self.push_event(ev);
+        }
     }
 }

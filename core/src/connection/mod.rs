@@ -23,7 +23,7 @@ mod reassembly;
 mod timers;
 
 pub use closing::Closing;
-use deframe::{Block, Neg, Rx, Step};
+use deframe::{Block, Neg, Phase, Rx, Step};
 use executor::{Input, Outgoing};
 pub(crate) use fragment::TxMessage;
 use fragment::{max_associate_ac_len, MIN_PDATA_LEN};
@@ -52,6 +52,9 @@ use crate::BufferTooSmall;
 #[derive(Debug)]
 pub struct Storage<'a> {
     /// Receives one complete command set or data set, reassembled from its PDV fragments.
+    /// While a request waits for the application's answer, its Attribute Identifier List
+    /// (4 bytes a tag) is kept at the end of this storage, and what arrives meanwhile has
+    /// the rest.
     pub rx: &'a mut [u8],
     /// Holds one outgoing command set or data set until it has been fragmented into
     /// P-DATA-TF PDUs.
@@ -427,7 +430,7 @@ impl<'a> Connection<'a> {
             syntaxes,
             storage,
             rx: Rx::Header,
-            neg: Neg::None,
+            neg: Neg::new(role),
             reassembly: Reassembly::NEW,
             dimse: Exchange::new(),
             tx: TxMessage::EMPTY,
@@ -452,6 +455,25 @@ impl<'a> Connection<'a> {
     // task's stack holds it twice (measured: 5 KB of the association task's stack).
     #[inline(never)]
     pub fn acceptor(policy: &'a AcceptorPolicy<'a>, storage: Storage<'a>, now: Instant) -> Self {
+        Self::new_acceptor(policy, storage, now)
+    }
+
+    /// [`Connection::acceptor`] written into `slot`, for a caller that keeps the connection in
+    /// a place of its own (an embassy task's future): built where it is to stay, not in a
+    /// temporary of the caller's stack frame first and copied (on a firmware task's stack,
+    /// the connection's whole size while it is built).
+    #[inline(never)]
+    pub fn acceptor_in<'s>(
+        slot: &'s mut Option<Self>,
+        policy: &'a AcceptorPolicy<'a>,
+        storage: Storage<'a>,
+        now: Instant,
+    ) -> &'s mut Self {
+        slot.insert(Self::new_acceptor(policy, storage, now))
+    }
+
+    #[inline(always)]
+    fn new_acceptor(policy: &'a AcceptorPolicy<'a>, storage: Storage<'a>, now: Instant) -> Self {
         const AE5: Option<Action> =
             ul::transition(State::Sta1, ul::ProtocolEvent::TransportConnectIndication);
         let (state, artim) = match AE5 {
@@ -554,10 +576,7 @@ impl<'a> Connection<'a> {
 
     /// The negotiation's outcome, once the association is established.
     pub fn negotiated(&self) -> Option<&Negotiated> {
-        match &self.neg {
-            Neg::Done(n) => Some(n),
-            _ => None,
-        }
+        self.neg.outcome(Phase::Done)
     }
 
     /// The accepted presentation context `id`, with its syntaxes.

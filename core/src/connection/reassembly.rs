@@ -121,6 +121,7 @@ impl<'a> Connection<'a> {
         let rx = core::mem::take(&mut self.storage.rx);
         let len = self.reassembly.len;
         let acted = self.act_on_command(now, rx.get(..len).unwrap_or(&[]), overflow);
+        self.dimse.settle_list(rx);
         self.storage.rx = rx;
         // An abort meanwhile has freed the storage already.
         if matches!(self.reassembly.value, Value::Held { .. }) {
@@ -251,10 +252,18 @@ impl<'a> Connection<'a> {
         }
         let (base, len) = (self.reassembly.base, self.reassembly.len);
         let at = base + len..base + len + n;
-        let (Some(dst), Some(src)) = (self.storage.rx.get_mut(at), input.get(..n)) else {
+        // A pending request's Attribute Identifier List holds the storage's tail.
+        let limit = self.storage.rx.len().saturating_sub(self.dimse.reserved());
+        let (Some(dst), Some(src)) = (
+            self.storage
+                .rx
+                .get_mut(..limit)
+                .and_then(|rx| rx.get_mut(at)),
+            input.get(..n),
+        ) else {
             // The peer's value is larger than our receive storage: a local resource limit,
             // not a protocol error.
-            let capacity = self.storage.rx.len().saturating_sub(base);
+            let capacity = limit.saturating_sub(base);
             if command {
                 // Keep what fits and read the rest without keeping it: every element of a
                 // request but a long Attribute Identifier List (the last one) is in what

@@ -503,7 +503,10 @@ impl<'a> Writer<'a> {
         }
         self.header(tag, vr, wire_len)?;
         self.out.put(value)?;
-        self.out.fill(vr.padding(), pad)?;
+        if pad != 0 {
+            // One byte: a store, not the general fill (a `memset` call).
+            self.out.u8(vr.padding())?;
+        }
         self.emitted(tag);
         Ok(())
     }

@@ -306,15 +306,38 @@ impl<'b> CommandWriter<'b> {
         let pad = v.len() % 2;
         self.header(elem, v.len() + pad)?;
         self.w.put(v.as_bytes())?;
-        self.w.fill(0, pad)
+        self.pad(0, pad)
     }
 
-    /// An LO value, padded to even length with a space.
+    /// One byte of padding when `pad` is 1: a store, not the general fill (a `memset` call).
+    fn pad(&mut self, byte: u8, pad: usize) -> Result<(), BufferTooSmall> {
+        if pad == 0 {
+            return Ok(());
+        }
+        self.w.u8(byte)
+    }
+
+    /// An LO value (PS3.5 Table 6.2-1) made of any text: its first 64 characters, each
+    /// backslash or control character a space, padded to even length. Byte by byte (this
+    /// runs on firmware, where size counts): a character starts at every byte that is not a
+    /// UTF-8 continuation byte, and only ASCII bytes are replaced, by an ASCII space, so the
+    /// value stays UTF-8 (C1 controls and other characters of two bytes or more stay).
     pub(crate) fn lo(&mut self, elem: u16, v: &str) -> Result<(), BufferTooSmall> {
+        let v = match v.char_indices().nth(MAX_ERROR_COMMENT_LEN) {
+            Some((end, _)) => v.get(..end).unwrap_or(v),
+            None => v,
+        };
         let pad = v.len() % 2;
         self.header(elem, v.len() + pad)?;
-        self.w.put(v.as_bytes())?;
-        self.w.fill(b' ', pad)
+        let out = self.w.reserve(v.len())?;
+        for (slot, &b) in out.iter_mut().zip(v.as_bytes()) {
+            *slot = if b == b'\\' || b < 0x20 || b == 0x7F {
+                b' '
+            } else {
+                b
+            };
+        }
+        self.pad(b' ', pad)
     }
 
     pub(crate) fn tags(

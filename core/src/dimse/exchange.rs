@@ -4,16 +4,16 @@
 //! delivers it to the application; answers and responses are laid out in the transmit
 //! buffer by the operation's file too.
 
-use heapless::Vec;
+use core::ops::Range;
 
-use super::command::{Command, CommandField, Response, Status, MAX_ERROR_COMMENT_LEN};
+use super::command::{Command, CommandField, Response, Status};
 use super::n_get::{self, NGetRequest};
 use super::{c_echo, Operation};
 use crate::assoc::Syntaxes;
 use crate::connection::{
     AbortOrigin, Acted, ApiError, Connection, Event, ResourceLimit, Start, Timer, TxMessage,
 };
-use crate::dataset::{DataSetSource, Encoding, Tag, MAX_REQUESTED};
+use crate::dataset::{DataSetSource, Encoding, Tag};
 use crate::pdu::{AbortReason, Uid};
 use crate::service::{self, code};
 use crate::time::Instant;
@@ -25,13 +25,53 @@ pub(crate) struct Pending {
     pub(crate) op: Operation,
     pub(crate) message_id: u16,
     pub(crate) context_id: u8,
-    pub(crate) class: Uid,
+    pub(crate) class: PendingClass,
     pub(crate) instance: Uid,
-    /// The raw Attribute Identifier List, copied so that the receive buffer can take the
-    /// next command (a duplicate Message ID must be seen while this one waits).
-    pub(crate) list: Vec<u8, { 4 * MAX_REQUESTED }>,
+    /// Where the raw Attribute Identifier List lies in the receive storage. Not copied into
+    /// the connection (it may be 1 KiB, which every association would carry): its command
+    /// set's bytes are free once the request is announced, and [`Exchange::settle_list`]
+    /// moves the list to the storage's tail, which the next values then leave alone (the
+    /// storage must take the next command while this one waits: a duplicate Message ID is
+    /// answered at once).
+    pub(crate) list: Range<usize>,
     pub(crate) received_at: Instant,
     pub(crate) deadline: Instant,
+}
+
+/// The SOP class a pending request names: the table's entry when the class has one (no
+/// copy of its UID, and no second search of the table for the response's status category),
+/// else a copy of its UID.
+#[derive(Debug, Clone)]
+pub(crate) enum PendingClass {
+    Known(&'static service::SopClass),
+    Other(Uid),
+}
+
+impl PendingClass {
+    /// The class of a request that passed [`RequestContext::check_class`], which found its
+    /// table entry (`known`) or not; `None` if its UID is not one (it was checked when the
+    /// command set was decoded, so this does not happen).
+    pub(crate) fn new(known: Option<&'static service::SopClass>, uid: &str) -> Option<Self> {
+        match known {
+            Some(c) => Some(PendingClass::Known(c)),
+            None => Uid::from_checked(uid).map(PendingClass::Other),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        match self {
+            PendingClass::Known(c) => c.uid,
+            PendingClass::Other(u) => u.as_str(),
+        }
+    }
+
+    /// The table's entry.
+    pub(crate) fn entry(&self) -> Option<&'static service::SopClass> {
+        match self {
+            PendingClass::Known(c) => Some(c),
+            PendingClass::Other(_) => None,
+        }
+    }
 }
 
 /// What an operation's file decides about a request that passed the generic checks
@@ -47,6 +87,8 @@ pub(crate) enum Disposition {
 
 /// What an operation's checks may know of the association and the request.
 pub(crate) struct RequestContext<'x> {
+    /// The command set as it lies at the start of the receive storage.
+    pub(crate) command: &'x [u8],
     pub(crate) message_id: u16,
     pub(crate) context_id: u8,
     pub(crate) now: Instant,
@@ -192,6 +234,27 @@ impl Exchange {
         self.response_command_len = 0;
     }
 
+    /// Bytes at the receive storage's tail that the pending request's Attribute Identifier
+    /// List holds: no received value may use them.
+    pub(crate) fn reserved(&self) -> usize {
+        self.pending.as_ref().map_or(0, |p| p.list.len())
+    }
+
+    /// Moves the Attribute Identifier List of a request just announced from its command set
+    /// to the tail of `rx` (the receive storage), where [`Exchange::reserved`] keeps it.
+    pub(crate) fn settle_list(&mut self, rx: &mut [u8]) {
+        let Some(p) = self.pending.as_mut().filter(|p| !p.list.is_empty()) else {
+            return;
+        };
+        let Some(tail) = rx.len().checked_sub(p.list.len()) else {
+            return;
+        };
+        if p.list.start != tail && p.list.end <= rx.len() {
+            rx.copy_within(p.list.clone(), tail);
+            p.list = tail..rx.len();
+        }
+    }
+
     /// The association is over: nothing is in flight any more.
     pub(crate) fn clear(&mut self) {
         self.pending = None;
@@ -307,14 +370,16 @@ impl<'a> Connection<'a> {
             self.dimse.expect = Expect::Discard { context_id };
         }
         let overflowed = overflow.is_some();
-        self.request_received(now, &cmd, field, message_id, context_id, overflowed);
+        self.request_received(now, &cmd, bytes, field, message_id, context_id, overflowed);
         Acted::Done
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn request_received(
         &mut self,
         now: Instant,
         cmd: &Command<'_>,
+        bytes: &[u8],
         field: CommandField,
         message_id: u16,
         context_id: u8,
@@ -344,6 +409,7 @@ impl<'a> Connection<'a> {
             code::DUPLICATE_INVOCATION
         } else {
             let rc = RequestContext {
+                command: bytes,
                 message_id,
                 context_id,
                 now,
@@ -525,7 +591,7 @@ impl<'a> Connection<'a> {
             context: self.presentation_context(p.context_id)?,
             sop_class_uid: p.class.as_str(),
             sop_instance_uid: p.instance.as_str(),
-            attribute_identifier_list: &p.list,
+            attribute_identifier_list: self.storage.rx.get(p.list.clone()).unwrap_or(&[]),
             calling_ae: n.calling_ae,
             called_ae: n.called_ae,
             received_at: p.received_at,
@@ -582,11 +648,7 @@ impl<'a> Connection<'a> {
         if self.tx_busy() {
             return Err(ApiError::Busy);
         }
-        let comment = status.error_comment.map(ErrorComment::clean);
-        let status = Status {
-            error_comment: comment.as_ref().map(|c| c.as_str()),
-            ..status
-        };
+        // The Error Comment is made LO text where it is written (`Response::emit`).
         let (status, data_set) = if status.elements_allowed() {
             (status, data_set)
         } else {
@@ -630,8 +692,9 @@ impl<'a> Connection<'a> {
             .presentation_context(p.context_id)
             .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax));
         let tx = &mut *self.storage.tx;
+        let list = self.storage.rx.get(p.list.clone()).unwrap_or(&[]);
         let laid_out = match p.op {
-            Operation::NGet => n_get::lay_out_response(tx, p, status, data_set, encoding),
+            Operation::NGet => n_get::lay_out_response(tx, p, list, status, data_set, encoding),
             Operation::CEcho => c_echo::lay_out_response(tx, p, status),
             #[cfg(test)]
             Operation::NDelete => super::n_delete::lay_out_response(tx, p, status),
@@ -835,50 +898,5 @@ impl Status<'_> {
             && (self.error_id.is_none() || allowed.error_id)
             && (self.attribute_identifier_list.is_none() || allowed.attribute_identifier_list)
             && (self.offending_element.is_none() || allowed.offending_element)
-    }
-}
-
-/// An Error Comment (0000,0902) made LO text (PS3.5 Table 6.2-1): at most 64 characters,
-/// a backslash or a control character replaced by a space. Any text an application or a
-/// handler's error message offers becomes one, without allocating.
-struct ErrorComment {
-    bytes: [u8; 4 * MAX_ERROR_COMMENT_LEN],
-    len: usize,
-}
-
-impl ErrorComment {
-    /// Byte by byte (this runs on firmware, where size counts): a character starts at every
-    /// byte that is not a UTF-8 continuation byte, and only ASCII bytes are replaced, by an
-    /// ASCII space, so the result stays UTF-8 (C1 controls, two-byte characters, stay).
-    fn clean(text: &str) -> ErrorComment {
-        let mut out = ErrorComment {
-            bytes: [0; 4 * MAX_ERROR_COMMENT_LEN],
-            len: 0,
-        };
-        let mut chars = 0;
-        for (&b, slot) in text.as_bytes().iter().zip(out.bytes.iter_mut()) {
-            let starts_char = b & 0xC0 != 0x80;
-            if starts_char {
-                if chars == MAX_ERROR_COMMENT_LEN {
-                    break;
-                }
-                chars += 1;
-            }
-            *slot = if b == b'\\' || b < 0x20 || b == 0x7F {
-                b' '
-            } else {
-                b
-            };
-            out.len += 1;
-        }
-        out
-    }
-
-    fn as_str(&self) -> &str {
-        // Valid by construction (see `clean`); an empty comment rather than a panic if not.
-        self.bytes
-            .get(..self.len)
-            .and_then(|b| core::str::from_utf8(b).ok())
-            .unwrap_or("")
     }
 }

@@ -9,7 +9,9 @@
 //! and 10.3-12).
 
 use super::command::{Command, NDeleteRq, Status};
-use super::exchange::{bare_response, requested_uids, Disposition, Pending, RequestContext};
+use super::exchange::{
+    bare_response, requested_uids, Disposition, Pending, PendingClass, RequestContext,
+};
 use super::Operation;
 use crate::connection::{ApiError, TxMessage};
 use crate::pdu::Uid;
@@ -30,10 +32,12 @@ pub(crate) fn received(
         Ok(uids) => uids,
         Err(status) => return Disposition::Answer(status),
     };
-    if let Err(status) = rc.check_class(class, Operation::NDelete) {
-        return Disposition::Answer(status);
-    }
-    let (Some(class), Some(instance)) = (Uid::from_checked(class), Uid::from_checked(instance))
+    let known = match rc.check_class(class, Operation::NDelete) {
+        Ok(known) => known,
+        Err(status) => return Disposition::Answer(status),
+    };
+    let (Some(class), Some(instance)) =
+        (PendingClass::new(known, class), Uid::from_checked(instance))
     else {
         return Disposition::Answer(code::MISTYPED_ARGUMENT);
     };
@@ -43,7 +47,7 @@ pub(crate) fn received(
         context_id: rc.context_id,
         class,
         instance,
-        list: heapless::Vec::new(),
+        list: 0..0,
         received_at: rc.now,
         deadline: rc.deadline,
     });

@@ -2,10 +2,10 @@
 //! before the application sees it, the response laid out in the transmit buffer, and the
 //! request an SCU sends.
 
-use heapless::Vec;
-
 use super::command::{Command, CommandField, NGetRq, Response, Status};
-use super::exchange::{bare_response, requested_uids, Disposition, Pending, RequestContext};
+use super::exchange::{
+    bare_response, requested_uids, Disposition, Pending, PendingClass, RequestContext,
+};
 use super::Operation;
 use crate::assoc::PresentationContext;
 use crate::connection::{ApiError, TxMessage};
@@ -13,7 +13,7 @@ use crate::dataset::{
     AttributeFilter, DataSetSource, Encoding, FilterError, Produced, Tag, WriteError, Writer,
 };
 use crate::pdu::{AeTitle, Uid};
-use crate::service::{self, code, StatusCategory};
+use crate::service::{code, StatusCategory};
 use crate::time::Instant;
 
 /// The longest N-GET-RQ command set the core can answer other than 0213H: Command Group
@@ -48,57 +48,69 @@ pub(crate) fn received(
         Err(FilterError::BadLength) => return Disposition::Answer(code::MISTYPED_ARGUMENT),
         Err(FilterError::TooManyTags) => return Disposition::Answer(code::RESOURCE_LIMITATION),
     }
-    match rc.check_class(class, Operation::NGet) {
+    let known = match rc.check_class(class, Operation::NGet) {
         Err(status) => return Disposition::Answer(status),
         Ok(Some(known)) if known.well_known_instance.is_some_and(|wk| wk != instance) => {
             return Disposition::Answer(code::NO_SUCH_SOP_INSTANCE);
         }
-        Ok(_) => {}
-    }
-    let (Some(class), Some(instance)) = (Uid::from_checked(class), Uid::from_checked(instance))
+        Ok(known) => known,
+    };
+    let (Some(class), Some(instance)) =
+        (PendingClass::new(known, class), Uid::from_checked(instance))
     else {
         return Disposition::Answer(code::MISTYPED_ARGUMENT);
     };
-    // The list is copied straight into the slot: a list built first would be a second
-    // Attribute Identifier List's worth of stack (1 KiB on the firmware).
-    let p = pending.insert(Pending {
+    // The list stays in the receive storage (see `Pending::list`): where it lies there.
+    let Some(at) = offset_in(rc.command, list) else {
+        return Disposition::Answer(code::PROCESSING_FAILURE);
+    };
+    *pending = Some(Pending {
         op: Operation::NGet,
         message_id: rc.message_id,
         context_id: rc.context_id,
         class,
         instance,
-        list: Vec::new(),
+        list: at..at + list.len(),
         received_at: rc.now,
         deadline: rc.deadline,
     });
-    if p.list.extend_from_slice(list).is_err() {
-        *pending = None;
-        return Disposition::Answer(code::MISTYPED_ARGUMENT);
-    }
     Disposition::Delivered
 }
 
+/// Where `part` starts in `whole`: 0 for an empty `part`, `None` when it is not a piece of
+/// `whole` (a list is parsed out of the command set, so it always is).
+fn offset_in(whole: &[u8], part: &[u8]) -> Option<usize> {
+    if part.is_empty() {
+        return Some(0);
+    }
+    let at = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
+    (at + part.len() <= whole.len()).then_some(at)
+}
+
 /// Lays out the N-GET-RSP to `p` in `tx`: the data set first (in `encoding`, filtered by
-/// the request's list, only for a Success or Warning status), its command set after it.
+/// the request's `list`, only for a Success or Warning status), its command set after it.
 /// Returns the message and the status it carries; `Err` with the status when not even a
 /// bare response fits.
 #[inline]
 pub(crate) fn lay_out_response(
     tx: &mut [u8],
     p: &Pending,
+    list: &[u8],
     status: Status<'_>,
     data_set: Option<&dyn DataSetSource>,
     encoding: Option<Encoding>,
 ) -> Result<(TxMessage, u16), u16> {
     let class = p.class.as_str();
-    let category = service::sop_class(class)
+    let category = p
+        .class
+        .entry()
         .map_or(StatusCategory::of(status.code), |c| c.category(status.code));
     let mut status = status;
     let mut data: Option<(usize, Produced)> = None;
     if let (true, Some(source), Some(encoding)) =
         (category.is_success_or_warning(), data_set, encoding)
     {
-        let filter = AttributeFilter::new(&p.list).unwrap_or_default();
+        let filter = AttributeFilter::new(list).unwrap_or_default();
         let mut w = Writer::new(tx, encoding).with_filter(filter);
         match w.write(source) {
             Ok(()) => data = Some((w.written(), w.filter().produced())),
@@ -113,7 +125,7 @@ pub(crate) fn lay_out_response(
     }
     // 0000H with requested attributes never produced: 0107H listing them (PS3.7 C.4.2).
     let missing = data.and_then(|(_, produced)| {
-        let f = AttributeFilter::new(&p.list).ok()?.with_produced(produced);
+        let f = AttributeFilter::new(list).ok()?.with_produced(produced);
         (status.code == code::SUCCESS && f.missing().next().is_some()).then_some(f)
     });
     if missing.is_some() {

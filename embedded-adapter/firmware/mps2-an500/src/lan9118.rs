@@ -106,9 +106,20 @@ pub struct Lan9118 {
 }
 
 impl Lan9118 {
+    /// The driver before [`start`](Lan9118::start), for a `static` initialiser: its two frame
+    /// buffers (3 KB) land in `.bss` instead of a temporary of the boot's stack frame.
+    pub const fn new() -> Self {
+        Lan9118 {
+            mac: [0; 6],
+            link: LinkState::Down,
+            rx: [0; FRAME],
+            tx: [0; FRAME],
+        }
+    }
+
     /// Resets the chip, sets the MAC address, enables reception and transmission and the
     /// receive interrupt, and reads the link state from the PHY.
-    pub fn new(mac: [u8; 6]) -> Result<Self, Error> {
+    pub fn start(&mut self, mac: [u8; 6]) -> Result<(), Error> {
         let test = LAN9118.read(BYTE_TEST);
         if test != BYTE_TEST_VALUE {
             return Err(Error::NotFound(test));
@@ -138,12 +149,9 @@ impl Lan9118 {
         // SAFETY: its handler (`on_interrupt`) touches only the interrupt registers and the
         // waker, which is built for sharing with interrupts.
         unsafe { cortex_m::peripheral::NVIC::unmask(Irq::Ethernet) };
-        Ok(Lan9118 {
-            mac,
-            link,
-            rx: [0; FRAME],
-            tx: [0; FRAME],
-        })
+        self.mac = mac;
+        self.link = link;
+        Ok(())
     }
 
     /// Frames whose status waits in the RX status FIFO.

@@ -48,7 +48,7 @@ use dimse_embassy::DeviceConfig;
 use embassy_executor::{raw, Spawner};
 use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, StackResources, StaticConfigV4};
 use log::{error, info, LevelFilter};
-use static_cell::StaticCell;
+use static_cell::{ConstStaticCell, StaticCell};
 
 use crate::lan9118::Lan9118;
 
@@ -101,8 +101,12 @@ core::arch::global_asm!(
     "    bx lr",
 );
 
-static RESOURCES: StaticCell<StackResources<ASSOCIATIONS>> = StaticCell::new();
-static DRIVER: StaticCell<Lan9118> = StaticCell::new();
+// Both initialised at compile time (`ConstStaticCell`): built at boot, each would be a
+// temporary of the boot task's frame first (the driver's frame buffers, 3 KB), and that frame
+// sets the main stack's high-water mark, which the association tasks share.
+static RESOURCES: ConstStaticCell<StackResources<ASSOCIATIONS>> =
+    ConstStaticCell::new(StackResources::new());
+static DRIVER: ConstStaticCell<Lan9118> = ConstStaticCell::new(Lan9118::new());
 
 #[embassy_executor::task]
 async fn net(mut runner: Runner<'static, &'static mut Lan9118>) -> ! {
@@ -157,16 +161,14 @@ async fn main(spawner: Spawner) {
     measure::set_probe(setting(args, "probe") == Some("on"));
 
     let mac = setting(args, "mac").and_then(mac_address).unwrap_or(MAC);
-    let driver = match Lan9118::new(mac) {
-        Ok(driver) => {
-            info!("LAN9118 up, MAC {:02x?}", mac);
-            DRIVER.init(driver)
-        }
+    let driver = DRIVER.take();
+    match driver.start(mac) {
+        Ok(()) => info!("LAN9118 up, MAC {:02x?}", mac),
         Err(e) => {
             error!("{}", e);
             semihosting::exit(2);
         }
-    };
+    }
     let config = embassy_net::Config::ipv4_static(StaticConfigV4 {
         address: ADDRESS,
         gateway: Some(GATEWAY),
@@ -175,7 +177,7 @@ async fn main(spawner: Spawner) {
     // No entropy source on this board: the TCP sequence numbers start from the clock.
     let seed = time::cycles() ^ 0x6469_6d73_6571_656d;
     let (stack, runner) =
-        embassy_net::new(driver, config, RESOURCES.init(StackResources::new()), seed);
+        embassy_net::new(driver, config, RESOURCES.take(), seed);
     spawn(&spawner, net(runner));
     dicom::start(
         spawner,

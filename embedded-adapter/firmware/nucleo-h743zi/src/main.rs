@@ -39,7 +39,7 @@ use embassy_stm32::eth::{self, Ethernet, GenericPhy, PacketQueue, Sma};
 use embassy_stm32::peripherals::{ETH, ETH_SMA, RNG};
 use embassy_stm32::rng::{self, Rng};
 use embassy_stm32::{bind_interrupts, Config};
-use static_cell::StaticCell;
+use static_cell::ConstStaticCell;
 use {defmt_rtt as _, panic_probe as _};
 
 #[cfg(feature = "dicom")]
@@ -96,10 +96,14 @@ bind_interrupts!(struct Irqs {
 type Device = Ethernet<'static, ETH, GenericPhy<Sma<'static, ETH_SMA>>>;
 
 /// The network stack's socket slots: one per association task, nothing else (no DHCP, no DNS).
-static RESOURCES: StaticCell<StackResources<ASSOCIATIONS>> = StaticCell::new();
+/// Initialised at compile time, like `PACKETS`: built at boot, it would be a temporary of the
+/// boot task's stack frame first.
+static RESOURCES: ConstStaticCell<StackResources<ASSOCIATIONS>> =
+    ConstStaticCell::new(StackResources::new());
 /// The Ethernet DMA descriptors and frame buffers (AXI SRAM, where the DMA reaches: the
 /// `memory.x` of embassy-stm32 puts all RAM there).
-static PACKETS: StaticCell<PacketQueue<FRAMES, FRAMES>> = StaticCell::new();
+static PACKETS: ConstStaticCell<PacketQueue<FRAMES, FRAMES>> =
+    ConstStaticCell::new(PacketQueue::new());
 
 #[embassy_executor::task]
 async fn net(mut runner: Runner<'static, Device>) -> ! {
@@ -122,7 +126,7 @@ async fn main(spawner: Spawner) {
 
     // The Nucleo-144's RMII pins (solder bridges as shipped) and the PHY's management bus.
     let device = Ethernet::new(
-        PACKETS.init(PacketQueue::new()),
+        PACKETS.take(),
         p.ETH,
         Irqs,
         p.PA1,  // REF_CLK
@@ -143,7 +147,7 @@ async fn main(spawner: Spawner) {
         dns_servers: heapless::Vec::new(),
     });
     let (stack, runner) =
-        embassy_net::new(device, config, RESOURCES.init(StackResources::new()), seed);
+        embassy_net::new(device, config, RESOURCES.take(), seed);
     spawner.spawn(unwrap!(net(runner)));
 
     #[cfg(feature = "dicom")]
