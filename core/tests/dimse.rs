@@ -922,17 +922,23 @@ fn no_dimse_timeout_answer_after_our_release_rq() {
 
 /// An acceptor with `rx` bytes of receive storage, associated by a requestor core.
 fn associated_with_rx(rx: usize) -> Pair {
+    let now = Pair::associated(1000).now;
+    associated_with(dimse_core::Connection::acceptor(
+        leak(policy()),
+        storage(rx, 4096),
+        now,
+    ))
+}
+
+/// An established pair whose acceptor is `acc` (made at `Pair::associated(1000).now`).
+fn associated_with(acc: dimse_core::Connection<'static>) -> Pair {
     let config = leak(RequestorConfig::new(
         ae("QA_SCU"),
         ae("DISPLAY"),
         leak(contexts()),
     ));
     let mut p = Pair::associated(1000);
-    p.acc = Side::new(dimse_core::Connection::acceptor(
-        leak(policy()),
-        storage(rx, 4096),
-        p.now,
-    ));
+    p.acc = Side::new(acc);
     p.req =
         Side::new(dimse_core::Connection::requestor(config, storage(65536, 4096), p.now).unwrap());
     p.run();
@@ -944,28 +950,21 @@ fn associated_with_rx(rx: usize) -> Pair {
 fn an_acceptor_built_in_place_serves_like_one_built_by_value() {
     // `acceptor_in` writes the connection into the caller's slot (what a firmware task
     // does to keep it off its stack); it is the same acceptor as `acceptor` returns.
-    let config = leak(RequestorConfig::new(
-        ae("QA_SCU"),
-        ae("DISPLAY"),
-        leak(contexts()),
-    ));
-    let mut p = Pair::associated(1000);
+    let now = Pair::associated(1000).now;
     let mut slot = None;
     let conn =
-        dimse_core::Connection::acceptor_in(&mut slot, leak(policy()), storage(4096, 4096), p.now);
-    let by_value = dimse_core::Connection::acceptor(leak(policy()), storage(4096, 4096), p.now);
+        dimse_core::Connection::acceptor_in(&mut slot, leak(policy()), storage(4096, 4096), now);
+    let by_value = dimse_core::Connection::acceptor(leak(policy()), storage(4096, 4096), now);
     assert_eq!(format!("{conn:?}"), format!("{by_value:?}"));
     assert_eq!(conn.poll_timeout(), by_value.poll_timeout());
-    p.acc = Side::new(slot.take().unwrap());
-    p.req =
-        Side::new(dimse_core::Connection::requestor(config, storage(65536, 4096), p.now).unwrap());
-    p.run();
-    assert!(p.acc.conn.is_established());
-    p.req
+    let mut p = associated_with(slot.take().unwrap());
+    let id = p
+        .req
         .conn
-        .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, Some(&[SERIAL]))
+        .send_n_get(p.now, DISPLAY_SYSTEM, INSTANCE, None)
         .unwrap();
     p.run();
+    assert_eq!(p.acc.conn.n_get_request().unwrap().message_id, id);
     assert_eq!(p.respond(Status::SUCCESS, Some(&DISPLAY)), 0);
 }
 

@@ -6,12 +6,12 @@
 //! its `dicom` module (`#[path]`: a module, not a crate of its own, so that the image is built
 //! exactly as one crate would be), brings up its clocks and Ethernet, reads its stored
 //! [`DeviceConfig`], and calls [`start`]. The board's `fmt` module provides `info!`,
-//! `error!` and `unwrap!` (defmt's on the Nucleo, the `log` crate's on QEMU), and its
+//! `debug!`, `error!` and `unwrap!` (defmt's on the Nucleo, the `log` crate's on QEMU), and its
 //! features choose the options below: `validate`, `encoded`, `slow`.
 
 #[cfg(any(feature = "validate", feature = "encoded"))]
 use crate::fmt::error;
-use crate::fmt::{info, unwrap};
+use crate::fmt::{debug, info, unwrap};
 
 use dimse_core::assoc::{AcceptorPolicy, Limits};
 use dimse_core::dimse::NGetRequest;
@@ -148,7 +148,16 @@ pub fn start(
     display: DisplaySystem<'static>,
 ) {
     let config: &'static DeviceConfig = CONFIG.init(config);
-    info!("configuration: {:?}", config);
+    // The whole configuration at debug level only: its nested `Debug` (through `core::fmt`
+    // on a board that logs with the `log` crate) is the deepest stack the boot reaches, and
+    // the main stack is what the association tasks share (BENCHMARKS.md).
+    info!(
+        "configuration: AE title {}, port {}, serial number {}",
+        config.ae_title.as_str().unwrap_or_default(),
+        config.port,
+        config.serial_number.as_str()
+    );
+    debug!("configuration: {:?}", config);
     // Through `black_box`, so that the static stays in the image for `scripts/footprint`.
     let [tasks, buffers, connection, socket, _] = *core::hint::black_box(&DIMSE_FOOTPRINT);
     info!(

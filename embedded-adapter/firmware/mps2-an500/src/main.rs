@@ -57,7 +57,7 @@ use crate::lan9118::Lan9118;
 mod fmt {
     #[cfg(feature = "encoded")]
     pub use log::error;
-    pub use log::info;
+    pub use log::{debug, info};
 
     macro_rules! unwrap {
         ($e:expr) => {
@@ -176,8 +176,7 @@ async fn main(spawner: Spawner) {
     });
     // No entropy source on this board: the TCP sequence numbers start from the clock.
     let seed = time::cycles() ^ 0x6469_6d73_6571_656d;
-    let (stack, runner) =
-        embassy_net::new(driver, config, RESOURCES.take(), seed);
+    let (stack, runner) = embassy_net::new(driver, config, RESOURCES.take(), seed);
     spawn(&spawner, net(runner));
     dicom::start(
         spawner,

@@ -66,7 +66,7 @@ mod mem;
 mod fmt {
     #[cfg(feature = "validate")]
     pub use defmt::error;
-    pub use defmt::{info, unwrap};
+    pub use defmt::{debug, info, unwrap};
 }
 
 /// Our AE title, unless the stored configuration names another.
@@ -146,8 +146,7 @@ async fn main(spawner: Spawner) {
         gateway: Some(GATEWAY),
         dns_servers: heapless::Vec::new(),
     });
-    let (stack, runner) =
-        embassy_net::new(device, config, RESOURCES.take(), seed);
+    let (stack, runner) = embassy_net::new(device, config, RESOURCES.take(), seed);
     spawner.spawn(unwrap!(net(runner)));
 
     #[cfg(feature = "dicom")]
