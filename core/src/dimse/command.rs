@@ -191,10 +191,13 @@ impl<'a> Command<'a> {
         let mut r = Reader::new(bytes);
         let mut last: Option<Tag> = None;
         while !r.is_empty() {
-            let (Some(group), Some(elem), Some(len)) = (r.u16_le(), r.u16_le(), r.u32_le()) else {
+            // The element's header in one read (tag, then the Implicit VR LE length).
+            let Some([g0, g1, e0, e1, l0, l1, l2, l3]) = r.array::<8>() else {
                 c.malformed.get_or_insert(last.unwrap_or(Tag::new(0, 0)));
                 break;
             };
+            let (group, elem) = (u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
+            let len = u32::from_le_bytes([l0, l1, l2, l3]);
             let tag = Tag::new(group, elem);
             let Some(value) = r.bytes(len as usize) else {
                 c.malformed.get_or_insert(tag);
