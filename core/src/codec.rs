@@ -127,6 +127,16 @@ impl<'a> Writer<'a> {
         Ok(dst)
     }
 
+    /// The byte that pads a value of odd length to even length (PS3.5 §7.1), when `pad`
+    /// (the value's length modulo 2) is 1: a store, not the general `fill` (a `memset`
+    /// call, on every odd value).
+    pub(crate) fn pad(&mut self, byte: u8, pad: usize) -> Result<(), BufferTooSmall> {
+        if pad == 0 {
+            return Ok(());
+        }
+        self.u8(byte)
+    }
+
     /// Writes `n` copies of `byte` (padding, reserved fields).
     pub(crate) fn fill(&mut self, byte: u8, n: usize) -> Result<(), BufferTooSmall> {
         let end = self.pos.checked_add(n).ok_or(BufferTooSmall)?;

@@ -503,10 +503,7 @@ impl<'a> Writer<'a> {
         }
         self.header(tag, vr, wire_len)?;
         self.out.put(value)?;
-        if pad != 0 {
-            // One byte: a store, not the general fill (a `memset` call).
-            self.out.u8(vr.padding())?;
-        }
+        self.out.pad(vr.padding(), pad)?;
         self.emitted(tag);
         Ok(())
     }

@@ -309,15 +309,7 @@ impl<'b> CommandWriter<'b> {
         let pad = v.len() % 2;
         self.header(elem, v.len() + pad)?;
         self.w.put(v.as_bytes())?;
-        self.pad(0, pad)
-    }
-
-    /// One byte of padding when `pad` is 1: a store, not the general fill (a `memset` call).
-    fn pad(&mut self, byte: u8, pad: usize) -> Result<(), BufferTooSmall> {
-        if pad == 0 {
-            return Ok(());
-        }
-        self.w.u8(byte)
+        self.w.pad(0, pad)
     }
 
     /// An LO value (PS3.5 Table 6.2-1) made of any text: its first 64 characters, each
@@ -340,7 +332,7 @@ impl<'b> CommandWriter<'b> {
                 b
             };
         }
-        self.pad(b' ', pad)
+        self.w.pad(b' ', pad)
     }
 
     pub(crate) fn tags(

@@ -38,6 +38,13 @@ pub(crate) struct Pending {
     pub(crate) deadline: Instant,
 }
 
+impl Pending {
+    /// Its Attribute Identifier List, in `rx` (the receive storage).
+    pub(crate) fn list_in<'r>(&self, rx: &'r [u8]) -> &'r [u8] {
+        rx.get(self.list.clone()).unwrap_or(&[])
+    }
+}
+
 /// The SOP class a pending request names: the table's entry when the class has one (no
 /// copy of its UID, and no second search of the table for the response's status category),
 /// else a copy of its UID.
@@ -591,7 +598,7 @@ impl<'a> Connection<'a> {
             context: self.presentation_context(p.context_id)?,
             sop_class_uid: p.class.as_str(),
             sop_instance_uid: p.instance.as_str(),
-            attribute_identifier_list: self.storage.rx.get(p.list.clone()).unwrap_or(&[]),
+            attribute_identifier_list: p.list_in(self.storage.rx),
             calling_ae: n.calling_ae,
             called_ae: n.called_ae,
             received_at: p.received_at,
@@ -692,7 +699,7 @@ impl<'a> Connection<'a> {
             .presentation_context(p.context_id)
             .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax));
         let tx = &mut *self.storage.tx;
-        let list = self.storage.rx.get(p.list.clone()).unwrap_or(&[]);
+        let list = p.list_in(self.storage.rx);
         let laid_out = match p.op {
             Operation::NGet => n_get::lay_out_response(tx, p, list, status, data_set, encoding),
             Operation::CEcho => c_echo::lay_out_response(tx, p, status),
