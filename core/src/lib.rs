@@ -7,18 +7,21 @@
 //! `unsafe`. Bytes and time go in, events and bytes come out; an adapter (tokio, embassy-net,
 //! plain `std::net`, a test harness) moves them.
 //!
-//! ## Layers, in the order the bytes flow
+//! ## Layers
+//!
+//! Bottom to top: each module imports only from the rows before its own (a test,
+//! `tests/layering.rs`, reads the sources and holds every `use` to it):
 //!
 //! | module | what it is |
 //! |---|---|
+//! | [`time`] | [`Instant`] and [`Duration`], supplied by the caller |
+//! | [`dataset`] | data sets: the bounded writer and reader, the dictionary, the attribute filter (PS3.5) |
 //! | [`pdu`] | the wire format: PDUs, items and sub-items, incremental parse and emit (PS3.8 §9.3) |
 //! | [`ul`] | the Upper Layer state machine: states Sta1..Sta13, events, actions (PS3.8 §9.2) |
 //! | [`assoc`] | association negotiation: acceptor policy, requestor configuration (PS3.7 Annex D) |
-//! | [`dimse`] | DIMSE messages: command sets, N-GET and C-ECHO requests and responses (PS3.7) |
-//! | [`dataset`] | data sets: the bounded writer and reader, the dictionary, the attribute filter (PS3.5) |
-//! | [`connection`] | [`Connection`]: one association, driven by `handle_*` / `poll_*` calls |
-//! | [`service`] | the N-GET service classes' tables: SOP classes, well-known instances, status codes (PS3.4, PS3.7 Annex C) |
-//! | [`time`] | [`Instant`] and [`Duration`], supplied by the caller |
+//! | [`service`] | the service classes' tables: SOP classes and the operations each carries, well-known instances, status codes (PS3.4, PS3.7 Annex C) |
+//! | [`dimse`] | DIMSE messages: command sets, the operation table, requests and responses in flight (PS3.7); what it needs of the association it asks through a narrow interface the connection implements |
+//! | [`connection`] | [`Connection`]: one association, driven by `handle_*` / `poll_*` calls; it coordinates the rows before it and owns their state |
 //! | `trace` | (feature `serde`) the record/replay format: an association's inputs, and `trace::apply` to give them to a fresh core |
 //!
 //! ## The drain contract

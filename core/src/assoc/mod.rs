@@ -400,6 +400,7 @@ impl<'a> Syntaxes<'a> {
     }
 
     /// The accepted context `id`.
+    #[inline]
     pub(crate) fn accepted(&self, n: &Negotiated, id: u8) -> Option<PresentationContext<'a>> {
         let rec = n
             .record(id)

@@ -4,26 +4,6 @@
 
 use super::*;
 
-/// The outgoing DIMSE message in `storage.tx`: a command set and an optional data set, each
-/// a `(start, len)` range of the buffer (the data set may come first in memory: it is
-/// written before the command set that describes it), and how many bytes have been sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TxMessage {
-    pub(crate) context_id: u8,
-    pub(crate) command: (usize, usize),
-    pub(crate) data: (usize, usize),
-    pub(crate) sent: usize,
-}
-
-impl TxMessage {
-    pub(crate) const EMPTY: TxMessage = TxMessage {
-        context_id: 0,
-        command: (0, 0),
-        data: (0, 0),
-        sent: 0,
-    };
-}
-
 impl<'a> Connection<'a> {
     pub(super) fn emit_associate_rq(&self, out: &mut [u8]) -> Result<usize, BufferTooSmall> {
         self.associate_rq().ok_or(BufferTooSmall)?.emit(out)

@@ -12,6 +12,17 @@
 //! The core never reads a clock: every call that can start or fire a timer takes `now`.
 //! Protocol failures are never `Err`s: they become the A-ABORT or A-ASSOCIATE-RJ the
 //! standard prescribes, plus an [`Event`].
+//!
+//! ## One file per job
+//!
+//! `mod.rs` holds the public API and the coordination; `deframe.rs` reads incoming PDUs
+//! and their items, `reassembly.rs` joins PDVs into whole values (one state, `Value`),
+//! `fragment.rs` writes outgoing PDUs and cuts messages into P-DATA-TF, `executor.rs`
+//! carries out the Upper Layer table's actions, `timers.rs` keeps the deadlines,
+//! `closing.rs` is the small machine a closing association becomes, and `messages.rs` has
+//! the DIMSE calls and implements the narrow interface through which the
+//! [`crate::dimse`] layer reaches the association (that layer imports nothing from
+//! here).
 
 use heapless::Deque;
 
@@ -19,15 +30,14 @@ mod closing;
 mod deframe;
 mod executor;
 mod fragment;
+mod messages;
 mod reassembly;
 mod timers;
 
 pub use closing::Closing;
 use deframe::{Block, Neg, Phase, Rx, Step};
 use executor::{Input, Outgoing};
-pub(crate) use fragment::TxMessage;
 use fragment::{max_associate_ac_len, MIN_PDATA_LEN};
-pub(crate) use reassembly::{Acted, Start};
 use reassembly::{Reassembly, Value};
 use timers::Timers;
 
@@ -37,7 +47,8 @@ use crate::assoc::{
     MAX_PRESENTATION_CONTEXTS, MAX_ROLE_SELECTIONS,
 };
 use crate::codec::Writer;
-use crate::dimse::{CommandField, Exchange, Operation};
+pub use crate::dimse::ApiError;
+use crate::dimse::{self, Acted, CommandField, Exchange, Operation, Start, TxMessage};
 use crate::pdu::{
     self, Abort, AbortReason, AeTitle, AssociateFixed, AssociateRj, AssociateRq, ItemHeader, Parse,
     ParseError, PduHeader, PduType, Pdv, PdvHeader, PresentationContextAc, RejectSource, ReleaseRp,
@@ -299,27 +310,6 @@ impl core::fmt::Display for ResourceLimit {
     }
 }
 
-/// A local request the connection cannot carry out now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum ApiError {
-    /// Not valid in the current state (e.g. a request before the association is
-    /// established, or after it ended).
-    InvalidState,
-    /// No accepted presentation context carries this SOP class.
-    UnknownContext,
-    /// An outgoing message is still being transmitted (drain `poll_output` first), or
-    /// (SCU) a request is still outstanding: the asynchronous operations window is 1.
-    Busy,
-    /// The request does not fit the transmit buffer.
-    TooLarge,
-    /// No request with this Message ID waits for an answer (it was answered already, or the
-    /// core answered 0110H when the DIMSE timeout expired).
-    UnknownRequest,
-    /// A UID argument is not a valid UID.
-    InvalidUid,
-}
-
 /// A requestor configuration that cannot produce a valid A-ASSOCIATE-RQ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -328,21 +318,6 @@ pub enum ConfigError {
     /// syntaxes, or more than 128.
     PresentationContexts,
 }
-
-impl core::fmt::Display for ApiError {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(match self {
-            ApiError::InvalidState => "not possible in the association's current state",
-            ApiError::UnknownContext => "no accepted presentation context carries this SOP class",
-            ApiError::Busy => "a message is still being sent, or a request is outstanding",
-            ApiError::TooLarge => "the request does not fit the transmit buffer",
-            ApiError::UnknownRequest => "no request with this Message ID waits for an answer",
-            ApiError::InvalidUid => "not a valid UID",
-        })
-    }
-}
-
-impl core::error::Error for ApiError {}
 
 impl core::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
@@ -695,7 +670,7 @@ impl<'a> Connection<'a> {
             };
             self.dispatch(now, input);
         }
-        self.dimse_timeout(now);
+        dimse::dimse_timeout(self, now);
     }
 
     // ---------------------------------------------------------------- output
@@ -825,7 +800,7 @@ impl<'a> Connection<'a> {
             // The transmit buffer is free: a held command or an overdue answer can go now.
             let now = self.now;
             self.process_held(now);
-            self.dimse_timeout(now);
+            dimse::dimse_timeout(self, now);
             if self.release_response_pending && !self.release_must_wait() {
                 self.release_response_pending = false;
                 self.dispatch(now, Input::ReleaseResponse);

@@ -45,27 +45,6 @@ pub(super) enum Keep {
     Overflow { total: usize },
 }
 
-/// Where a new value goes, as the DIMSE layer decides from what the last command announced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Start {
-    /// Stored from `storage.rx[base..]` (a response's data set goes after its command set).
-    Store { base: usize },
-    /// Read and dropped.
-    Discard,
-}
-
-/// What the DIMSE layer did with a complete value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Acted {
-    /// The command waits (for the transmit buffer, or the application's answer).
-    Wait,
-    /// Done with it: the storage is free.
-    Done,
-    /// A response to our request is readable in the storage until its event is polled and
-    /// the next `handle_input` comes.
-    Readable,
-}
-
 /// The receive storage's state and bookkeeping.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Reassembly {
@@ -120,7 +99,7 @@ impl<'a> Connection<'a> {
         // Detach the receive buffer so that the command can borrow it while `self` changes.
         let rx = core::mem::take(&mut self.storage.rx);
         let len = self.reassembly.len;
-        let acted = self.act_on_command(now, rx.get(..len).unwrap_or(&[]), overflow);
+        let acted = dimse::act_on_command(self, now, rx.get(..len).unwrap_or(&[]), overflow);
         self.dimse.settle_list(rx);
         self.storage.rx = rx;
         // An abort meanwhile has freed the storage already.
@@ -169,7 +148,7 @@ impl<'a> Connection<'a> {
         }
         if !matches!(self.reassembly.value, Value::Receiving { .. }) {
             // A new value: a command set unless the last command announced a data set.
-            let Some(start) = self.value_starts(h.context_id, is_command) else {
+            let Some(start) = self.dimse.value_starts(h.context_id, is_command) else {
                 return self.rx_invalid(now, ParseError::InvalidValue, left);
             };
             let keep = match start {
@@ -221,7 +200,7 @@ impl<'a> Connection<'a> {
                 } else {
                     let len = self.reassembly.len;
                     self.reassembly.value = Value::Free;
-                    if self.data_set_received(now, len) == Acted::Readable {
+                    if dimse::data_set_received(self, now, len) == Acted::Readable {
                         self.reassembly.value = Value::Response { unread: true };
                     } else {
                         self.reassembly.len = 0;

@@ -3,7 +3,7 @@
 
 use super::command::{CEchoRq, Command, CommandField, Status};
 use super::exchange::{bare_response, Disposition, Pending, RequestContext};
-use crate::connection::{ApiError, TxMessage};
+use super::link::{ApiError, TxMessage};
 use crate::service::{self, code};
 
 /// The SOP Class and Instance UIDs a request names, echoed in its response.

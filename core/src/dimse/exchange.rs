@@ -1,4 +1,4 @@
-//! Requests and responses in flight on a [`Connection`]: what arrives as complete command and
+//! Requests and responses in flight on a [`Connection`](crate::Connection): what arrives as complete command and
 //! data sets is checked generically (Message ID, state, the one-request window) and handed
 //! to its operation's file (the operation table, [`Operation`]), which answers it or
 //! delivers it to the application; answers and responses are laid out in the transmit
@@ -7,12 +7,10 @@
 use core::ops::Range;
 
 use super::command::{Command, CommandField, Response, Status};
+use super::link::{Acted, ApiError, Fault, Link, Parts, Start, TxMessage};
 use super::n_get::{self, NGetRequest};
 use super::{c_echo, Operation};
 use crate::assoc::Syntaxes;
-use crate::connection::{
-    AbortOrigin, Acted, ApiError, Connection, Event, ResourceLimit, Start, Timer, TxMessage,
-};
 use crate::dataset::{DataSetSource, Encoding, Tag};
 use crate::pdu::{AbortReason, Uid};
 use crate::service::{self, code};
@@ -271,7 +269,7 @@ impl Exchange {
 }
 
 /// A response received on a requestor, readable until the next `handle_input`
-/// ([`Connection::received_response`]).
+/// ([`Connection::received_response`](crate::Connection::received_response)).
 #[derive(Debug, Clone, Copy)]
 pub struct ReceivedResponse<'c> {
     /// The response's command set (status, Error Comment, Attribute Identifier List, ...).
@@ -282,585 +280,521 @@ pub struct ReceivedResponse<'c> {
     pub encoding: Encoding,
 }
 
-impl<'a> Connection<'a> {
-    // ---------------------------------------------------------------- receive side
-
+impl Exchange {
     /// A new value starts on `context_id`: where it goes, if it is the one expected.
-    pub(crate) fn value_starts(&mut self, context_id: u8, is_command: bool) -> Option<Start> {
-        match (self.dimse.expect, is_command) {
+    pub(crate) fn value_starts(&self, context_id: u8, is_command: bool) -> Option<Start> {
+        match (self.expect, is_command) {
             (Expect::Nothing, true) => Some(Start::Store { base: 0 }),
             (Expect::Discard { context_id: c }, false) if c == context_id => Some(Start::Discard),
             (Expect::Response { context_id: c }, false) if c == context_id => Some(Start::Store {
-                base: self.dimse.response_command_len,
+                base: self.response_command_len,
             }),
             // A data set nobody announced, a command where a data set was due, or a data
             // set on another context than its command.
             _ => None,
         }
     }
+}
 
-    /// A complete data set of `len` bytes arrived.
-    pub(crate) fn data_set_received(&mut self, now: Instant, len: usize) -> Acted {
-        let expect = core::mem::replace(&mut self.dimse.expect, Expect::Nothing);
-        match expect {
-            Expect::Response { .. } => self.finish_response(Some(len)),
-            _ => {
-                // A request's data set was the last thing holding back a timed-out answer.
-                self.dimse_timeout(now);
-                Acted::Done
-            }
-        }
-    }
+// ---------------------------------------------------------------- receive side
 
-    /// What was done with the complete command set `bytes` (what fitted of it when it
-    /// outgrew the storage: `overflow` has the bytes it had).
-    pub(crate) fn act_on_command(
-        &mut self,
-        now: Instant,
-        bytes: &[u8],
-        overflow: Option<usize>,
-    ) -> Acted {
-        let cmd = Command::parse(bytes);
-        if let (Some(received), false) =
-            (overflow, cmd.command_field == Some(CommandField::N_GET_RQ))
-        {
-            // Only an N-GET-RQ can be answered from what fitted (its long Attribute
-            // Identifier List is its last element): abort, saying why.
-            let limit = ResourceLimit {
-                command_set: true,
-                received,
-                capacity: bytes.len(),
-            };
-            warn!("command set larger than the receive storage");
-            self.local_abort(now, AbortOrigin::ResourceLimit(limit));
-            return Acted::Done;
-        }
-        let context_id = self.rx_context();
-        let field = match cmd.command_field {
-            Some(f) if f.is_known_response() => {
-                return self.response_received(now, &cmd, f, bytes.len());
-            }
-            Some(f) if f.is_known_request() => f,
-            // PS3.7 gives no response for a command it does not define.
-            _ => {
-                warn!("unknown or missing Command Field");
-                self.protocol_abort(now, AbortReason::InvalidPduParameterValue);
-                return Acted::Done;
-            }
-        };
-        let Some(message_id) = cmd.message_id else {
-            // Nothing to answer with: no response can name this request.
-            warn!("request without a Message ID");
-            self.protocol_abort(now, AbortReason::InvalidPduParameterValue);
-            return Acted::Done;
-        };
-        if !matches!(self.state(), State::Sta6 | State::Sta8) {
-            // We sent an A-RELEASE-RQ (Sta7, or a release collision): from then on we may
-            // receive P-DATA but send none (PS3.8 §7.2.2; Evt9 is blank in Sta7), so the
-            // request cannot be answered. Drop it, and its data set.
-            warn!("request after our A-RELEASE-RQ: not answered");
-            if cmd.has_data_set() {
-                self.dimse.expect = Expect::Discard { context_id };
-            }
-            return Acted::Done;
-        }
-        if self.tx_busy()
-            || self
-                .dimse
-                .pending
-                .as_ref()
-                .is_some_and(|p| p.message_id != message_id)
-        {
-            return Acted::Wait;
-        }
-        if cmd.has_data_set() {
-            self.dimse.expect = Expect::Discard { context_id };
-        }
-        let overflowed = overflow.is_some();
-        self.request_received(now, &cmd, bytes, field, message_id, context_id, overflowed);
-        Acted::Done
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn request_received(
-        &mut self,
-        now: Instant,
-        cmd: &Command<'_>,
-        bytes: &[u8],
-        field: CommandField,
-        message_id: u16,
-        context_id: u8,
-        overflowed: bool,
-    ) {
-        if field == CommandField::C_CANCEL_RQ {
-            // C-CANCEL has no response, and there is no C-FIND/C-GET/C-MOVE to cancel.
-            return;
-        }
-        let op = Operation::of_request(field);
-        // Every `match` on an operation in this crate is exhaustive: a new row of the table
-        // does not compile until each place that must know it does (see the module docs).
-        let (class, instance) = match op {
-            Some(Operation::NGet) => n_get::named_uids(cmd),
-            Some(Operation::CEcho) => c_echo::named_uids(cmd),
-            #[cfg(test)]
-            Some(Operation::NDelete) => super::n_delete::named_uids(cmd),
-            // An operation the core does not carry: echo what it names.
-            None => (
-                cmd.requested_sop_class_uid.or(cmd.affected_sop_class_uid),
-                cmd.requested_sop_instance_uid
-                    .or(cmd.affected_sop_instance_uid),
-            ),
-        };
-        let status = if self.dimse.pending.is_some() {
-            // `act_on_command` let through only a request reusing the pending Message ID.
-            code::DUPLICATE_INVOCATION
-        } else {
-            let rc = RequestContext {
-                command: bytes,
-                message_id,
-                context_id,
-                now,
-                deadline: now + self.limits().dimse_timeout,
-                syntaxes: self.syntaxes,
-                abstract_syntax: self
-                    .presentation_context(context_id)
-                    .map(|pc| pc.abstract_syntax),
-            };
-            let slot = &mut self.dimse.pending;
-            let disposition = match op {
-                // An N-GET-RQ whose Attribute Identifier List outgrew the receive storage
-                // (the only request that can): 0213H, resource limitation (PS3.7
-                // §10.1.2.1.9).
-                _ if overflowed => Disposition::Answer(code::RESOURCE_LIMITATION),
-                Some(Operation::NGet) => n_get::received(cmd, &rc, slot),
-                Some(Operation::CEcho) => c_echo::received(cmd, &rc),
-                #[cfg(test)]
-                Some(Operation::NDelete) => super::n_delete::received(cmd, &rc, slot),
-                None => Disposition::Answer(code::UNRECOGNIZED_OPERATION),
-            };
-            match disposition {
-                Disposition::Answer(status) => status,
-                Disposition::Delivered => {
-                    if let Some(op) = op {
-                        self.push_event(Event::Request {
-                            op,
-                            message_id,
-                            context_id,
-                        });
-                    }
-                    return;
-                }
-            }
-        };
-        self.answer(now, field, message_id, context_id, status, class, instance);
-    }
-
-    /// Sends a response without data set for a request the core answers itself.
-    #[allow(clippy::too_many_arguments)]
-    fn answer(
-        &mut self,
-        now: Instant,
-        request: CommandField,
-        message_id: u16,
-        context_id: u8,
-        status: u16,
-        class: Option<&str>,
-        instance: Option<&str>,
-    ) {
-        let Some(command_field) = request.response() else {
-            return;
-        };
-        debug!("answering a request itself");
-        let tx = &mut *self.storage.tx;
-        let bare = Status::new(status);
-        match bare_response(
-            tx,
-            command_field,
-            message_id,
-            context_id,
-            class,
-            instance,
-            bare,
-        ) {
-            Ok(m) => self.queue_message(now, m),
-            // A transmit buffer smaller than a bare response is a configuration error.
-            Err(_) => return self.local_abort(now, AbortOrigin::Local),
-        }
-        self.push_event(Event::Answered {
-            message_id,
-            context_id,
-            command_field: request,
-            status,
-        });
-    }
-
-    fn response_received(
-        &mut self,
-        now: Instant,
-        cmd: &Command<'_>,
-        field: CommandField,
-        len: usize,
-    ) -> Acted {
-        let expected = self.dimse.outstanding.filter(|o| {
-            o.op.response() == field
-                && cmd.message_id_being_responded_to == Some(o.message_id)
-                && o.context_id == self.rx_context()
-                && o.status.is_none()
-        });
-        let (Some(mut o), Some(status)) = (expected, cmd.status) else {
-            // A response to nothing we asked, or without a status.
-            warn!("unexpected DIMSE response");
-            self.protocol_abort(now, AbortReason::InvalidPduParameterValue);
-            return Acted::Done;
-        };
-        o.status = Some(status);
-        self.dimse.outstanding = Some(o);
-        self.dimse.response_command_len = len;
-        if cmd.has_data_set() {
-            self.dimse.expect = Expect::Response {
-                context_id: o.context_id,
-            };
-            // The command set stays where it is; the data set is stored after it.
+/// A complete data set of `len` bytes arrived.
+pub(crate) fn data_set_received<'a>(link: &mut impl Link<'a>, now: Instant, len: usize) -> Acted {
+    let expect = core::mem::replace(&mut link.exchange_mut().expect, Expect::Nothing);
+    match expect {
+        Expect::Response { .. } => finish_response(link, Some(len)),
+        _ => {
+            // A request's data set was the last thing holding back a timed-out answer.
+            dimse_timeout(link, now);
             Acted::Done
-        } else {
-            self.finish_response(None)
         }
     }
+}
 
-    /// The response is complete: announce it; it is readable until the next `handle_input`
-    /// after its event is polled.
-    fn finish_response(&mut self, data_len: Option<usize>) -> Acted {
-        let Some(o) = self.dimse.outstanding.take() else {
+/// What was done with the complete command set `bytes` (what fitted of it when it
+/// outgrew the storage: `overflow` has the bytes it had).
+pub(crate) fn act_on_command<'a>(
+    link: &mut impl Link<'a>,
+    now: Instant,
+    bytes: &[u8],
+    overflow: Option<usize>,
+) -> Acted {
+    let cmd = Command::parse(bytes);
+    if let (Some(received), false) = (overflow, cmd.command_field == Some(CommandField::N_GET_RQ)) {
+        // Only an N-GET-RQ can be answered from what fitted (its long Attribute
+        // Identifier List is its last element): abort, saying why.
+        warn!("command set larger than the receive storage");
+        let capacity = bytes.len();
+        link.fault(now, Fault::CommandTooLarge { received, capacity });
+        return Acted::Done;
+    }
+    let context_id = link.rx_context();
+    let field = match cmd.command_field {
+        Some(f) if f.is_known_response() => {
+            return response_received(link, now, &cmd, f, bytes.len());
+        }
+        Some(f) if f.is_known_request() => f,
+        // PS3.7 gives no response for a command it does not define.
+        _ => {
+            warn!("unknown or missing Command Field");
+            link.protocol_abort(now, AbortReason::InvalidPduParameterValue);
             return Acted::Done;
-        };
-        self.dimse.response_data_len = data_len;
-        let status = o.status.unwrap_or(code::PROCESSING_FAILURE);
-        let ev = Event::Response {
-            op: o.op,
-            message_id: o.message_id,
-            status,
-            data_set_len: data_len,
-        };
-        self.push_event(ev);
-        Acted::Readable
-    }
-
-    /// Answers an overdue request with 0110H, or aborts when our own request is overdue.
-    pub(crate) fn dimse_timeout(&mut self, now: Instant) {
-        if self.dimse.outstanding.is_some_and(|o| o.deadline <= now) {
-            self.dimse.outstanding = None;
-            warn!("DIMSE timeout waiting for a response");
-            self.local_abort(now, AbortOrigin::Timeout(Timer::Dimse));
-            return;
         }
-        let overdue = self
-            .dimse
+    };
+    let Some(message_id) = cmd.message_id else {
+        // Nothing to answer with: no response can name this request.
+        warn!("request without a Message ID");
+        link.protocol_abort(now, AbortReason::InvalidPduParameterValue);
+        return Acted::Done;
+    };
+    if !matches!(link.state(), State::Sta6 | State::Sta8) {
+        // We sent an A-RELEASE-RQ (Sta7, or a release collision): from then on we may
+        // receive P-DATA but send none (PS3.8 §7.2.2; Evt9 is blank in Sta7), so the
+        // request cannot be answered. Drop it, and its data set.
+        warn!("request after our A-RELEASE-RQ: not answered");
+        if cmd.has_data_set() {
+            link.exchange_mut().expect = Expect::Discard { context_id };
+        }
+        return Acted::Done;
+    }
+    if link.tx_busy()
+        || link
+            .exchange()
             .pending
             .as_ref()
-            .is_some_and(|p| p.deadline <= now);
-        if !overdue || self.tx_busy() {
-            // An answer still being sent delays this one; it is retried when it is out.
-            return;
-        }
-        if !matches!(self.state(), State::Sta6 | State::Sta8) {
-            // The application released without answering: no P-DATA may follow our
-            // A-RELEASE-RQ (PS3.8 §7.2.2), so the request is dropped.
-            warn!("DIMSE timeout after our A-RELEASE-RQ: request dropped");
-            self.dimse.pending = None;
-            return;
-        }
-        if let Some(p) = self.dimse.pending.as_ref() {
-            let status = Status::new(code::PROCESSING_FAILURE)
-                .with_error_comment("No answer from the application in time");
-            let (message_id, context_id, op) = (p.message_id, p.context_id, p.op);
-            let sent = self.send_response(now, status, None);
-            self.push_event(Event::Answered {
-                message_id,
-                context_id,
-                command_field: op.request(),
-                status: sent,
-            });
-        }
+            .is_some_and(|p| p.message_id != message_id)
+    {
+        return Acted::Wait;
     }
-
-    // ---------------------------------------------------------------- SCP API
-
-    /// The N-GET request waiting for an answer (announced by [`Event::Request`]).
-    pub fn n_get_request(&self) -> Option<NGetRequest<'_>> {
-        let p = self
-            .dimse
-            .pending
-            .as_ref()
-            .filter(|p| p.op == Operation::NGet)?;
-        let n = self.negotiated()?;
-        Some(NGetRequest {
-            message_id: p.message_id,
-            context: self.presentation_context(p.context_id)?,
-            sop_class_uid: p.class.as_str(),
-            sop_instance_uid: p.instance.as_str(),
-            attribute_identifier_list: p.list_in(self.storage.rx),
-            calling_ae: n.calling_ae,
-            called_ae: n.called_ae,
-            received_at: p.received_at,
-        })
+    if cmd.has_data_set() {
+        link.exchange_mut().expect = Expect::Discard { context_id };
     }
+    let arrived = Arrived {
+        now,
+        bytes,
+        field,
+        message_id,
+        context_id,
+        overflowed: overflow.is_some(),
+    };
+    request_received(link, &cmd, arrived);
+    Acted::Done
+}
 
-    /// Answers the N-GET request `message_id` and returns the status actually sent.
-    ///
-    /// The data set is written only when the status is Success or Warning for the SOP
-    /// class (a Failure never carries one), in the context's transfer syntax, keeping the
-    /// top-level attributes the request listed. The core may change the status:
-    /// * 0000H becomes **0107H** with the requested tags the source did not produce in the
-    ///   Attribute Identifier List (PS3.7 C.4.2);
-    /// * a data set too large for the transmit buffer gives **0213H** without data set;
-    /// * a source that fails ([`WriteError`](crate::dataset::WriteError) other than a full buffer) gives **0110H**.
-    ///
-    /// * a status with an element PS3.7 Annex C does not allow with its code gives **0110H**
-    ///   with the Error Comment [`INVALID_STATUS_COMMENT`].
-    ///
-    /// An Error Comment is made LO text: cut to 64 characters, a backslash or a control
-    /// character replaced by a space. Message ID Being Responded To and the Affected SOP
-    /// Class/Instance UID always come from the request.
-    pub fn respond_n_get(
-        &mut self,
-        now: Instant,
-        message_id: u16,
-        status: Status<'_>,
-        data_set: Option<&dyn DataSetSource>,
-    ) -> Result<u16, ApiError> {
-        self.respond(now, Operation::NGet, message_id, status, data_set)
+/// A request that passed the generic checks, as it arrived.
+struct Arrived<'b> {
+    now: Instant,
+    /// Its command set.
+    bytes: &'b [u8],
+    field: CommandField,
+    message_id: u16,
+    context_id: u8,
+    /// Its command set outgrew the receive storage (an N-GET-RQ: `bytes` has what fitted).
+    overflowed: bool,
+}
+
+fn request_received<'a>(link: &mut impl Link<'a>, cmd: &Command<'_>, r: Arrived<'_>) {
+    let Arrived {
+        now,
+        bytes,
+        field,
+        message_id,
+        context_id,
+        overflowed,
+    } = r;
+    if field == CommandField::C_CANCEL_RQ {
+        // C-CANCEL has no response, and there is no C-FIND/C-GET/C-MOVE to cancel.
+        return;
     }
-
-    /// Answers the request `message_id` of `op` the application holds: what every
-    /// operation's `respond_*` shares (state, Message ID, the status rules of PS3.7 Annex C).
-    fn respond(
-        &mut self,
-        now: Instant,
-        op: Operation,
-        message_id: u16,
-        status: Status<'_>,
-        data_set: Option<&dyn DataSetSource>,
-    ) -> Result<u16, ApiError> {
-        if !matches!(self.state(), State::Sta6 | State::Sta8) {
-            return Err(ApiError::InvalidState);
-        }
-        if self
-            .dimse
-            .pending
-            .as_ref()
-            .is_none_or(|p| p.message_id != message_id || p.op != op)
-        {
-            return Err(ApiError::UnknownRequest);
-        }
-        if self.tx_busy() {
-            return Err(ApiError::Busy);
-        }
-        // The Error Comment is made LO text where it is written (`Response::emit`).
-        let (status, data_set) = if status.elements_allowed() {
-            (status, data_set)
-        } else {
-            warn!("the application's status carries elements PS3.7 Annex C does not allow");
-            let status =
-                Status::new(code::PROCESSING_FAILURE).with_error_comment(INVALID_STATUS_COMMENT);
-            (status, None)
-        };
-        let sent = self.send_response(now, status, data_set);
-        // The answer frees the application's slot: a request held behind it can go.
-        self.process_held(now);
-        Ok(sent)
-    }
-
-    /// Answers the N-GET request `message_id` with 0110H (Processing failure) and an Error
-    /// Comment (any text: it is made LO text as [`Connection::respond_n_get`] says): what an
-    /// adapter does when the application's handler fails or panics.
-    pub fn fail_n_get(
-        &mut self,
-        now: Instant,
-        message_id: u16,
-        error_comment: &str,
-    ) -> Result<u16, ApiError> {
-        let status = Status::new(code::PROCESSING_FAILURE).with_error_comment(error_comment);
-        self.respond_n_get(now, message_id, status, None)
-    }
-
-    /// Lays out the response to the pending request in `storage.tx`, queues it and frees
-    /// the pending slot; returns the status sent. The request is read where it lies: a copy
-    /// would put a whole Attribute Identifier List on the stack (1 KiB on the firmware).
-    fn send_response(
-        &mut self,
-        now: Instant,
-        status: Status<'_>,
-        data_set: Option<&dyn DataSetSource>,
-    ) -> u16 {
-        let Some(p) = self.dimse.pending.as_ref() else {
-            return status.code;
-        };
-        let encoding = self
-            .presentation_context(p.context_id)
-            .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax));
-        let tx = &mut *self.storage.tx;
-        let list = p.list_in(self.storage.rx);
-        let laid_out = match p.op {
-            Operation::NGet => n_get::lay_out_response(tx, p, list, status, data_set, encoding),
-            Operation::CEcho => c_echo::lay_out_response(tx, p, status),
-            #[cfg(test)]
-            Operation::NDelete => super::n_delete::lay_out_response(tx, p, status),
-        };
-        self.dimse.pending = None;
-        match laid_out {
-            Ok((message, sent)) => {
-                self.queue_message(now, message);
-                sent
-            }
-            Err(sent) => {
-                // Not even a bare response fits the transmit buffer.
-                self.local_abort(now, AbortOrigin::Local);
-                sent
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- SCU API
-
-    /// Sends an N-GET-RQ for `sop_instance_uid` of `sop_class_uid` on the first accepted
-    /// context of that class and returns its Message ID. `attributes: None` asks for every
-    /// attribute. The answer comes as [`Event::Response`]; without one before the DIMSE
-    /// timeout the association is aborted.
-    pub fn send_n_get(
-        &mut self,
-        now: Instant,
-        sop_class_uid: &str,
-        sop_instance_uid: &str,
-        attributes: Option<&[Tag]>,
-    ) -> Result<u16, ApiError> {
-        let (context_id, message_id) = self.prepare_request(sop_class_uid)?;
-        let n = n_get::emit_request(
-            self.storage.tx,
+    let op = Operation::of_request(field);
+    // Every `match` on an operation in this crate is exhaustive: a new row of the table
+    // does not compile until each place that must know it does (see the module docs).
+    let (class, instance) = match op {
+        Some(Operation::NGet) => n_get::named_uids(cmd),
+        Some(Operation::CEcho) => c_echo::named_uids(cmd),
+        #[cfg(test)]
+        Some(Operation::NDelete) => super::n_delete::named_uids(cmd),
+        // An operation the core does not carry: echo what it names.
+        None => (
+            cmd.requested_sop_class_uid.or(cmd.affected_sop_class_uid),
+            cmd.requested_sop_instance_uid
+                .or(cmd.affected_sop_instance_uid),
+        ),
+    };
+    let status = if link.exchange().pending.is_some() {
+        // `act_on_command` let through only a request reusing the pending Message ID.
+        code::DUPLICATE_INVOCATION
+    } else {
+        let rc = RequestContext {
+            command: bytes,
             message_id,
-            sop_class_uid,
-            sop_instance_uid,
-            attributes,
-        )?;
-        self.send_request(now, context_id, message_id, Operation::NGet, n);
-        Ok(message_id)
-    }
-
-    /// Sends a C-ECHO-RQ on the Verification context and returns its Message ID; the answer
-    /// comes as [`Event::Response`].
-    pub fn send_c_echo(&mut self, now: Instant) -> Result<u16, ApiError> {
-        let (context_id, message_id) = self.prepare_request(service::VERIFICATION)?;
-        let n = c_echo::emit_request(self.storage.tx, message_id)?;
-        self.send_request(now, context_id, message_id, Operation::CEcho, n);
-        Ok(message_id)
-    }
-
-    /// The N-DELETE request waiting for an answer: its Message ID, SOP Class and Instance.
-    #[cfg(test)]
-    pub(crate) fn n_delete_request(&self) -> Option<(u16, &str, &str)> {
-        let p = self.dimse.pending.as_ref();
-        let p = p.filter(|p| p.op == Operation::NDelete)?;
-        Some((p.message_id, p.class.as_str(), p.instance.as_str()))
-    }
-
-    /// Answers the N-DELETE request `message_id` (no data set).
-    #[cfg(test)]
-    pub(crate) fn respond_n_delete(
-        &mut self,
-        now: Instant,
-        message_id: u16,
-        status: Status<'_>,
-    ) -> Result<u16, ApiError> {
-        self.respond(now, Operation::NDelete, message_id, status, None)
-    }
-
-    /// Sends an N-DELETE-RQ and returns its Message ID.
-    #[cfg(test)]
-    pub(crate) fn send_n_delete(
-        &mut self,
-        now: Instant,
-        sop_class_uid: &str,
-        sop_instance_uid: &str,
-    ) -> Result<u16, ApiError> {
-        let (context_id, message_id) = self.prepare_request(sop_class_uid)?;
-        let n = super::n_delete::emit_request(
-            self.storage.tx,
-            message_id,
-            sop_class_uid,
-            sop_instance_uid,
-        )?;
-        self.send_request(now, context_id, message_id, Operation::NDelete, n);
-        Ok(message_id)
-    }
-
-    /// The context for a new request of `class`, and its Message ID.
-    fn prepare_request(&mut self, class: &str) -> Result<(u8, u16), ApiError> {
-        if self.state() != State::Sta6 {
-            return Err(ApiError::InvalidState);
-        }
-        if self.dimse.outstanding.is_some() || self.tx_busy() {
-            return Err(ApiError::Busy);
-        }
-        if Uid::check(class.as_bytes()).is_none() {
-            return Err(ApiError::InvalidUid);
-        }
-        let context_id = self
-            .presentation_contexts()
-            .find(|pc| pc.abstract_syntax == class)
-            .map(|pc| pc.id)
-            .ok_or(ApiError::UnknownContext)?;
-        let message_id = self.dimse.next_message_id;
-        self.dimse.next_message_id = message_id.wrapping_add(1).max(1);
-        Ok((context_id, message_id))
-    }
-
-    fn send_request(
-        &mut self,
-        now: Instant,
-        context_id: u8,
-        message_id: u16,
-        op: Operation,
-        len: usize,
-    ) {
-        self.queue_message(
-            now,
-            TxMessage {
-                context_id,
-                command: (0, len),
-                data: (0, 0),
-                sent: 0,
-            },
-        );
-        self.dimse.outstanding = Some(Outstanding {
-            message_id,
-            op,
             context_id,
-            deadline: now + self.limits().dimse_timeout,
-            status: None,
-        });
-    }
-
-    /// The response announced by the last [`Event::Response`], until the next
-    /// `handle_input`.
-    pub fn received_response(&self) -> Option<ReceivedResponse<'_>> {
-        if !self.response_readable() {
-            return None;
-        }
-        let cmd_len = self.dimse.response_command_len;
-        let command = Command::parse(self.storage.rx.get(..cmd_len)?);
-        let data_set = match self.dimse.response_data_len {
-            Some(n) => Some(self.storage.rx.get(cmd_len..cmd_len + n)?),
-            None => None,
+            now,
+            deadline: now + link.limits().dimse_timeout,
+            syntaxes: link.syntaxes(),
+            abstract_syntax: link
+                .presentation_context(context_id)
+                .map(|pc| pc.abstract_syntax),
         };
-        let encoding = self
-            .presentation_context(self.rx_context())
-            .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax))
-            .unwrap_or(Encoding::ImplicitVrLittleEndian);
-        Some(ReceivedResponse {
-            command,
-            data_set,
-            encoding,
-        })
+        let slot = &mut link.exchange_mut().pending;
+        let disposition = match op {
+            // An N-GET-RQ whose Attribute Identifier List outgrew the receive storage
+            // (the only request that can): 0213H, resource limitation (PS3.7
+            // §10.1.2.1.9).
+            _ if overflowed => Disposition::Answer(code::RESOURCE_LIMITATION),
+            Some(Operation::NGet) => n_get::received(cmd, &rc, slot),
+            Some(Operation::CEcho) => c_echo::received(cmd, &rc),
+            #[cfg(test)]
+            Some(Operation::NDelete) => super::n_delete::received(cmd, &rc, slot),
+            None => Disposition::Answer(code::UNRECOGNIZED_OPERATION),
+        };
+        match disposition {
+            Disposition::Answer(status) => status,
+            Disposition::Delivered => {
+                if let Some(op) = op {
+                    link.request_arrived(op, message_id, context_id);
+                }
+                return;
+            }
+        }
+    };
+    answer(link, &r, status, class, instance);
+}
+
+/// Sends a response without data set for a request the core answers itself.
+fn answer<'a>(
+    link: &mut impl Link<'a>,
+    r: &Arrived<'_>,
+    status: u16,
+    class: Option<&str>,
+    instance: Option<&str>,
+) {
+    let Some(command_field) = r.field.response() else {
+        return;
+    };
+    debug!("answering a request itself");
+    let bare = Status::new(status);
+    match bare_response(
+        link.tx(),
+        command_field,
+        r.message_id,
+        r.context_id,
+        class,
+        instance,
+        bare,
+    ) {
+        Ok(m) => link.queue_message(r.now, m),
+        // A transmit buffer smaller than a bare response is a configuration error.
+        Err(_) => return link.fault(r.now, Fault::TransmitStorage),
     }
+    link.answered(r.message_id, r.context_id, r.field, status);
+}
+
+fn response_received<'a>(
+    link: &mut impl Link<'a>,
+    now: Instant,
+    cmd: &Command<'_>,
+    field: CommandField,
+    len: usize,
+) -> Acted {
+    let rx_context = link.rx_context();
+    let expected = link.exchange().outstanding.filter(|o| {
+        o.op.response() == field
+            && cmd.message_id_being_responded_to == Some(o.message_id)
+            && o.context_id == rx_context
+            && o.status.is_none()
+    });
+    let (Some(mut o), Some(status)) = (expected, cmd.status) else {
+        // A response to nothing we asked, or without a status.
+        warn!("unexpected DIMSE response");
+        link.protocol_abort(now, AbortReason::InvalidPduParameterValue);
+        return Acted::Done;
+    };
+    o.status = Some(status);
+    let x = link.exchange_mut();
+    x.outstanding = Some(o);
+    x.response_command_len = len;
+    if cmd.has_data_set() {
+        x.expect = Expect::Response {
+            context_id: o.context_id,
+        };
+        // The command set stays where it is; the data set is stored after it.
+        Acted::Done
+    } else {
+        finish_response(link, None)
+    }
+}
+
+/// The response is complete: announce it; it is readable until the next `handle_input`
+/// after its event is polled.
+fn finish_response<'a>(link: &mut impl Link<'a>, data_len: Option<usize>) -> Acted {
+    let x = link.exchange_mut();
+    let Some(o) = x.outstanding.take() else {
+        return Acted::Done;
+    };
+    x.response_data_len = data_len;
+    let status = o.status.unwrap_or(code::PROCESSING_FAILURE);
+    link.response_arrived(o.op, o.message_id, status, data_len);
+    Acted::Readable
+}
+
+/// Answers an overdue request with 0110H, or aborts when our own request is overdue.
+pub(crate) fn dimse_timeout<'a>(link: &mut impl Link<'a>, now: Instant) {
+    let x = link.exchange_mut();
+    if x.outstanding.is_some_and(|o| o.deadline <= now) {
+        x.outstanding = None;
+        warn!("DIMSE timeout waiting for a response");
+        link.fault(now, Fault::DimseTimeout);
+        return;
+    }
+    let overdue = x.pending.as_ref().is_some_and(|p| p.deadline <= now);
+    if !overdue || link.tx_busy() {
+        // An answer still being sent delays this one; it is retried when it is out.
+        return;
+    }
+    if !matches!(link.state(), State::Sta6 | State::Sta8) {
+        // The application released without answering: no P-DATA may follow our
+        // A-RELEASE-RQ (PS3.8 §7.2.2), so the request is dropped.
+        warn!("DIMSE timeout after our A-RELEASE-RQ: request dropped");
+        link.exchange_mut().pending = None;
+        return;
+    }
+    if let Some(p) = link.exchange().pending.as_ref() {
+        let status = Status::new(code::PROCESSING_FAILURE)
+            .with_error_comment("No answer from the application in time");
+        let (message_id, context_id, op) = (p.message_id, p.context_id, p.op);
+        let sent = send_response(link, now, status, None);
+        link.answered(message_id, context_id, op.request(), sent);
+    }
+}
+
+// ---------------------------------------------------------------- SCP side
+
+/// The N-GET request waiting for an answer ([`Connection::n_get_request`](crate::Connection::n_get_request)).
+pub(crate) fn n_get_request<'c, 'a: 'c>(link: &'c impl Link<'a>) -> Option<NGetRequest<'c>> {
+    let p = link
+        .exchange()
+        .pending
+        .as_ref()
+        .filter(|p| p.op == Operation::NGet)?;
+    let n = link.negotiated()?;
+    Some(NGetRequest {
+        message_id: p.message_id,
+        context: link.presentation_context(p.context_id)?,
+        sop_class_uid: p.class.as_str(),
+        sop_instance_uid: p.instance.as_str(),
+        attribute_identifier_list: p.list_in(link.rx()),
+        calling_ae: n.calling_ae,
+        called_ae: n.called_ae,
+        received_at: p.received_at,
+    })
+}
+
+/// Answers the request `message_id` of `op` the application holds: what every
+/// operation's `respond_*` shares (state, Message ID, the status rules of PS3.7 Annex C).
+pub(crate) fn respond<'a>(
+    link: &mut impl Link<'a>,
+    now: Instant,
+    op: Operation,
+    message_id: u16,
+    status: Status<'_>,
+    data_set: Option<&dyn DataSetSource>,
+) -> Result<u16, ApiError> {
+    if !matches!(link.state(), State::Sta6 | State::Sta8) {
+        return Err(ApiError::InvalidState);
+    }
+    if link
+        .exchange()
+        .pending
+        .as_ref()
+        .is_none_or(|p| p.message_id != message_id || p.op != op)
+    {
+        return Err(ApiError::UnknownRequest);
+    }
+    if link.tx_busy() {
+        return Err(ApiError::Busy);
+    }
+    // The Error Comment is made LO text where it is written (`Response::emit`).
+    let (status, data_set) = if status.elements_allowed() {
+        (status, data_set)
+    } else {
+        warn!("the application's status carries elements PS3.7 Annex C does not allow");
+        let status =
+            Status::new(code::PROCESSING_FAILURE).with_error_comment(INVALID_STATUS_COMMENT);
+        (status, None)
+    };
+    let sent = send_response(link, now, status, data_set);
+    // The answer frees the application's slot: a request held behind it can go.
+    link.resume_held(now);
+    Ok(sent)
+}
+
+/// Lays out the response to the pending request in `storage.tx`, queues it and frees
+/// the pending slot; returns the status sent. The request is read where it lies: a copy
+/// would put a whole Attribute Identifier List on the stack (1 KiB on the firmware).
+fn send_response<'a>(
+    link: &mut impl Link<'a>,
+    now: Instant,
+    status: Status<'_>,
+    data_set: Option<&dyn DataSetSource>,
+) -> u16 {
+    let Some(context_id) = link.exchange().pending.as_ref().map(|p| p.context_id) else {
+        return status.code;
+    };
+    let encoding = link
+        .presentation_context(context_id)
+        .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax));
+    let Parts { exchange, rx, tx } = link.parts();
+    let Some(p) = exchange.pending.as_ref() else {
+        return status.code;
+    };
+    let list = p.list_in(rx);
+    let laid_out = match p.op {
+        Operation::NGet => n_get::lay_out_response(tx, p, list, status, data_set, encoding),
+        Operation::CEcho => c_echo::lay_out_response(tx, p, status),
+        #[cfg(test)]
+        Operation::NDelete => super::n_delete::lay_out_response(tx, p, status),
+    };
+    exchange.pending = None;
+    match laid_out {
+        Ok((message, sent)) => {
+            link.queue_message(now, message);
+            sent
+        }
+        Err(sent) => {
+            // Not even a bare response fits the transmit buffer.
+            link.fault(now, Fault::TransmitStorage);
+            sent
+        }
+    }
+}
+
+// ---------------------------------------------------------------- SCU side
+
+/// Sends an N-GET-RQ ([`Connection::send_n_get`](crate::Connection::send_n_get)).
+pub(crate) fn send_n_get<'a>(
+    link: &mut impl Link<'a>,
+    now: Instant,
+    sop_class_uid: &str,
+    sop_instance_uid: &str,
+    attributes: Option<&[Tag]>,
+) -> Result<u16, ApiError> {
+    send_request(
+        link,
+        now,
+        Operation::NGet,
+        sop_class_uid,
+        |tx, message_id| {
+            n_get::emit_request(tx, message_id, sop_class_uid, sop_instance_uid, attributes)
+        },
+    )
+}
+
+/// Sends a C-ECHO-RQ on the Verification context ([`Connection::send_c_echo`](crate::Connection::send_c_echo)).
+pub(crate) fn send_c_echo<'a>(link: &mut impl Link<'a>, now: Instant) -> Result<u16, ApiError> {
+    send_request(
+        link,
+        now,
+        Operation::CEcho,
+        service::VERIFICATION,
+        c_echo::emit_request,
+    )
+}
+
+/// Sends an N-DELETE-RQ.
+#[cfg(test)]
+pub(crate) fn send_n_delete<'a>(
+    link: &mut impl Link<'a>,
+    now: Instant,
+    sop_class_uid: &str,
+    sop_instance_uid: &str,
+) -> Result<u16, ApiError> {
+    send_request(
+        link,
+        now,
+        Operation::NDelete,
+        sop_class_uid,
+        |tx, message_id| {
+            super::n_delete::emit_request(tx, message_id, sop_class_uid, sop_instance_uid)
+        },
+    )
+}
+
+/// The N-DELETE request waiting for an answer: its Message ID, SOP Class and Instance.
+#[cfg(test)]
+pub(crate) fn n_delete_request<'c, 'a>(link: &'c impl Link<'a>) -> Option<(u16, &'c str, &'c str)> {
+    let p = link.exchange().pending.as_ref();
+    let p = p.filter(|p| p.op == Operation::NDelete)?;
+    Some((p.message_id, p.class.as_str(), p.instance.as_str()))
+}
+
+/// Sends the request laid out by `emit` (which writes it into the transmit storage with
+/// the Message ID it is given and returns its length) for `op` on the first accepted
+/// context of `class`; returns its Message ID.
+fn send_request<'a>(
+    link: &mut impl Link<'a>,
+    now: Instant,
+    op: Operation,
+    class: &str,
+    emit: impl FnOnce(&mut [u8], u16) -> Result<usize, ApiError>,
+) -> Result<u16, ApiError> {
+    if link.state() != State::Sta6 {
+        return Err(ApiError::InvalidState);
+    }
+    if link.exchange().outstanding.is_some() || link.tx_busy() {
+        return Err(ApiError::Busy);
+    }
+    if Uid::check(class.as_bytes()).is_none() {
+        return Err(ApiError::InvalidUid);
+    }
+    let context_id = link.context_of(class).ok_or(ApiError::UnknownContext)?;
+    let deadline = now + link.limits().dimse_timeout;
+    let Parts { exchange, tx, .. } = link.parts();
+    let message_id = exchange.next_message_id;
+    exchange.next_message_id = message_id.wrapping_add(1).max(1);
+    let len = emit(tx, message_id)?;
+    exchange.outstanding = Some(Outstanding {
+        message_id,
+        op,
+        context_id,
+        deadline,
+        status: None,
+    });
+    link.queue_message(
+        now,
+        TxMessage {
+            context_id,
+            command: (0, len),
+            data: (0, 0),
+            sent: 0,
+        },
+    );
+    Ok(message_id)
+}
+
+/// The response announced by the last response event, until the next `handle_input`
+/// ([`Connection::received_response`](crate::Connection::received_response)).
+pub(crate) fn received_response<'c, 'a>(link: &'c impl Link<'a>) -> Option<ReceivedResponse<'c>> {
+    if !link.response_readable() {
+        return None;
+    }
+    let x = link.exchange();
+    let rx = link.rx();
+    let cmd_len = x.response_command_len;
+    let command = Command::parse(rx.get(..cmd_len)?);
+    let data_set = match x.response_data_len {
+        Some(n) => Some(rx.get(cmd_len..cmd_len + n)?),
+        None => None,
+    };
+    let encoding = link
+        .presentation_context(link.rx_context())
+        .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax))
+        .unwrap_or(Encoding::ImplicitVrLittleEndian);
+    Some(ReceivedResponse {
+        command,
+        data_set,
+        encoding,
+    })
 }
 
 /// A response without data set, laid out in `tx`: what the core answers for the application,
@@ -898,7 +832,7 @@ pub const INVALID_STATUS_COMMENT: &str = "Invalid status from the application";
 impl Status<'_> {
     /// Whether each optional element is one PS3.7 Annex C allows with the code. A status
     /// that is not is answered 0110H with [`INVALID_STATUS_COMMENT`] by
-    /// [`Connection::respond_n_get`].
+    /// [`Connection::respond_n_get`](crate::Connection::respond_n_get).
     pub fn elements_allowed(&self) -> bool {
         let allowed = service::allowed_elements(self.code);
         (self.error_comment.is_none() || allowed.error_comment)

@@ -49,18 +49,21 @@
 //! application), `lay_out_response` (the response in the transmit buffer) and
 //! `emit_request` (what an SCU sends). `exchange.rs` does what every request shares
 //! (Message ID, state, the one-request window, duplicates, timeouts) and dispatches by
-//! operation. A new DIMSE-N operation, N-SET say, touches:
+//! operation; it reaches the association only through the `Link` trait (`link.rs`), which
+//! [`Connection`](crate::Connection) implements. A new DIMSE-N operation, N-SET say,
+//! touches:
 //!
-//! 1. `dimse/operation.rs`: the variant, its Command Field in `request`, its name, its
-//!    place in `ALL` and `of_request`;
+//! 1. `service/operation.rs`: the variant of [`Operation`], its name and its place in `ALL`;
+//!    `dimse/operation.rs`: its Command Field in `request` and in `of_request`;
 //! 2. `dimse/command.rs`: an encoder for its request (as [`NGetRq`]) and any command
 //!    element [`Command::parse`] does not read yet;
 //! 3. `dimse/n_set.rs`: the four functions;
 //! 4. `dimse/exchange.rs`: an arm in each `match` on the operation (the UIDs the response
-//!    echoes, the checks, the response layout), and the public calls on
-//!    [`Connection`](crate::Connection): `n_set_request` (the request as the application
-//!    reads it), `respond_n_set` (through the shared `respond`, which applies the state, Message
-//!    ID and PS3.7 Annex C status rules) and `send_n_set`;
+//!    echoes, the checks, the response layout), `n_set_request` (the request as the
+//!    application reads it) and `send_n_set`; and `connection/messages.rs`: the public calls
+//!    on [`Connection`](crate::Connection) that lend the connection to them:
+//!    `n_set_request`, `respond_n_set` (through the shared `dimse::respond`, which applies
+//!    the state, Message ID and PS3.7 Annex C status rules) and `send_n_set`;
 //! 5. `service/classes.rs`: the operation in [`SopClass::operations`](crate::service::SopClass)
 //!    of the classes whose service group defines it;
 //! 6. each adapter: its handler trait gets a method whose default answers 0211H, and its
@@ -77,7 +80,7 @@
 //! [`Event::Response`](crate::Event::Response) carry the operation as a field.
 //!
 //! The crate's own tests walk this list: in them (only) the table has a third row,
-//! N-DELETE (PS3.7 §10.1.6), added exactly by steps 1 to 5 (`grep -rn NDelete core/src`
+//! N-DELETE (PS3.7 §10.1.6), added exactly by steps 1 to 5 (`grep -rni 'n_\?delete' core/src`
 //! shows each place) and carried end to end between an SCU and an SCP by the test in
 //! `dimse/n_delete.rs`: the request, its checks, the event, the answer with the shared
 //! status rules, the response event and its command set, and 0211H from a class without it.
@@ -85,6 +88,7 @@
 mod c_echo;
 mod command;
 mod exchange;
+mod link;
 #[cfg(test)]
 mod n_delete;
 mod n_get;
@@ -95,7 +99,14 @@ pub use command::{
     CEchoRq, Command, CommandField, NGetRq, Response, Status, DATA_SET_PRESENT,
     MAX_ERROR_COMMENT_LEN, NO_DATA_SET,
 };
-pub(crate) use exchange::Exchange;
+pub(crate) use exchange::{
+    act_on_command, data_set_received, dimse_timeout, n_get_request, received_response, respond,
+    send_c_echo, send_n_get, Exchange,
+};
+#[cfg(test)]
+pub(crate) use exchange::{n_delete_request, send_n_delete};
 pub use exchange::{ReceivedResponse, INVALID_STATUS_COMMENT};
+pub use link::ApiError;
+pub(crate) use link::{Acted, Fault, Link, Parts, Start, TxMessage};
 pub use n_get::{NGetRequest, NGetSummary, MAX_N_GET_RQ_LEN};
 pub use operation::{Operation, Operations};

@@ -12,8 +12,8 @@ use super::command::{Command, NDeleteRq, Status};
 use super::exchange::{
     bare_response, requested_uids, Disposition, Pending, PendingClass, RequestContext,
 };
+use super::link::{ApiError, TxMessage};
 use super::Operation;
-use crate::connection::{ApiError, TxMessage};
 use crate::pdu::Uid;
 use crate::service::code;
 

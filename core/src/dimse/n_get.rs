@@ -6,9 +6,9 @@ use super::command::{Command, CommandField, NGetRq, Response, Status};
 use super::exchange::{
     bare_response, requested_uids, Disposition, Pending, PendingClass, RequestContext,
 };
+use super::link::{ApiError, TxMessage};
 use super::Operation;
 use crate::assoc::PresentationContext;
-use crate::connection::{ApiError, TxMessage};
 use crate::dataset::{
     AttributeFilter, DataSetSource, Encoding, FilterError, Produced, Tag, WriteError, Writer,
 };

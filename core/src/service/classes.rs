@@ -5,7 +5,7 @@
 //! `uids_match_the_pydicom_registry` holds the pairs.
 
 use super::status::StatusCategory;
-use crate::dimse::{Operation, Operations};
+use super::{Operation, Operations};
 
 /// The operations of a class whose service group includes N-GET (as far as the core goes).
 const N_GET: Operations = Operations::NONE.with(Operation::NGet);

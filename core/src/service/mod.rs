@@ -56,6 +56,7 @@
 
 pub mod classes;
 pub mod display;
+mod operation;
 pub mod status;
 
 pub(crate) use classes::known_uid;
@@ -67,4 +68,5 @@ pub use classes::{
     PRINT_JOB, RT_CONVENTIONAL_MACHINE_VERIFICATION, RT_ION_MACHINE_VERIFICATION, SOP_CLASSES,
     UPS_EVENT, UPS_PULL, UPS_PUSH, UPS_QUERY, UPS_WATCH, VERIFICATION,
 };
+pub use operation::{Operation, Operations};
 pub use status::{allowed_elements, code, meaning, AllowedElements, StatusCategory};
