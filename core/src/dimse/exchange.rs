@@ -198,11 +198,11 @@ pub(crate) enum Expect {
 pub(crate) struct Exchange {
     pending: Option<Pending>,
     outstanding: Option<Outstanding>,
-    pub(crate) expect: Expect,
+    expect: Expect,
     next_message_id: u16,
     /// The received response's command set is `storage.rx[..response_command_len]`, its data
     /// set follows it.
-    pub(crate) response_command_len: usize,
+    response_command_len: usize,
     response_data_len: Option<usize>,
 }
 
