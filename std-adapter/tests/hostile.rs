@@ -37,6 +37,13 @@ const IMAGE_BETWEEN: Duration = Duration::from_millis(100);
 /// Against the image, how many times a refused case (closed before the first byte, when the
 /// case expects a reply first) is played again.
 const IMAGE_RETRIES: usize = 5;
+/// Against the image, a case paced in real time (`slow/...`) that fails is played once more,
+/// and the replay is printed: QEMU's user-mode network, shared with the well-behaved
+/// association's 200,000 N-GETs, can hold one of a case's hundreds of one-byte segments
+/// back for longer than the catalogue's 600 ms network timeout (seen once in about ten
+/// runs, `slow/every-byte-a-write` aborted by the network timer). A defect fails twice.
+const IMAGE_PACED_PREFIX: &str = "slow/";
+
 /// Where the image (dimse-embassy's association task) does not do what the catalogue
 /// expects: printed loudly, as the core's known deviations are, instead of failing. None
 /// today (the last ones, an A-ASSOCIATE-AC larger than the socket's ring and input arriving
@@ -157,18 +164,35 @@ async fn run_catalogue(
                 std::thread::sleep(pause * 2);
                 transcript = play(addr, &case);
             }
+            let mut paced_again = false;
+            if between.is_some()
+                && case.name.starts_with(IMAGE_PACED_PREFIX)
+                && transcript.replies != case.expect
+            {
+                println!(
+                    "note: {} failed against the image ({:?}), played once more",
+                    case.name, transcript.replies
+                );
+                paced_again = true;
+                std::thread::sleep(IMAGE_BETWEEN * 2);
+                transcript = play(addr, &case);
+            }
             drop(permit);
-            (case, transcript, t.elapsed(), again)
+            (case, transcript, t.elapsed(), again, paced_again)
         }));
     }
     let mut replayed = 0;
+    let mut paced_replays = Vec::new();
     let mut failures = Vec::new();
     let mut deviations = Vec::new();
     let mut slowest = Vec::new();
     let played = runs.len();
     for r in runs {
-        let (case, t, took, again) = r.await.expect("case task");
+        let (case, t, took, again, paced_again) = r.await.expect("case task");
         replayed += again;
+        if paced_again {
+            paced_replays.push(case.name.clone());
+        }
         slowest.push((took, case.name.clone()));
         let extra = case.check.map(|c| c(&t, &case.steps)).unwrap_or(Ok(()));
         let same = t.replies == case.expect;
@@ -204,10 +228,13 @@ async fn run_catalogue(
     slowest.reverse();
     println!(
         "hostile catalogue (socket): {played} cases played ({} core-only skipped: {}), \
-         {concurrency} at once, {:.1?}, {replayed} played again after a refused connection",
+         {concurrency} at once, {:.1?}, {replayed} played again after a refused connection, \
+         {} paced case(s) played again after a failure: [{}]",
         skipped.len(),
         skipped.join(", "),
-        started.elapsed()
+        started.elapsed(),
+        paced_replays.len(),
+        paced_replays.join(", ")
     );
     for (took, name) in slowest.iter().take(5) {
         println!("  slowest: {took:>8.0?} {name}");
