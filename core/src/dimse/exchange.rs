@@ -760,15 +760,7 @@ fn send_request<'a>(
         deadline,
         status: None,
     });
-    link.queue_message(
-        now,
-        TxMessage {
-            context_id,
-            command: (0, len),
-            data: (0, 0),
-            sent: 0,
-        },
-    );
+    link.queue_message(now, TxMessage::command_only(context_id, len));
     Ok(message_id)
 }
 
@@ -817,12 +809,7 @@ pub(crate) fn bare_response(
         status,
     };
     let n = rsp.emit(tx, None::<core::iter::Empty<Tag>>)?;
-    Ok(TxMessage {
-        context_id,
-        command: (0, n),
-        data: (0, 0),
-        sent: 0,
-    })
+    Ok(TxMessage::command_only(context_id, n))
 }
 
 /// The Error Comment of a status the application gave with elements its code does not

@@ -135,6 +135,17 @@ impl TxMessage {
         data: (0, 0),
         sent: 0,
     };
+
+    /// A message of a command set only (`len` bytes at the start of `storage.tx`), on
+    /// `context_id`: a request, or a response without data set.
+    pub(crate) const fn command_only(context_id: u8, len: usize) -> TxMessage {
+        TxMessage {
+            context_id,
+            command: (0, len),
+            data: (0, 0),
+            sent: 0,
+        }
+    }
 }
 
 /// A local request the connection cannot carry out now.
