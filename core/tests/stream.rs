@@ -80,6 +80,16 @@ fn driver(gets: usize) -> impl FnMut(&mut Connection<'static>, Instant, &Event) 
     }
 }
 
+/// Receive and transmit storage whose every byte is `fill`, as an earlier association may
+/// have left it (the tokio server keeps its associations' buffers for the next ones without
+/// clearing them).
+fn filled_storage(rx: usize, tx: usize, fill: u8) -> dimse_core::Storage<'static> {
+    dimse_core::Storage {
+        rx: Box::leak(vec![fill; rx].into_boxed_slice()),
+        tx: Box::leak(vec![fill; tx].into_boxed_slice()),
+    }
+}
+
 /// A whole conversation, as it happened between an SCU core and an SCP core: each side's
 /// output, in turns (the acceptor's turn `k` answers the requestor's turn `k`).
 struct Conversation {
@@ -140,10 +150,21 @@ fn acceptor_replay(
     answers: &[Answer],
     max_pdu: u32,
 ) -> AcceptorReplay {
+    acceptor_replay_on(stream, cuts, answers, max_pdu, 0)
+}
+
+/// [`acceptor_replay`] on storage whose every byte is `fill` to begin with.
+fn acceptor_replay_on(
+    stream: &[u8],
+    cuts: &[usize],
+    answers: &[Answer],
+    max_pdu: u32,
+    fill: u8,
+) -> AcceptorReplay {
     let (pol, _) = configs(max_pdu);
     let mut acc = Side::new(Connection::acceptor(
         pol,
-        storage(1 << 16, 1 << 16),
+        filled_storage(1 << 16, 1 << 16, fill),
         Instant::ZERO,
     ))
     .with_hook(responder(answers));
@@ -171,10 +192,21 @@ fn requestor_replay(
     gets: usize,
     max_pdu: u32,
 ) -> RequestorReplay {
+    requestor_replay_on(turns, cuts, gets, max_pdu, 0)
+}
+
+/// [`requestor_replay`] on storage whose every byte is `fill` to begin with.
+fn requestor_replay_on(
+    turns: &[Vec<u8>],
+    cuts: &[usize],
+    gets: usize,
+    max_pdu: u32,
+    fill: u8,
+) -> RequestorReplay {
     let (_, config) = configs(max_pdu);
-    let mut req =
-        Side::new(Connection::requestor(config, storage(1 << 16, 1 << 16), Instant::ZERO).unwrap())
-            .with_hook(driver(gets));
+    let storage = filled_storage(1 << 16, 1 << 16, fill);
+    let mut req = Side::new(Connection::requestor(config, storage, Instant::ZERO).unwrap())
+        .with_hook(driver(gets));
     let mut out = req.drain();
     let stream = turns.concat();
     let points = split_points(cuts, stream.len());
@@ -267,4 +299,39 @@ proptest! {
 
 fn vector(name: &str) -> Vec<u8> {
     common::vectors::vector(name)
+}
+
+proptest! {
+    /// The core never reads a byte of its storage it has not written for the message at
+    /// hand: storage left full of another association's bytes gives the same events and the
+    /// same output as zeroed storage, on both sides, for whole conversations and for
+    /// arbitrary input.
+    #[test]
+    fn storage_contents_do_not_matter(
+        answers in proptest::collection::vec(proptest::option::of(0usize..3000), 0..4),
+        max_pdu in prop_oneof![Just(16382u32), 64u32..16382],
+        fill in 1u8..=255,
+        cuts in cuts(),
+        garbage in proptest::collection::vec(any::<u8>(), 0..2000),
+    ) {
+        let live = conversation(&answers, max_pdu);
+        let rq_stream = live.requestor.concat();
+        let zeroed = acceptor_replay_on(&rq_stream, &cuts, &answers, max_pdu, 0);
+        let filled = acceptor_replay_on(&rq_stream, &cuts, &answers, max_pdu, fill);
+        prop_assert_eq!(&zeroed, &filled);
+        prop_assert_eq!(&zeroed.1, &live.acceptor.concat());
+
+        let zeroed = requestor_replay_on(&live.acceptor, &cuts, answers.len(), max_pdu, 0);
+        let filled = requestor_replay_on(&live.acceptor, &cuts, answers.len(), max_pdu, fill);
+        prop_assert_eq!(&zeroed, &filled);
+        prop_assert_eq!(&zeroed.2, &rq_stream);
+
+        // A valid association, then bytes of any kind.
+        let mut hostile = vector("a-associate-rq-display");
+        hostile.extend_from_slice(&garbage);
+        let answers = vec![Some(100); hostile.len()];
+        let zeroed = acceptor_replay_on(&hostile, &cuts, &answers, max_pdu, 0);
+        let filled = acceptor_replay_on(&hostile, &cuts, &answers, max_pdu, fill);
+        prop_assert_eq!(zeroed, filled);
+    }
 }

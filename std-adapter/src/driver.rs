@@ -3,7 +3,7 @@
 
 use dimse_core::{BufferTooSmall, Closing, Connection, Event, Instant, Output};
 use std::io;
-use std::ops::ControlFlow;
+use std::ops::{ControlFlow, DerefMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::clock::Clock;
@@ -59,7 +59,10 @@ impl Driven for Closing {
 
 /// The bytes of one association's transport, with a clock whose zero is the connection's
 /// start (the core's [`Instant`] is milliseconds since an epoch the caller chooses).
-pub(crate) struct Driver<S> {
+///
+/// The write buffer `W` is the driver's own (`Vec<u8>`), or lent by the caller for one
+/// association (`&mut [u8]`, see [`Driver::into_lingering`]).
+pub(crate) struct Driver<S, W = Vec<u8>> {
     pub(crate) stream: S,
     clock: Clock,
     /// The wall-clock time at the clock's epoch: wall-clock times derive from the monotonic
@@ -76,10 +79,9 @@ pub(crate) struct Driver<S> {
     /// The PDUs of one drain, written with one call: a response's command PDU and its first
     /// data set PDU leave together. The core writes each PDU straight into it, behind the
     /// ones before; when the room left is less than `out_len`, what is there is written
-    /// first. Its size is fixed ([`Driver::reserve_output`]): allocated zeroed, so the
-    /// pages no PDU has reached are not resident (a buffer grown with `resize` is written
-    /// whole).
-    wbuf: Vec<u8>,
+    /// first. Allocated zeroed ([`Driver::reserve_output`]), so the pages no PDU has
+    /// reached are not resident (a buffer grown with `resize` is written whole).
+    wbuf: W,
     /// The room `poll_output` is given for one PDU (see [`Driver::reserve_output`]).
     out_len: usize,
     /// The core's next deadline, from the `Idle` that ended the last drain: a drain to
@@ -91,6 +93,29 @@ pub(crate) struct Driver<S> {
 impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
     /// The output room is set once the connection exists ([`Driver::reserve_output`]).
     pub(crate) fn new(stream: S, in_len: usize) -> Self {
+        let inbuf = vec![0; in_len.max(dimse_core::pdu::MAX_UNIT_LEN)];
+        Driver::with_buffers(stream, inbuf, Vec::new(), 0)
+    }
+
+    /// Gives every PDU `out_len` bytes of room, growing the write buffer to
+    /// [`output_buffer_len`] if it is shorter. It must hold the largest PDU the core emits
+    /// whole (at least [`Connection::min_output_len`], unless the connection is known to
+    /// send none of those, as a refused one); P-DATA is cut to fit, so beyond that it sets
+    /// how few PDUs a message takes.
+    pub(crate) fn reserve_output(&mut self, out_len: usize) {
+        self.out_len = out_len;
+        let len = output_buffer_len(out_len);
+        if self.wbuf.len() < len {
+            self.wbuf = vec![0; len];
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin, W: DerefMut<Target = [u8]>> Driver<S, W> {
+    /// A driver reading into `inbuf` (whole: its length is the room to read) and writing
+    /// PDUs of up to `out_len` bytes from `wbuf`, which must be [`output_buffer_len`] of
+    /// it long. The buffers' contents do not matter (an earlier association's).
+    pub(crate) fn with_buffers(stream: S, inbuf: Vec<u8>, wbuf: W, out_len: usize) -> Self {
         let clock = Clock::start();
         Driver {
             stream,
@@ -98,39 +123,42 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             wall_epoch: std::time::SystemTime::now(),
             current: Instant::ZERO,
             current_at: clock.epoch(),
-            inbuf: vec![0; in_len.max(dimse_core::pdu::MAX_UNIT_LEN)],
+            inbuf,
             filled: 0,
-            wbuf: Vec::new(),
-            out_len: 0,
+            wbuf,
+            out_len,
             until: None,
         }
     }
 
-    /// Gives every PDU `out_len` bytes of room. It must hold the largest PDU the core emits
-    /// whole (at least [`Connection::min_output_len`], unless the connection is known to
-    /// send none of those, as a refused one); P-DATA is cut to fit, so beyond that it sets
-    /// how few PDUs a message takes.
-    pub(crate) fn reserve_output(&mut self, out_len: usize) {
-        self.out_len = out_len;
-        self.wbuf = vec![0; out_len + COMMAND_ROOM.min(out_len)];
-    }
-
     /// Gives every PDU at most `most` bytes of room from now on: once the association is
     /// established, the largest PDU is the peer's maximum P-DATA-TF (PS3.8 §9.3.5) plus
-    /// its header, which the buffer need not exceed. Only between drains.
+    /// its header. The buffer keeps its size: more PDUs of that length go out per write.
+    /// Only between drains.
     pub(crate) fn limit_output(&mut self, most: usize) {
-        if most < self.out_len {
-            self.reserve_output(most);
-        }
+        self.out_len = self.out_len.min(most);
     }
 
-    /// Gives back the buffers an association needed once it has ended: input is read only to
-    /// see the peer's close (or to be refused), and a PDU needs `out_len` bytes of room.
-    pub(crate) fn shrink(&mut self, out_len: usize) {
-        let keep = self.filled.max(dimse_core::pdu::MAX_UNIT_LEN);
-        self.inbuf.truncate(keep);
-        self.inbuf.shrink_to_fit();
-        self.reserve_output(out_len);
+    /// The same transport with buffers of its own once the association has ended: input is
+    /// read only to see the peer's close (or to be refused), and a PDU needs `out_len` bytes
+    /// of room. Returns it and the read buffer it had; the write buffer lent is free again.
+    pub(crate) fn into_lingering(self, out_len: usize) -> (Driver<S>, Vec<u8>) {
+        let mut inbuf = vec![0; self.filled.max(dimse_core::pdu::MAX_UNIT_LEN)];
+        inbuf[..self.filled].copy_from_slice(&self.inbuf[..self.filled]);
+        let mut lingering = Driver {
+            stream: self.stream,
+            clock: self.clock,
+            wall_epoch: self.wall_epoch,
+            current: self.current,
+            current_at: self.current_at,
+            inbuf,
+            filled: self.filled,
+            wbuf: Vec::new(),
+            out_len: 0,
+            until: self.until,
+        };
+        lingering.reserve_output(out_len);
+        (lingering, self.inbuf)
     }
 
     /// Reads the clock for the next step and returns it.
@@ -263,6 +291,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
 /// response's command PDU (an N-GET-RSP's is about 200 bytes, 1 KiB more with an Attribute
 /// Identifier List of 256 tags) goes out in the same write as the data set's first PDU.
 const COMMAND_ROOM: usize = 2048;
+
+/// The length of a write buffer for PDUs of up to `out_len` bytes.
+pub(crate) fn output_buffer_len(out_len: usize) -> usize {
+    out_len + COMMAND_ROOM.min(out_len)
+}
 
 /// A step's time on the wall clock ([`Driver::wall_clock`]).
 #[derive(Clone, Copy)]

@@ -27,7 +27,7 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-use crate::driver::Driver;
+use crate::driver::{output_buffer_len, Driver};
 use crate::shared::SharedStr;
 use crate::timer::{self, Timer};
 use crate::trace::{self, Header, Record};
@@ -323,6 +323,12 @@ pub struct ServerOptions {
     pub max_lingering: usize,
     /// Receive buffer per association: the largest command set, or response command and
     /// data set, it can hold (default 64 KiB).
+    ///
+    /// An association's buffers (these two, and the transport's: a 4 KiB read buffer and a
+    /// write buffer of one maximum PDU) are kept for the next association once it ends, at
+    /// most about one set per slot ([`ServerOptions::max_associations`]); only the pages an
+    /// association has used are resident (an N-GET's few KiB, not the 340 KiB reserved,
+    /// with a C library that maps blocks this large afresh, as glibc does).
     pub rx_buffer: usize,
     /// Transmit buffer per association: the largest N-GET response (data set + command
     /// set) it can send; larger ones are answered 0213H (default 256 KiB).
@@ -354,6 +360,8 @@ struct Inner {
     options: ServerOptions,
     #[cfg(feature = "tls")]
     tls: Option<tokio_rustls::TlsAcceptor>,
+    buffer_lens: BufferLens,
+    storage: StoragePool,
 }
 
 /// Builds a [`Server`].
@@ -452,11 +460,13 @@ impl ServerBuilder {
         Ok(Server {
             listener,
             inner: Arc::new(Inner {
+                buffer_lens: BufferLens::new(&self.policy, &self.options),
                 policy: self.policy,
                 handler: self.handler,
                 options: self.options,
                 #[cfg(feature = "tls")]
                 tls: self.tls.map(tokio_rustls::TlsAcceptor::from),
+                storage: StoragePool::default(),
             }),
         })
     }
@@ -512,17 +522,15 @@ impl Server {
                         calling = tracing::field::Empty,
                         called = tracing::field::Empty
                     );
-                    tasks.spawn(
-                        async move {
+                    let fut = async move {
                             if slot.permit.is_none() {
                                 info!("association limit reached: rejecting");
                             }
                             if let Err(e) = serve_stream(inner, stream, peer, slot, stop).await {
                                 debug!(error = %e, "transport error");
                             }
-                        }
-                        .instrument(span),
-                    );
+                        };
+                    tasks.spawn(fut.instrument(span));
                 }
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 () = &mut shutdown => break,
@@ -553,12 +561,19 @@ async fn serve_stream(
 ) -> io::Result<()> {
     #[cfg(feature = "tls")]
     if let Some(acceptor) = inner.tls.clone() {
-        // The handshake is bounded like the wait for an A-ASSOCIATE-RQ (ARTIM).
-        let artim = Duration::from_millis(inner.policy.limits.artim_timeout.as_millis());
-        let tls = timer::timeout(artim, acceptor.accept(stream))
-            .await
-            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
-        return serve_association(inner, tls, peer, slot, stop).await;
+        // Boxed: a TLS session's state is several KiB, which every plain association's
+        // task would otherwise hold too (a task is as large as its largest state).
+        return Box::pin(async move {
+            // The handshake is bounded like the wait for an A-ASSOCIATE-RQ (ARTIM).
+            let artim = Duration::from_millis(inner.policy.limits.artim_timeout.as_millis());
+            let tls = timer::timeout(artim, acceptor.accept(stream))
+                .await
+                .ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out")
+                })??;
+            serve_association(inner, tls, peer, slot, stop).await
+        })
+        .await;
     }
     serve_association(inner, stream, peer, slot, stop).await
 }
@@ -571,42 +586,38 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     mut slot: Slot,
     mut stop: ShutdownWatch,
 ) -> io::Result<()> {
-    let opts = &inner.options;
     let refuse = slot.permit.is_none();
     // A connection refused for the association limit only reads an A-ASSOCIATE-RQ (streamed,
     // unit by unit) and sends a 10-byte A-ASSOCIATE-RJ: it gets minimal buffers, so that a
     // flood of refused connections costs little memory.
-    // Reads: one whole PDU of the largest length we announce (the peer's PDUs are no longer).
-    let (rx_len, tx_len, in_len) = if refuse {
-        (512, 512, 1024)
+    let lens = if refuse {
+        // Its only PDU is the 10-byte A-ASSOCIATE-RJ, never the A-ASSOCIATE-AC.
+        BufferLens {
+            rx: 512,
+            tx: 512,
+            input: 1024,
+            output: 1024,
+        }
     } else {
-        (
-            opts.rx_buffer,
-            opts.tx_buffer,
-            inner.policy.limits.max_pdu_length as usize + 6,
-        )
+        inner.buffer_lens
     };
-    let mut rx = vec![0u8; rx_len];
-    let mut tx = vec![0u8; tx_len];
-    let mut io = Driver::new(stream, in_len);
-    let mut conn = Connection::acceptor(
-        &inner.policy,
-        Storage {
-            rx: &mut rx,
-            tx: &mut tx,
-        },
-        io.tick(),
+    let mut storage = if refuse {
+        PooledStorage::unpooled(lens)
+    } else {
+        inner.storage.take(lens)
+    };
+    let (rx, rest) = storage.block.split_at_mut(lens.rx);
+    let (tx, wbuf) = rest.split_at_mut(lens.tx);
+    let mut io = Driver::with_buffers(
+        stream,
+        std::mem::take(&mut storage.inbuf),
+        wbuf,
+        lens.output,
     );
+    let mut conn = Connection::acceptor(&inner.policy, Storage { rx, tx }, io.tick());
     let mut rec = Recorder::new(&inner, peer);
     if refuse {
         conn.refuse(AssociateRj::LOCAL_LIMIT_EXCEEDED);
-        // Its only PDU is the 10-byte A-ASSOCIATE-RJ, never the A-ASSOCIATE-AC.
-        io.reserve_output(1024);
-    } else {
-        // Room for the A-ASSOCIATE-AC, and for P-DATA of the full length we allow: less
-        // would cut a large response into more PDUs than the peer's maximum asks for.
-        let pdata = inner.policy.limits.max_pdu_length as usize + 6;
-        io.reserve_output(conn.min_output_len().max(pdata));
     }
     // The handler runs inside this task (no spawn: one association is one task, and a hop
     // to another task per request would cost more than the request); a panic is caught.
@@ -788,39 +799,136 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
             },
         }
     };
-    let result = match result {
+    let closing = match result {
         Ok(true) => {
             // Its slot is free for the next association, and its storage goes back: what is
             // left waits for the peer's close, in a few dozen bytes.
             slot.permit = None;
-            match conn.into_closing() {
-                Ok(closing) => {
-                    drop((rx, tx));
-                    io.shrink(LINGER_OUTPUT_LEN);
-                    let ticket = slot.lingering.enter();
-                    let shutting_down = grace.is_some();
-                    linger(
-                        closing,
-                        &mut io,
-                        &ticket,
-                        &mut rec,
-                        &mut stop,
-                        shutting_down,
-                    )
-                    .await
-                }
-                // Only a requestor can end mid-PDU; an acceptor never gets here.
-                Err(_) => {
-                    io.shutdown().await;
-                    Ok(())
-                }
-            }
+            // Only a requestor can end mid-PDU (`Err`); an acceptor never does.
+            conn.into_closing().ok()
         }
-        Ok(false) => Ok(()),
-        Err(e) => Err(e),
+        _ => None,
+    };
+    let (mut io, inbuf) = io.into_lingering(LINGER_OUTPUT_LEN);
+    storage.give_back(inbuf);
+    let result = match (result, closing) {
+        (Ok(true), Some(closing)) => {
+            let ticket = slot.lingering.enter();
+            let shutting_down = grace.is_some();
+            linger(
+                closing,
+                &mut io,
+                &ticket,
+                &mut rec,
+                &mut stop,
+                shutting_down,
+            )
+            .await
+        }
+        (Ok(true), None) => {
+            io.shutdown().await;
+            Ok(())
+        }
+        (Ok(false), _) => Ok(()),
+        (Err(e), _) => Err(e),
     };
     rec.finish();
     result
+}
+
+/// The buffers of associations that have ended, kept for the next ones (about one set per
+/// association slot: a set is back before its slot's next association starts). Given back
+/// to the allocator, they would come back through `calloc`, which zeroes a reused block by
+/// writing every page of it: the whole 350 KiB of a set resident, where a kept set has
+/// resident only the pages its associations have used (an N-GET's few KiB). A set is not
+/// cleared between associations: the core never reads a byte of its storage it has not
+/// written for the message at hand (`storage_contents_do_not_matter` in dimse-core's
+/// tests/stream.rs), and the driver reads only what it received or the core wrote.
+#[derive(Default)]
+struct StoragePool(std::sync::Mutex<Vec<PooledSet>>);
+
+/// A block (the core's receive storage, its transmit storage, the driver's write buffer)
+/// and the driver's read buffer.
+type PooledSet = (Vec<u8>, Vec<u8>);
+
+/// The lengths of one association's buffers.
+#[derive(Clone, Copy)]
+struct BufferLens {
+    /// The core's receive storage ([`ServerOptions::rx_buffer`]).
+    rx: usize,
+    /// The core's transmit storage ([`ServerOptions::tx_buffer`]).
+    tx: usize,
+    /// The driver's read buffer: the core takes PDUs in any pieces, so this sets only how
+    /// much one read can take (a few N-GET requests' worth; a larger PDU takes more reads).
+    input: usize,
+    /// The longest PDU the driver writes (its write buffer is [`output_buffer_len`] of it).
+    output: usize,
+}
+
+impl BufferLens {
+    /// The buffers of an association served under `policy` and `options`: room for the
+    /// A-ASSOCIATE-AC, and for P-DATA of the full length we allow (less would cut a large
+    /// response into more PDUs than the peer's maximum asks for).
+    fn new(policy: &AcceptorPolicy<'_>, options: &ServerOptions) -> Self {
+        let pdata = policy.limits.max_pdu_length as usize + 6;
+        BufferLens {
+            rx: options.rx_buffer,
+            tx: options.tx_buffer,
+            input: READ_BUFFER_LEN,
+            output: Connection::acceptor_min_output_len(policy, options.tx_buffer).max(pdata),
+        }
+    }
+
+    /// One block's length.
+    fn block(self) -> usize {
+        self.rx + self.tx + output_buffer_len(self.output)
+    }
+}
+
+/// The driver's read buffer of an association (see [`BufferLens::input`]).
+const READ_BUFFER_LEN: usize = 4096;
+
+impl StoragePool {
+    fn take(&self, lens: BufferLens) -> PooledStorage<'_> {
+        let kept = self.0.lock().unwrap_or_else(|p| p.into_inner()).pop();
+        let (block, inbuf) = kept.unwrap_or_else(|| (vec![0; lens.block()], vec![0; lens.input]));
+        PooledStorage {
+            block,
+            inbuf,
+            pool: Some(self),
+        }
+    }
+}
+
+/// One association's buffers, from a pool or of its own.
+struct PooledStorage<'p> {
+    /// The core's receive storage, its transmit storage, the driver's write buffer: one
+    /// block, which the C library maps afresh (its untouched pages are not resident) where
+    /// three would come from its heap and be written whole by `calloc`.
+    block: Vec<u8>,
+    inbuf: Vec<u8>,
+    pool: Option<&'p StoragePool>,
+}
+
+impl PooledStorage<'_> {
+    /// Buffers of its own, freed when dropped (a refused connection's few KiB).
+    fn unpooled(lens: BufferLens) -> Self {
+        PooledStorage {
+            block: vec![0; lens.block()],
+            inbuf: vec![0; lens.input],
+            pool: None,
+        }
+    }
+
+    /// Returns the set to its pool, with the driver's read buffer (taken at the start).
+    fn give_back(self, inbuf: Vec<u8>) {
+        if let Some(pool) = self.pool {
+            pool.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((self.block, inbuf));
+        }
+    }
 }
 
 /// A connection whose association has ended (Sta13), until the peer closes it, ARTIM runs

@@ -168,6 +168,16 @@ impl<'a> Connection<'a> {
 /// fragment but the last has an even length, PS3.8 Annex E.1).
 pub(super) const MIN_PDATA_LEN: usize = PDU_HEADER_LEN + PDV_HEADER_LEN + 2;
 
+/// The smallest output room when the largest A-ASSOCIATE PDU is `associate` bytes long and
+/// the transmit storage `tx_len` ([`Connection::min_output_len`]).
+pub(super) fn min_output_len(associate: usize, tx_len: usize) -> usize {
+    if associate <= tx_len {
+        MIN_PDATA_LEN
+    } else {
+        associate.max(MIN_PDATA_LEN)
+    }
+}
+
 /// An upper bound of the A-ASSOCIATE-AC an acceptor with `policy` sends (PS3.8 §9.3.3):
 /// every presentation context a request can carry answered with the policy's longest
 /// transfer syntax, every role selection with its longest abstract syntax, and every

@@ -37,7 +37,7 @@ mod timers;
 pub use closing::Closing;
 use deframe::{Block, Neg, Phase, Rx, Step};
 use executor::{Input, Outgoing};
-use fragment::{max_associate_ac_len, MIN_PDATA_LEN};
+use fragment::{max_associate_ac_len, min_output_len};
 use reassembly::{Reassembly, Value};
 use timers::Timers;
 
@@ -737,11 +737,14 @@ impl<'a> Connection<'a> {
             Syntaxes::Requestor(_) => self.associate_rq().map_or(0, |rq| rq.buffer_len()),
             Syntaxes::Acceptor(p) => max_associate_ac_len(p),
         };
-        if associate <= self.storage.tx.len() {
-            MIN_PDATA_LEN
-        } else {
-            associate.max(MIN_PDATA_LEN)
-        }
+        min_output_len(associate, self.storage.tx.len())
+    }
+
+    /// [`Connection::min_output_len`] of an acceptor with `policy` and `tx_len` bytes of
+    /// transmit storage, before it exists: a transport can size its buffers, the output
+    /// room among them, before it lends them.
+    pub fn acceptor_min_output_len(policy: &AcceptorPolicy<'_>, tx_len: usize) -> usize {
+        min_output_len(max_associate_ac_len(policy), tx_len)
     }
 
     /// The next event, if any (through [`Connection::poll_output`]).
