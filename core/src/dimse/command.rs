@@ -189,26 +189,30 @@ impl<'a> Command<'a> {
     pub fn parse(bytes: &'a [u8]) -> Self {
         let mut c = Command::default();
         let mut r = Reader::new(bytes);
-        let mut last: Option<Tag> = None;
+        // The tag of the last element, as `Tag` holds it (group << 16 | element), and the
+        // smallest the next may have: tags ascend (PS3.5 §7.1), the first may be (0000,0000).
+        let mut last = 0u32;
+        let mut next = 0u32;
         while !r.is_empty() {
             // The element's header in one read (tag, then the Implicit VR LE length).
             let Some([g0, g1, e0, e1, l0, l1, l2, l3]) = r.array::<8>() else {
-                c.malformed.get_or_insert(last.unwrap_or(Tag::new(0, 0)));
+                c.malformed.get_or_insert(Tag(last));
                 break;
             };
-            let (group, elem) = (u16::from_le_bytes([g0, g1]), u16::from_le_bytes([e0, e1]));
+            let key = u32::from_le_bytes([g0, g1, e0, e1]).rotate_left(16);
             let len = u32::from_le_bytes([l0, l1, l2, l3]);
-            let tag = Tag::new(group, elem);
             let Some(value) = r.bytes(len as usize) else {
-                c.malformed.get_or_insert(tag);
+                c.malformed.get_or_insert(Tag(key));
                 break;
             };
-            if group != 0 || last.is_some_and(|l| l >= tag) {
-                c.malformed.get_or_insert(tag);
+            // Group 0000 only: a key above 0xFFFF is another group.
+            if key > 0xFFFF || key < next {
+                c.malformed.get_or_insert(Tag(key));
             }
-            last = Some(tag);
-            if group == 0 && !c.decode(elem, value) {
-                c.malformed.get_or_insert(tag);
+            last = key;
+            next = key.saturating_add(1);
+            if key <= 0xFFFF && !c.decode(key as u16, value) {
+                c.malformed.get_or_insert(Tag(key));
             }
         }
         c
@@ -293,15 +297,19 @@ impl<'b> CommandWriter<'b> {
         // Callers write in ascending order; a slip would be a bug here, not bad input.
         debug_assert!(self.last.is_none_or(|l| l < elem));
         self.last = Some(elem);
-        self.w.u16_le(0)?;
-        self.w.u16_le(elem)?;
-        self.w
-            .u32_le(u32::try_from(len).map_err(|_| BufferTooSmall)?)
+        let [e0, e1] = elem.to_le_bytes();
+        let len = u32::try_from(len).map_err(|_| BufferTooSmall)?;
+        let [l0, l1, l2, l3] = len.to_le_bytes();
+        // Group 0000, the element, the Implicit VR LE length: one write.
+        self.w.array([0, 0, e0, e1, l0, l1, l2, l3])
     }
 
     pub(crate) fn us(&mut self, elem: u16, v: u16) -> Result<(), BufferTooSmall> {
-        self.header(elem, 2)?;
-        self.w.u16_le(v)
+        debug_assert!(self.last.is_none_or(|l| l < elem));
+        self.last = Some(elem);
+        let [e0, e1] = elem.to_le_bytes();
+        let [v0, v1] = v.to_le_bytes();
+        self.w.array([0, 0, e0, e1, 2, 0, 0, 0, v0, v1])
     }
 
     /// A UI value, padded to even length with NUL (PS3.5 §6.2).
