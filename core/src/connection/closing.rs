@@ -28,7 +28,7 @@ pub struct Closing {
     /// ARTIM's length, should an action restart it (none in Sta13 does; the table decides).
     artim_timeout: Duration,
     /// The A-ABORTs (AA-7) not yet handed out, by reason.
-    aborts: Deque<AbortReason, TXQ_CAPACITY>,
+    aborts: Ring<AbortReason, TXQ_CAPACITY>,
     /// [`Event::Closed`] is due.
     closed: bool,
     /// The last `handle_input` stopped for lack of room for A-ABORTs: once they are out,
@@ -79,7 +79,7 @@ impl<'a> Connection<'a> {
             rx,
             artim: self.timers.artim,
             artim_timeout: self.limits().artim_timeout,
-            aborts: Deque::new(),
+            aborts: Ring::new(),
             closed: false,
             input_blocked: false,
         })
@@ -109,7 +109,7 @@ impl Closing {
             if self.state == State::Sta1 {
                 return input.len();
             }
-            if self.aborts.capacity() - self.aborts.len() < TXQ_HEADROOM {
+            if self.aborts.room() < TXQ_HEADROOM {
                 self.input_blocked = true;
                 break;
             }

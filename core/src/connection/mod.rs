@@ -24,14 +24,13 @@
 //! [`crate::dimse`] layer reaches the association (that layer imports nothing from
 //! here).
 
-use heapless::Deque;
-
 mod closing;
 mod deframe;
 mod executor;
 mod fragment;
 mod messages;
 mod reassembly;
+mod ring;
 mod timers;
 
 pub use closing::Closing;
@@ -39,6 +38,7 @@ use deframe::{Block, Neg, Phase, Rx, Step};
 use executor::{Input, Outgoing};
 use fragment::{max_associate_ac_len, min_output_len};
 use reassembly::{Reassembly, Value};
+use ring::Ring;
 use timers::Timers;
 
 use crate::assoc::{
@@ -366,12 +366,12 @@ pub struct Connection<'a> {
     unconsumed: usize,
     /// Set by [`Connection::refuse`]: the A-ASSOCIATE-RQ gets this answer whatever the policy.
     refusal: Option<AssociateRj>,
-    txq: Deque<Outgoing, TXQ_CAPACITY>,
+    txq: Ring<Outgoing, TXQ_CAPACITY>,
     /// An A-ASSOCIATE-RQ/AC at the front of `txq` that did not fit the caller's `out`: laid
     /// out in `storage.tx` (free before the association is established) and handed out in
     /// pieces; its length and how much of it is out.
     staged: Option<(usize, usize)>,
-    events: Deque<Event, EVENT_CAPACITY>,
+    events: Ring<Event, EVENT_CAPACITY>,
     timers: Timers,
     /// The latest `now` any call supplied: `poll_transmit` takes no time, yet the release
     /// answer it may send (AR-4) starts ARTIM, which must run from the present.
@@ -413,9 +413,9 @@ impl<'a> Connection<'a> {
             input_blocked: None,
             unconsumed: 0,
             refusal: None,
-            txq: Deque::new(),
+            txq: Ring::new(),
             staged: None,
-            events: Deque::new(),
+            events: Ring::new(),
             timers,
             now,
         }
@@ -595,9 +595,7 @@ impl<'a> Connection<'a> {
             if rest.is_empty() && !self.completes_without_input() {
                 break;
             }
-            if self.events.capacity() - self.events.len() < EVENT_HEADROOM
-                || self.txq.capacity() - self.txq.len() < TXQ_HEADROOM
-            {
+            if self.events.room() < EVENT_HEADROOM || self.txq.room() < TXQ_HEADROOM {
                 self.input_blocked = Some(Block::Output);
                 break;
             }
