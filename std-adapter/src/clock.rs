@@ -57,9 +57,19 @@ impl Clock {
     // the arithmetic it used to write out by hand.
     #[inline]
     pub fn to_core(&self, at: std::time::Instant) -> dimse_core::Instant {
-        let since = at.saturating_duration_since(self.epoch);
-        // u64 milliseconds are 584 million years: the cast loses nothing that can happen.
-        dimse_core::Instant::from_millis(since.as_millis() as u64)
+        Clock::core_time(at.saturating_duration_since(self.epoch))
+    }
+
+    /// The core's time `since` the epoch: whole milliseconds (a caller that has the
+    /// duration already, for the wall clock too, subtracts once).
+    #[inline]
+    pub fn core_time(since: Duration) -> dimse_core::Instant {
+        // Without `as_millis`'s u128 arithmetic; u64 milliseconds are 584 million years.
+        let ms = since
+            .as_secs()
+            .saturating_mul(1000)
+            .saturating_add(u64::from(since.subsec_millis()));
+        dimse_core::Instant::from_millis(ms)
     }
 
     /// The core's `at` on the standard clock (a deadline to sleep until, say).

@@ -71,8 +71,8 @@ pub(crate) struct Driver<S, W = Vec<u8>> {
     /// The time of the input being handled: every core call of one step uses it, so that a
     /// recorded trace replays with the same times.
     current: Instant,
-    /// The same reading at full resolution.
-    current_at: std::time::Instant,
+    /// The same reading at full resolution, as the time since the clock's epoch.
+    since_epoch: std::time::Duration,
     /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
     inbuf: Vec<u8>,
     filled: usize,
@@ -122,7 +122,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, W: DerefMut<Target = [u8]>> Driver<S, W>
             clock,
             wall_epoch: std::time::SystemTime::now(),
             current: Instant::ZERO,
-            current_at: clock.epoch(),
+            since_epoch: std::time::Duration::ZERO,
             inbuf,
             filled: 0,
             wbuf,
@@ -150,7 +150,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, W: DerefMut<Target = [u8]>> Driver<S, W>
             clock: self.clock,
             wall_epoch: self.wall_epoch,
             current: self.current,
-            current_at: self.current_at,
+            since_epoch: self.since_epoch,
             inbuf,
             filled: self.filled,
             wbuf: Vec::new(),
@@ -163,8 +163,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin, W: DerefMut<Target = [u8]>> Driver<S, W>
 
     /// Reads the clock for the next step and returns it.
     pub(crate) fn tick(&mut self) -> Instant {
-        self.current_at = std::time::Instant::now();
-        self.current = self.clock.to_core(self.current_at);
+        // One subtraction serves both clocks: the core's milliseconds and the wall clock's
+        // time of this step ([`Driver::wall_clock`]).
+        self.since_epoch = std::time::Instant::now().saturating_duration_since(self.clock.epoch());
+        self.current = Clock::core_time(self.since_epoch);
         self.current
     }
 
@@ -178,8 +180,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, W: DerefMut<Target = [u8]>> Driver<S, W>
     pub(crate) fn wall_clock(&self) -> WallClock {
         WallClock {
             epoch: self.wall_epoch,
-            since: self.clock.epoch(),
-            at: self.current_at,
+            since_epoch: self.since_epoch,
         }
     }
 
@@ -301,14 +302,13 @@ pub(crate) fn output_buffer_len(out_len: usize) -> usize {
 #[derive(Clone, Copy)]
 pub(crate) struct WallClock {
     epoch: std::time::SystemTime,
-    since: std::time::Instant,
-    at: std::time::Instant,
+    since_epoch: std::time::Duration,
 }
 
 impl WallClock {
     /// The connection's start on the wall clock plus the monotonic time since (a wall clock
     /// stepped meanwhile is not followed).
     pub(crate) fn time(self) -> std::time::SystemTime {
-        self.epoch + self.at.saturating_duration_since(self.since)
+        self.epoch + self.since_epoch
     }
 }
