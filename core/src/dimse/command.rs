@@ -223,7 +223,7 @@ impl<'a> Command<'a> {
         use element::*;
         let us = || <[u8; 2]>::try_from(value).ok().map(u16::from_le_bytes);
         // The table's UIDs by comparison; any other through the UID rule.
-        let uid = || crate::service::known_uid(value).or_else(|| Uid::check(value));
+        let uid = || check_uid(value);
         let tags = || (value.len() % 4 == 0).then_some(value);
         match elem {
             GROUP_LENGTH => value.len() == 4,
@@ -261,6 +261,12 @@ impl<'a> Command<'a> {
             .chunks_exact(4)
             .filter_map(|c| c.try_into().ok().map(Tag::from_le_bytes))
     }
+}
+
+/// A UID value checked (without its padding NUL): the SOP class table's UIDs by comparison,
+/// which most messages carry, any other through the UID rule ([`Uid::check`]).
+pub(crate) fn check_uid(value: &[u8]) -> Option<&str> {
+    crate::service::known_uid(value).or_else(|| Uid::check(value))
 }
 
 fn set<T>(slot: &mut Option<T>, value: Option<T>) -> bool {

@@ -744,7 +744,7 @@ fn send_request<'a>(
     if link.exchange().outstanding.is_some() || link.tx_busy() {
         return Err(ApiError::Busy);
     }
-    if Uid::check(class.as_bytes()).is_none() {
+    if super::command::check_uid(class.as_bytes()).is_none() {
         return Err(ApiError::InvalidUid);
     }
     let context_id = link.context_of(class).ok_or(ApiError::UnknownContext)?;

@@ -82,7 +82,7 @@ pub(crate) fn emit_request(
     sop_class_uid: &str,
     sop_instance_uid: &str,
 ) -> Result<usize, ApiError> {
-    if Uid::check(sop_instance_uid.as_bytes()).is_none() {
+    if super::command::check_uid(sop_instance_uid.as_bytes()).is_none() {
         return Err(ApiError::InvalidUid);
     }
     NDeleteRq {

@@ -177,7 +177,7 @@ pub(crate) fn emit_request(
     sop_instance_uid: &str,
     attributes: Option<&[Tag]>,
 ) -> Result<usize, ApiError> {
-    if Uid::check(sop_instance_uid.as_bytes()).is_none() {
+    if super::command::check_uid(sop_instance_uid.as_bytes()).is_none() {
         return Err(ApiError::InvalidUid);
     }
     NGetRq {
