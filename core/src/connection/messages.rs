@@ -167,9 +167,16 @@ impl<'a> Link<'a> for Connection<'a> {
     }
 
     fn context_of(&self, abstract_syntax: &str) -> Option<u8> {
-        self.presentation_contexts()
-            .find(|pc| pc.abstract_syntax == abstract_syntax)
-            .map(|pc| pc.id)
+        // The records walked once, each resolved in place (`presentation_contexts` looks
+        // every record up again by its ID): once per request sent.
+        let n = self.negotiated()?;
+        n.contexts
+            .iter()
+            .filter(|r| r.result == ContextResult::Acceptance)
+            .find(
+                |r| matches!(self.syntaxes.resolve(r), (Some(a), Some(_)) if a == abstract_syntax),
+            )
+            .map(|r| r.id)
     }
 
     #[inline(always)]
