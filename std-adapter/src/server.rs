@@ -522,15 +522,17 @@ impl Server {
                         calling = tracing::field::Empty,
                         called = tracing::field::Empty
                     );
-                    let fut = async move {
+                    tasks.spawn(
+                        async move {
                             if slot.permit.is_none() {
                                 info!("association limit reached: rejecting");
                             }
                             if let Err(e) = serve_stream(inner, stream, peer, slot, stop).await {
                                 debug!(error = %e, "transport error");
                             }
-                        };
-                    tasks.spawn(fut.instrument(span));
+                        }
+                        .instrument(span),
+                    );
                 }
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 () = &mut shutdown => break,
