@@ -80,16 +80,6 @@ fn driver(gets: usize) -> impl FnMut(&mut Connection<'static>, Instant, &Event) 
     }
 }
 
-/// Receive and transmit storage whose every byte is `fill`, as an earlier association may
-/// have left it (the tokio server keeps its associations' buffers for the next ones without
-/// clearing them).
-fn filled_storage(rx: usize, tx: usize, fill: u8) -> dimse_core::Storage<'static> {
-    dimse_core::Storage {
-        rx: Box::leak(vec![fill; rx].into_boxed_slice()),
-        tx: Box::leak(vec![fill; tx].into_boxed_slice()),
-    }
-}
-
 /// A whole conversation, as it happened between an SCU core and an SCP core: each side's
 /// output, in turns (the acceptor's turn `k` answers the requestor's turn `k`).
 struct Conversation {
@@ -164,7 +154,7 @@ fn acceptor_replay_on(
     let (pol, _) = configs(max_pdu);
     let mut acc = Side::new(Connection::acceptor(
         pol,
-        filled_storage(1 << 16, 1 << 16, fill),
+        storage_filled(1 << 16, 1 << 16, fill),
         Instant::ZERO,
     ))
     .with_hook(responder(answers));
@@ -204,7 +194,7 @@ fn requestor_replay_on(
     fill: u8,
 ) -> RequestorReplay {
     let (_, config) = configs(max_pdu);
-    let storage = filled_storage(1 << 16, 1 << 16, fill);
+    let storage = storage_filled(1 << 16, 1 << 16, fill);
     let mut req = Side::new(Connection::requestor(config, storage, Instant::ZERO).unwrap())
         .with_hook(driver(gets));
     let mut out = req.drain();

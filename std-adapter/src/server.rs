@@ -841,7 +841,7 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
 /// The buffers of associations that have ended, kept for the next ones (about one set per
 /// association slot: a set is back before its slot's next association starts). Given back
 /// to the allocator, they would come back through `calloc`, which zeroes a reused block by
-/// writing every page of it: the whole 350 KiB of a set resident, where a kept set has
+/// writing every page of it: the whole set (about 340 KiB by default) resident, where a kept set has
 /// resident only the pages its associations have used (an N-GET's few KiB). A set is not
 /// cleared between associations: the core never reads a byte of its storage it has not
 /// written for the message at hand (`storage_contents_do_not_matter` in dimse-core's
@@ -881,9 +881,11 @@ impl BufferLens {
         }
     }
 
-    /// One block's length.
-    fn block(self) -> usize {
-        self.rx + self.tx + output_buffer_len(self.output)
+    /// A new set: the block (receive and transmit storage, write buffer) and the read
+    /// buffer, zeroed (see [`StoragePool`]).
+    fn allocate(self) -> PooledSet {
+        let block = self.rx + self.tx + output_buffer_len(self.output);
+        (vec![0; block], vec![0; self.input])
     }
 }
 
@@ -893,7 +895,7 @@ const READ_BUFFER_LEN: usize = 4096;
 impl StoragePool {
     fn take(&self, lens: BufferLens) -> PooledStorage<'_> {
         let kept = self.0.lock().unwrap_or_else(|p| p.into_inner()).pop();
-        let (block, inbuf) = kept.unwrap_or_else(|| (vec![0; lens.block()], vec![0; lens.input]));
+        let (block, inbuf) = kept.unwrap_or_else(|| lens.allocate());
         PooledStorage {
             block,
             inbuf,
@@ -915,9 +917,10 @@ struct PooledStorage<'p> {
 impl PooledStorage<'_> {
     /// Buffers of its own, freed when dropped (a refused connection's few KiB).
     fn unpooled(lens: BufferLens) -> Self {
+        let (block, inbuf) = lens.allocate();
         PooledStorage {
-            block: vec![0; lens.block()],
-            inbuf: vec![0; lens.input],
+            block,
+            inbuf,
             pool: None,
         }
     }

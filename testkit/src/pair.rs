@@ -63,9 +63,15 @@ pub fn leak<T>(v: T) -> &'static T {
 
 /// Receive and transmit storage of `rx` and `tx` bytes, leaked (see [`leak`]).
 pub fn storage(rx: usize, tx: usize) -> Storage<'static> {
+    storage_filled(rx, tx, 0)
+}
+
+/// [`storage`] whose every byte is `fill`, as an earlier association may have left it (the
+/// tokio server keeps its associations' buffers for the next ones without clearing them).
+pub fn storage_filled(rx: usize, tx: usize, fill: u8) -> Storage<'static> {
     Storage {
-        rx: Box::leak(vec![0u8; rx].into_boxed_slice()),
-        tx: Box::leak(vec![0u8; tx].into_boxed_slice()),
+        rx: Box::leak(vec![fill; rx].into_boxed_slice()),
+        tx: Box::leak(vec![fill; tx].into_boxed_slice()),
     }
 }
 

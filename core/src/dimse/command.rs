@@ -299,11 +299,16 @@ impl<'b> CommandWriter<'b> {
         })
     }
 
-    fn header(&mut self, elem: u16, len: usize) -> Result<(), BufferTooSmall> {
+    /// The next element's number, little-endian, once its place in the order is noted.
+    fn next_element(&mut self, elem: u16) -> [u8; 2] {
         // Callers write in ascending order; a slip would be a bug here, not bad input.
         debug_assert!(self.last.is_none_or(|l| l < elem));
         self.last = Some(elem);
-        let [e0, e1] = elem.to_le_bytes();
+        elem.to_le_bytes()
+    }
+
+    fn header(&mut self, elem: u16, len: usize) -> Result<(), BufferTooSmall> {
+        let [e0, e1] = self.next_element(elem);
         let len = u32::try_from(len).map_err(|_| BufferTooSmall)?;
         let [l0, l1, l2, l3] = len.to_le_bytes();
         // Group 0000, the element, the Implicit VR LE length: one write.
@@ -311,10 +316,9 @@ impl<'b> CommandWriter<'b> {
     }
 
     pub(crate) fn us(&mut self, elem: u16, v: u16) -> Result<(), BufferTooSmall> {
-        debug_assert!(self.last.is_none_or(|l| l < elem));
-        self.last = Some(elem);
-        let [e0, e1] = elem.to_le_bytes();
+        let [e0, e1] = self.next_element(elem);
         let [v0, v1] = v.to_le_bytes();
+        // The header and the value: one write.
         self.w.array([0, 0, e0, e1, 2, 0, 0, 0, v0, v1])
     }
 
