@@ -874,3 +874,83 @@ fn begin_end_writes_what_the_closures_write() {
     assert_eq!(w.written(), 0);
     assert_eq!(w.begin_item().unwrap_err(), WriteError::InvalidValue);
 }
+
+/// An element as PS3.5 §7.1 lays it out, built byte by byte: the reference the writer's word
+/// stores are checked against.
+fn reference_element(encoding: Encoding, tag: Tag, vr: Vr, value: &[u8]) -> Vec<u8> {
+    let mut padded = value.to_vec();
+    if padded.len() % 2 == 1 {
+        padded.push(vr.padding());
+    }
+    let mut out = Vec::new();
+    out.extend(tag.group().to_le_bytes());
+    out.extend(tag.element().to_le_bytes());
+    let len = padded.len() as u32;
+    match encoding {
+        Encoding::ImplicitVrLittleEndian => out.extend(len.to_le_bytes()),
+        Encoding::ExplicitVrLittleEndian => {
+            out.extend(vr.as_bytes());
+            if vr.has_long_length() {
+                out.extend([0, 0]);
+                out.extend(len.to_le_bytes());
+            } else {
+                out.extend((len as u16).to_le_bytes());
+            }
+        }
+    }
+    out.extend(padded);
+    out
+}
+
+proptest::proptest! {
+    /// `Writer::string` in its short (at most 16 bytes, stored as words) and long forms,
+    /// after another element, with and without a filter: the reference bytes, or
+    /// `InvalidValue` for a value with a NUL, whether or not the filter keeps it.
+    #[test]
+    fn strings_are_written_as_the_standard_lays_them_out(
+        chars in proptest::collection::vec(
+            proptest::sample::select(&['A', 'z', ' ', '\\', '\0', '.', 'é', '1'][..]),
+            0..40,
+        ),
+        vr in proptest::sample::select(&[Vr::CS, Vr::LO, Vr::SH, Vr::UI, Vr::LT, Vr::UT, Vr::UC, Vr::DT][..]),
+        explicit: bool,
+        filtered: bool,
+        kept: bool,
+    ) {
+        let value: std::string::String = chars.into_iter().collect();
+        let encoding = if explicit {
+            Encoding::ExplicitVrLittleEndian
+        } else {
+            Encoding::ImplicitVrLittleEndian
+        };
+        let tag = Tag::new(0x0018, 0x1000);
+        let list: Vec<u8> = if kept { [MANUFACTURER, tag] } else { [MANUFACTURER, SERIAL_BEFORE] }
+            .iter()
+            .flat_map(|t| t.to_le_bytes())
+            .collect();
+        let mut buf = [0xA5u8; 256];
+        let mut w = Writer::new(&mut buf, encoding);
+        if filtered {
+            w = w.with_filter(AttributeFilter::new(&list).unwrap());
+        }
+        w.string(MANUFACTURER, Vr::LO, "ACME").unwrap();
+        let result = w.string(tag, vr, &value);
+        let written = w.written();
+        let missing: Vec<Tag> = w.missing().collect();
+        let mut expected = reference_element(encoding, MANUFACTURER, Vr::LO, b"ACME");
+        if value.contains('\0') {
+            proptest::prop_assert_eq!(result, Err(WriteError::InvalidValue));
+            return Ok(());
+        }
+        proptest::prop_assert_eq!(result, Ok(()));
+        if !filtered || kept {
+            expected.extend(reference_element(encoding, tag, vr, value.as_bytes()));
+        }
+        proptest::prop_assert_eq!(&buf[..written], &expected[..]);
+        let expected_missing: Vec<Tag> = if filtered && !kept { std::vec![SERIAL_BEFORE] } else { Vec::new() };
+        proptest::prop_assert_eq!(missing, expected_missing);
+    }
+}
+
+/// A tag a filter asks for that no test writes.
+const SERIAL_BEFORE: Tag = Tag::new(0x0018, 0x0FFF);

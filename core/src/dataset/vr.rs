@@ -175,6 +175,28 @@ impl Vr {
         }
     }
 
+    /// The two characters as one little-endian word, as an Explicit VR header holds them:
+    /// a table lookup where [`Vr::as_bytes`] is a branch per VR.
+    #[inline(always)] // Per element written.
+    pub(crate) fn wire(self) -> u16 {
+        // Evaluated by the compiler: an index out of bounds fails the build, never a run.
+        #[allow(clippy::indexing_slicing)]
+        const WIRE: [u16; Vr::ALL.len()] = {
+            let mut words = [0; Vr::ALL.len()];
+            let mut i = 0;
+            while i < words.len() {
+                words[i] = u16::from_le_bytes(*Vr::ALL[i].as_bytes());
+                i += 1;
+            }
+            words
+        };
+        // `ALL` is in discriminant order (checked in the tests), so this is the VR's entry.
+        match WIRE.get(self as usize) {
+            Some(&word) => word,
+            None => 0,
+        }
+    }
+
     /// The VR's name as a string (`"CS"`).
     pub const fn as_str(self) -> &'static str {
         match core::str::from_utf8(self.as_bytes()) {
@@ -311,6 +333,7 @@ mod tests {
         for vr in Vr::ALL {
             assert_eq!(Vr::from_bytes(vr.as_bytes()), Some(vr));
             assert_eq!(vr.as_str().as_bytes(), vr.as_bytes());
+            assert_eq!(vr.wire().to_le_bytes(), *vr.as_bytes());
         }
         assert_eq!(Vr::from_bytes(b"XX"), None);
         assert_eq!(Vr::from_bytes(b"cs"), None);

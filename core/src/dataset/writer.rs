@@ -220,6 +220,9 @@ pub struct Writer<'a> {
     depth: usize,
     /// The last tag written (or skipped) in the current data set or item.
     last: Option<Tag>,
+    /// Whether elements go through `filter`: at the top level, when it lists attributes.
+    /// Kept, not worked out per element: it changes only with `depth` and the filter.
+    filtering: bool,
 }
 
 impl<'a> Writer<'a> {
@@ -232,12 +235,14 @@ impl<'a> Writer<'a> {
             filter: AttributeFilter::all(),
             depth: 0,
             last: None,
+            filtering: false,
         }
     }
 
     /// Writes only the top-level attributes `filter` lets through.
     pub fn with_filter(mut self, filter: AttributeFilter<'a>) -> Self {
         self.filter = filter;
+        self.set_depth(self.depth);
         self
     }
 
@@ -278,48 +283,106 @@ impl<'a> Writer<'a> {
     }
 
     /// Checks the order, and says whether the element is to be emitted.
+    #[inline(always)] // Per element written: a load and a branch when nothing is filtered.
     fn begin(&mut self, tag: Tag) -> Result<bool, WriteError> {
         follows(self.last, tag)?;
         self.last = Some(tag);
-        Ok(self.depth > 0 || self.filter.contains(tag))
+        Ok(!self.filtering || self.filter.contains(tag))
     }
 
+    /// Records a written element in the filter's record of what was produced.
+    #[inline(always)]
     fn emitted(&mut self, tag: Tag) {
-        if self.depth == 0 {
+        if self.filtering {
             self.filter.mark(tag);
         }
     }
 
-    /// An element's header, in one write: 8 bytes, or 12 for an Explicit VR with a 32-bit
-    /// length (PS3.5 §7.1).
+    /// Enters or leaves a sequence: `depth` sequences open around the next element.
+    fn set_depth(&mut self, depth: usize) {
+        self.depth = depth;
+        self.filtering = depth == 0 && !self.filter.is_all();
+    }
+
+    /// An element's header (PS3.5 §7.1): its first eight bytes as one word, and whether an
+    /// Explicit VR's 32-bit length follows them (then the word ends with two reserved bytes).
     #[inline(always)] // Per element: a call costs about what the body does.
-    fn header(&mut self, tag: Tag, vr: Vr, len: u32) -> Result<(), WriteError> {
+    fn header_word(&self, tag: Tag, vr: Vr, len: u32) -> Result<(u64, bool), WriteError> {
         // The tag on the wire: group, then element, each little-endian.
         let tag = u64::from(tag.0.rotate_left(16));
-        match self.encoding {
-            Encoding::ImplicitVrLittleEndian => {
-                self.out.array((tag | u64::from(len) << 32).to_le_bytes())?;
-            }
+        Ok(match self.encoding {
+            Encoding::ImplicitVrLittleEndian => (tag | u64::from(len) << 32, false),
             Encoding::ExplicitVrLittleEndian => {
-                let vr_bytes = u64::from(u16::from_le_bytes(*vr.as_bytes())) << 32;
+                let vr_bytes = u64::from(vr.wire()) << 32;
                 if vr.has_long_length() {
-                    // Two reserved bytes, then a 32-bit length.
-                    self.out.array((tag | vr_bytes).to_le_bytes())?;
-                    self.out.array(len.to_le_bytes())?;
+                    (tag | vr_bytes, true)
                 } else {
                     let len = u16::try_from(len).map_err(|_| WriteError::InvalidValue)?;
-                    self.out
-                        .array((tag | vr_bytes | u64::from(len) << 48).to_le_bytes())?;
+                    (tag | vr_bytes | u64::from(len) << 48, false)
                 }
             }
+        })
+    }
+
+    /// An element's header alone (a sequence's, whose value follows item by item).
+    fn header(&mut self, tag: Tag, vr: Vr, len: u32) -> Result<(), WriteError> {
+        let (word, long) = self.header_word(tag, vr, len)?;
+        self.out.array(word.to_le_bytes())?;
+        if long {
+            self.out.array(len.to_le_bytes())?;
         }
         Ok(())
+    }
+
+    /// Writes an element's header and returns the `len` bytes after it, for the caller to
+    /// fill with the value (every byte of it): one bounds check for the whole element.
+    #[inline(always)] // Per element written.
+    fn element_room(&mut self, tag: Tag, vr: Vr, len: u32) -> Result<&mut [u8], WriteError> {
+        let (word, long) = self.header_word(tag, vr, len)?;
+        let head = if long { 12 } else { 8 };
+        let value_len = usize::try_from(len).map_err(|_| WriteError::InvalidValue)?;
+        let room = self.out.reserve(head + value_len)?;
+        let (header, value) = room
+            .split_at_mut_checked(head)
+            .ok_or(WriteError::BufferFull)?;
+        if let Some((first, rest)) = header.split_first_chunk_mut::<8>() {
+            *first = word.to_le_bytes();
+            if let Some(long_len) = rest.first_chunk_mut::<4>() {
+                *long_len = len.to_le_bytes();
+            }
+        }
+        Ok(value)
     }
 
     /// A string value with the given VR, padded to even length with the VR's padding.
     /// Backslashes separate values, as on the wire.
     pub fn string(&mut self, tag: Tag, vr: Vr, value: &str) -> Result<(), WriteError> {
-        // One value, checked without `text`'s loop: most strings of a response come here.
+        // Most strings of a response are short: held in two words, checked and stored as
+        // such, without a loop or a call to the general copy.
+        // (With a filter to apply, the general path: it calls the filter's record.)
+        let short = match ShortValue::load(value.as_bytes()) {
+            Some(short) if !self.filtering => short,
+            _ => return self.long_string(tag, vr, value),
+        };
+        if !vr.is_string() || short.has_forbidden_byte(false) {
+            return Err(WriteError::InvalidValue);
+        }
+        follows(self.last, tag)?;
+        self.last = Some(tag);
+        // At most 16 bytes and the padding: every VR's length field holds that.
+        let len = value.len();
+        let padded = (len + len % 2) as u32;
+        let room = self.element_room(tag, vr, padded)?;
+        short.store(room);
+        if let Some(padding) = room.get_mut(len) {
+            *padding = vr.padding();
+        }
+        Ok(())
+    }
+
+    /// [`Writer::string`] for a value longer than a [`ShortValue`], or through a filter.
+    #[inline(never)] // Kept out of `string`, so that its short path calls nothing.
+    fn long_string(&mut self, tag: Tag, vr: Vr, value: &str) -> Result<(), WriteError> {
         if !vr.is_string() || has_forbidden_byte(value.as_bytes(), false) {
             return Err(WriteError::InvalidValue);
         }
@@ -368,14 +431,15 @@ impl<'a> Writer<'a> {
         if !self.begin(tag)? {
             return Ok(());
         }
-        self.header(tag, vr, wire_len)?;
-        self.out.put(first.as_bytes())?;
+        let value = self.element_room(tag, vr, wire_len)?;
+        let mut tail = put_value(value, first.as_bytes())?;
         for v in rest {
-            self.out.u8(b'\\')?;
-            self.out.put(v.as_bytes())?;
+            let (separator, after) = tail.split_first_mut().ok_or(WriteError::BufferFull)?;
+            *separator = b'\\';
+            tail = put_value(after, v.as_bytes())?;
         }
-        if odd {
-            self.out.u8(vr.padding())?;
+        if let Some(padding) = tail.first_mut() {
+            *padding = vr.padding();
         }
         self.emitted(tag);
         Ok(())
@@ -396,9 +460,8 @@ impl<'a> Writer<'a> {
         if !self.begin(tag)? {
             return Ok(());
         }
-        self.header(tag, vr, wire_len)?;
-        // One bounds check for the value, then fixed-size stores.
-        let dst = self.out.reserve(len)?;
+        // One bounds check for the element, then fixed-size stores.
+        let dst = self.element_room(tag, vr, wire_len)?;
         for (d, v) in dst.chunks_exact_mut(N).zip(values) {
             if let Ok(d) = <&mut [u8; N]>::try_from(d) {
                 *d = to_le(*v);
@@ -501,9 +564,10 @@ impl<'a> Writer<'a> {
         if !self.begin(tag)? {
             return Ok(());
         }
-        self.header(tag, vr, wire_len)?;
-        self.out.put(value)?;
-        self.out.pad(vr.padding(), pad)?;
+        let room = self.element_room(tag, vr, wire_len)?;
+        if let Some(padding) = put_value(room, value)?.first_mut() {
+            *padding = vr.padding();
+        }
         self.emitted(tag);
         Ok(())
     }
@@ -628,7 +692,7 @@ impl<'a> Writer<'a> {
         }
         // The length is patched in by `close`, or stays undefined.
         self.header(tag, Vr::SQ, self.open_length())?;
-        self.depth += 1;
+        self.set_depth(self.depth + 1);
         Ok(Some(self.out.position()))
     }
 
@@ -640,7 +704,7 @@ impl<'a> Writer<'a> {
         at: usize,
         items: Result<(), WriteError>,
     ) -> Result<(), WriteError> {
-        self.depth -= 1;
+        self.set_depth(self.depth.saturating_sub(1));
         items?;
         self.close(at, Tag::SEQUENCE_DELIMITATION)?;
         self.emitted(tag);
@@ -701,6 +765,16 @@ impl<'a> Writer<'a> {
         }
         Ok(())
     }
+}
+
+/// Copies `value` to the front of `room`; the rest of `room` is returned.
+#[inline(always)]
+fn put_value<'r>(room: &'r mut [u8], value: &[u8]) -> Result<&'r mut [u8], WriteError> {
+    let (dst, rest) = room
+        .split_at_mut_checked(value.len())
+        .ok_or(WriteError::BufferFull)?;
+    dst.copy_from_slice(value);
+    Ok(rest)
 }
 
 /// The order rule of a data set or item: `tag` may follow `last` (tags ascend) and is not an
@@ -803,49 +877,121 @@ fn element_extent(bytes: &[u8], encoding: Encoding) -> Result<(Tag, usize), Writ
     }
 }
 
-/// The length field of a value of `len` bytes, if the VR's field can hold it. The 16-bit
-/// limit applies in Implicit VR too, so that a source behaves the same in both encodings.
 /// Whether `bytes` holds a NUL (never in a string value), or with `backslash` a backslash
 /// (the value separator, so never inside one of several values). Eight bytes at a time:
 /// this runs for every string of every response, most of them shorter than `memchr`'s
-/// set-up pays for.
+/// set-up pays for. A byte may be looked at twice (the pieces overlap): that changes nothing.
 #[inline]
 fn has_forbidden_byte(bytes: &[u8], backslash: bool) -> bool {
+    if let Some(short) = ShortValue::load(bytes) {
+        return short.has_forbidden_byte(backslash);
+    }
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        match chunk.first_chunk::<8>() {
+            Some(w) if !forbidden_in(u64::from_le_bytes(*w), backslash) => {}
+            _ => return true,
+        }
+    }
+    // The tail: the last eight bytes again.
+    !chunks.remainder().is_empty()
+        && bytes
+            .last_chunk::<8>()
+            .is_none_or(|w| forbidden_in(u64::from_le_bytes(*w), backslash))
+}
+
+/// Whether one of the eight bytes of `word` is NUL, or with `backslash` a backslash.
+#[inline(always)]
+fn forbidden_in(word: u64, backslash: bool) -> bool {
     const ONES: u64 = u64::from_le_bytes([1; 8]);
     const HIGH: u64 = u64::from_le_bytes([0x80; 8]);
     // Exact for "some byte is zero": a borrow can mark a byte above a zero byte wrongly,
     // never make one appear where there is none.
     let has_zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGH != 0;
-    // Without `backslash`, the second test looks for NUL again.
-    let pattern = if backslash {
-        ONES * u64::from(b'\\')
-    } else {
-        0
-    };
-    let forbidden = |w: u64| has_zero(w) || has_zero(w ^ pattern);
-    let word = |chunk: &[u8]| <[u8; 8]>::try_from(chunk).map(u64::from_le_bytes);
-    if bytes.len() < 8 {
-        // Filled up with a byte that is neither.
-        let short = bytes.iter().fold(u64::from_le_bytes([b' '; 8]), |w, &b| {
-            (w << 8) | u64::from(b)
-        });
-        return forbidden(short);
+    has_zero(word) || (backslash && has_zero(word ^ (ONES * u64::from(b'\\'))))
+}
+
+/// A value of at most 16 bytes in two words, read in pieces that may overlap (at most two
+/// loads, no loop): checked and stored word by word. Bytes that fill a word beyond a value
+/// of fewer than eight are spaces (neither NUL nor a backslash) or repeat the value's own.
+#[derive(Clone, Copy)]
+struct ShortValue {
+    len: usize,
+    /// Up to 3 bytes: the first, middle, last and first byte, then spaces; 4 to 7: the first four
+    /// bytes, then the last four; 8 to 16: the first eight bytes.
+    front: u64,
+    /// 8 to 16 bytes: the last eight; fewer: `front` again.
+    back: u64,
+}
+
+impl ShortValue {
+    /// `bytes` as a short value, or `None` when they are more than 16.
+    #[inline(always)]
+    fn load(bytes: &[u8]) -> Option<ShortValue> {
+        const SPACES: u64 = u64::from_le_bytes(*b"        ");
+        let len = bytes.len();
+        let half = |chunk: Option<&[u8; 4]>| chunk.map_or(0, |c| u64::from(u32::from_le_bytes(*c)));
+        let word = |chunk: Option<&[u8; 8]>| chunk.map_or(0, |c| u64::from_le_bytes(*c));
+        let (front, back) = match len {
+            0 => (SPACES, SPACES),
+            1..=3 => {
+                let byte = |i: usize| bytes.get(i).map_or(0, |&b| u64::from(b));
+                let first = byte(0);
+                let w = first | byte(len / 2) << 8 | byte(len - 1) << 16 | first << 24;
+                let w = w | SPACES << 32;
+                (w, w)
+            }
+            4..=7 => {
+                let w = half(bytes.first_chunk()) | half(bytes.last_chunk()) << 32;
+                (w, w)
+            }
+            8..=16 => (word(bytes.first_chunk()), word(bytes.last_chunk())),
+            _ => return None,
+        };
+        Some(ShortValue { len, front, back })
     }
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        match word(chunk) {
-            Ok(w) if !forbidden(w) => {}
-            _ => return true,
+
+    #[inline(always)]
+    fn has_forbidden_byte(&self, backslash: bool) -> bool {
+        forbidden_in(self.front, backslash) || forbidden_in(self.back, backslash)
+    }
+
+    /// Writes the value's bytes at the front of `room` (at least `len` bytes long).
+    #[inline(always)]
+    fn store(&self, room: &mut [u8]) {
+        let len = self.len;
+        let Some(room) = room.get_mut(..len) else {
+            return;
+        };
+        match len {
+            0 => {}
+            1..=3 => {
+                let [a, b, c, ..] = self.front.to_le_bytes();
+                for (i, byte) in [(0, a), (len / 2, b), (len - 1, c)] {
+                    if let Some(dst) = room.get_mut(i) {
+                        *dst = byte;
+                    }
+                }
+            }
+            4..=7 => {
+                let [a, b, c, d, e, f, g, h] = self.front.to_le_bytes();
+                if let Some(dst) = room.first_chunk_mut::<4>() {
+                    *dst = [a, b, c, d];
+                }
+                if let Some(dst) = room.last_chunk_mut::<4>() {
+                    *dst = [e, f, g, h];
+                }
+            }
+            _ => {
+                if let Some(dst) = room.first_chunk_mut::<8>() {
+                    *dst = self.front.to_le_bytes();
+                }
+                if let Some(dst) = room.last_chunk_mut::<8>() {
+                    *dst = self.back.to_le_bytes();
+                }
+            }
         }
     }
-    // The tail: the last eight bytes again (checking a byte twice changes nothing).
-    if chunks.remainder().is_empty() {
-        return false;
-    }
-    let last = bytes
-        .get(bytes.len().saturating_sub(8)..)
-        .unwrap_or_default();
-    !word(last).is_ok_and(|w| !forbidden(w))
 }
 
 #[cfg(test)]
@@ -864,11 +1010,14 @@ mod tests {
     }
 }
 
+/// The length field of a value of `len` bytes, if the VR's field can hold it. The 16-bit
+/// limit applies in Implicit VR too, so that a source behaves the same in both encodings.
+#[inline(always)] // Per element written.
 fn checked_length(vr: Vr, len: usize) -> Result<u32, WriteError> {
-    u32::try_from(len)
-        .ok()
-        .filter(|&n| n <= vr.max_length())
-        .ok_or(WriteError::InvalidValue)
+    match u32::try_from(len) {
+        Ok(n) if n <= vr.max_length() => Ok(n),
+        _ => Err(WriteError::InvalidValue),
+    }
 }
 
 /// The inside of a sequence being written: a list of items (see [`Writer::sequence`]).
