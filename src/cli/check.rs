@@ -173,6 +173,27 @@ struct Target {
     timeout: Duration,
 }
 
+impl Target {
+    /// A connection to the SCP for one case or session. A refused connection is tried again
+    /// until `timeout` has passed: an SCP with a fixed number of association slots (firmware)
+    /// listens again only once a slot's previous association has closed, and the case that
+    /// left it may still be closing there. A dead SCP still fails, after `timeout`.
+    fn connect(&self) -> std::io::Result<TcpStream> {
+        let started = StdInstant::now();
+        loop {
+            match TcpStream::connect_timeout(&self.addr, self.timeout) {
+                Err(e)
+                    if e.kind() == ErrorKind::ConnectionRefused
+                        && started.elapsed() < self.timeout =>
+                {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
 /// One generated session: what a replay file holds.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plan {
@@ -595,7 +616,8 @@ fn catalogue(
 /// One catalogue case and the liveness check after it, as a row.
 fn play_case(target: &Target, case: &hostile::Case, how: &Grading) -> Row {
     let check = format!("catalogue {}", case.name);
-    let transcript = TcpStream::connect_timeout(&target.addr, target.timeout)
+    let transcript = target
+        .connect()
         .map_err(|e| format!("cannot connect: {e}"))
         .and_then(|s| {
             remote::play_tcp(s, case, &remote::Timing::default()).map_err(|e| e.to_string())
@@ -1147,7 +1169,8 @@ impl<'a> Peer<'a> {
         tx: &'a mut [u8],
         plan: &Plan,
     ) -> Result<Peer<'a>, String> {
-        let stream = TcpStream::connect_timeout(&target.addr, target.timeout)
+        let stream = target
+            .connect()
             .map_err(|e| format!("cannot connect: {e}"))?;
         let _ = stream.set_nodelay(true);
         let conn = Connection::requestor(config, Storage { rx, tx }, Instant::ZERO)

@@ -81,6 +81,51 @@ pub enum Vr {
     UV,
 }
 
+/// A VR's properties packed in one word ([`Vr::form`]): its two characters as an Explicit VR
+/// header holds them (bits 0 to 15), its padding byte (16 to 23), and flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Form(u32);
+
+impl Form {
+    const LONG_LENGTH: u32 = 1 << 24;
+    const STRING: u32 = 1 << 25;
+
+    const fn of(vr: Vr) -> Form {
+        let mut bits = u16::from_le_bytes(*vr.as_bytes()) as u32 | (vr.padding() as u32) << 16;
+        if vr.has_long_length() {
+            bits |= Form::LONG_LENGTH;
+        }
+        if vr.is_string() {
+            bits |= Form::STRING;
+        }
+        Form(bits)
+    }
+
+    /// The two characters as one little-endian word.
+    #[inline(always)]
+    pub(crate) const fn wire(self) -> u16 {
+        self.0 as u16
+    }
+
+    /// [`Vr::padding`].
+    #[inline(always)]
+    pub(crate) const fn padding(self) -> u8 {
+        (self.0 >> 16) as u8
+    }
+
+    /// [`Vr::has_long_length`].
+    #[inline(always)]
+    pub(crate) const fn has_long_length(self) -> bool {
+        self.0 & Form::LONG_LENGTH != 0
+    }
+
+    /// [`Vr::is_string`].
+    #[inline(always)]
+    pub(crate) const fn is_string(self) -> bool {
+        self.0 & Form::STRING != 0
+    }
+}
+
 impl Vr {
     /// Every VR, in alphabetical (and discriminant) order.
     pub const ALL: [Vr; 34] = {
@@ -175,25 +220,25 @@ impl Vr {
         }
     }
 
-    /// The two characters as one little-endian word, as an Explicit VR header holds them:
-    /// a table lookup where [`Vr::as_bytes`] is a branch per VR.
+    /// What the writer needs of this VR for each element, from one table entry: a lookup
+    /// where the methods above are a test or a branch each.
     #[inline(always)] // Per element written.
-    pub(crate) fn wire(self) -> u16 {
+    pub(crate) fn form(self) -> Form {
         // Evaluated by the compiler: an index out of bounds fails the build, never a run.
         #[allow(clippy::indexing_slicing)]
-        const WIRE: [u16; Vr::ALL.len()] = {
-            let mut words = [0; Vr::ALL.len()];
+        const FORMS: [Form; Vr::ALL.len()] = {
+            let mut forms = [Form(0); Vr::ALL.len()];
             let mut i = 0;
-            while i < words.len() {
-                words[i] = u16::from_le_bytes(*Vr::ALL[i].as_bytes());
+            while i < forms.len() {
+                forms[i] = Form::of(Vr::ALL[i]);
                 i += 1;
             }
-            words
+            forms
         };
         // `ALL` is in discriminant order (checked in the tests), so this is the VR's entry.
-        match WIRE.get(self as usize) {
-            Some(&word) => word,
-            None => 0,
+        match FORMS.get(self as usize) {
+            Some(&form) => form,
+            None => Form(0),
         }
     }
 
@@ -333,7 +378,11 @@ mod tests {
         for vr in Vr::ALL {
             assert_eq!(Vr::from_bytes(vr.as_bytes()), Some(vr));
             assert_eq!(vr.as_str().as_bytes(), vr.as_bytes());
-            assert_eq!(vr.wire().to_le_bytes(), *vr.as_bytes());
+            let form = vr.form();
+            assert_eq!(form.wire().to_le_bytes(), *vr.as_bytes());
+            assert_eq!(form.padding(), vr.padding());
+            assert_eq!(form.has_long_length(), vr.has_long_length());
+            assert_eq!(form.is_string(), vr.is_string());
         }
         assert_eq!(Vr::from_bytes(b"XX"), None);
         assert_eq!(Vr::from_bytes(b"cs"), None);

@@ -313,8 +313,9 @@ impl<'a> Writer<'a> {
         Ok(match self.encoding {
             Encoding::ImplicitVrLittleEndian => (tag | u64::from(len) << 32, false),
             Encoding::ExplicitVrLittleEndian => {
-                let vr_bytes = u64::from(vr.wire()) << 32;
-                if vr.has_long_length() {
+                let form = vr.form();
+                let vr_bytes = u64::from(form.wire()) << 32;
+                if form.has_long_length() {
                     (tag | vr_bytes, true)
                 } else {
                     let len = u16::try_from(len).map_err(|_| WriteError::InvalidValue)?;
@@ -364,7 +365,8 @@ impl<'a> Writer<'a> {
             Some(short) if !self.filtering => short,
             _ => return self.long_string(tag, vr, value),
         };
-        if !vr.is_string() || short.has_forbidden_byte(false) {
+        let form = vr.form();
+        if !form.is_string() || short.has_forbidden_byte(false) {
             return Err(WriteError::InvalidValue);
         }
         follows(self.last, tag)?;
@@ -375,7 +377,7 @@ impl<'a> Writer<'a> {
         let room = self.element_room(tag, vr, padded)?;
         short.store(room);
         if let Some(padding) = room.get_mut(len) {
-            *padding = vr.padding();
+            *padding = form.padding();
         }
         Ok(())
     }
