@@ -369,8 +369,9 @@ impl<'a> Writer<'a> {
         if !form.is_string() || short.has_forbidden_byte(false) {
             return Err(WriteError::InvalidValue);
         }
-        follows(self.last, tag)?;
-        self.last = Some(tag);
+        if !self.begin(tag)? {
+            return Ok(()); // (Not here: without a filter, every element is written.)
+        }
         // At most 16 bytes and the padding: every VR's length field holds that.
         let len = value.len();
         let padded = (len + len % 2) as u32;
@@ -919,8 +920,8 @@ fn forbidden_in(word: u64, backslash: bool) -> bool {
 #[derive(Clone, Copy)]
 struct ShortValue {
     len: usize,
-    /// Up to 3 bytes: the first, middle, last and first byte, then spaces; 4 to 7: the first four
-    /// bytes, then the last four; 8 to 16: the first eight bytes.
+    /// Up to 3 bytes: the first, middle, last and first byte, then spaces; 4 to 7: the
+    /// first four bytes, then the last four; 8 to 16: the first eight bytes.
     front: u64,
     /// 8 to 16 bytes: the last eight; fewer: `front` again.
     back: u64,
