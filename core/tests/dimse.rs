@@ -809,6 +809,7 @@ fn release_rq_behind_an_n_get_waits_for_the_answer() {
                     op: Operation::NGet,
                     message_id: id,
                     status: 0,
+                    related_fields: false,
                     data_set_len: p.req.responses[0].data_set.as_ref().map(Vec::len)
                 },
                 Event::Released,

@@ -65,6 +65,7 @@ fn associate_exchange_release() {
                 op: Operation::NGet,
                 message_id: id,
                 status: 0,
+                related_fields: false,
                 data_set_len: Some(5012)
             })
         );
@@ -86,6 +87,7 @@ fn associate_exchange_release() {
                 op: Operation::CEcho,
                 message_id: echo,
                 status: 0,
+                related_fields: false,
                 data_set_len: None
             })
         );
@@ -225,6 +227,8 @@ fn pdata_is_fragmented_to_the_peer_maximum() {
             op: Operation::NGet,
             message_id: id,
             status: 0x0107,
+            // The Attribute Identifier List of the tags it did not have.
+            related_fields: true,
             data_set_len: Some(2012)
         })
     );
@@ -484,6 +488,7 @@ fn api_errors() {
         op: Operation::CEcho,
         message_id: echo,
         status: 0,
+        related_fields: false,
         data_set_len: None
     }));
 

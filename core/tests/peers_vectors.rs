@@ -324,6 +324,7 @@ fn pynetdicom_pdata_is_reassembled() {
             op: Operation::NGet,
             message_id: 1,
             status: 0,
+            related_fields: false,
             data_set_len: Some(648)
         })
     );

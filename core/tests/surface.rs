@@ -249,10 +249,11 @@ fn events_print_statuses_in_hex_and_command_fields_by_name() {
         op: Operation::NGet,
         message_id: 2,
         status: 0x0107,
+        related_fields: true,
         data_set_len: Some(12),
     };
     assert_eq!(
         format!("{response:?}"),
-        "Response { op: NGet, message_id: 2, status: 0107H (Attribute list error), data_set_len: Some(12) }"
+        "Response { op: NGet, message_id: 2, status: 0107H (Attribute list error), related_fields: true, data_set_len: Some(12) }"
     );
 }

@@ -578,6 +578,8 @@ fn event(ev: CoreEvent) -> Event {
             message_id,
             status,
             data_set_len,
+            // (dimse_received_response decodes the command set in every case.)
+            related_fields: _,
         } => {
             e.kind = EventKind::Response;
             e.operation = operation(op);

@@ -110,6 +110,7 @@ fn drive(who: &str, conn: &mut Connection<'_>, now: Instant, input: &mut Vec<u8>
                 message_id,
                 status: code,
                 data_set_len,
+                ..
             } => {
                 let len = data_set_len.map_or("no data set".into(), |n| format!("{n} bytes"));
                 out!(

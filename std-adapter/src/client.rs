@@ -764,31 +764,44 @@ async fn associate<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
         let mut response: Option<Received> = None;
         let settled = io
             .settle(&mut conn, |c, ev, _| {
-                if matches!(
-                    ev,
-                    Event::Response {
-                        op: Operation::NGet,
-                        ..
-                    }
-                ) {
-                    response = c.received_response().map(|r| {
-                        // Copied once, into buffers that keep their room: the core's storage
-                        // is the next message's.
-                        let mut s = link.lock();
-                        let b = &mut s.response;
-                        b.comment.clear();
-                        b.comment
-                            .push_str(r.command.error_comment.unwrap_or_default());
-                        b.tags.clear();
-                        b.tags.extend(r.command.attribute_tags());
-                        b.data_set.clear();
-                        b.data_set.extend_from_slice(r.data_set.unwrap_or_default());
+                if let Event::Response {
+                    op: Operation::NGet,
+                    status,
+                    related_fields,
+                    ..
+                } = ev
+                {
+                    // Copied once, into buffers that keep their room: the core's storage
+                    // is the next message's.
+                    let mut s = link.lock();
+                    let b = &mut s.response;
+                    b.comment.clear();
+                    b.tags.clear();
+                    b.data_set.clear();
+                    let mut error_id = None;
+                    let mut has_comment = false;
+                    // The command set is decoded again only when it has more to say than
+                    // the event: most responses carry the status alone.
+                    let read = if related_fields {
+                        c.received_response().map(|r| {
+                            let cmd = &r.command;
+                            b.comment.push_str(cmd.error_comment.unwrap_or_default());
+                            b.tags.extend(cmd.attribute_tags());
+                            error_id = cmd.error_id;
+                            has_comment = cmd.error_comment.is_some();
+                            (r.data_set, r.encoding)
+                        })
+                    } else {
+                        c.received_data_set()
+                    };
+                    response = read.map(|(data_set, encoding)| {
+                        b.data_set.extend_from_slice(data_set.unwrap_or_default());
                         Received {
-                            status: r.command.status.unwrap_or(0x0110),
-                            error_id: r.command.error_id,
-                            has_comment: r.command.error_comment.is_some(),
-                            has_data_set: r.data_set.is_some(),
-                            encoding: r.encoding,
+                            status,
+                            error_id,
+                            has_comment,
+                            has_data_set: data_set.is_some(),
+                            encoding,
                         }
                     });
                 }

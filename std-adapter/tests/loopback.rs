@@ -807,3 +807,62 @@ async fn a_call_given_up_does_not_answer_the_next() {
     stop.send(()).unwrap();
     task.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn responses_with_and_without_related_fields_alternate_on_one_association() {
+    // The client decodes a response's command set again only when the core says it carries
+    // more than the status (Error Comment, Error ID, Attribute Identifier List): what one
+    // response carried must not show in the next, which carries nothing of it.
+    const PROBE: Tag = Tag::new(0x0029, 0x1010);
+    let builder = Server::builder(ae("DISPLAY")).n_get(|req: NGetRequest| async move {
+        if req.attributes == [PROBE] {
+            Ok(Reply::status(0x0110)
+                .with_error_comment("probe refused")
+                .with_error_id(7))
+        } else {
+            Ok(Reply::success(Arc::new(DEMO)))
+        }
+    });
+    let (addr, stop, task) = start(builder).await;
+    let mut client = Client::connect(addr, ClientConfig::default())
+        .await
+        .unwrap();
+    // A tag the display does not have: 0107H with it listed.
+    let unknown = Tag::new(0x0029, 0x1020);
+    for _ in 0..2 {
+        let r = client
+            .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, Some(&[PROBE]))
+            .await
+            .unwrap();
+        assert_eq!(r.status, 0x0110);
+        assert_eq!(r.error_comment.as_deref(), Some("probe refused"));
+        assert_eq!(r.error_id, Some(7));
+        assert!(r.data_set.is_none());
+
+        let r = client
+            .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+            .await
+            .unwrap();
+        assert_eq!(r.status, 0);
+        assert_eq!(r.error_comment, None);
+        assert_eq!(r.error_id, None);
+        assert!(r.attribute_identifier_list.is_empty());
+        assert!(r.data_set.as_ref().is_some_and(|d| d.len() > 3000));
+
+        let r = client
+            .n_get(
+                DISPLAY_SYSTEM,
+                DISPLAY_SYSTEM_INSTANCE,
+                Some(&[tags::MANUFACTURER, unknown]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(r.status, 0x0107);
+        assert_eq!(r.attribute_identifier_list[..], [unknown]);
+        assert_eq!(r.error_comment, None);
+        assert!(r.data_set.is_some());
+    }
+    client.release().await.unwrap();
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}

@@ -168,6 +168,30 @@ impl Side {
                         }
                     ) {
                         let r = self.conn.received_response().unwrap();
+                        // The event's summary agrees with the command set it summarises,
+                        // and the data set alone reads the same without decoding it.
+                        if let Event::Response {
+                            status,
+                            related_fields,
+                            ..
+                        } = ev
+                        {
+                            let c = &r.command;
+                            assert_eq!(Some(status), c.status, "the event's status");
+                            assert_eq!(
+                                related_fields,
+                                c.error_comment.is_some()
+                                    || c.error_id.is_some()
+                                    || c.offending_element.is_some()
+                                    || c.attribute_identifier_list.is_some(),
+                                "related_fields of {c:?}"
+                            );
+                        }
+                        assert_eq!(
+                            self.conn.received_data_set(),
+                            Some((r.data_set, r.encoding)),
+                            "received_data_set"
+                        );
                         self.responses.push(Received {
                             status: r.command.status.unwrap(),
                             error_comment: r.command.error_comment.map(str::to_owned),

@@ -3,7 +3,7 @@
 //! what it needs through [`dimse::Link`], implemented here.
 
 use super::*;
-use crate::dataset::{DataSetSource, Tag};
+use crate::dataset::{DataSetSource, Encoding, Tag};
 use crate::dimse::{Fault, Link, NGetRequest, Parts, ReceivedResponse, Status};
 
 impl<'a> Connection<'a> {
@@ -108,6 +108,15 @@ impl<'a> Connection<'a> {
     /// `handle_input`.
     pub fn received_response(&self) -> Option<ReceivedResponse<'_>> {
         dimse::received_response(self)
+    }
+
+    /// The data set of the response announced by the last [`Event::Response`] (`None`
+    /// inside when it came without one) and its encoding, until the next `handle_input`;
+    /// `None` when no response is readable. What [`Connection::received_response`] gives
+    /// without decoding the command set again: enough when the event says the response has
+    /// no `related_fields`.
+    pub fn received_data_set(&self) -> Option<(Option<&[u8]>, Encoding)> {
+        dimse::received_data_set(self)
     }
 }
 
@@ -250,12 +259,14 @@ impl<'a> Link<'a> for Connection<'a> {
         op: Operation,
         message_id: u16,
         status: u16,
+        related_fields: bool,
         data_set_len: Option<usize>,
     ) {
         self.push_event(Event::Response {
             op,
             message_id,
             status,
+            related_fields,
             data_set_len,
         })
     }

@@ -124,6 +124,11 @@ pub enum Event {
         message_id: u16,
         /// Status (0000,0900).
         status: u16,
+        /// Whether the command set carries elements beyond the status: Error Comment, Error
+        /// ID, Offending Element or Attribute Identifier List (the related fields of PS3.7
+        /// Annex C). Without them, the event and [`Connection::received_data_set`] say all
+        /// there is, and [`Connection::received_response`] need not decode the command set.
+        related_fields: bool,
         /// The data set's length, when one came.
         data_set_len: Option<usize>,
     },
@@ -177,12 +182,14 @@ impl core::fmt::Debug for Event {
                 op,
                 message_id,
                 status,
+                related_fields,
                 data_set_len,
             } => f
                 .debug_struct("Response")
                 .field("op", op)
                 .field("message_id", message_id)
                 .field("status", &CodeDebug(*status))
+                .field("related_fields", related_fields)
                 .field("data_set_len", data_set_len)
                 .finish(),
             Event::Released => f.write_str("Released"),

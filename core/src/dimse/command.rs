@@ -186,8 +186,20 @@ pub struct Command<'a> {
 
 impl<'a> Command<'a> {
     /// Decodes a command set.
+    #[inline]
     pub fn parse(bytes: &'a [u8]) -> Self {
         let mut c = Command::default();
+        c.decode_all(bytes);
+        c
+    }
+
+    /// Decodes `bytes` into `self` (all `None`): [`Command::parse`] for a caller that
+    /// decodes in place. Out of line, writing through `&mut self`: inlined, the compiler kept
+    /// each field in its own slot and assembled the struct at the end, a copy of every field
+    /// per command set.
+    #[inline(never)]
+    pub(crate) fn decode_all(&mut self, bytes: &'a [u8]) {
+        let c = self;
         let mut r = Reader::new(bytes);
         // The tag of the last element, as `Tag` holds it (group << 16 | element), and the
         // smallest the next may have: tags ascend (PS3.5 §7.1), the first may be (0000,0000).
@@ -215,7 +227,6 @@ impl<'a> Command<'a> {
                 c.malformed.get_or_insert(Tag(key));
             }
         }
-        c
     }
 
     /// Stores one element; `false` when its value is malformed.

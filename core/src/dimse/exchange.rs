@@ -177,7 +177,18 @@ pub(crate) struct Outstanding {
     context_id: u8,
     deadline: Instant,
     /// The response's status, once its command set arrived.
-    status: Option<u16>,
+    status: Option<ResponseStatus>,
+}
+
+/// What the application learns of a response's command set with its event.
+#[derive(Debug, Clone, Copy)]
+struct ResponseStatus {
+    code: u16,
+    /// The command set carries elements beyond the status ([`Event::Response`]'s
+    /// `related_fields`).
+    ///
+    /// [`Event::Response`]: crate::Event::Response
+    related_fields: bool,
 }
 
 /// What the next data set on the association is for.
@@ -319,7 +330,9 @@ pub(crate) fn act_on_command<'a>(
     bytes: &[u8],
     overflow: Option<usize>,
 ) -> Acted {
-    let cmd = Command::parse(bytes);
+    // Decoded in place: per request, a copy of the whole struct is measurable.
+    let mut cmd = Command::default();
+    cmd.decode_all(bytes);
     if let (Some(received), false) = (overflow, cmd.command_field == Some(CommandField::N_GET_RQ)) {
         // Only an N-GET-RQ can be answered from what fitted (its long Attribute
         // Identifier List is its last element): abort, saying why.
@@ -510,7 +523,15 @@ fn response_received<'a>(
         link.protocol_abort(now, AbortReason::InvalidPduParameterValue);
         return Acted::Done;
     };
-    o.status = Some(status);
+    // PS3.7 Annex C: the elements a status may come with.
+    let related_fields = cmd.error_comment.is_some()
+        || cmd.error_id.is_some()
+        || cmd.offending_element.is_some()
+        || cmd.attribute_identifier_list.is_some();
+    o.status = Some(ResponseStatus {
+        code: status,
+        related_fields,
+    });
     let x = link.exchange_mut();
     x.outstanding = Some(o);
     x.response_command_len = len;
@@ -533,8 +554,17 @@ fn finish_response<'a>(link: &mut impl Link<'a>, data_len: Option<usize>) -> Act
         return Acted::Done;
     };
     x.response_data_len = data_len;
-    let status = o.status.unwrap_or(code::PROCESSING_FAILURE);
-    link.response_arrived(o.op, o.message_id, status, data_len);
+    let status = o.status.unwrap_or(ResponseStatus {
+        code: code::PROCESSING_FAILURE,
+        related_fields: false,
+    });
+    link.response_arrived(
+        o.op,
+        o.message_id,
+        status.code,
+        status.related_fields,
+        data_len,
+    );
     Acted::Readable
 }
 
@@ -767,26 +797,35 @@ fn send_request<'a>(
 /// The response announced by the last response event, until the next `handle_input`
 /// ([`Connection::received_response`](crate::Connection::received_response)).
 pub(crate) fn received_response<'c, 'a>(link: &'c impl Link<'a>) -> Option<ReceivedResponse<'c>> {
+    let (data_set, encoding) = received_data_set(link)?;
+    let command = Command::parse(link.rx().get(..link.exchange().response_command_len)?);
+    Some(ReceivedResponse {
+        command,
+        data_set,
+        encoding,
+    })
+}
+
+/// The data set of the response announced by the last response event, and its encoding;
+/// `None` when no response is readable
+/// ([`Connection::received_data_set`](crate::Connection::received_data_set)).
+pub(crate) fn received_data_set<'c, 'a>(
+    link: &'c impl Link<'a>,
+) -> Option<(Option<&'c [u8]>, Encoding)> {
     if !link.response_readable() {
         return None;
     }
     let x = link.exchange();
-    let rx = link.rx();
     let cmd_len = x.response_command_len;
-    let command = Command::parse(rx.get(..cmd_len)?);
     let data_set = match x.response_data_len {
-        Some(n) => Some(rx.get(cmd_len..cmd_len + n)?),
+        Some(n) => Some(link.rx().get(cmd_len..cmd_len.checked_add(n)?)?),
         None => None,
     };
     let encoding = link
         .presentation_context(link.rx_context())
         .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax))
         .unwrap_or(Encoding::ImplicitVrLittleEndian);
-    Some(ReceivedResponse {
-        command,
-        data_set,
-        encoding,
-    })
+    Some((data_set, encoding))
 }
 
 /// A response without data set, laid out in `tx`: what the core answers for the application,

@@ -73,6 +73,7 @@ pub(crate) trait Link<'a> {
         op: Operation,
         message_id: u16,
         status: u16,
+        related_fields: bool,
         data_set_len: Option<usize>,
     );
 }

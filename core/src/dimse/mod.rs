@@ -100,8 +100,8 @@ pub use command::{
     MAX_ERROR_COMMENT_LEN, NO_DATA_SET,
 };
 pub(crate) use exchange::{
-    act_on_command, data_set_received, dimse_timeout, n_get_request, received_response, respond,
-    send_c_echo, send_n_get, Exchange,
+    act_on_command, data_set_received, dimse_timeout, n_get_request, received_data_set,
+    received_response, respond, send_c_echo, send_n_get, Exchange,
 };
 #[cfg(test)]
 pub(crate) use exchange::{n_delete_request, send_n_delete};

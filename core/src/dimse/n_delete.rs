@@ -194,11 +194,11 @@ mod tests {
             Ok(code::PROCESSING_FAILURE)
         );
 
-        // The response comes back as the general event, its command set as PS3.7 Table
-        // 10.3-12 lays it out.
+        // The response comes back as the general event (with a related field: the Error
+        // Comment of 0110H), its command set as PS3.7 Table 10.3-12 lays it out.
         let (_, events) = carry(&mut scp, &mut scu);
         assert!(
-            matches!(events[..], [Event::Response { op: Operation::NDelete, message_id, status: code::PROCESSING_FAILURE, data_set_len: None }] if message_id == sent),
+            matches!(events[..], [Event::Response { op: Operation::NDelete, message_id, status: code::PROCESSING_FAILURE, related_fields: true, data_set_len: None }] if message_id == sent),
             "{events:?}"
         );
         let rsp = scu.received_response().unwrap();
