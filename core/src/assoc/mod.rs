@@ -399,6 +399,23 @@ impl<'a> Syntaxes<'a> {
         }
     }
 
+    /// The data set encoding of the accepted context `id`; `None` for a transfer syntax
+    /// that is not an [`Encoding`]. An acceptor's policy lists encodings: read there, not
+    /// worked out again from the UID for every message.
+    #[inline]
+    pub(crate) fn accepted_encoding(&self, n: &Negotiated, id: u8) -> Option<Encoding> {
+        let rec = n
+            .record(id)
+            .filter(|r| r.result == ContextResult::Acceptance)?;
+        match self {
+            Syntaxes::Acceptor(p) => p
+                .transfer_syntaxes
+                .get(usize::from(rec.transfer_index))
+                .copied(),
+            Syntaxes::Requestor(_) => Encoding::from_transfer_syntax(self.resolve(rec).1?),
+        }
+    }
+
     /// The accepted context `id`.
     #[inline]
     pub(crate) fn accepted(&self, n: &Negotiated, id: u8) -> Option<PresentationContext<'a>> {

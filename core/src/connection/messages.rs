@@ -175,6 +175,10 @@ impl<'a> Link<'a> for Connection<'a> {
         Connection::presentation_context(self, id)
     }
 
+    fn context_encoding(&self, id: u8) -> Option<Encoding> {
+        self.syntaxes.accepted_encoding(self.negotiated()?, id)
+    }
+
     fn context_of(&self, abstract_syntax: &str) -> Option<u8> {
         // The records walked once, each resolved in place (`presentation_contexts` looks
         // every record up again by its ID): once per request sent.

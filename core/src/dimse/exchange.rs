@@ -671,9 +671,7 @@ fn send_response<'a>(
     let Some(context_id) = link.exchange().pending.as_ref().map(|p| p.context_id) else {
         return status.code;
     };
-    let encoding = link
-        .presentation_context(context_id)
-        .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax));
+    let encoding = link.context_encoding(context_id);
     let Parts { exchange, rx, tx } = link.parts();
     let Some(p) = exchange.pending.as_ref() else {
         return status.code;
@@ -822,8 +820,7 @@ pub(crate) fn received_data_set<'c, 'a>(
         None => None,
     };
     let encoding = link
-        .presentation_context(link.rx_context())
-        .and_then(|pc| Encoding::from_transfer_syntax(pc.transfer_syntax))
+        .context_encoding(link.rx_context())
         .unwrap_or(Encoding::ImplicitVrLittleEndian);
     Some((data_set, encoding))
 }

@@ -15,6 +15,7 @@ use super::command::CommandField;
 use super::exchange::Exchange;
 use super::Operation;
 use crate::assoc::{Limits, Negotiated, PresentationContext, Syntaxes};
+use crate::dataset::Encoding;
 use crate::pdu::AbortReason;
 use crate::time::Instant;
 use crate::ul::State;
@@ -44,6 +45,8 @@ pub(crate) trait Link<'a> {
     fn negotiated(&self) -> Option<&Negotiated>;
     /// The accepted presentation context `id`.
     fn presentation_context(&self, id: u8) -> Option<PresentationContext<'a>>;
+    /// The data set encoding of the accepted presentation context `id`.
+    fn context_encoding(&self, id: u8) -> Option<Encoding>;
     /// The first accepted presentation context of `abstract_syntax`.
     fn context_of(&self, abstract_syntax: &str) -> Option<u8>;
     /// The presentation context of the value received last.
