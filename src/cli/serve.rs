@@ -88,12 +88,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let builder = builder(&cfg, args.max_lingering, args.record.clone())?;
     let display: SharedDataSet = display(&cfg)?;
     let server = builder
-        .n_get(move |request: NGetRequest| {
-            let display = display.clone();
-            async move {
-                info!(from = %request.calling_ae, "{request}");
-                Ok(Reply::success(display))
-            }
+        // Answered at once (the display is encoded once, at start-up): no future per request.
+        .n_get_sync(move |request: &NGetRequest| {
+            info!(from = %request.calling_ae, "{request}");
+            Ok(Reply::success(display.clone()))
         })
         .bind((args.bind.as_str(), cfg.port))
         .await

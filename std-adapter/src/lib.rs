@@ -12,9 +12,11 @@
 //!   association, moved only when the next deadline comes earlier, kept by one timer thread
 //!   for the process: with no tokio timer pending, the runtime waits in `epoll_wait`
 //!   without a timeout, and the kernel arms no timer per message.
-//! * The handler gets an owned [`NGetRequest`]; what every request of an association repeats
-//!   (AE titles, the context's syntaxes, the SOP class and instance asked for again) is a
-//!   [`SharedStr`] made once per association.
+//! * A handler that answers at once ([`ServerBuilder::n_get_sync`],
+//!   [`Handler::n_get_sync`]) is lent the [`NGetRequest`] and runs without a future; one that
+//!   must wait ([`ServerBuilder::n_get`]) gets it owned. What every request of an association
+//!   repeats (AE titles, the context's syntaxes, the SOP class and instance asked for again)
+//!   is a [`SharedStr`] made once per association and shared.
 //! * The server answers beyond [`ServerOptions::max_associations`] with A-ASSOCIATE-RJ
 //!   (transient, local limit exceeded) and keeps serving; a slot is free again as soon as
 //!   its association ends, while the connection may linger a little longer (capped by
@@ -37,12 +39,10 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let display: SharedDataSet = Arc::new(EncodedDataSet::display_system(&DEMO)?);
 //! let server = Server::builder(AeTitle::new("DISPLAY").unwrap())
-//!     .n_get(move |request: dimse_tokio::NGetRequest| {
-//!         let display = display.clone();
-//!         async move {
-//!             println!("{request}");
-//!             Ok(Reply::success(display))
-//!         }
+//!     // Answered at once; `.n_get(|request| async move { ... })` for an answer that waits.
+//!     .n_get_sync(move |request: &dimse_tokio::NGetRequest| {
+//!         println!("{request}");
+//!         Ok(Reply::success(display.clone()))
 //!     })
 //!     .bind("0.0.0.0:11112")
 //!     .await?;
@@ -70,7 +70,7 @@ pub use clock::Clock;
 pub use dataset::DataSetView;
 pub use server::{
     DisplaySystemError, EncodedDataSet, Handler, HandlerError, HandlerFuture, NGetFn, NGetRequest,
-    Reply, Server, ServerBuilder, ServerOptions, SharedDataSet,
+    NGetSyncFn, Reply, Server, ServerBuilder, ServerOptions, SharedDataSet,
 };
 pub use shared::SharedStr;
 /// The rustls version the `tls` feature uses, for building configurations.

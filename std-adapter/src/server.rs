@@ -268,13 +268,24 @@ pub type HandlerFuture = Pin<Box<dyn Future<Output = Result<Reply, HandlerError>
 /// with the error as Error Comment.
 ///
 /// A closure answering N-GET is bound with [`ServerBuilder::n_get`], which wraps it in
-/// [`NGetFn`].
+/// [`NGetFn`], or, when it answers without waiting, with [`ServerBuilder::n_get_sync`]
+/// ([`NGetSyncFn`]).
 pub trait Handler: Send + Sync + 'static {
     /// Answers one N-GET that passed the core's checks (SOP class served on its context, the
     /// well-known instance).
     fn n_get(&self, request: NGetRequest) -> HandlerFuture {
         let _ = request;
         unrecognized_operation()
+    }
+
+    /// Answers one N-GET at once, without a future, when it can: `Some` is the answer, and
+    /// [`Handler::n_get`] is not called; `None` (the default) hands the request to
+    /// [`Handler::n_get`]. Asked first, for every N-GET. For an answer that needs no waiting
+    /// (pynetdicom's handlers are plain functions): the request is lent, not copied, and no
+    /// future is boxed, which is most of what a handler costs per request.
+    fn n_get_sync(&self, request: &NGetRequest) -> Option<Result<Reply, HandlerError>> {
+        let _ = request;
+        None
     }
 }
 
@@ -296,6 +307,20 @@ where
 {
     fn n_get(&self, request: NGetRequest) -> HandlerFuture {
         Box::pin((self.0)(request))
+    }
+}
+
+/// A [`Handler`] whose N-GET is a closure `Fn(&NGetRequest) -> Result<Reply,
+/// HandlerError>`, answering at once ([`Handler::n_get_sync`]); every other operation is
+/// answered 0211H.
+pub struct NGetSyncFn<F>(pub F);
+
+impl<F> Handler for NGetSyncFn<F>
+where
+    F: Fn(&NGetRequest) -> Result<Reply, HandlerError> + Send + Sync + 'static,
+{
+    fn n_get_sync(&self, request: &NGetRequest) -> Option<Result<Reply, HandlerError>> {
+        Some((self.0)(request))
     }
 }
 
@@ -446,6 +471,16 @@ impl ServerBuilder {
         Fut: Future<Output = Result<Reply, HandlerError>> + Send + 'static,
     {
         self.handler(NGetFn(n_get))
+    }
+
+    /// Binds a closure that answers N-GET at once as the handler ([`NGetSyncFn`]); other
+    /// operations are answered 0211H. It runs in the association's task: it must not block
+    /// (use [`ServerBuilder::n_get`] for an answer that has to wait).
+    pub fn n_get_sync<F>(self, n_get: F) -> Self
+    where
+        F: Fn(&NGetRequest) -> Result<Reply, HandlerError> + Send + Sync + 'static,
+    {
+        self.handler(NGetSyncFn(n_get))
     }
 
     /// Sizes and limits.
@@ -628,12 +663,13 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     let mut grace: Option<std::time::Instant> = None;
     let mut grace_timer = Timer::new();
     let mut timer = Timer::new();
-    let mut repeated = Repeated::default();
+    let mut requests = Requests::default();
     // Whether the write buffer has been sized to the negotiated maximum PDU.
     let mut negotiated = false;
     // `Ok(true)`: the association has ended and the connection lingers (Sta13).
     let result = loop {
-        let mut started: Option<(u16, NGetRequest)> = None;
+        // The Message ID of an N-GET request just arrived (in `requests`).
+        let mut started: Option<u16> = None;
         let io_wall = io.wall_clock();
         let settled = io
             .settle(&mut conn, |c, ev, _now| {
@@ -644,10 +680,8 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                         ..
                     } => {
                         if let Some(r) = c.n_get_request() {
-                            started = Some((
-                                message_id,
-                                owned_request(&r, peer, io_wall.time(), &mut repeated),
-                            ));
+                            requests.arrived(&r, peer, io_wall.time());
+                            started = Some(message_id);
                             // Answered below; the next settle goes on with the drain.
                             return ControlFlow::Break(());
                         }
@@ -702,18 +736,25 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 peer => io.limit_output(peer as usize + 6),
             }
         }
-        if let Some((id, request)) = started {
+        if let (Some(id), Some(request)) = (started, &requests.last) {
             info!(message_id = id, "{request}");
             let h = &inner.handler;
             let span = info_span!("n_get", message_id = id, context = request.context_id);
-            // A closure handler runs its synchronous part here, outside the future:
-            // a panic there is caught as one in the future is.
+            // The handler's answer at once, or its future. A closure handler runs its
+            // synchronous part here, outside the future: a panic there is caught as one in
+            // the future is.
             let made = {
                 let _entered = span.enter();
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.n_get(request)))
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    match h.n_get_sync(request) {
+                        Some(answered) => Made::Now(answered),
+                        None => Made::Later(h.n_get(request.clone())),
+                    }
+                }))
             };
             let first = match made {
-                Ok(fut) => {
+                Ok(Made::Now(answered)) => Ok(answered),
+                Ok(Made::Later(fut)) => {
                     let mut fut = CatchUnwind { fut, span };
                     // Most handlers answer at once: poll once here rather than
                     // through a whole `select!` round (timer registration and all).
@@ -1208,6 +1249,12 @@ impl Recorder {
     }
 }
 
+/// What a handler made of a request: its answer, or the future that will give it.
+enum Made {
+    Now(Result<Reply, HandlerError>),
+    Later(HandlerFuture),
+}
+
 /// A handler's future, polled with panics caught (a panicking handler is answered 0110H and
 /// the association goes on) and inside the request's span.
 struct CatchUnwind {
@@ -1287,62 +1334,73 @@ fn answer(
     asked
 }
 
-/// What every request of an association repeats, made once and shared (see [`SharedStr`]).
+/// The association's N-GET requests as the handler sees them: the last one, updated in place
+/// for the next (a peer polling a display asks for the same instance on the same context
+/// every time: its texts are kept, shared, and its list's room reused), lent to a handler
+/// that answers at once and cloned (reference counts, see [`SharedStr`]) for one that
+/// returns a future.
 #[derive(Default)]
-struct Repeated {
-    /// The calling and called AE titles.
-    ae_titles: Option<(SharedStr, SharedStr)>,
+struct Requests {
     /// Per presentation context ID: its abstract and transfer syntaxes.
     contexts: Vec<(u8, SharedStr, SharedStr)>,
-    /// The last SOP class and instance requested: a peer polling a display asks for the
-    /// same instance every time.
-    class: Option<SharedStr>,
-    instance: Option<SharedStr>,
+    last: Option<NGetRequest>,
 }
 
-/// `text` as a [`SharedStr`], the one in `last` when it is the same text (else it replaces it).
-fn shared(last: &mut Option<SharedStr>, text: &str) -> SharedStr {
-    match last {
-        Some(s) if s.as_str() == text => s.clone(),
-        _ => last.insert(SharedStr::from(text)).clone(),
-    }
-}
-
-fn owned_request(
-    r: &dimse_core::dimse::NGetRequest<'_>,
-    peer: SocketAddr,
-    timestamp: SystemTime,
-    repeated: &mut Repeated,
-) -> NGetRequest {
-    let (calling_ae, called_ae) = repeated
-        .ae_titles
-        .get_or_insert_with(|| {
-            let text = |ae: AeTitle| SharedStr::from(ae.as_str().unwrap_or_default());
-            (text(r.calling_ae), text(r.called_ae))
-        })
-        .clone();
-    let context = match repeated.contexts.iter().find(|c| c.0 == r.context.id) {
-        Some(c) => c,
-        None => {
-            repeated.contexts.push((
-                r.context.id,
-                r.context.abstract_syntax.into(),
-                r.context.transfer_syntax.into(),
-            ));
-            &repeated.contexts[repeated.contexts.len() - 1]
+impl Requests {
+    /// Makes the core's request `r` the current one.
+    fn arrived(
+        &mut self,
+        r: &dimse_core::dimse::NGetRequest<'_>,
+        peer: SocketAddr,
+        timestamp: SystemTime,
+    ) {
+        let contexts = &mut self.contexts;
+        let mut context = || match contexts.iter().position(|c| c.0 == r.context.id) {
+            Some(i) => contexts[i].clone(),
+            None => {
+                let c = (
+                    r.context.id,
+                    SharedStr::from(r.context.abstract_syntax),
+                    SharedStr::from(r.context.transfer_syntax),
+                );
+                contexts.push(c.clone());
+                c
+            }
+        };
+        match &mut self.last {
+            Some(q) => {
+                q.message_id = r.message_id;
+                q.timestamp = timestamp;
+                if q.context_id != r.context.id {
+                    (q.context_id, q.abstract_syntax, q.transfer_syntax) = context();
+                }
+                if q.sop_class_uid.as_str() != r.sop_class_uid {
+                    q.sop_class_uid = r.sop_class_uid.into();
+                }
+                if q.sop_instance_uid.as_str() != r.sop_instance_uid {
+                    q.sop_instance_uid = r.sop_instance_uid.into();
+                }
+                q.attributes.clear();
+                q.attributes.extend(r.requested_tags());
+                // (The AE titles and the peer are the association's.)
+            }
+            None => {
+                let (context_id, abstract_syntax, transfer_syntax) = context();
+                let text = |ae: AeTitle| SharedStr::from(ae.as_str().unwrap_or_default());
+                self.last = Some(NGetRequest {
+                    message_id: r.message_id,
+                    context_id,
+                    abstract_syntax,
+                    transfer_syntax,
+                    sop_class_uid: r.sop_class_uid.into(),
+                    sop_instance_uid: r.sop_instance_uid.into(),
+                    attributes: r.requested_tags().collect(),
+                    calling_ae: text(r.calling_ae),
+                    called_ae: text(r.called_ae),
+                    peer,
+                    timestamp,
+                });
+            }
         }
-    };
-    NGetRequest {
-        message_id: r.message_id,
-        context_id: r.context.id,
-        abstract_syntax: context.1.clone(),
-        transfer_syntax: context.2.clone(),
-        sop_class_uid: shared(&mut repeated.class, r.sop_class_uid),
-        sop_instance_uid: shared(&mut repeated.instance, r.sop_instance_uid),
-        attributes: r.requested_tags().collect(),
-        calling_ae,
-        called_ae,
-        peer,
-        timestamp,
     }
 }

@@ -99,6 +99,13 @@ async fn failing_and_panicking_handlers_give_0110_and_a_missing_one_0211() {
         assert!(r.message_id == 0, "handler bug before the future");
         async move { Ok(Reply::status(0)) }
     });
+    // The same two answering at once (no future): the failure, and the panic.
+    let failing_sync = Server::builder(ae("DISPLAY"))
+        .n_get_sync(|_r: &NGetRequest| Err::<Reply, _>("sensor offline".into()));
+    let panicking_sync = Server::builder(ae("DISPLAY")).n_get_sync(|r: &NGetRequest| {
+        assert!(r.message_id == 0, "handler bug");
+        Ok(Reply::status(0))
+    });
     let none = Server::builder(ae("DISPLAY"));
     // A handler that implements no operation: the trait's default.
     struct Nothing;
@@ -118,6 +125,8 @@ async fn failing_and_panicking_handlers_give_0110_and_a_missing_one_0211() {
     for (builder, status, comment) in [
         (failing, 0x0110, Some("sensor offline")),
         (panicking, 0x0110, Some("The N-GET handler panicked")),
+        (failing_sync, 0x0110, Some("sensor offline")),
+        (panicking_sync, 0x0110, Some("The N-GET handler panicked")),
         (
             panicking_at_call,
             0x0110,
@@ -861,6 +870,62 @@ async fn responses_with_and_without_related_fields_alternate_on_one_association(
         assert_eq!(r.attribute_identifier_list[..], [unknown]);
         assert_eq!(r.error_comment, None);
         assert!(r.data_set.is_some());
+    }
+    client.release().await.unwrap();
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_handler_answers_at_once_or_later_and_sees_each_request_as_it_came() {
+    // A handler with both N-GET methods: it answers at once what it can (here, a request
+    // without a list) and leaves the rest to its future. Each sees the request as it came,
+    // although the server keeps one and updates it in place: the Message ID, the list. The
+    // answer says what was seen, in the one element 0110H may carry a number in (Error ID).
+    struct Both;
+    impl Handler for Both {
+        fn n_get_sync(
+            &self,
+            request: &NGetRequest,
+        ) -> Option<Result<Reply, dimse_tokio::HandlerError>> {
+            let seen = request.message_id << 4;
+            request
+                .attributes
+                .is_empty()
+                .then(|| Ok(Reply::status(0x0110).with_error_id(seen)))
+        }
+        fn n_get(&self, request: NGetRequest) -> HandlerFuture {
+            Box::pin(async move {
+                tokio::task::yield_now().await;
+                let seen = 0x8000 | request.message_id << 4 | request.attributes.len() as u16;
+                Ok(Reply::status(0x0110).with_error_id(seen))
+            })
+        }
+    }
+    let (addr, stop, task) = start(Server::builder(ae("DISPLAY")).handler(Both)).await;
+    let mut client = Client::connect(addr, ClientConfig::default())
+        .await
+        .unwrap();
+    let lists: [&[Tag]; 4] = [
+        &[],
+        &[tags::MANUFACTURER, tags::MANUFACTURER_MODEL_NAME],
+        &[],
+        &[tags::MANUFACTURER],
+    ];
+    for (i, list) in lists.into_iter().enumerate() {
+        let asked = (!list.is_empty()).then_some(list);
+        let r = client
+            .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, asked)
+            .await
+            .unwrap();
+        // Message IDs count from 1 on a new client.
+        let id = i as u16 + 1;
+        let seen = if list.is_empty() {
+            id << 4
+        } else {
+            0x8000 | id << 4 | list.len() as u16
+        };
+        assert_eq!((r.status, r.error_id), (0x0110, Some(seen)), "request {i}");
     }
     client.release().await.unwrap();
     stop.send(()).unwrap();
