@@ -857,6 +857,14 @@ impl Status<'_> {
     /// that is not is answered 0110H with [`INVALID_STATUS_COMMENT`] by
     /// [`Connection::respond_n_get`](crate::Connection::respond_n_get).
     pub fn elements_allowed(&self) -> bool {
+        // The usual answer carries the code alone: allowed with any code, without the table.
+        if self.error_comment.is_none()
+            && self.error_id.is_none()
+            && self.attribute_identifier_list.is_none()
+            && self.offending_element.is_none()
+        {
+            return true;
+        }
         let allowed = service::allowed_elements(self.code);
         (self.error_comment.is_none() || allowed.error_comment)
             && (self.error_id.is_none() || allowed.error_id)
