@@ -1404,3 +1404,88 @@ impl Requests {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dimse_core::assoc::PresentationContext;
+    use dimse_core::service::{DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, VERIFICATION};
+
+    /// What the handler must see for the core's request `r`: every field from `r`, as an
+    /// owned request made afresh would have it.
+    fn fresh(
+        r: &dimse_core::dimse::NGetRequest<'_>,
+        peer: SocketAddr,
+        at: SystemTime,
+    ) -> NGetRequest {
+        NGetRequest {
+            message_id: r.message_id,
+            context_id: r.context.id,
+            abstract_syntax: r.context.abstract_syntax.into(),
+            transfer_syntax: r.context.transfer_syntax.into(),
+            sop_class_uid: r.sop_class_uid.into(),
+            sop_instance_uid: r.sop_instance_uid.into(),
+            attributes: r.requested_tags().collect(),
+            calling_ae: r.calling_ae.as_str().unwrap_or_default().into(),
+            called_ae: r.called_ae.as_str().unwrap_or_default().into(),
+            peer,
+            timestamp: at,
+        }
+    }
+
+    #[test]
+    fn the_kept_request_is_each_request_as_it_came() {
+        // Requests that change one field at a time, then several: the context (and with it
+        // both syntaxes), the class, the instance, the list (longer, shorter, none).
+        let contexts = [
+            PresentationContext {
+                id: 1,
+                abstract_syntax: DISPLAY_SYSTEM,
+                transfer_syntax: "1.2.840.10008.1.2.1",
+            },
+            PresentationContext {
+                id: 3,
+                abstract_syntax: VERIFICATION,
+                transfer_syntax: "1.2.840.10008.1.2",
+            },
+        ];
+        let lists: [&[u8]; 3] = [
+            &[],
+            &[0x08, 0, 0x70, 0, 0x08, 0, 0x90, 0x10],
+            &[0x08, 0, 0x70, 0],
+        ];
+        let peer: SocketAddr = "127.0.0.1:104".parse().unwrap();
+        let mut requests = Requests::default();
+        let steps = [
+            (0, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, 0),
+            (0, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, 1),
+            (1, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, 1),
+            (1, VERIFICATION, DISPLAY_SYSTEM_INSTANCE, 2),
+            (1, VERIFICATION, "1.2.3.4", 2),
+            (0, DISPLAY_SYSTEM, "1.2.3.4", 0),
+            (0, DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, 2),
+            (1, DISPLAY_SYSTEM, "1.2.3", 1),
+        ];
+        for (i, (context, class, instance, list)) in steps.into_iter().enumerate() {
+            let r = dimse_core::dimse::NGetRequest {
+                message_id: i as u16 + 1,
+                context: contexts[context],
+                sop_class_uid: class,
+                sop_instance_uid: instance,
+                attribute_identifier_list: lists[list],
+                calling_ae: AeTitle::new("QA").unwrap(),
+                called_ae: AeTitle::new("DISPLAY").unwrap(),
+                received_at: dimse_core::Instant::ZERO,
+            };
+            let at = SystemTime::UNIX_EPOCH + Duration::from_secs(i as u64);
+            requests.arrived(&r, peer, at);
+            assert_eq!(
+                requests.last.as_ref(),
+                Some(&fresh(&r, peer, at)),
+                "step {i}"
+            );
+        }
+        // The context's syntaxes made once per context, whatever the order they come in.
+        assert_eq!(requests.contexts.len(), 2);
+    }
+}
