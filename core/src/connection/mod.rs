@@ -765,7 +765,9 @@ impl<'a> Connection<'a> {
     /// returns its length, or `None` when nothing is waiting. P-DATA is cut to fit both the
     /// peer's maximum and `out`. `Err` means `out` cannot hold the next PDU, nor the
     /// transmit storage (an A-ASSOCIATE-AC needs room for all its contexts; any other PDU
-    /// fits in [`MAX_UNIT_LEN`] bytes); the PDU stays queued.
+    /// fits in [`MAX_UNIT_LEN`] bytes); the PDU stays queued. Out of line: `poll_output`'s
+    /// other answers (an event, idle) then need no large frame.
+    #[inline(never)]
     fn poll_transmit(&mut self, out: &mut [u8]) -> Result<Option<usize>, BufferTooSmall> {
         let Some(&next) = self.txq.front() else {
             return Ok(None);
