@@ -587,7 +587,9 @@ impl<'a> Writer<'a> {
     /// headers are read (and the items of an undefined-length sequence, to find its end);
     /// their values are taken as the writer that made them left them. Bytes that are not a
     /// run of whole elements are [`WriteError::InvalidValue`], whatever the filter lets
-    /// through.
+    /// through. Out of line: [`Writer::encoded_checked`]'s one-copy path, per response,
+    /// then needs no frame for this loop.
+    #[inline(never)]
     pub fn encoded(&mut self, elements: &[u8]) -> Result<(), WriteError> {
         // Consecutive elements the filter lets through are copied as one run: a request for
         // every attribute costs one copy, not one per element.

@@ -333,12 +333,40 @@ impl<'b> CommandWriter<'b> {
         self.w.array([0, 0, e0, e1, 2, 0, 0, 0, v0, v1])
     }
 
-    /// A UI value, padded to even length with NUL (PS3.5 §6.2).
+    /// Consecutive US elements, in one write (a response's Command Field, Message ID Being
+    /// Responded To, Command Data Set Type and Status).
+    fn us_run<const N: usize, const BYTES: usize>(
+        &mut self,
+        elements: [(u16, u16); N],
+    ) -> Result<(), BufferTooSmall> {
+        // Checked when compiled: ten bytes per element.
+        const { assert!(BYTES == 10 * N) };
+        let mut run = [0u8; BYTES];
+        for ((elem, v), out) in elements.into_iter().zip(run.chunks_exact_mut(10)) {
+            let [e0, e1] = self.next_element(elem);
+            let [v0, v1] = v.to_le_bytes();
+            out.copy_from_slice(&[0, 0, e0, e1, 2, 0, 0, 0, v0, v1]);
+        }
+        self.w.array(run)
+    }
+
+    /// A UI value, padded to even length with NUL (PS3.5 §6.2): header, value and padding
+    /// after one bounds check.
     pub(crate) fn uid(&mut self, elem: u16, v: &str) -> Result<(), BufferTooSmall> {
-        let pad = v.len() % 2;
-        self.header(elem, v.len() + pad)?;
-        self.w.put(v.as_bytes())?;
-        self.w.pad(0, pad)
+        let [e0, e1] = self.next_element(elem);
+        let padded = v.len() + v.len() % 2;
+        let [l0, l1, l2, l3] = u32::try_from(padded)
+            .map_err(|_| BufferTooSmall)?
+            .to_le_bytes();
+        let room = self.w.reserve(8 + padded)?;
+        let (head, value) = room.split_first_chunk_mut::<8>().ok_or(BufferTooSmall)?;
+        *head = [0, 0, e0, e1, l0, l1, l2, l3];
+        let (dst, pad) = value.split_at_mut_checked(v.len()).ok_or(BufferTooSmall)?;
+        dst.copy_from_slice(v.as_bytes());
+        if let Some(pad) = pad.first_mut() {
+            *pad = 0;
+        }
+        Ok(())
     }
 
     /// An LO value (PS3.5 Table 6.2-1) made of any text: its first 64 characters, each
@@ -493,18 +521,20 @@ impl Response<'_> {
         if let Some(uid) = self.affected_sop_class_uid {
             w.uid(AFFECTED_SOP_CLASS_UID, uid)?;
         }
-        w.us(COMMAND_FIELD, self.command_field.0)?;
-        w.us(
-            MESSAGE_ID_BEING_RESPONDED_TO,
-            self.message_id_being_responded_to,
-        )?;
         let dst = if self.has_data_set {
             DATA_SET_PRESENT
         } else {
             NO_DATA_SET
         };
-        w.us(COMMAND_DATA_SET_TYPE, dst)?;
-        w.us(STATUS, s.code)?;
+        w.us_run::<4, 40>([
+            (COMMAND_FIELD, self.command_field.0),
+            (
+                MESSAGE_ID_BEING_RESPONDED_TO,
+                self.message_id_being_responded_to,
+            ),
+            (COMMAND_DATA_SET_TYPE, dst),
+            (STATUS, s.code),
+        ])?;
         if let Some(tags) = s.offending_element {
             w.tags(OFFENDING_ELEMENT, tags.iter().copied())?;
         }
