@@ -188,25 +188,7 @@ impl<'a> Connection<'a> {
             return Step::Consumed(0);
         };
         if pdv_left == 0 {
-            self.rx = Rx::Pdv { left };
-            if last {
-                if command {
-                    let overflow = match keep {
-                        Keep::Overflow { total } => Some(total),
-                        _ => None,
-                    };
-                    self.reassembly.value = Value::Held { overflow };
-                    self.process_held(now);
-                } else {
-                    let len = self.reassembly.len;
-                    self.reassembly.value = Value::Free;
-                    if dimse::data_set_received(self, now, len) == Acted::Readable {
-                        self.reassembly.value = Value::Response { unread: true };
-                    } else {
-                        self.reassembly.len = 0;
-                    }
-                }
-            }
+            self.pdv_received(now, left, command, keep, last);
             return Step::Consumed(0);
         }
         let n = input.len().min(pdv_left as usize);
@@ -276,6 +258,42 @@ impl<'a> Connection<'a> {
         };
         dst.copy_from_slice(src);
         self.reassembly.len = len + n;
+        if n as u32 == pdv_left {
+            // The PDV is whole: acted on in this step, not in one more pass of the input
+            // loop (the step before checked the queues' room for what this one may push).
+            self.pdv_received(now, left, command, keep, last);
+            return Step::Consumed(n);
+        }
         advance(self, n)
+    }
+
+    /// A PDV's data is all here; `left` bytes of its PDU follow. The last fragment of a
+    /// value completes it: a command set is acted on, a data set handed on.
+    fn pdv_received(&mut self, now: Instant, left: u32, command: bool, keep: Keep, last: bool) {
+        // The end of the PDU too: straight to the next PDU's header.
+        self.rx = if left == 0 {
+            Rx::Header
+        } else {
+            Rx::Pdv { left }
+        };
+        if !last {
+            return;
+        }
+        if command {
+            let overflow = match keep {
+                Keep::Overflow { total } => Some(total),
+                _ => None,
+            };
+            self.reassembly.value = Value::Held { overflow };
+            self.process_held(now);
+        } else {
+            let len = self.reassembly.len;
+            self.reassembly.value = Value::Free;
+            if dimse::data_set_received(self, now, len) == Acted::Readable {
+                self.reassembly.value = Value::Response { unread: true };
+            } else {
+                self.reassembly.len = 0;
+            }
+        }
     }
 }
