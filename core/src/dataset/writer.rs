@@ -241,9 +241,15 @@ impl<'a> Writer<'a> {
 
     /// Writes only the top-level attributes `filter` lets through.
     pub fn with_filter(mut self, filter: AttributeFilter<'a>) -> Self {
+        self.set_filter(filter);
+        self
+    }
+
+    /// [`Writer::with_filter`] in place: the writer is not moved (it is large, and this
+    /// runs per response).
+    pub(crate) fn set_filter(&mut self, filter: AttributeFilter<'a>) {
         self.filter = filter;
         self.set_depth(self.depth);
-        self
     }
 
     /// Chooses how sequences and items are delimited.

@@ -110,8 +110,11 @@ pub(crate) fn lay_out_response(
     if let (true, Some(source), Some(encoding)) =
         (category.is_success_or_warning(), data_set, encoding)
     {
-        let filter = AttributeFilter::new(list).unwrap_or_default();
-        let mut w = Writer::new(tx, encoding).with_filter(filter);
+        let mut w = Writer::new(tx, encoding);
+        if !list.is_empty() {
+            // (Without a list, the new writer's filter lets every attribute through.)
+            w.set_filter(AttributeFilter::new(list).unwrap_or_default());
+        }
         match w.write(source) {
             Ok(()) => data = Some((w.written(), w.filter().produced())),
             Err(WriteError::BufferFull) => {
@@ -124,7 +127,7 @@ pub(crate) fn lay_out_response(
         }
     }
     // 0000H with requested attributes never produced: 0107H listing them (PS3.7 C.4.2).
-    let missing = data.and_then(|(_, produced)| {
+    let missing = data.filter(|_| !list.is_empty()).and_then(|(_, produced)| {
         let f = AttributeFilter::new(list).ok()?.with_produced(produced);
         (status.code == code::SUCCESS && f.missing().next().is_some()).then_some(f)
     });
