@@ -35,11 +35,11 @@ pub(crate) fn emit_request(tx: &mut [u8], message_id: u16) -> Result<usize, ApiE
 pub(crate) fn lay_out_response(
     tx: &mut [u8],
     p: &Pending,
-    status: Status<'_>,
+    status: &Status<'_>,
 ) -> Result<(TxMessage, u16), u16> {
     let class = Some(p.class.as_str());
     let field = CommandField::C_ECHO_RSP;
-    bare_response(tx, field, p.message_id, p.context_id, class, None, status)
+    bare_response(tx, field, p.message_id, p.context_id, class, None, *status)
         .map(|m| (m, status.code))
         .map_err(|_| code::RESOURCE_LIMITATION)
 }

@@ -593,7 +593,7 @@ pub(crate) fn dimse_timeout<'a>(link: &mut impl Link<'a>, now: Instant) {
         let status = Status::new(code::PROCESSING_FAILURE)
             .with_error_comment("No answer from the application in time");
         let (message_id, context_id, op) = (p.message_id, p.context_id, p.op);
-        let sent = send_response(link, now, status, None);
+        let sent = send_response(link, now, &status, None);
         link.answered(message_id, context_id, op.request(), sent);
     }
 }
@@ -645,13 +645,14 @@ pub(crate) fn respond<'a>(
         return Err(ApiError::Busy);
     }
     // The Error Comment is made LO text where it is written (`Response::emit`).
+    // Lent on, not copied: a status is several words, and this path is per response.
+    let invalid;
     let (status, data_set) = if status.elements_allowed() {
-        (status, data_set)
+        (&status, data_set)
     } else {
         warn!("the application's status carries elements PS3.7 Annex C does not allow");
-        let status =
-            Status::new(code::PROCESSING_FAILURE).with_error_comment(INVALID_STATUS_COMMENT);
-        (status, None)
+        invalid = Status::new(code::PROCESSING_FAILURE).with_error_comment(INVALID_STATUS_COMMENT);
+        (&invalid, None)
     };
     let sent = send_response(link, now, status, data_set);
     // The answer frees the application's slot: a request held behind it can go.
@@ -665,7 +666,7 @@ pub(crate) fn respond<'a>(
 fn send_response<'a>(
     link: &mut impl Link<'a>,
     now: Instant,
-    status: Status<'_>,
+    status: &Status<'_>,
     data_set: Option<&dyn DataSetSource>,
 ) -> u16 {
     let Some(context_id) = link.exchange().pending.as_ref().map(|p| p.context_id) else {
@@ -681,7 +682,7 @@ fn send_response<'a>(
         Operation::NGet => n_get::lay_out_response(tx, p, list, status, data_set, encoding),
         Operation::CEcho => c_echo::lay_out_response(tx, p, status),
         #[cfg(test)]
-        Operation::NDelete => super::n_delete::lay_out_response(tx, p, status),
+        Operation::NDelete => super::n_delete::lay_out_response(tx, p, *status),
     };
     exchange.pending = None;
     match laid_out {

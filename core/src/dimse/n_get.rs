@@ -96,16 +96,18 @@ pub(crate) fn lay_out_response(
     tx: &mut [u8],
     p: &Pending,
     list: &[u8],
-    status: Status<'_>,
+    status: &Status<'_>,
     data_set: Option<&dyn DataSetSource>,
     encoding: Option<Encoding>,
 ) -> Result<(TxMessage, u16), u16> {
+    // A status the core puts in place of the application's (never one with a borrowed
+    // value: its comments are constants).
+    let mut replaced: Option<Status<'static>> = None;
     let class = p.class.as_str();
     let category = p
         .class
         .entry()
         .map_or(StatusCategory::of(status.code), |c| c.category(status.code));
-    let mut status = status;
     let mut data: Option<(usize, Produced)> = None;
     if let (true, Some(source), Some(encoding)) =
         (category.is_success_or_warning(), data_set, encoding)
@@ -118,11 +120,13 @@ pub(crate) fn lay_out_response(
         match w.write(source) {
             Ok(()) => data = Some((w.written(), w.filter().produced())),
             Err(WriteError::BufferFull) => {
-                status = Status::new(code::RESOURCE_LIMITATION);
+                replaced = Some(Status::new(code::RESOURCE_LIMITATION));
             }
             Err(_) => {
-                status = Status::new(code::PROCESSING_FAILURE)
-                    .with_error_comment("The data set source failed");
+                replaced = Some(
+                    Status::new(code::PROCESSING_FAILURE)
+                        .with_error_comment("The data set source failed"),
+                );
             }
         }
     }
@@ -132,8 +136,9 @@ pub(crate) fn lay_out_response(
         (status.code == code::SUCCESS && f.missing().next().is_some()).then_some(f)
     });
     if missing.is_some() {
-        status = Status::new(code::ATTRIBUTE_LIST_ERROR);
+        replaced = Some(Status::new(code::ATTRIBUTE_LIST_ERROR));
     }
+    let status = replaced.as_ref().unwrap_or(status);
     let data_len = data.map_or(0, |(n, _)| n);
     let rsp = Response {
         command_field: CommandField::N_GET_RSP,
@@ -141,7 +146,7 @@ pub(crate) fn lay_out_response(
         affected_sop_class_uid: Some(class),
         affected_sop_instance_uid: Some(p.instance.as_str()),
         has_data_set: data_len > 0,
-        status,
+        status: *status,
     };
     let emitted = match tx.get_mut(data_len..) {
         Some(buf) => rsp.emit(buf, missing.as_ref().map(|f| f.missing())),
