@@ -151,14 +151,12 @@ impl<'a> Connection<'a> {
             .tx
             .get(start + sent..start + sent + fragment)
             .ok_or(BufferTooSmall)?;
-        let n = pdu::PDataTf {
-            pdvs: &[Pdv {
-                context_id: tx.context_id,
-                control: pdu::MessageControlHeader::new(command, last),
-                data,
-            }],
+        let n = Pdv {
+            context_id: tx.context_id,
+            control: pdu::MessageControlHeader::new(command, last),
+            data,
         }
-        .emit(out)?;
+        .emit_alone(out)?;
         self.tx.sent += fragment;
         Ok((n, last && (!command || tx.data.1 == 0)))
     }

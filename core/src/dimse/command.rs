@@ -44,31 +44,29 @@ impl CommandField {
     /// N-GET-RSP.
     pub const N_GET_RSP: Self = Self(0x8110);
 
-    const REQUESTS: [Self; 12] = [
-        Self::C_STORE_RQ,
-        Self::C_GET_RQ,
-        Self::C_FIND_RQ,
-        Self::C_MOVE_RQ,
-        Self::C_ECHO_RQ,
-        Self::N_EVENT_REPORT_RQ,
-        Self::N_GET_RQ,
-        Self::N_SET_RQ,
-        Self::N_ACTION_RQ,
-        Self::N_CREATE_RQ,
-        Self::N_DELETE_RQ,
-        Self::C_CANCEL_RQ,
-    ];
-
-    /// A request Annex E defines.
+    /// A request Annex E defines. A `match`, not a walk of a list: asked for every
+    /// command set received, and the compiler makes it a few comparisons.
     pub fn is_known_request(self) -> bool {
-        Self::REQUESTS.contains(&self)
+        matches!(
+            self,
+            Self::C_STORE_RQ
+                | Self::C_GET_RQ
+                | Self::C_FIND_RQ
+                | Self::C_MOVE_RQ
+                | Self::C_ECHO_RQ
+                | Self::N_EVENT_REPORT_RQ
+                | Self::N_GET_RQ
+                | Self::N_SET_RQ
+                | Self::N_ACTION_RQ
+                | Self::N_CREATE_RQ
+                | Self::N_DELETE_RQ
+                | Self::C_CANCEL_RQ
+        )
     }
 
     /// A response Annex E defines (every request but C-CANCEL has one).
     pub fn is_known_response(self) -> bool {
-        self.0 & 0x8000 != 0
-            && self != Self(0x8FFF)
-            && Self::REQUESTS.contains(&Self(self.0 & !0x8000))
+        self.0 & 0x8000 != 0 && self != Self(0x8FFF) && Self(self.0 & !0x8000).is_known_request()
     }
 
     /// The response to this request (the request's value with bit 15 set), `None` for
@@ -753,6 +751,22 @@ mod tests {
         assert!(CommandField::N_GET_RSP.is_known_response());
         assert!(!CommandField(0x8FFF).is_known_response());
         assert_eq!(CommandField(0x8120).name(), "N-SET-RSP");
+    }
+
+    #[test]
+    fn exactly_the_command_fields_of_annex_e_are_known() {
+        // PS3.7 Annex E: the requests' values; each response is its request's with bit 15
+        // set, but C-CANCEL-RQ's (0FFFH), which has none.
+        let requests = [
+            0x0001, 0x0010, 0x0020, 0x0021, 0x0030, 0x0100, 0x0110, 0x0120, 0x0130, 0x0140, 0x0150,
+            0x0FFF,
+        ];
+        for v in 0..=u16::MAX {
+            let f = CommandField(v);
+            assert_eq!(f.is_known_request(), requests.contains(&v), "{v:04X}");
+            let answers = v & 0x8000 != 0 && v != 0x8FFF && requests.contains(&(v & 0x7FFF));
+            assert_eq!(f.is_known_response(), answers, "{v:04X}");
+        }
     }
 
     #[test]

@@ -55,25 +55,28 @@ pub(crate) fn received(
         }
         Ok(known) => known,
     };
-    let (Some(class), Some(instance)) =
-        (PendingClass::new(known, class), Uid::from_checked(instance))
-    else {
+    let Some(class) = PendingClass::new(known, class) else {
         return Disposition::Answer(code::MISTYPED_ARGUMENT);
     };
     // The list stays in the receive storage (see `Pending::list`): where it lies there.
     let Some(at) = offset_in(rc.command, list) else {
         return Disposition::Answer(code::PROCESSING_FAILURE);
     };
-    *pending = Some(Pending {
+    let p = pending.insert(Pending {
         op: Operation::NGet,
         message_id: rc.message_id,
         context_id: rc.context_id,
         class,
-        instance,
+        instance: Uid::EMPTY,
         list: at..at + list.len(),
         received_at: rc.now,
         deadline: rc.deadline,
     });
+    // The instance's UID copied straight into its slot.
+    if !p.instance.set_checked(instance) {
+        *pending = None;
+        return Disposition::Answer(code::MISTYPED_ARGUMENT);
+    }
     Disposition::Delivered
 }
 

@@ -83,6 +83,35 @@ pub struct Pdv<'a> {
 }
 
 impl Pdv<'_> {
+    /// A P-DATA-TF of this PDV alone, emitted into `buf`; returns its length. The two
+    /// headers in one write and the fragment in one copy, after one bounds check: what a
+    /// message's every PDU is (we send one PDV per PDU, as pynetdicom and DCMTK do).
+    pub fn emit_alone(&self, buf: &mut [u8]) -> Result<usize, BufferTooSmall> {
+        let total = PDU_HEADER_LEN + PDV_HEADER_LEN + self.data.len();
+        let pdu_len = u32::try_from(total - PDU_HEADER_LEN).map_err(|_| BufferTooSmall)?;
+        let [p0, p1, p2, p3] = pdu_len.to_be_bytes();
+        // Item-length: the context ID, the control header and the fragment.
+        let [i0, i1, i2, i3] = (pdu_len - 4).to_be_bytes();
+        let out = buf.get_mut(..total).ok_or(BufferTooSmall)?;
+        let (head, fragment) = out.split_first_chunk_mut::<12>().ok_or(BufferTooSmall)?;
+        *head = [
+            PduType::PDataTf as u8,
+            0,
+            p0,
+            p1,
+            p2,
+            p3,
+            i0,
+            i1,
+            i2,
+            i3,
+            self.context_id,
+            self.control.0,
+        ];
+        fragment.copy_from_slice(self.data);
+        Ok(total)
+    }
+
     fn write(&self, w: &mut Writer<'_>) -> Result<(), BufferTooSmall> {
         let len = u32::try_from(self.data.len() + 2).map_err(|_| BufferTooSmall)?;
         w.u32_be(len)?;

@@ -216,6 +216,18 @@ impl Uid {
         Some(Uid { text })
     }
 
+    /// [`Uid::from_checked`] into `self`, in place (a `Uid` is 65 bytes: built elsewhere,
+    /// it would be copied in); `false`, and `self` empty, if `value` does not fit.
+    pub(crate) fn set_checked(&mut self, value: &str) -> bool {
+        self.text.clear();
+        self.text.push_str(value).is_ok()
+    }
+
+    /// An empty UID, to be filled in place ([`Uid::set_checked`]).
+    pub(crate) const EMPTY: Uid = Uid {
+        text: heapless::String::new(),
+    };
+
     /// The UID as text (always ASCII digits and dots).
     pub fn as_str(&self) -> &str {
         &self.text

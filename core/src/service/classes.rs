@@ -267,7 +267,12 @@ pub static SOP_CLASSES: &[SopClass] = &[
 /// The comparison is exact: pass the UID without the trailing NUL that pads it to even length
 /// on the wire (as [`Uid::check`](crate::pdu::Uid::check) returns it).
 pub fn sop_class(uid: &str) -> Option<&'static SopClass> {
-    SOP_CLASSES.iter().find(|c| c.uid == uid)
+    // A received class the command set decoder recognised is the table's own text
+    // (`known_uid`): found by its address, before any bytes are compared.
+    SOP_CLASSES
+        .iter()
+        .find(|c| core::ptr::eq(c.uid, uid))
+        .or_else(|| SOP_CLASSES.iter().find(|c| c.uid == uid))
 }
 
 /// `value` (a received UID, with or without the NUL that pads it to even length) when it is
