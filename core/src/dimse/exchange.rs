@@ -138,7 +138,12 @@ impl RequestContext<'_> {
     ) -> Result<Option<&'static service::SopClass>, u16> {
         // The usual case, a class asked for on a context of its own, passes both tests at
         // once: the context's abstract syntax is one the association negotiates with.
-        if self.abstract_syntax != Some(class) {
+        // (The same text, often at the same address: the policy's and the decoder's UIDs
+        // are both this crate's constants.)
+        let own_context = self
+            .abstract_syntax
+            .is_some_and(|a| core::ptr::eq(a, class) || a == class);
+        if !own_context {
             if !self.serves(class) {
                 return Err(code::NO_SUCH_SOP_CLASS);
             }
