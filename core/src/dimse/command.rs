@@ -331,20 +331,33 @@ impl<'b> CommandWriter<'b> {
         self.w.array([0, 0, e0, e1, 2, 0, 0, 0, v0, v1])
     }
 
-    /// Consecutive US elements, in one write (a response's Command Field, Message ID Being
-    /// Responded To, Command Data Set Type and Status).
-    fn us_run<const N: usize, const BYTES: usize>(
+    /// A response's Command Field, Message ID Being Responded To, Command Data Set Type and
+    /// Status: four consecutive US elements (their numbers ascend), in one write.
+    fn response_fields(
         &mut self,
-        elements: [(u16, u16); N],
+        field: u16,
+        responded_to: u16,
+        data_set_type: u16,
+        status: u16,
     ) -> Result<(), BufferTooSmall> {
-        // Checked when compiled: ten bytes per element.
-        const { assert!(BYTES == 10 * N) };
-        let mut run = [0u8; BYTES];
-        for ((elem, v), out) in elements.into_iter().zip(run.chunks_exact_mut(10)) {
-            let [e0, e1] = self.next_element(elem);
-            let [v0, v1] = v.to_le_bytes();
-            out.copy_from_slice(&[0, 0, e0, e1, 2, 0, 0, 0, v0, v1]);
-        }
+        use element::*;
+        debug_assert!(self.last.is_none_or(|l| l < COMMAND_FIELD));
+        self.last = Some(STATUS);
+        let [f0, f1] = field.to_le_bytes();
+        let [m0, m1] = responded_to.to_le_bytes();
+        let [d0, d1] = data_set_type.to_le_bytes();
+        let [s0, s1] = status.to_le_bytes();
+        let [e0, e1] = COMMAND_FIELD.to_le_bytes();
+        let [r0, r1] = MESSAGE_ID_BEING_RESPONDED_TO.to_le_bytes();
+        let [t0, t1] = COMMAND_DATA_SET_TYPE.to_le_bytes();
+        let [u0, u1] = STATUS.to_le_bytes();
+        #[rustfmt::skip]
+        let run = [
+            0, 0, e0, e1, 2, 0, 0, 0, f0, f1,
+            0, 0, r0, r1, 2, 0, 0, 0, m0, m1,
+            0, 0, t0, t1, 2, 0, 0, 0, d0, d1,
+            0, 0, u0, u1, 2, 0, 0, 0, s0, s1,
+        ];
         self.w.array(run)
     }
 
@@ -524,15 +537,12 @@ impl Response<'_> {
         } else {
             NO_DATA_SET
         };
-        w.us_run::<4, 40>([
-            (COMMAND_FIELD, self.command_field.0),
-            (
-                MESSAGE_ID_BEING_RESPONDED_TO,
-                self.message_id_being_responded_to,
-            ),
-            (COMMAND_DATA_SET_TYPE, dst),
-            (STATUS, s.code),
-        ])?;
+        w.response_fields(
+            self.command_field.0,
+            self.message_id_being_responded_to,
+            dst,
+            s.code,
+        )?;
         if let Some(tags) = s.offending_element {
             w.tags(OFFENDING_ELEMENT, tags.iter().copied())?;
         }
