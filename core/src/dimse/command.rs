@@ -316,19 +316,31 @@ impl<'b> CommandWriter<'b> {
         elem.to_le_bytes()
     }
 
-    fn header(&mut self, elem: u16, len: usize) -> Result<(), BufferTooSmall> {
+    /// An element's header: group 0000, the element, the Implicit VR LE length.
+    fn header_bytes(&mut self, elem: u16, len: usize) -> Result<[u8; 8], BufferTooSmall> {
         let [e0, e1] = self.next_element(elem);
-        let len = u32::try_from(len).map_err(|_| BufferTooSmall)?;
-        let [l0, l1, l2, l3] = len.to_le_bytes();
-        // Group 0000, the element, the Implicit VR LE length: one write.
-        self.w.array([0, 0, e0, e1, l0, l1, l2, l3])
+        let [l0, l1, l2, l3] = u32::try_from(len)
+            .map_err(|_| BufferTooSmall)?
+            .to_le_bytes();
+        Ok([0, 0, e0, e1, l0, l1, l2, l3])
+    }
+
+    fn header(&mut self, elem: u16, len: usize) -> Result<(), BufferTooSmall> {
+        let header = self.header_bytes(elem, len)?;
+        self.w.array(header)
+    }
+
+    /// A US element whole: its header and its value.
+    fn us_bytes(&mut self, elem: u16, v: u16) -> [u8; 10] {
+        let [e0, e1] = self.next_element(elem);
+        let [v0, v1] = v.to_le_bytes();
+        [0, 0, e0, e1, 2, 0, 0, 0, v0, v1]
     }
 
     pub(crate) fn us(&mut self, elem: u16, v: u16) -> Result<(), BufferTooSmall> {
-        let [e0, e1] = self.next_element(elem);
-        let [v0, v1] = v.to_le_bytes();
         // The header and the value: one write.
-        self.w.array([0, 0, e0, e1, 2, 0, 0, 0, v0, v1])
+        let element = self.us_bytes(elem, v);
+        self.w.array(element)
     }
 
     /// A response's Command Field, Message ID Being Responded To, Command Data Set Type and
@@ -341,37 +353,23 @@ impl<'b> CommandWriter<'b> {
         status: u16,
     ) -> Result<(), BufferTooSmall> {
         use element::*;
-        debug_assert!(self.last.is_none_or(|l| l < COMMAND_FIELD));
-        self.last = Some(STATUS);
-        let [f0, f1] = field.to_le_bytes();
-        let [m0, m1] = responded_to.to_le_bytes();
-        let [d0, d1] = data_set_type.to_le_bytes();
-        let [s0, s1] = status.to_le_bytes();
-        let [e0, e1] = COMMAND_FIELD.to_le_bytes();
-        let [r0, r1] = MESSAGE_ID_BEING_RESPONDED_TO.to_le_bytes();
-        let [t0, t1] = COMMAND_DATA_SET_TYPE.to_le_bytes();
-        let [u0, u1] = STATUS.to_le_bytes();
-        #[rustfmt::skip]
         let run = [
-            0, 0, e0, e1, 2, 0, 0, 0, f0, f1,
-            0, 0, r0, r1, 2, 0, 0, 0, m0, m1,
-            0, 0, t0, t1, 2, 0, 0, 0, d0, d1,
-            0, 0, u0, u1, 2, 0, 0, 0, s0, s1,
+            self.us_bytes(COMMAND_FIELD, field),
+            self.us_bytes(MESSAGE_ID_BEING_RESPONDED_TO, responded_to),
+            self.us_bytes(COMMAND_DATA_SET_TYPE, data_set_type),
+            self.us_bytes(STATUS, status),
         ];
-        self.w.array(run)
+        self.w.put(run.as_flattened())
     }
 
     /// A UI value, padded to even length with NUL (PS3.5 §6.2): header, value and padding
     /// after one bounds check.
     pub(crate) fn uid(&mut self, elem: u16, v: &str) -> Result<(), BufferTooSmall> {
-        let [e0, e1] = self.next_element(elem);
         let padded = v.len() + v.len() % 2;
-        let [l0, l1, l2, l3] = u32::try_from(padded)
-            .map_err(|_| BufferTooSmall)?
-            .to_le_bytes();
+        let header = self.header_bytes(elem, padded)?;
         let room = self.w.reserve(8 + padded)?;
         let (head, value) = room.split_first_chunk_mut::<8>().ok_or(BufferTooSmall)?;
-        *head = [0, 0, e0, e1, l0, l1, l2, l3];
+        *head = header;
         let (dst, pad) = value.split_at_mut_checked(v.len()).ok_or(BufferTooSmall)?;
         dst.copy_from_slice(v.as_bytes());
         if let Some(pad) = pad.first_mut() {
