@@ -371,6 +371,7 @@ impl<'b> CommandWriter<'b> {
         let (head, value) = room.split_first_chunk_mut::<8>().ok_or(BufferTooSmall)?;
         *head = header;
         let (dst, pad) = value.split_at_mut_checked(v.len()).ok_or(BufferTooSmall)?;
+        // invariant: `dst` was split at the value's length.
         dst.copy_from_slice(v.as_bytes());
         if let Some(pad) = pad.first_mut() {
             *pad = 0;

@@ -108,6 +108,7 @@ impl Pdv<'_> {
             self.context_id,
             self.control.0,
         ];
+        // invariant: `fragment` is `total - 12` bytes, the fragment's length.
         fragment.copy_from_slice(self.data);
         Ok(total)
     }
