@@ -363,6 +363,10 @@ impl<'a> Writer<'a> {
 
     /// A string value with the given VR, padded to even length with the VR's padding.
     /// Backslashes separate values, as on the wire.
+    // Inlined into every call site where flash is plentiful: the site's tag and VR then fold
+    // into constants (the header word, the VR's checks and padding), about a quarter of the
+    // work per string (BENCHMARKS.md, "Core"). On bare metal it stays out of line, once.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     pub fn string(&mut self, tag: Tag, vr: Vr, value: &str) -> Result<(), WriteError> {
         // Most strings of a response are short: held in two words, checked and stored as
         // such, without a loop or a call to the general copy.
@@ -400,6 +404,7 @@ impl<'a> Writer<'a> {
 
     /// A multi-valued string, backslash-joined on the fly. A value may not contain a
     /// backslash (unless the VR is single-valued: LT, ST, UT, UR, which then take one value).
+    #[cfg_attr(not(target_os = "none"), inline(always))] // As `string` is.
     pub fn strings(&mut self, tag: Tag, vr: Vr, values: &[&str]) -> Result<(), WriteError> {
         if !vr.is_string() || (values.len() > 1 && !vr.is_multi_valued_string()) {
             return Err(WriteError::InvalidValue);
@@ -693,7 +698,9 @@ impl<'a> Writer<'a> {
 
     /// Checks and writes a sequence's header; where its value starts, or `None` when the
     /// filter leaves it out.
-    #[inline]
+    // Inlined into each sequence's call site as `string` is; a hint only on bare metal.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
+    #[cfg_attr(target_os = "none", inline)]
     fn open_sequence(&mut self, tag: Tag) -> Result<Option<usize>, WriteError> {
         if self.depth >= MAX_DEPTH {
             return Err(WriteError::TooDeep);

@@ -181,7 +181,9 @@ pub(super) fn optional_sequence<T: DataSetSource>(
     }
 }
 
-/// A string written only if present (usage 3 or 1C).
+/// A string written only if present (usage 3 or 1C). Inlined as [`Writer::string`] is, so
+/// that the caller's tag and VR reach it as constants.
+#[cfg_attr(not(target_os = "none"), inline(always))]
 pub(super) fn optional_string(
     w: &mut Writer<'_>,
     tag: Tag,
