@@ -360,6 +360,11 @@ typedef struct dimse_event {
   bool has_data_set;
   // Response: its length.
   size_t data_set_len;
+  // Response: whether its command set carries more than the status: an Error Comment,
+  // Error ID, Offending Element or Attribute Identifier List (PS3.7 Annex C). Only then
+  // does `dimse_received_response` have more to say than this event;
+  // `dimse_received_data_set` reads the data set without decoding the command set again.
+  bool related_fields;
   // Aborted: why.
   enum dimse_abort_kind abort;
   // Aborted by the peer or for a protocol error: the A-ABORT's Source (PS3.8 Table 9-26).
@@ -736,6 +741,17 @@ int dimse_send_n_get(struct dimse_connection *c, uint64_t now_ms, const char *so
 // # Safety
 // `c` NULL or a connection's memory; `message_id` NULL or writable.
 int dimse_send_c_echo(struct dimse_connection *c, uint64_t now_ms, uint16_t *message_id);
+
+// (SCU) The data set of the response announced by the last `DIMSE_EVENT_KIND_RESPONSE`
+// event, without decoding its command set again: for a response whose event says
+// `related_fields` is false, the event's status is all the command set holds. `*data` is
+// set to the data set (valid until the next `dimse_handle_input`) and `*len` to its length,
+// or NULL and 0 when none came; `*encoding` to its encoding (`DIMSE_*_VR_LITTLE_ENDIAN`).
+// `DIMSE_E_NOTHING` when no response is readable.
+//
+// # Safety
+// `c` NULL or a connection's memory; `data`, `len` and `encoding` writable.
+int dimse_received_data_set(const struct dimse_connection *c, const uint8_t **data, size_t *len, uint8_t *encoding);
 
 // (SCU) Reads the response announced by the last `DIMSE_EVENT_KIND_RESPONSE` event, until
 // the next `dimse_handle_input`. `DIMSE_E_NOTHING` when none is readable.

@@ -462,6 +462,11 @@ pub struct Event {
     pub has_data_set: bool,
     /// Response: its length.
     pub data_set_len: usize,
+    /// Response: whether its command set carries more than the status: an Error Comment,
+    /// Error ID, Offending Element or Attribute Identifier List (PS3.7 Annex C). Only then
+    /// does `dimse_received_response` have more to say than this event;
+    /// `dimse_received_data_set` reads the data set without decoding the command set again.
+    pub related_fields: bool,
     /// Aborted: why.
     pub abort: AbortKind,
     /// Aborted by the peer or for a protocol error: the A-ABORT's Source (PS3.8 Table 9-26).
@@ -503,6 +508,7 @@ const NO_EVENT: Event = Event {
     status: 0,
     has_data_set: false,
     data_set_len: 0,
+    related_fields: false,
     abort: AbortKind::None,
     abort_source: 0,
     abort_reason: 0,
@@ -578,8 +584,7 @@ fn event(ev: CoreEvent) -> Event {
             message_id,
             status,
             data_set_len,
-            // (dimse_received_response decodes the command set in every case.)
-            related_fields: _,
+            related_fields,
         } => {
             e.kind = EventKind::Response;
             e.operation = operation(op);
@@ -587,6 +592,7 @@ fn event(ev: CoreEvent) -> Event {
             e.status = status;
             e.has_data_set = data_set_len.is_some();
             e.data_set_len = data_set_len.unwrap_or(0);
+            e.related_fields = related_fields;
         }
         CoreEvent::Released => e.kind = EventKind::Released,
         CoreEvent::Aborted(origin) => {

@@ -372,6 +372,37 @@ pub struct Response {
     pub encoding: u8,
 }
 
+/// (SCU) The data set of the response announced by the last `DIMSE_EVENT_KIND_RESPONSE`
+/// event, without decoding its command set again: for a response whose event says
+/// `related_fields` is false, the event's status is all the command set holds. `*data` is
+/// set to the data set (valid until the next `dimse_handle_input`) and `*len` to its length,
+/// or NULL and 0 when none came; `*encoding` to its encoding (`DIMSE_*_VR_LITTLE_ENDIAN`).
+/// `DIMSE_E_NOTHING` when no response is readable.
+///
+/// # Safety
+/// `c` NULL or a connection's memory; `data`, `len` and `encoding` writable.
+#[no_mangle]
+pub unsafe extern "C" fn dimse_received_data_set(
+    c: *const Connection,
+    data: *mut *const u8,
+    len: *mut usize,
+    encoding: *mut u8,
+) -> c_int {
+    if data.is_null() || len.is_null() || encoding.is_null() {
+        return DIMSE_E_NULL;
+    }
+    // SAFETY: the caller's contract.
+    unsafe {
+        read_connection(c, |conn| {
+            let (set, enc) = conn.received_data_set().ok_or(DIMSE_E_NOTHING)?;
+            let (p, n) = set.map_or((core::ptr::null(), 0), |d| (d.as_ptr(), d.len()));
+            put(data, p)?;
+            put(len, n)?;
+            put(encoding, encoding_code(enc))
+        })
+    }
+}
+
 /// (SCU) Reads the response announced by the last `DIMSE_EVENT_KIND_RESPONSE` event, until
 /// the next `dimse_handle_input`. `DIMSE_E_NOTHING` when none is readable.
 ///

@@ -264,14 +264,16 @@ fn answer_with_writer(c: *mut Connection, ev: &Event) {
     assert_eq!(rc, DIMSE_OK);
 }
 
-/// One N-GET from the SCU, answered by the SCP: the response's status and data set.
+/// One N-GET from the SCU, answered by the SCP: the response's status, data set and
+/// encoding, what the SCP's drain gave, and the event's `related_fields`. The data set is read
+/// both ways (`dimse_received_response`, `dimse_received_data_set`), which must agree.
 fn n_get(
     scp: &mut Mem,
     scu: &mut Mem,
     instance: &CStr,
     tags: Option<&[u32]>,
     answer: &mut dyn FnMut(*mut Connection, &Event),
-) -> (u16, Option<Vec<u8>>, u8, Drained) {
+) -> (u16, Option<Vec<u8>>, u8, Drained, bool) {
     let mut id = 0;
     let (p, n) = tags.map_or((null(), 0), |t| (t.as_ptr(), t.len()));
     // SAFETY: initialised connection, C strings, `n` tags at `p`.
@@ -289,17 +291,35 @@ fn n_get(
     assert_eq!(rc, DIMSE_OK);
     let rq = drive(scu, &[], &mut no_answer);
     let rsp = drive(scp, &rq.wire, answer);
-    let mut out = (0, None, 0, Drained::default());
+    let mut out = (0, None, 0, Drained::default(), false);
     let got = drive(scu, &rsp.wire, &mut |c, ev| {
         if ev.kind == EventKind::Response {
             assert_eq!(ev.message_id, id);
             let mut r = std::mem::MaybeUninit::<Response>::uninit();
+            let (mut data, mut len, mut encoding) = (null(), usize::MAX, u8::MAX);
             // SAFETY: an initialised connection, during the drain that announced it.
             let r = unsafe {
                 assert_eq!(dimse_received_response(c, r.as_mut_ptr()), DIMSE_OK);
+                assert_eq!(
+                    dimse_received_data_set(c, &mut data, &mut len, &mut encoding),
+                    DIMSE_OK
+                );
                 r.assume_init()
             };
             assert_eq!(r.status, ev.status);
+            // The data set without the command set decoded: the same bytes, where they lie.
+            assert_eq!(encoding, r.encoding);
+            if r.has_data_set {
+                assert_eq!((data, len), (r.data_set, r.data_set_len));
+            } else {
+                assert_eq!((data, len), (null(), 0));
+            }
+            // What the C response shows of the related fields sets the flag (Error ID and
+            // Offending Element would too; the C response does not show them).
+            if r.error_comment[0] != 0 || r.attribute_count > 0 {
+                assert!(ev.related_fields);
+            }
+            out.4 = ev.related_fields;
             out.0 = r.status;
             out.2 = r.encoding;
             if r.has_data_set {
@@ -329,7 +349,7 @@ fn an_n_get_answered_through_the_writer_gives_the_cores_bytes() {
     ] {
         let (mut scp, mut scu) = (Mem::new(), Mem::new());
         pair(&mut scp, &mut scu, &[ts]);
-        let (status, data, enc, _) = n_get(
+        let (status, data, enc, _, related) = n_get(
             &mut scp,
             &mut scu,
             DISPLAY_INSTANCE,
@@ -337,10 +357,11 @@ fn an_n_get_answered_through_the_writer_gives_the_cores_bytes() {
             &mut answer_with_writer,
         );
         assert_eq!((status, enc), (0x0000, ts));
+        assert!(!related, "a bare status has no related fields");
         assert_eq!(data.unwrap(), expected(encoding, None));
         // A list: only those attributes, in the data set's order.
         let tags = [SUBSYSTEMS, MANUFACTURER];
-        let (status, data, _, _) = n_get(
+        let (status, data, _, _, related) = n_get(
             &mut scp,
             &mut scu,
             DISPLAY_INSTANCE,
@@ -348,10 +369,11 @@ fn an_n_get_answered_through_the_writer_gives_the_cores_bytes() {
             &mut answer_with_writer,
         );
         assert_eq!(status, 0x0000);
+        assert!(!related);
         assert_eq!(data.unwrap(), expected(encoding, Some(&tags)));
         // An attribute the writer never writes: 0107H, with what was there.
         let tags = [MANUFACTURER, 0x0018_1000];
-        let (status, data, _, _) = n_get(
+        let (status, data, _, _, related) = n_get(
             &mut scp,
             &mut scu,
             DISPLAY_INSTANCE,
@@ -359,9 +381,10 @@ fn an_n_get_answered_through_the_writer_gives_the_cores_bytes() {
             &mut answer_with_writer,
         );
         assert_eq!(status, 0x0107);
+        assert!(related, "0107H lists the missing attributes");
         assert_eq!(data.unwrap(), expected(encoding, Some(&[MANUFACTURER])));
         // Another instance: the core answers 0112H itself.
-        let (status, data, _, rsp) = n_get(
+        let (status, data, _, rsp, _) = n_get(
             &mut scp,
             &mut scu,
             c"1.2.3.4",
@@ -436,7 +459,7 @@ fn an_n_get_answered_from_encoded_bytes_gives_the_same_bytes() {
     let (mut scp, mut scu) = (Mem::new(), Mem::new());
     pair(&mut scp, &mut scu, &[DIMSE_IMPLICIT_VR_LITTLE_ENDIAN]);
     let tags = [STATION_NAME, SUBSYSTEMS];
-    let (status, got, _, _) = n_get(
+    let (status, got, _, _, _) = n_get(
         &mut scp,
         &mut scu,
         DISPLAY_INSTANCE,
@@ -537,6 +560,8 @@ fn null_and_uninitialised_pointers_are_refused() {
             assert_eq!(dimse_n_get_request_tag(c, 0, null_mut()), want);
             let mut rsp = std::mem::MaybeUninit::<Response>::uninit();
             assert_eq!(dimse_received_response(c, rsp.as_mut_ptr()), want);
+            let (mut data, mut e) = (null(), 0u8);
+            assert_eq!(dimse_received_data_set(c, &mut data, &mut n, &mut e), want);
         }
         // Out-parameters that must be there.
         let mut m = Mem::new();
@@ -564,6 +589,24 @@ fn null_and_uninitialised_pointers_are_refused() {
         );
         assert_eq!(dimse_handle_input(m.conn, 0, null(), 0, &mut n), DIMSE_OK);
         assert_eq!(dimse_min_output_len(m.conn, null_mut()), DIMSE_E_NULL);
+        let (mut data, mut e) = (null(), 0u8);
+        assert_eq!(
+            dimse_received_data_set(m.conn, null_mut(), &mut n, &mut e),
+            DIMSE_E_NULL
+        );
+        assert_eq!(
+            dimse_received_data_set(m.conn, &mut data, null_mut(), &mut e),
+            DIMSE_E_NULL
+        );
+        assert_eq!(
+            dimse_received_data_set(m.conn, &mut data, &mut n, null_mut()),
+            DIMSE_E_NULL
+        );
+        // No response to read.
+        assert_eq!(
+            dimse_received_data_set(m.conn, &mut data, &mut n, &mut e),
+            DIMSE_E_NOTHING
+        );
         // Misaligned.
         let odd = m.conn.cast::<u8>().add(1).cast::<Connection>();
         assert_eq!(dimse_handle_timeout(odd, 0), DIMSE_E_ALIGN);
@@ -857,24 +900,25 @@ fn a_callback_calling_back_in_gets_reentrant() {
     }
     let (mut scp, mut scu) = (Mem::new(), Mem::new());
     pair(&mut scp, &mut scu, &[1]);
-    let (status, data, _, _) = n_get(&mut scp, &mut scu, DISPLAY_INSTANCE, None, &mut |c, ev| {
-        if ev.kind == EventKind::Request {
-            // SAFETY: initialised connection.
-            let rc = unsafe {
-                dimse_respond_n_get(
-                    c,
-                    5,
-                    ev.message_id,
-                    0,
-                    null(),
-                    Some(reenter),
-                    c.cast(),
-                    null_mut(),
-                )
-            };
-            assert_eq!(rc, DIMSE_OK);
-        }
-    });
+    let (status, data, _, _, _) =
+        n_get(&mut scp, &mut scu, DISPLAY_INSTANCE, None, &mut |c, ev| {
+            if ev.kind == EventKind::Request {
+                // SAFETY: initialised connection.
+                let rc = unsafe {
+                    dimse_respond_n_get(
+                        c,
+                        5,
+                        ev.message_id,
+                        0,
+                        null(),
+                        Some(reenter),
+                        c.cast(),
+                        null_mut(),
+                    )
+                };
+                assert_eq!(rc, DIMSE_OK);
+            }
+        });
     assert_eq!(status, 0);
     assert_eq!(
         data.unwrap(),
@@ -968,7 +1012,7 @@ fn writer_misuse_and_full_buffers_get_the_statuses_the_core_gives() {
     pair(&mut scp, &mut scu, &[1]);
     for (f, want, tags) in cases {
         let mut sent = 0;
-        let (status, data, _, _) =
+        let (status, data, _, _, _) =
             n_get(&mut scp, &mut scu, DISPLAY_INSTANCE, tags, &mut |c, ev| {
                 if ev.kind == EventKind::Request {
                     // SAFETY: initialised connection.
