@@ -365,7 +365,8 @@ impl<'a> Writer<'a> {
     /// Backslashes separate values, as on the wire.
     // Inlined into every call site where flash is plentiful: the site's tag and VR then fold
     // into constants (the header word, the VR's checks and padding), about a quarter of the
-    // work per string (BENCHMARKS.md, "Core"). On bare metal it stays out of line, once.
+    // work per string (BENCHMARKS.md, "Speed: one N-GET in the core alone"). On bare metal
+    // it stays out of line, once.
     #[cfg_attr(not(target_os = "none"), inline(always))]
     pub fn string(&mut self, tag: Tag, vr: Vr, value: &str) -> Result<(), WriteError> {
         // Most strings of a response are short: held in two words, checked and stored as
