@@ -363,10 +363,12 @@ impl<'a> Writer<'a> {
 
     /// A string value with the given VR, padded to even length with the VR's padding.
     /// Backslashes separate values, as on the wire.
-    // Inlined into every call site where flash is plentiful: the site's tag and VR then fold
-    // into constants (the header word, the VR's checks and padding), about a quarter of the
-    // work per string (BENCHMARKS.md, "Speed: one N-GET in the core alone"). On bare metal
-    // it stays out of line, once.
+    ///
+    /// Code size: where the target has an operating system, this (and [`Writer::strings`])
+    /// is inlined into every call site, where the site's tag and VR fold into constants
+    /// (about a quarter of the work per string, at a few hundred bytes of code per site); on
+    /// bare metal (`target_os = "none"`), where flash is what runs short, it stays out of
+    /// line, once.
     #[cfg_attr(not(target_os = "none"), inline(always))]
     pub fn string(&mut self, tag: Tag, vr: Vr, value: &str) -> Result<(), WriteError> {
         // Most strings of a response are short: held in two words, checked and stored as
