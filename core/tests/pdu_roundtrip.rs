@@ -341,6 +341,18 @@ proptest! {
     }
 
     #[test]
+    fn a_pdv_alone_is_a_pdata_tf_of_one_pdv((context_id, control, data) in pdv()) {
+        // `Pdv::emit_alone` lays out the bytes itself (the connection's fast path): the same
+        // bytes, and the same refusals, as the general P-DATA-TF emitter.
+        let v = Pdv { context_id, control: MessageControlHeader(control), data: &data };
+        let pdvs = [v];
+        let p = PDataTf { pdvs: &pdvs };
+        let alone = emit_checked(p.buffer_len(), |b| v.emit_alone(b))?;
+        let general = emit_checked(p.buffer_len(), |b| p.emit(b))?;
+        prop_assert_eq!(alone, general);
+    }
+
+    #[test]
     fn associate_rj_roundtrip(rj in reject()) {
         let buf = emit_checked(rj.buffer_len(), |b| rj.emit(b))?;
         let body = pdu_body(&buf, PduType::AssociateRj)?;
