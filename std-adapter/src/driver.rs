@@ -4,7 +4,9 @@
 use dimse_core::{BufferTooSmall, Closing, Connection, Event, Instant, Output};
 use std::io;
 use std::ops::{ControlFlow, DerefMut};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use crate::clock::Clock;
 
@@ -203,9 +205,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin, W: DerefMut<Target = [u8]>> Driver<S, W>
 
     /// Reads what the socket has; `Ok(0)` is an orderly close by the peer.
     pub(crate) async fn read(&mut self) -> io::Result<usize> {
-        let n = self.stream.read(&mut self.inbuf[self.filled..]).await?;
+        std::future::poll_fn(|cx| self.poll_read(cx)).await
+    }
+
+    /// [`Driver::read`] as a poll, for a task that polls its wake-ups by hand.
+    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let mut buf = ReadBuf::new(&mut self.inbuf[self.filled..]);
+        ready!(Pin::new(&mut self.stream).poll_read(cx, &mut buf))?;
+        let n = buf.filled().len();
         self.filled += n;
-        Ok(n)
+        Poll::Ready(Ok(n))
     }
 
     /// Offers the core every byte it has not taken yet, and keeps the rest in front.

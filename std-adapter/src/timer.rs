@@ -18,7 +18,7 @@ use std::collections::BinaryHeap;
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, Once, Weak};
-use std::task::{Poll, Waker};
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// One association's timer as the timer thread sees it.
@@ -185,32 +185,44 @@ impl Timer {
 
     /// Waits for the armed deadline; disarms.
     pub(crate) async fn fired(&mut self) {
-        poll_fn(|cx| {
+        poll_fn(|cx| self.poll_fired(cx)).await
+    }
+
+    /// [`Timer::fired`] as a poll, for a task that polls its wake-ups by hand: `Ready` once
+    /// the armed deadline has passed, and then disarmed.
+    #[inline(always)]
+    pub(crate) fn poll_fired(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        // The slot's waker is taken only when the timer fires, which sets `fired`: while it
+        // is unset, the waker stored last is still there. This is the poll of every message
+        // (inlined: the call cost as much as the check); the rest is out of line.
+        if !self.slot.fired.load(Ordering::Acquire)
+            && self
+                .stored
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            return Poll::Pending;
+        }
+        self.store_or_fire(cx)
+    }
+
+    /// [`Timer::poll_fired`] when the timer has fired or the task's waker is not stored.
+    #[inline(never)]
+    fn store_or_fire(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if !self.slot.fired.load(Ordering::Acquire) {
+            let waker = cx.waker().clone();
+            *self.slot.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(waker.clone());
+            self.stored = Some(waker);
+            // Fired while the waker was being stored: the thread may have found none.
             if !self.slot.fired.load(Ordering::Acquire) {
-                // The slot's waker is taken only when the timer fires, which sets `fired`:
-                // while it is unset, the waker stored last is still there.
-                if self
-                    .stored
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(cx.waker()))
-                {
-                    return Poll::Pending;
-                }
-                let waker = cx.waker().clone();
-                *self.slot.waker.lock().unwrap_or_else(|e| e.into_inner()) = Some(waker.clone());
-                self.stored = Some(waker);
-                // Fired while the waker was being stored: the thread may have found none.
-                if !self.slot.fired.load(Ordering::Acquire) {
-                    return Poll::Pending;
-                }
+                return Poll::Pending;
             }
-            // The thread took the stored waker (or will find the slot's generation moved).
-            self.stored = None;
-            self.slot.fired.store(false, Ordering::Release);
-            self.armed = None;
-            Poll::Ready(())
-        })
-        .await
+        }
+        // The thread took the stored waker (or will find the slot's generation moved).
+        self.stored = None;
+        self.slot.fired.store(false, Ordering::Release);
+        self.armed = None;
+        Poll::Ready(())
     }
 
     /// Whether a core deadline is due at `now` (a fired timer may be early: the deadline

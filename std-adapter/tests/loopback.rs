@@ -218,6 +218,52 @@ async fn shutdown_aborts_idle_associations_and_returns() {
         .is_err());
 }
 
+/// A request still running when the shutdown's grace period ends: the server aborts its
+/// association (A-ABORT) rather than wait for the handler, and returns.
+#[tokio::test]
+async fn shutdown_aborts_a_request_still_running_after_the_grace() {
+    let builder = Server::builder(ae("DISPLAY"))
+        .n_get(|_req: NGetRequest| async move {
+            std::future::pending::<()>().await;
+            Ok(Reply::success(Arc::new(DEMO)))
+        })
+        .options(ServerOptions {
+            shutdown_grace: Duration::from_millis(200),
+            ..ServerOptions::default()
+        });
+    let (addr, stop, task) = start(builder).await;
+    let mut client = Client::connect(addr, ClientConfig::default())
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let call = tokio::spawn(async move {
+        let r = client
+            .n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None)
+            .await
+            .map(|r| r.status);
+        (r, started.elapsed())
+    });
+    // The request is in the handler before the shutdown starts.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the server returns once the grace period is over")
+        .unwrap()
+        .unwrap();
+    let (r, after) = tokio::time::timeout(Duration::from_secs(5), call)
+        .await
+        .expect("the call ends with the association")
+        .unwrap();
+    // An A-ABORT, not just the connection closed under it.
+    match r {
+        Err(ClientError::Aborted(_)) => {}
+        other => panic!("expected the association aborted, got {other:?}"),
+    }
+    // Not before the grace period (200 ms after the shutdown, 100 ms after the request).
+    assert!(after >= Duration::from_millis(300), "{after:?}");
+}
+
 #[tokio::test]
 async fn many_associations_at_once() {
     let (addr, stop, task) = start(demo_server()).await;
