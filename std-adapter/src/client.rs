@@ -8,6 +8,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -275,9 +276,18 @@ type Association = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// its deadlines kept, which the background task does. The association is always polled
 /// with the one waker of this `Link`, which forwards a wake-up to whichever of the two is
 /// in charge: the socket's and the timer's registrations never change hands.
+///
+/// Two flags live outside the lock, so that the every-message paths take it less often.
 #[derive(Default)]
 struct Link {
     state: Mutex<State>,
+    /// A request waits in [`State::request`], or the handle is gone: only then does the
+    /// association take the lock to look. Written under the lock.
+    requested: AtomicBool,
+    /// A wake-up came since the association was last polled: a call that ends must hand it
+    /// to the background task, or it would be lost. Set before a wake-up takes the lock, so
+    /// a call ending under the lock sees it.
+    woken: AtomicBool,
 }
 
 #[derive(Default)]
@@ -306,19 +316,9 @@ struct State {
     calling: bool,
     caller: Option<Waker>,
     background: Option<Waker>,
-    /// A wake-up came since the association was last polled: a call that ends must hand
-    /// it to the background task, or it would be lost.
-    woken: bool,
 }
 
 impl State {
-    fn place(&mut self, request: Request) -> u64 {
-        let call = self.next_call;
-        self.next_call += 1;
-        self.request = Some((call, request));
-        call
-    }
-
     fn take_answer(&mut self, call: u64) -> Option<Result<Answer, ClientError>> {
         match self.answer.take() {
             Some((c, a)) if c == call => Some(a),
@@ -328,21 +328,33 @@ impl State {
             }
         }
     }
-
-    /// The call in progress is over: the association's wake-ups go to the background task.
-    fn end_call(&mut self) {
-        self.calling = false;
-        if self.woken {
-            if let Some(w) = &self.background {
-                w.wake_by_ref();
-            }
-        }
-    }
 }
 
 impl Link {
     fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Places a call's request for the association, and makes the call the one in progress
+    /// (its task is told apart on its first poll, [`Call`]). Returns the call's number, and
+    /// whether the call is in progress (not once the association is over).
+    fn place(&self, s: &mut State, request: Request) -> (u64, bool) {
+        let call = s.next_call;
+        s.next_call += 1;
+        s.request = Some((call, request));
+        self.requested.store(true, Ordering::Release);
+        s.calling = !s.finished;
+        (call, s.calling)
+    }
+
+    /// The call in progress is over: the association's wake-ups go to the background task.
+    fn end_call(&self, s: &mut State) {
+        s.calling = false;
+        if self.woken.load(Ordering::Acquire) {
+            if let Some(w) = &s.background {
+                w.wake_by_ref();
+            }
+        }
     }
 
     fn answer(&self, call: u64, answer: Result<Answer, ClientError>) {
@@ -356,8 +368,8 @@ impl Wake for Link {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        let mut s = self.lock();
-        s.woken = true;
+        self.woken.store(true, Ordering::Release);
+        let s = self.lock();
         let to = if s.calling { &s.caller } else { &s.background };
         if let Some(w) = to {
             w.wake_by_ref();
@@ -378,6 +390,8 @@ pub struct Client {
     association: Arc<Mutex<Option<Association>>>,
     /// The waker the association is polled with, made once (see [`Link`]).
     waker: Waker,
+    /// The calling task's waker as stored in the link (`State::caller`) by the last call.
+    caller: Option<Waker>,
     peer: SocketAddr,
 }
 
@@ -432,6 +446,7 @@ impl Client {
         let mut client = Client {
             response: Buffers::default(),
             waker: Waker::from(link.clone()),
+            caller: None,
             link,
             association: Arc::new(Mutex::new(Some(association))),
             peer,
@@ -460,7 +475,7 @@ impl Client {
         instance: &str,
         attributes: Option<&[Tag]>,
     ) -> Result<NGetResponse<'_>, ClientError> {
-        let call = {
+        let placed = {
             let mut s = self.link.lock();
             s.class.clear();
             s.class.push_str(class);
@@ -469,14 +484,12 @@ impl Client {
             s.attributes.clear();
             s.attributes
                 .extend_from_slice(attributes.unwrap_or_default());
-            s.place(Request::NGet {
-                listed: attributes.is_some(),
-            })
+            let listed = attributes.is_some();
+            self.link.place(&mut s, Request::NGet { listed })
         };
-        let Answer::NGet(r) = self.call(call).await? else {
+        let Answer::NGet(r) = self.placed_call(placed).await? else {
             return Err(ClientError::Closed);
         };
-        std::mem::swap(&mut self.response, &mut self.link.lock().response);
         let b = &self.response;
         Ok(NGetResponse {
             status: r.status,
@@ -490,8 +503,8 @@ impl Client {
 
     /// C-ECHO; returns the status.
     pub async fn c_echo(&mut self) -> Result<u16, ClientError> {
-        let call = self.link.lock().place(Request::Echo);
-        match self.call(call).await? {
+        let placed = self.link.place(&mut self.link.lock(), Request::Echo);
+        match self.placed_call(placed).await? {
             Answer::Echo(status) => Ok(status),
             _ => Err(ClientError::Closed),
         }
@@ -499,8 +512,8 @@ impl Client {
 
     /// Releases the association (A-RELEASE) and closes the connection.
     pub async fn release(mut self) -> Result<(), ClientError> {
-        let call = self.link.lock().place(Request::Release);
-        let released = self.call(call).await;
+        let placed = self.link.place(&mut self.link.lock(), Request::Release);
+        let released = self.placed_call(placed).await;
         // The connection closes after A-RELEASE-RP: see it closed before returning.
         let _ = self.call(UNTIL_CLOSED).await;
         match released? {
@@ -511,8 +524,8 @@ impl Client {
 
     /// Aborts the association (A-ABORT) and closes the connection.
     pub async fn abort(mut self) {
-        let call = self.link.lock().place(Request::Abort);
-        let _ = self.call(call).await;
+        let placed = self.link.place(&mut self.link.lock(), Request::Abort);
+        let _ = self.placed_call(placed).await;
     }
 
     /// Drives the association in this task until `call` is answered, or the association
@@ -521,6 +534,17 @@ impl Client {
         Call {
             client: self,
             call,
+            registered: false,
+            done: false,
+        }
+    }
+
+    /// [`Client::call`] of a call [`Link::place`] has made the one in progress.
+    fn placed_call(&mut self, (call, in_progress): (u64, bool)) -> Call<'_> {
+        Call {
+            client: self,
+            call,
+            registered: in_progress,
             done: false,
         }
     }
@@ -536,6 +560,7 @@ impl Drop for Client {
         let mut s = self.link.lock();
         if !s.finished {
             s.gone = true;
+            self.link.requested.store(true, Ordering::Release);
             if let Some(w) = &s.background {
                 w.wake_by_ref();
             }
@@ -564,6 +589,9 @@ fn poll_association(association: &Mutex<Option<Association>>, waker: &Waker) -> 
 struct Call<'a> {
     client: &'a mut Client,
     call: u64,
+    /// The call is the one in progress, and the link's `caller` is [`Client::caller`]: a
+    /// poll with that waker need not take the lock to say so again.
+    registered: bool,
     /// Answered: the call ended where it was answered.
     done: bool,
 }
@@ -573,16 +601,23 @@ impl Future for Call<'_> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        {
+        let known = this
+            .client
+            .caller
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()));
+        if !(this.registered && known) {
             let mut s = this.client.link.lock();
             if !s.finished {
                 s.calling = true;
                 if !s.caller.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
                     s.caller = Some(cx.waker().clone());
                 }
-                s.woken = false;
+                this.client.caller.clone_from(&s.caller);
+                this.registered = true;
             }
         }
+        this.client.link.woken.store(false, Ordering::Release);
         let over = this.client.poll_association();
         let mut s = this.client.link.lock();
         let answer = match s.take_answer(this.call) {
@@ -590,8 +625,12 @@ impl Future for Call<'_> {
             None if over || s.finished => Err(ClientError::Closed),
             None => return Poll::Pending,
         };
+        if let Ok(Answer::NGet(_)) = answer {
+            // The response's values become the caller's to read (under the same lock).
+            std::mem::swap(&mut this.client.response, &mut s.response);
+        }
         this.done = true;
-        s.end_call();
+        this.client.link.end_call(&mut s);
         Poll::Ready(answer)
     }
 }
@@ -600,7 +639,8 @@ impl Drop for Call<'_> {
     fn drop(&mut self) {
         if !self.done {
             // Given up: the background task keeps the association from here on.
-            self.client.link.lock().end_call();
+            let link = &self.client.link;
+            link.end_call(&mut link.lock());
         }
     }
 }
@@ -641,7 +681,7 @@ async fn background(link: Arc<Link>, association: Arc<Mutex<Option<Association>>
             if s.calling {
                 return Poll::Pending;
             }
-            s.woken = false;
+            link.woken.store(false, Ordering::Release);
         }
         if poll_association(&association, &waker) {
             Poll::Ready(())
@@ -679,13 +719,20 @@ impl Waiting {
 /// No waker to store: the call that places a request polls the association next, and a
 /// dropped handle wakes the background task.
 fn poll_request(link: &Link, idle: bool) -> Poll<Option<(u64, Request)>> {
+    if !link.requested.load(Ordering::Acquire) {
+        return Poll::Pending;
+    }
     let mut s = link.lock();
-    match s.request {
+    let next = match s.request {
         Some((_, Request::Abort)) => Poll::Ready(s.request.take()),
         Some(_) if idle => Poll::Ready(s.request.take()),
         _ if s.gone => Poll::Ready(None),
         _ => Poll::Pending,
+    };
+    if s.request.is_none() && !s.gone {
+        link.requested.store(false, Ordering::Release);
     }
+    next
 }
 
 /// What woke the association, in the order [`associate`] polls for it.
@@ -769,18 +816,21 @@ async fn associate<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     let mut done: Vec<Event> = Vec::new();
     let mut aborted = false;
     loop {
-        let mut response: Option<Received> = None;
         let settled = io
             .settle(&mut conn, |c, ev, _| {
-                if let Event::Response {
-                    op: Operation::NGet,
-                    status,
-                    related_fields,
-                    ..
-                } = ev
+                if let (
+                    Event::Response {
+                        op: Operation::NGet,
+                        status,
+                        related_fields,
+                        ..
+                    },
+                    Waiting::NGet(call),
+                ) = (&ev, &waiting)
                 {
-                    // Copied once, into buffers that keep their room: the core's storage
-                    // is the next message's.
+                    debug!(?ev, "client event");
+                    // Copied once, into buffers that keep their room (the core's storage
+                    // is the next message's), and answered under the same lock.
                     let mut s = link.lock();
                     let b = &mut s.response;
                     b.comment.clear();
@@ -790,7 +840,7 @@ async fn associate<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                     let mut has_comment = false;
                     // The command set is decoded again only when it has more to say than
                     // the event: most responses carry the status alone.
-                    let read = if related_fields {
+                    let read = if *related_fields {
                         c.received_response().map(|r| {
                             let cmd = &r.command;
                             b.comment.push_str(cmd.error_comment.unwrap_or_default());
@@ -802,16 +852,19 @@ async fn associate<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
                     } else {
                         c.received_data_set()
                     };
-                    response = read.map(|(data_set, encoding)| {
+                    let answer = read.map(|(data_set, encoding)| {
                         b.data_set.extend_from_slice(data_set.unwrap_or_default());
-                        Received {
-                            status,
+                        Answer::NGet(Received {
+                            status: *status,
                             error_id,
                             has_comment,
                             has_data_set: data_set.is_some(),
                             encoding,
-                        }
+                        })
                     });
+                    s.answer = Some((*call, answer.ok_or(ClientError::Closed)));
+                    waiting = Waiting::Nothing;
+                    return ControlFlow::Continue(());
                 }
                 done.push(ev);
                 ControlFlow::Continue(())
@@ -829,17 +882,6 @@ async fn associate<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
             waiting = match (ev, waiting) {
                 (Event::Established { .. }, Waiting::Established(call)) => {
                     link.answer(call, Ok(Answer::Established));
-                    Waiting::Nothing
-                }
-                (
-                    Event::Response {
-                        op: Operation::NGet,
-                        ..
-                    },
-                    Waiting::NGet(call),
-                ) => {
-                    let answer = response.take().map(Answer::NGet);
-                    link.answer(call, answer.ok_or(ClientError::Closed));
                     Waiting::Nothing
                 }
                 (

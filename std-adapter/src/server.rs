@@ -669,22 +669,37 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
     let mut negotiated = false;
     // `Ok(true)`: the association has ended and the connection lingers (Sta13).
     let result = loop {
-        // The Message ID of an N-GET request just arrived (in `requests`).
-        let mut started: Option<u16> = None;
+        // A request whose handler returned a future, polled once below.
+        let mut later: Option<(u16, CatchUnwind)> = None;
         let io_wall = io.wall_clock();
         let settled = io
-            .settle(&mut conn, |c, ev, _now| {
+            .settle(&mut conn, |c, ev, now| {
                 match ev {
                     Event::Request {
                         op: Operation::NGet,
                         message_id,
                         ..
                     } => {
-                        if let Some(r) = c.n_get_request() {
-                            requests.arrived(&r, peer, io_wall.time());
-                            started = Some(message_id);
-                            // Answered below; the next settle goes on with the drain.
-                            return ControlFlow::Break(());
+                        let arrived = c
+                            .n_get_request()
+                            .and_then(|r| requests.arrived(&r, peer, io_wall.time()));
+                        if let Some(request) = arrived {
+                            // A handler that answers at once is answered here, in the drain
+                            // (its response leaves with this drain's write); a future is
+                            // polled once after it (`Break`: the next settle goes on).
+                            match ask(&inner.handler, message_id, request) {
+                                Asked::Now(id, joined) => {
+                                    // Within the input's step: the core gets that step's
+                                    // time (its clock counts milliseconds; a clock read
+                                    // costs more than the answer).
+                                    let answered = answer(c, now, id, joined);
+                                    rec.answer(now, id, answered);
+                                }
+                                Asked::Later(id, fut) => {
+                                    later = Some((id, fut));
+                                    return ControlFlow::Break(());
+                                }
+                            }
                         }
                     }
                     Event::Established {
@@ -737,47 +752,18 @@ async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
                 peer => io.limit_output(peer as usize + 6),
             }
         }
-        if let (Some(id), Some(request)) = (started, &requests.last) {
-            info!(message_id = id, "{request}");
-            let h = &inner.handler;
-            let span = info_span!("n_get", message_id = id, context = request.context_id);
-            // The handler's answer at once, or its future. A closure handler runs its
-            // synchronous part here, outside the future: a panic there is caught as one in
-            // the future is.
-            let made = {
-                let _entered = span.enter();
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    match h.n_get_sync(request) {
-                        Some(answered) => Made::Now(answered),
-                        None => Made::Later(h.n_get(request.clone())),
-                    }
-                }))
-            };
-            let first = match made {
-                Ok(Made::Now(answered)) => Ok(answered),
-                Ok(Made::Later(fut)) => {
-                    let mut fut = CatchUnwind { fut, span };
-                    // Most handlers answer at once: poll once here rather than
-                    // through a whole `select!` round (timer registration and all).
-                    let first = std::future::poll_fn(|cx| {
-                        std::task::Poll::Ready(Pin::new(&mut fut).poll(cx))
-                    })
-                    .await;
-                    match first {
-                        std::task::Poll::Ready(joined) => joined,
-                        std::task::Poll::Pending => {
-                            handler = Some((id, fut));
-                            continue;
-                        }
-                    }
+        if let Some((id, mut fut)) = later {
+            // Most handlers answer at once: poll once here rather than through a whole round
+            // of the wake-up poll below (timer registration and all).
+            let first = std::future::poll_fn(|cx| Poll::Ready(Pin::new(&mut fut).poll(cx))).await;
+            match first {
+                Poll::Ready(joined) => {
+                    let now = io.current();
+                    let answered = answer(&mut conn, now, id, joined);
+                    rec.answer(now, id, answered);
                 }
-                Err(panic) => Err(panic),
-            };
-            // Answered within the input's step: the core gets that step's time (its
-            // clock counts milliseconds; a clock read costs more than the answer).
-            let now = io.current();
-            let answered = answer(&mut conn, now, id, first);
-            rec.answer(now, id, answered);
+                Poll::Pending => handler = Some((id, fut)),
+            }
             continue;
         }
         if closed {
@@ -1310,6 +1296,33 @@ enum Woken {
 /// A handler future's outcome: its answer, or the panic it raised.
 type Joined = Result<Result<Reply, HandlerError>, Box<dyn std::any::Any + Send>>;
 
+/// Hands a request to the handler. A closure handler runs its synchronous part here,
+/// outside any future: a panic there is caught as one in the future is.
+fn ask(h: &Arc<dyn Handler>, id: u16, request: &NGetRequest) -> Asked {
+    info!(message_id = id, "{request}");
+    let span = info_span!("n_get", message_id = id, context = request.context_id);
+    let made = {
+        let _entered = span.enter();
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            match h.n_get_sync(request) {
+                Some(answered) => Made::Now(answered),
+                None => Made::Later(h.n_get(request.clone())),
+            }
+        }))
+    };
+    match made {
+        Ok(Made::Now(answered)) => Asked::Now(id, Ok(answered)),
+        Ok(Made::Later(fut)) => Asked::Later(id, CatchUnwind { fut, span }),
+        Err(panic) => Asked::Now(id, Err(panic)),
+    }
+}
+
+/// A request handed to the handler ([`ask`]): answered, or its future to poll.
+enum Asked {
+    Now(u16, Joined),
+    Later(u16, CatchUnwind),
+}
+
 /// What a handler made of a request: its answer, or the future that will give it.
 enum Made {
     Now(Result<Reply, HandlerError>),
@@ -1414,7 +1427,7 @@ impl Requests {
         r: &dimse_core::dimse::NGetRequest<'_>,
         peer: SocketAddr,
         timestamp: SystemTime,
-    ) {
+    ) -> Option<&NGetRequest> {
         let contexts = &mut self.contexts;
         let mut context = || match contexts.iter().position(|c| c.0 == r.context.id) {
             Some(i) => contexts[i].clone(),
@@ -1463,6 +1476,7 @@ impl Requests {
                 });
             }
         }
+        self.last.as_ref()
     }
 }
 

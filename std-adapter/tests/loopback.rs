@@ -788,6 +788,68 @@ async fn an_idle_client_answers_the_peers_release() {
     assert!(matches!(client.c_echo().await, Err(ClientError::Closed)));
 }
 
+/// A client used from one task, then another (each call is driven by its caller's task,
+/// whichever it is), then dropped there: every call is answered, and the peer receives the
+/// A-ABORT that the drop sends. The first task stays alive (waiting) while the others call:
+/// a wake-up that went to it rather than to the caller would leave the call stuck.
+#[tokio::test]
+async fn a_client_moves_between_tasks_and_its_drop_aborts() {
+    let (addr, stop, task) = start(demo_server()).await;
+    let (handed, hand) = tokio::sync::oneshot::channel();
+    let (done, wait_done) = tokio::sync::oneshot::channel::<()>();
+    let first = tokio::spawn(async move {
+        let mut client = Client::connect(addr, ClientConfig::default())
+            .await
+            .unwrap();
+        assert_eq!(client.c_echo().await.unwrap(), 0);
+        let _ = handed.send(client);
+        let _ = wait_done.await;
+    });
+    let mut client = hand.await.unwrap();
+    for round in 0..3 {
+        let moved = tokio::spawn(async move {
+            for _ in 0..3 {
+                // The limit first: `timeout` would poll the call once more when its limit
+                // wakes the task, and find the answer that no wake-up announced.
+                let r = tokio::select! {
+                    biased;
+                    () = tokio::time::sleep(Duration::from_secs(5)) => {
+                        panic!("round {round}: the call's task was not woken")
+                    }
+                    r = client.n_get(DISPLAY_SYSTEM, DISPLAY_SYSTEM_INSTANCE, None) => r.unwrap(),
+                };
+                assert_eq!(r.status, 0, "round {round}");
+                assert_eq!(r.data_set.as_deref(), Some(&demo_bytes(r.encoding)[..]));
+            }
+            client
+        });
+        client = tokio::time::timeout(Duration::from_secs(20), moved)
+            .await
+            .expect("the task's calls ended")
+            .unwrap();
+    }
+    let _ = done.send(());
+    first.await.unwrap();
+    drop(client);
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+
+    // A peer that reads what the client sends once it is dropped.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let peer = tokio::spawn(async move {
+        let mut s = canned_acceptor(&listener).await;
+        tokio::time::timeout(Duration::from_secs(5), read_pdu(&mut s))
+            .await
+            .expect("a PDU once the client is dropped")
+    });
+    let client = Client::connect(addr, ClientConfig::default())
+        .await
+        .expect("association");
+    tokio::spawn(async move { drop(client) }).await.unwrap();
+    assert_eq!(peer.await.unwrap(), 0x07, "A-ABORT");
+}
+
 /// A peer that never answers: the call ends at the DIMSE timeout with the association
 /// aborted, and the peer receives the A-ABORT.
 #[tokio::test]
