@@ -27,7 +27,7 @@ use tokio::net::TcpStream;
 use tracing::debug;
 
 use crate::dataset::{DataSetView, MalformedDataSet};
-use crate::driver::Driver;
+use crate::driver::{Driver, Transport};
 use crate::timer::{self, Timer};
 
 /// What goes wrong on the client side, in words a user can act on.
@@ -745,7 +745,7 @@ enum Woken {
     Read(io::Result<usize>),
 }
 
-async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+async fn run<S: Transport>(
     stream: S,
     config: ClientConfig,
     calling: AeTitle,
@@ -756,7 +756,7 @@ async fn run<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
     link.lock().finished = true;
 }
 
-async fn associate<S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin>(
+async fn associate<S: Transport>(
     stream: S,
     config: ClientConfig,
     calling: AeTitle,

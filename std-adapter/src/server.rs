@@ -22,13 +22,12 @@ use dimse_core::service::code::UNRECOGNIZED_OPERATION;
 use dimse_core::service::display::{validate, DisplaySystem};
 use dimse_core::ul::State;
 use dimse_core::{Closing, Connection, Event, Storage};
-use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tracing::{debug, info, info_span, warn, Instrument};
 
-use crate::driver::{output_buffer_len, Driver};
+use crate::driver::{output_buffer_len, Driver, Transport};
 use crate::shared::SharedStr;
 use crate::timer::{self, Timer};
 use crate::trace::{self, Header, Record};
@@ -617,7 +616,7 @@ async fn serve_stream(
 }
 
 /// Serves one association on any byte stream (TCP, or TLS over TCP).
-async fn serve_association<S: AsyncRead + AsyncWrite + Unpin>(
+async fn serve_association<S: Transport>(
     inner: Arc<Inner>,
     stream: S,
     peer: SocketAddr,
@@ -998,7 +997,7 @@ impl PooledStorage<'_> {
 
 /// A connection whose association has ended (Sta13), until the peer closes it, ARTIM runs
 /// out, a newer lingering connection needs its place, or the server shuts down.
-async fn linger<S: AsyncRead + AsyncWrite + Unpin>(
+async fn linger<S: Transport>(
     mut closing: Closing,
     io: &mut Driver<S>,
     ticket: &LingerTicket,
