@@ -923,7 +923,7 @@ async fn associate<S: Transport>(
             return;
         }
         let idle = matches!(waiting, Waiting::Nothing) && conn.is_established();
-        timer.arm(io.deadline());
+        io.arm(&mut timer);
         // Polled by hand rather than through `select!` (about a hundred instructions a
         // round, two rounds a message): a call's request first, as it is what the caller
         // polls for.

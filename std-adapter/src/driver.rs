@@ -216,10 +216,12 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
         &self.inbuf[self.filled.saturating_sub(n)..self.filled]
     }
 
-    /// The core's next deadline on the monotonic clock, as the last [`Driver::settle`] left
-    /// it.
-    pub(crate) fn deadline(&self) -> Option<std::time::Instant> {
-        self.until.map(|t| self.clock.to_std(t))
+    /// Makes sure `timer` fires at or before the core's next deadline, as the last
+    /// [`Driver::settle`] left it.
+    pub(crate) fn arm(&self, timer: &mut crate::timer::Timer) {
+        if let Some(at) = self.until {
+            timer.arm_core(at, &self.clock);
+        }
     }
 
     /// Whether there is room to read more (the core may be holding input back while the

@@ -783,7 +783,7 @@ async fn serve_association<S: Transport>(
             });
             continue;
         }
-        timer.arm(io.deadline());
+        io.arm(&mut timer);
         // Polled by hand rather than through `select!` (which costs about a hundred
         // instructions a round, and a round runs twice per message). In this order: input
         // last, so that a peer sending without pause cannot hide a timeout, a handler's
@@ -1015,7 +1015,7 @@ async fn linger<S: Transport>(
             io.shutdown().await;
             return Ok(());
         }
-        timer.arm(io.deadline());
+        io.arm(&mut timer);
         tokio::select! {
             biased;
             () = timer.fired(), if timer.is_armed() => {

@@ -146,6 +146,8 @@ impl Entry {
 pub(crate) struct Timer {
     slot: Arc<Slot>,
     armed: Option<Instant>,
+    /// The core deadline ([`Timer::arm_core`]) the timer fires at or before while armed.
+    armed_core: Option<dimse_core::Instant>,
     /// The waker last stored in the slot: a task polls with the same waker every time, and
     /// comparing with this copy spares the slot's lock on each poll (two per message).
     stored: Option<Waker>,
@@ -156,6 +158,7 @@ impl Timer {
         Timer {
             slot: Arc::default(),
             armed: None,
+            armed_core: None,
             stored: None,
         }
     }
@@ -176,6 +179,18 @@ impl Timer {
             generation,
             slot: Arc::downgrade(&self.slot),
         });
+    }
+
+    /// [`Timer::arm`] for a deadline of the core, on `clock`: compared in the core's
+    /// milliseconds first, as converting costs more than comparing (an association arms once
+    /// or twice per message, almost always for a later deadline).
+    pub(crate) fn arm_core(&mut self, at: dimse_core::Instant, clock: &crate::Clock) {
+        if self.armed.is_some() && self.armed_core.is_some_and(|armed| armed <= at) {
+            return;
+        }
+        // Armed at the earlier of the two: at or before `at` from now on.
+        self.arm(Some(clock.to_std(at)));
+        self.armed_core = Some(at);
     }
 
     /// Whether [`Timer::fired`] can complete (a `select!` guard).
@@ -275,6 +290,30 @@ mod tests {
         assert!(waited >= Duration::from_millis(30), "{waited:?}");
         assert!(waited < Duration::from_secs(5), "{waited:?}");
         assert!(!t.is_armed());
+    }
+
+    #[tokio::test]
+    async fn a_core_deadline_arms_it_at_or_before_that_deadline() {
+        let clock = crate::Clock::start();
+        let ms = dimse_core::Instant::from_millis;
+        let mut t = Timer::new();
+        t.arm_core(ms(3_600_000), &clock);
+        // Earlier moves it; later does not.
+        t.arm_core(ms(30), &clock);
+        t.arm_core(ms(60_000), &clock);
+        tokio::time::timeout(Duration::from_secs(5), t.fired())
+            .await
+            .expect("fired at the earlier deadline");
+        assert!(clock.now() >= ms(30));
+        assert!(!t.is_armed());
+        // Fired, it arms again for a deadline later than the one it fired for.
+        let next = dimse_core::Instant::from_millis(clock.now().as_millis() + 20);
+        t.arm_core(next, &clock);
+        assert!(t.is_armed());
+        tokio::time::timeout(Duration::from_secs(5), t.fired())
+            .await
+            .expect("fired again");
+        assert!(clock.now() >= next);
     }
 
     #[tokio::test]
