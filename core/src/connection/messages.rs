@@ -175,6 +175,7 @@ impl<'a> Link<'a> for Connection<'a> {
         Connection::presentation_context(self, id)
     }
 
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn context_encoding(&self, id: u8) -> Option<Encoding> {
         self.syntaxes.accepted_encoding(self.negotiated()?, id)
     }

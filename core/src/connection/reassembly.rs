@@ -269,6 +269,7 @@ impl<'a> Connection<'a> {
 
     /// A PDV's data is all here; `left` bytes of its PDU follow. The last fragment of a
     /// value completes it: a command set is acted on, a data set handed on.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn pdv_received(&mut self, now: Instant, left: u32, command: bool, keep: Keep, last: bool) {
         // The end of the PDU too: straight to the next PDU's header.
         self.rx = if left == 0 {

@@ -862,6 +862,7 @@ impl Status<'_> {
     /// Whether each optional element is one PS3.7 Annex C allows with the code. A status
     /// that is not is answered 0110H with [`INVALID_STATUS_COMMENT`] by
     /// [`Connection::respond_n_get`](crate::Connection::respond_n_get).
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     pub fn elements_allowed(&self) -> bool {
         // The usual answer carries the code alone: allowed with any code, without the table.
         if self.error_comment.is_none()
