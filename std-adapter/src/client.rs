@@ -985,14 +985,10 @@ async fn associate<S: Transport>(
                 };
             }
             Woken::Timeout => {
-                let now = io.tick();
-                if Timer::due(&conn, now) {
-                    conn.handle_timeout(now);
-                }
+                io.timer_fired(&mut conn);
             }
-            Woken::Read(Ok(0) | Err(_)) => conn.handle_transport_closed(io.tick()),
-            Woken::Read(Ok(_)) => {
-                io.tick();
+            Woken::Read(read) => {
+                io.input_read(&mut conn, read);
             }
         }
     }

@@ -41,6 +41,8 @@ pub(crate) trait Driven {
     fn handle_input(&mut self, now: Instant, input: &[u8]) -> usize;
     fn poll_output(&mut self, out: &mut [u8]) -> Result<Output, BufferTooSmall>;
     fn poll_timeout(&self) -> Option<Instant>;
+    fn handle_timeout(&mut self, now: Instant);
+    fn handle_transport_closed(&mut self, now: Instant);
     fn is_closed(&self) -> bool;
     /// Ends the association because the next PDU outgrew the output room; `false` when even
     /// that is refused.
@@ -56,6 +58,12 @@ impl Driven for Connection<'_> {
     }
     fn poll_timeout(&self) -> Option<Instant> {
         Connection::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Connection::handle_timeout(self, now)
+    }
+    fn handle_transport_closed(&mut self, now: Instant) {
+        Connection::handle_transport_closed(self, now)
     }
     fn is_closed(&self) -> bool {
         Connection::is_closed(self)
@@ -74,6 +82,12 @@ impl Driven for Closing {
     }
     fn poll_timeout(&self) -> Option<Instant> {
         Closing::poll_timeout(self)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Closing::handle_timeout(self, now)
+    }
+    fn handle_transport_closed(&mut self, now: Instant) {
+        Closing::handle_transport_closed(self, now)
     }
     fn is_closed(&self) -> bool {
         Closing::is_closed(self)
@@ -242,6 +256,36 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
         let n = buf.filled().len();
         self.filled += n;
         Poll::Ready(Ok(n))
+    }
+
+    /// The armed timer fired: hands the core its timeouts at this step's time if one is due
+    /// (a timer may fire early, the deadline having moved later since it was armed).
+    /// Returns that time when one was.
+    pub(crate) fn timer_fired<C: Driven>(&mut self, conn: &mut C) -> Option<Instant> {
+        let now = self.tick();
+        let due = conn.poll_timeout().is_some_and(|t| t <= now);
+        if due {
+            conn.handle_timeout(now);
+        }
+        due.then_some(now)
+    }
+
+    /// A read's outcome ([`Driver::poll_read`]) at this step's time: on `Ok(0)` or an error
+    /// the core hears that the transport closed (`None`); bytes read wait for the next
+    /// [`Driver::settle`], and are returned for a trace.
+    pub(crate) fn input_read<C: Driven>(
+        &mut self,
+        conn: &mut C,
+        read: io::Result<usize>,
+    ) -> (Instant, Option<&[u8]>) {
+        let now = self.tick();
+        match read {
+            Ok(0) | Err(_) => {
+                conn.handle_transport_closed(now);
+                (now, None)
+            }
+            Ok(n) => (now, Some(self.last_read(n))),
+        }
     }
 
     /// Offers the core every byte it has not taken yet, and keeps the rest in front.

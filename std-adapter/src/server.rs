@@ -815,9 +815,7 @@ async fn serve_association<S: Transport>(
         .await;
         match woken {
             Woken::Timeout => {
-                let now = io.tick();
-                if Timer::due(&conn, now) {
-                    conn.handle_timeout(now);
+                if let Some(now) = io.timer_fired(&mut conn) {
                     rec.push(&Record::Timeout {
                         at: now.as_millis(),
                     });
@@ -844,19 +842,9 @@ async fn serve_association<S: Transport>(
                 grace = Some(std::time::Instant::now() + Duration::from_secs(3600));
                 grace_timer.arm(grace);
             }
-            Woken::Read(Ok(0) | Err(_)) => {
-                let now = io.tick();
-                conn.handle_transport_closed(now);
-                rec.push(&Record::TransportClosed {
-                    at: now.as_millis(),
-                });
-            }
-            Woken::Read(Ok(n)) => {
-                let now = io.tick();
-                rec.push(&Record::Input {
-                    at: now.as_millis(),
-                    bytes: io.last_read(n),
-                });
+            Woken::Read(read) => {
+                let (now, input) = io.input_read(&mut conn, read);
+                rec.input(now, input);
             }
         }
     };
@@ -1019,9 +1007,7 @@ async fn linger<S: Transport>(
         tokio::select! {
             biased;
             () = timer.fired(), if timer.is_armed() => {
-                let now = io.tick();
-                if Timer::due(&closing, now) {
-                    closing.handle_timeout(now);
+                if let Some(now) = io.timer_fired(&mut closing) {
                     rec.push(&Record::Timeout { at: now.as_millis() });
                 }
             }
@@ -1035,17 +1021,10 @@ async fn linger<S: Transport>(
                 io.shutdown().await;
                 return Ok(());
             }
-            read = io.read(), if io.can_read() => match read {
-                Ok(0) | Err(_) => {
-                    let now = io.tick();
-                    closing.handle_transport_closed(now);
-                    rec.push(&Record::TransportClosed { at: now.as_millis() });
-                }
-                Ok(n) => {
-                    let now = io.tick();
-                    rec.push(&Record::Input { at: now.as_millis(), bytes: io.last_read(n) });
-                }
-            },
+            read = io.read(), if io.can_read() => {
+                let (now, input) = io.input_read(&mut closing, read);
+                rec.input(now, input);
+            }
         }
     }
 }
@@ -1248,6 +1227,15 @@ impl Recorder {
         if self.dir.is_some() {
             self.trace.push(r);
         }
+    }
+
+    /// A read at `now`: its bytes, or the transport closed (`None`).
+    fn input(&mut self, now: dimse_core::Instant, input: Option<&[u8]>) {
+        let at = now.as_millis();
+        self.push(&match input {
+            Some(bytes) => Record::Input { at, bytes },
+            None => Record::TransportClosed { at },
+        });
     }
 
     fn answer(

@@ -11,7 +11,7 @@
 //!
 //! A [`Timer`] is moved only when the core's next deadline comes *earlier* (the deadline
 //! moves later with every message: the timeouts restart): a later one lets it fire early,
-//! find nothing due ([`Timer::due`]) and be set again, once per timeout period.
+//! find nothing due ([`Driver::timer_fired`](crate::driver::Driver::timer_fired)) and be set again, once per timeout period.
 
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
@@ -238,12 +238,6 @@ impl Timer {
         self.slot.fired.store(false, Ordering::Release);
         self.armed = None;
         Poll::Ready(())
-    }
-
-    /// Whether a core deadline is due at `now` (a fired timer may be early: the deadline
-    /// moved later since it was armed).
-    pub(crate) fn due(conn: &impl crate::driver::Driven, now: dimse_core::Instant) -> bool {
-        conn.poll_timeout().is_some_and(|t| t <= now)
     }
 }
 
