@@ -8,7 +8,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::ops::ControlFlow;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Duration;
@@ -288,6 +288,9 @@ struct Link {
     /// to the background task, or it would be lost. Set before a wake-up takes the lock, so
     /// a call ending under the lock sees it.
     woken: AtomicBool,
+    /// The number of wake-ups so far, counted before each is passed on: while it has not
+    /// moved, a registration the association made with this link's waker still stands.
+    wakes: AtomicU64,
 }
 
 #[derive(Default)]
@@ -368,6 +371,7 @@ impl Wake for Link {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
+        self.wakes.fetch_add(1, Ordering::AcqRel);
         self.woken.store(true, Ordering::Release);
         let s = self.lock();
         let to = if s.calling { &s.caller } else { &s.background };
@@ -815,6 +819,11 @@ async fn associate<S: Transport>(
     let mut timer = Timer::new();
     let mut done: Vec<Event> = Vec::new();
     let mut aborted = false;
+    // The link's wake-up count before the last read that found nothing: that read left the
+    // link's waker registered with the socket, and while no wake-up has come since, another
+    // read would find nothing too. It spares the read right after a request is sent (about
+    // 150 instructions a call: tokio takes the readiness lock to find the same waker there).
+    let mut read_waiting: Option<u64> = None;
     loop {
         let settled = io
             .settle(&mut conn, |c, ev, _| {
@@ -937,8 +946,16 @@ async fn associate<S: Transport>(
                 return Poll::Ready(Woken::Timeout);
             }
             if io.can_read() {
-                if let Poll::Ready(read) = io.poll_read(cx) {
-                    return Poll::Ready(Woken::Read(read));
+                // Counted before the read: a wake-up during it moves the count.
+                let wakes = link.wakes.load(Ordering::Acquire);
+                if read_waiting != Some(wakes) {
+                    match io.poll_read(cx) {
+                        Poll::Ready(read) => {
+                            read_waiting = None;
+                            return Poll::Ready(Woken::Read(read));
+                        }
+                        Poll::Pending => read_waiting = Some(wakes),
+                    }
                 }
             }
             Poll::Pending
