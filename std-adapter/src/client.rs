@@ -722,10 +722,18 @@ impl Waiting {
 /// abort (a call given up may have left a request unanswered, which must not hold it back).
 /// No waker to store: the call that places a request polls the association next, and a
 /// dropped handle wakes the background task.
+#[inline(always)]
 fn poll_request(link: &Link, idle: bool) -> Poll<Option<(u64, Request)>> {
+    // The check of every poll, inlined; the lock only when something waits.
     if !link.requested.load(Ordering::Acquire) {
         return Poll::Pending;
     }
+    take_request(link, idle)
+}
+
+/// [`poll_request`] when a request waits or the handle is gone.
+#[inline(never)]
+fn take_request(link: &Link, idle: bool) -> Poll<Option<(u64, Request)>> {
     let mut s = link.lock();
     let next = match s.request {
         Some((_, Request::Abort)) => Poll::Ready(s.request.take()),
