@@ -277,7 +277,7 @@ type Association = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// with the one waker of this `Link`, which forwards a wake-up to whichever of the two is
 /// in charge: the socket's and the timer's registrations never change hands.
 ///
-/// Two flags live outside the lock, so that the every-message paths take it less often.
+/// Three atomics live outside the lock, so that the every-message paths take it less often.
 #[derive(Default)]
 struct Link {
     state: Mutex<State>,

@@ -353,7 +353,8 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
         Ok(conn.is_closed())
     }
 
-    /// Writes the drain's PDUs, `wbuf[..len]`, with one call.
+    /// Writes the drain's PDUs, `wbuf[..len]`: at once when the socket takes them
+    /// ([`Transport::send_now`], one system call), through `write_all` for what it does not.
     async fn write(&mut self, len: usize) -> io::Result<()> {
         if len > 0 {
             let sent = self.stream.send_now(&self.wbuf[..len]);

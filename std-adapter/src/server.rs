@@ -681,7 +681,7 @@ async fn serve_association<S: Transport>(
                     } => {
                         let arrived = c
                             .n_get_request()
-                            .and_then(|r| requests.arrived(&r, peer, io_wall.time()));
+                            .map(|r| requests.arrived(&r, peer, io_wall.time()));
                         if let Some(request) = arrived {
                             // A handler that answers at once is answered here, in the drain
                             // (its response leaves with this drain's write); a future is
@@ -1414,7 +1414,7 @@ impl Requests {
         r: &dimse_core::dimse::NGetRequest<'_>,
         peer: SocketAddr,
         timestamp: SystemTime,
-    ) -> Option<&NGetRequest> {
+    ) -> &NGetRequest {
         let contexts = &mut self.contexts;
         let mut context = || match contexts.iter().position(|c| c.0 == r.context.id) {
             Some(i) => contexts[i].clone(),
@@ -1428,42 +1428,39 @@ impl Requests {
                 c
             }
         };
-        match &mut self.last {
-            Some(q) => {
-                q.message_id = r.message_id;
-                q.timestamp = timestamp;
-                if q.context_id != r.context.id {
-                    (q.context_id, q.abstract_syntax, q.transfer_syntax) = context();
-                }
-                if q.sop_class_uid.as_str() != r.sop_class_uid {
-                    q.sop_class_uid = r.sop_class_uid.into();
-                }
-                if q.sop_instance_uid.as_str() != r.sop_instance_uid {
-                    q.sop_instance_uid = r.sop_instance_uid.into();
-                }
-                q.attributes.clear();
-                q.attributes.extend(r.requested_tags());
-                // (The AE titles and the peer are the association's.)
+        // The first request of the association makes it; the next ones update it in place.
+        let q = self.last.get_or_insert_with(|| {
+            let (context_id, abstract_syntax, transfer_syntax) = context();
+            let text = |ae: AeTitle| SharedStr::from(ae.as_str().unwrap_or_default());
+            NGetRequest {
+                message_id: r.message_id,
+                context_id,
+                abstract_syntax,
+                transfer_syntax,
+                sop_class_uid: r.sop_class_uid.into(),
+                sop_instance_uid: r.sop_instance_uid.into(),
+                attributes: Vec::new(),
+                // The AE titles and the peer are the association's.
+                calling_ae: text(r.calling_ae),
+                called_ae: text(r.called_ae),
+                peer,
+                timestamp,
             }
-            None => {
-                let (context_id, abstract_syntax, transfer_syntax) = context();
-                let text = |ae: AeTitle| SharedStr::from(ae.as_str().unwrap_or_default());
-                self.last = Some(NGetRequest {
-                    message_id: r.message_id,
-                    context_id,
-                    abstract_syntax,
-                    transfer_syntax,
-                    sop_class_uid: r.sop_class_uid.into(),
-                    sop_instance_uid: r.sop_instance_uid.into(),
-                    attributes: r.requested_tags().collect(),
-                    calling_ae: text(r.calling_ae),
-                    called_ae: text(r.called_ae),
-                    peer,
-                    timestamp,
-                });
-            }
+        });
+        q.message_id = r.message_id;
+        q.timestamp = timestamp;
+        if q.context_id != r.context.id {
+            (q.context_id, q.abstract_syntax, q.transfer_syntax) = context();
         }
-        self.last.as_ref()
+        if q.sop_class_uid.as_str() != r.sop_class_uid {
+            q.sop_class_uid = r.sop_class_uid.into();
+        }
+        if q.sop_instance_uid.as_str() != r.sop_instance_uid {
+            q.sop_instance_uid = r.sop_instance_uid.into();
+        }
+        q.attributes.clear();
+        q.attributes.extend(r.requested_tags());
+        q
     }
 }
 

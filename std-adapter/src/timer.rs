@@ -11,7 +11,8 @@
 //!
 //! A [`Timer`] is moved only when the core's next deadline comes *earlier* (the deadline
 //! moves later with every message: the timeouts restart): a later one lets it fire early,
-//! find nothing due ([`Driver::timer_fired`](crate::driver::Driver::timer_fired)) and be set again, once per timeout period.
+//! find nothing due ([`Driver::timer_fired`](crate::driver::Driver::timer_fired)) and be set
+//! again, once per timeout period.
 
 use std::cmp::Ordering as CmpOrdering;
 use std::collections::BinaryHeap;
@@ -193,7 +194,7 @@ impl Timer {
         self.armed_core = Some(at);
     }
 
-    /// Whether [`Timer::fired`] can complete (a `select!` guard).
+    /// Whether [`Timer::fired`] can complete (a guard before polling it).
     pub(crate) fn is_armed(&self) -> bool {
         self.armed.is_some()
     }
