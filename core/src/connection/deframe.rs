@@ -158,6 +158,27 @@ impl Neg {
     }
 }
 
+// What `Connection::rx_header` assumes when it reads a P-DATA-TF in Sta6 without going
+// through the state table: the table's action there is DT-2, which stays in Sta6 and neither
+// starts nor stops ARTIM (for either role). With a table that said otherwise the crate would
+// not compile.
+const _: () = {
+    use crate::ul::{transition, Action, ProtocolEvent, Role};
+    let Some(action) = transition(State::Sta6, ProtocolEvent::PDataReceived) else {
+        panic!("Evt10 in Sta6 has no action");
+    };
+    assert!(matches!(action, Action::Dt2));
+    assert!(matches!(
+        action.next_state(Role::Acceptor, true),
+        State::Sta6
+    ));
+    assert!(matches!(
+        action.next_state(Role::Requestor, true),
+        State::Sta6
+    ));
+    assert!(!action.starts_artim(true) && !action.stops_artim());
+};
+
 /// Progress of one receive step.
 pub(super) enum Step {
     Consumed(usize),
@@ -333,6 +354,14 @@ impl<'a> Connection<'a> {
                 {
                     self.rx = ignore(length);
                     self.dispatch(now, Input::Invalid(AbortReason::InvalidPduParameterValue));
+                } else if self.state == State::Sta6 {
+                    // Evt10 in Sta6 is DT-2 (PS3.8 Table 9-10): the state stays, no timer
+                    // moves, nothing is sent, the PDVs are read (a check of the table at
+                    // compile time, above `Step`, holds it to that). Every P-DATA of an
+                    // established association comes this way: spared the table's general
+                    // path.
+                    self.now = self.now.max(now);
+                    self.rx = Rx::Pdv { left: length };
                 } else {
                     let before = self.state;
                     self.dispatch(now, Input::PData);
