@@ -349,7 +349,10 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
                 }
             }
         }
-        self.write(len).await?;
+        // Often nothing is left: the last PDU filled the room and went out in the loop.
+        if len > 0 {
+            self.write(len).await?;
+        }
         Ok(conn.is_closed())
     }
 
