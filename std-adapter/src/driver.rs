@@ -291,7 +291,10 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
     /// Offers the core every byte it has not taken yet, and keeps the rest in front.
     fn feed<C: Driven>(&mut self, conn: &mut C, now: Instant) {
         let used = conn.handle_input(now, &self.inbuf[..self.filled]);
-        if used > 0 {
+        if used == self.filled {
+            // All of it, as most reads (a whole PDU or more): nothing to move.
+            self.filled = 0;
+        } else if used > 0 {
             self.inbuf.copy_within(used..self.filled, 0);
             self.filled -= used;
         }

@@ -691,8 +691,7 @@ async fn serve_association<S: Transport>(
                                     // Within the input's step: the core gets that step's
                                     // time (its clock counts milliseconds; a clock read
                                     // costs more than the answer).
-                                    let answered = answer(c, now, id, joined);
-                                    rec.answer(now, id, answered);
+                                    answer(c, now, id, joined, &mut rec);
                                 }
                                 Asked::Later(id, fut) => {
                                     later = Some((id, fut));
@@ -758,8 +757,7 @@ async fn serve_association<S: Transport>(
             match first {
                 Poll::Ready(joined) => {
                     let now = io.current();
-                    let answered = answer(&mut conn, now, id, joined);
-                    rec.answer(now, id, answered);
+                    answer(&mut conn, now, id, joined, &mut rec);
                 }
                 Poll::Pending => handler = Some((id, fut)),
             }
@@ -824,8 +822,7 @@ async fn serve_association<S: Transport>(
             Woken::Answered(joined) => {
                 let id = handler.take().map_or(0, |(id, _)| id);
                 let now = io.tick();
-                let answered = answer(&mut conn, now, id, joined);
-                rec.answer(now, id, answered);
+                answer(&mut conn, now, id, joined, &mut rec);
             }
             Woken::Shutdown => {
                 grace = Some(std::time::Instant::now() + inner.options.shutdown_grace);
@@ -1223,8 +1220,13 @@ impl Recorder {
         }
     }
 
+    /// Whether a trace is being recorded (`--record`).
+    fn is_on(&self) -> bool {
+        self.dir.is_some()
+    }
+
     fn push(&mut self, r: &Record<'_>) {
-        if self.dir.is_some() {
+        if self.is_on() {
             self.trace.push(r);
         }
     }
@@ -1341,17 +1343,23 @@ impl Future for CatchUnwind {
     }
 }
 
-/// Hands the handler's outcome to the core.
+/// Hands the handler's outcome to the core, and to the trace when one is recorded.
 fn answer(
     conn: &mut Connection<'_>,
     now: dimse_core::Instant,
     id: u16,
     joined: Joined,
-) -> (u16, Option<String>) {
+    rec: &mut Recorder,
+) {
+    // What the handler asked for, for the trace (the core may change it: `dimse replay`
+    // checks that it does so again); not made when no trace is recorded.
+    let recording = rec.is_on();
     let mut asked = (0x0110, None);
     let result = match joined {
         Ok(Ok(reply)) => {
-            asked = (reply.status, reply.error_comment.clone());
+            if recording {
+                asked = (reply.status, reply.error_comment.clone());
+            }
             let status = Status {
                 code: reply.status,
                 error_comment: reply.error_comment.as_deref(),
@@ -1392,7 +1400,9 @@ fn answer(
         // The association ended, or the DIMSE timeout answered first.
         Err(e) => debug!(message_id = id, error = ?e, "answer not sent"),
     }
-    asked
+    if recording {
+        rec.answer(now, id, asked);
+    }
 }
 
 /// The association's N-GET requests as the handler sees them: the last one, updated in place
