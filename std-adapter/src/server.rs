@@ -598,21 +598,33 @@ async fn serve_stream(
 ) -> io::Result<()> {
     #[cfg(feature = "tls")]
     if let Some(acceptor) = inner.tls.clone() {
-        // Boxed: a TLS session's state is several KiB, which every plain association's
-        // task would otherwise hold too (a task is as large as its largest state).
-        return Box::pin(async move {
-            // The handshake is bounded like the wait for an A-ASSOCIATE-RQ (ARTIM).
-            let artim = Duration::from_millis(inner.policy.limits.artim_timeout.as_millis());
-            let tls = timer::timeout(artim, acceptor.accept(stream))
-                .await
-                .ok_or_else(|| {
-                    io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out")
-                })??;
-            serve_association(inner, tls, peer, slot, stop).await
-        })
-        .await;
+        return serve_tls(acceptor, inner, stream, peer, slot, stop).await;
     }
     serve_association(inner, stream, peer, slot, stop).await
+}
+
+/// [`serve_stream`] over TLS. Boxed: a TLS session's state is several KiB, which every plain
+/// association's task would otherwise hold too (a task is as large as its largest state).
+/// Made out of line: the box's contents are laid out on the stack first, and a frame that
+/// large in the task's poll would be set up at every wake-up of every association.
+#[cfg(feature = "tls")]
+#[inline(never)]
+fn serve_tls(
+    acceptor: tokio_rustls::TlsAcceptor,
+    inner: Arc<Inner>,
+    stream: tokio::net::TcpStream,
+    peer: SocketAddr,
+    slot: Slot,
+    stop: ShutdownWatch,
+) -> Pin<Box<dyn Future<Output = io::Result<()>> + Send>> {
+    Box::pin(async move {
+        // The handshake is bounded like the wait for an A-ASSOCIATE-RQ (ARTIM).
+        let artim = Duration::from_millis(inner.policy.limits.artim_timeout.as_millis());
+        let tls = timer::timeout(artim, acceptor.accept(stream))
+            .await
+            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+        serve_association(inner, tls, peer, slot, stop).await
+    })
 }
 
 /// Serves one association on any byte stream (TCP, or TLS over TCP).
