@@ -319,16 +319,20 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
             // back as `Reoffer` below.
             self.feed(conn, now);
         }
+        // The buffer holds `out_len` bytes and more (`output_buffer_len`): room for a PDU.
         let mut len = 0;
         loop {
-            // Room for the largest PDU behind what is there; P-DATA is cut to the peer's
-            // maximum, never to less, so the PDUs are those of a lone buffer.
-            if self.wbuf.len() - len < self.out_len {
-                self.write(len).await?;
-                len = 0;
-            }
             match conn.poll_output(&mut self.wbuf[len..]) {
-                Ok(Output::Transmit(n)) => len += n,
+                Ok(Output::Transmit(n)) => {
+                    len += n;
+                    // Room for the largest PDU behind what is there, or write what is there
+                    // first: P-DATA is cut to the peer's maximum, never to less, so the PDUs
+                    // are those of a lone buffer.
+                    if self.wbuf.len() - len < self.out_len {
+                        self.write(len).await?;
+                        len = 0;
+                    }
+                }
                 Ok(Output::Event(ev)) => {
                     if on_event(conn, ev, now).is_break() {
                         self.write(len).await?;
