@@ -277,7 +277,7 @@ type Association = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// with the one waker of this `Link`, which forwards a wake-up to whichever of the two is
 /// in charge: the socket's and the timer's registrations never change hands.
 ///
-/// Three atomics live outside the lock, so that the every-message paths take it less often.
+/// Four atomics live outside the lock, so that the every-message paths take it less often.
 #[derive(Default)]
 struct Link {
     state: Mutex<State>,
@@ -291,6 +291,9 @@ struct Link {
     /// The number of wake-ups so far, counted before each is passed on: while it has not
     /// moved, a registration the association made with this link's waker still stands.
     wakes: AtomicU64,
+    /// [`State::answer`] holds an answer: a call looks under the lock only then. Written
+    /// under the lock.
+    answered: AtomicBool,
 }
 
 #[derive(Default)]
@@ -362,6 +365,7 @@ impl Link {
 
     fn answer(&self, call: u64, answer: Result<Answer, ClientError>) {
         self.lock().answer = Some((call, answer));
+        self.answered.store(true, Ordering::Release);
     }
 }
 
@@ -623,12 +627,21 @@ impl Future for Call<'_> {
         }
         this.client.link.woken.store(false, Ordering::Release);
         let over = this.client.poll_association();
+        if !over && !this.client.link.answered.load(Ordering::Acquire) {
+            // Not answered yet (the poll that sends a request): no lock to take. The
+            // association cannot be finished either: it finishes in a poll that returns
+            // `over`, or with the background task, which wakes the call.
+            return Poll::Pending;
+        }
         let mut s = this.client.link.lock();
         let answer = match s.take_answer(this.call) {
             Some(a) => a,
             None if over || s.finished => Err(ClientError::Closed),
             None => return Poll::Pending,
         };
+        if s.answer.is_none() {
+            this.client.link.answered.store(false, Ordering::Release);
+        }
         if let Ok(Answer::NGet(_)) = answer {
             // The response's values become the caller's to read (under the same lock).
             std::mem::swap(&mut this.client.response, &mut s.response);
@@ -880,6 +893,7 @@ async fn associate<S: Transport>(
                         })
                     });
                     s.answer = Some((*call, answer.ok_or(ClientError::Closed)));
+                    link.answered.store(true, Ordering::Release);
                     waiting = Waiting::Nothing;
                     return ControlFlow::Continue(());
                 }
