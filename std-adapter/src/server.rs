@@ -698,17 +698,15 @@ async fn serve_association<S: Transport>(
                             // A handler that answers at once is answered here, in the drain
                             // (its response leaves with this drain's write); a future is
                             // polled once after it (`Break`: the next settle goes on).
-                            match ask(&inner.handler, message_id, request) {
-                                Asked::Now(id, joined) => {
-                                    // Within the input's step: the core gets that step's
-                                    // time (its clock counts milliseconds; a clock read
-                                    // costs more than the answer).
-                                    answer(c, now, id, joined, &mut rec);
-                                }
-                                Asked::Later(id, fut) => {
-                                    later = Some((id, fut));
-                                    return ControlFlow::Break(());
-                                }
+                            // An answer at once is given within the input's step: the
+                            // core gets that step's time (its clock counts milliseconds; a
+                            // clock read costs more than the answer).
+                            let asked = ask(&inner.handler, message_id, request, |joined| {
+                                answer(c, now, message_id, joined, &mut rec)
+                            });
+                            if let Some(fut) = asked {
+                                later = Some((message_id, fut));
+                                return ControlFlow::Break(());
                             }
                         }
                     }
@@ -1298,8 +1296,15 @@ enum Woken {
 type Joined = Result<Result<Reply, HandlerError>, Box<dyn std::any::Any + Send>>;
 
 /// Hands a request to the handler. A closure handler runs its synchronous part here,
-/// outside any future: a panic there is caught as one in the future is.
-fn ask(h: &Arc<dyn Handler>, id: u16, request: &NGetRequest) -> Asked {
+/// outside any future: a panic there is caught as one in the future is. An answer given at
+/// once (or that panic) goes to `answered` (no copy of it made on the way); a future is
+/// returned, to be polled.
+fn ask(
+    h: &Arc<dyn Handler>,
+    id: u16,
+    request: &NGetRequest,
+    answered: impl FnOnce(Joined),
+) -> Option<CatchUnwind> {
     info!(message_id = id, "{request}");
     let span = info_span!("n_get", message_id = id, context = request.context_id);
     let made = {
@@ -1312,16 +1317,11 @@ fn ask(h: &Arc<dyn Handler>, id: u16, request: &NGetRequest) -> Asked {
         }))
     };
     match made {
-        Ok(Made::Now(answered)) => Asked::Now(id, Ok(answered)),
-        Ok(Made::Later(fut)) => Asked::Later(id, CatchUnwind { fut, span }),
-        Err(panic) => Asked::Now(id, Err(panic)),
+        Ok(Made::Now(reply)) => answered(Ok(reply)),
+        Ok(Made::Later(fut)) => return Some(CatchUnwind { fut, span }),
+        Err(panic) => answered(Err(panic)),
     }
-}
-
-/// A request handed to the handler ([`ask`]): answered, or its future to poll.
-enum Asked {
-    Now(u16, Joined),
-    Later(u16, CatchUnwind),
+    None
 }
 
 /// What a handler made of a request: its answer, or the future that will give it.
