@@ -325,7 +325,7 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
         // does (no write future is polled then), else waiting for the socket.
         macro_rules! flush {
             () => {
-                let sent = self.send_now(len);
+                let sent = self.write_now(len);
                 if sent < len {
                     self.write_rest(sent, len).await?;
                 }
@@ -375,14 +375,14 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
     /// ([`Transport::send_now`], one system call; none for `len` 0) and returns how much:
     /// [`Driver::write_rest`] writes the rest. Two steps so that a drain whose PDUs all go
     /// out at once, as most do, polls no write future.
-    fn send_now(&mut self, len: usize) -> usize {
+    fn write_now(&mut self, len: usize) -> usize {
         if len == 0 {
             return 0;
         }
         self.stream.send_now(&self.wbuf[..len])
     }
 
-    /// Writes `wbuf[sent..len]`, what [`Driver::send_now`] left, waiting for the socket.
+    /// Writes `wbuf[sent..len]`, what [`Driver::write_now`] left, waiting for the socket.
     async fn write_rest(&mut self, sent: usize, len: usize) -> io::Result<()> {
         self.stream.write_all(&self.wbuf[sent..len]).await
     }
@@ -424,7 +424,7 @@ mod tests {
     use super::*;
     use tokio::io::AsyncReadExt;
 
-    /// A drain's write larger than the socket takes at once: what `send_now` does not take
+    /// A drain's write larger than the socket takes at once: what `write_now` does not take
     /// goes through `write_rest`, in order, nothing lost or sent twice.
     #[tokio::test]
     async fn a_write_the_socket_takes_in_part_arrives_whole() {
@@ -442,7 +442,7 @@ mod tests {
             peer.read_to_end(&mut got).await.unwrap();
             got
         });
-        let sent = driver.send_now(len);
+        let sent = driver.write_now(len);
         assert!(
             sent < len,
             "the socket took all {len} bytes at once: nothing tested"
