@@ -364,7 +364,8 @@ impl Link {
     }
 
     fn answer(&self, call: u64, answer: Result<Answer, ClientError>) {
-        self.lock().answer = Some((call, answer));
+        let mut s = self.lock();
+        s.answer = Some((call, answer));
         self.answered.store(true, Ordering::Release);
     }
 }

@@ -147,7 +147,8 @@ impl Entry {
 pub(crate) struct Timer {
     slot: Arc<Slot>,
     armed: Option<Instant>,
-    /// The core deadline ([`Timer::arm_core`]) the timer fires at or before while armed.
+    /// The core deadline ([`Timer::arm_core`]) the timer fires at or before; `None` once it
+    /// has fired (and before any core deadline).
     armed_core: Option<dimse_core::Instant>,
     /// The waker last stored in the slot: a task polls with the same waker every time, and
     /// comparing with this copy spares the slot's lock on each poll (two per message).
@@ -186,7 +187,7 @@ impl Timer {
     /// milliseconds first, as converting costs more than comparing (an association arms once
     /// or twice per message, almost always for a later deadline).
     pub(crate) fn arm_core(&mut self, at: dimse_core::Instant, clock: &crate::Clock) {
-        if self.armed.is_some() && self.armed_core.is_some_and(|armed| armed <= at) {
+        if self.armed_core.is_some_and(|armed| armed <= at) {
             return;
         }
         // Armed at the earlier of the two: at or before `at` from now on.
@@ -238,6 +239,7 @@ impl Timer {
         self.stored = None;
         self.slot.fired.store(false, Ordering::Release);
         self.armed = None;
+        self.armed_core = None;
         Poll::Ready(())
     }
 }
