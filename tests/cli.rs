@@ -592,6 +592,66 @@ fn a_closed_stdout_ends_the_command_without_a_panic() {
     }
 }
 
+/// Ctrl-C (SIGINT) stops `serve` with an open association, and `simulate`, each with status
+/// 0: the signal is caught (not the default action, which ends the process with 130), the
+/// server stops accepting and ends its associations.
+#[test]
+fn sigint_ends_serve_and_simulate_with_success() {
+    fn interrupt_and_wait(child: &mut Child, what: &str) {
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let start = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                assert_eq!(status.code(), Some(0), "{what}: {status}");
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "{what} did not stop on SIGINT"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    let (mut server, addr) = serve();
+    // An association left open: the shutdown aborts it between messages.
+    let mut open = std::net::TcpStream::connect(&addr).unwrap();
+    let get = run(&["get", &addr]);
+    assert!(get.status.success(), "{}", stderr(&get));
+    interrupt_and_wait(&mut server.0, "dimse serve");
+    // The server closed the connection it had accepted.
+    open.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut rest = Vec::new();
+    assert!(std::io::Read::read_to_end(&mut open, &mut rest).is_ok());
+
+    let dir = std::env::temp_dir().join(format!("dimse-sigint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let list = dir.join("devices.txt");
+    let child = Command::new(DIMSE)
+        .args(["simulate", "--devices", "3", "--base-port", "0", "--list"])
+        .arg(&list)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut simulator = Guard(child);
+    let start = Instant::now();
+    while !list.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "dimse simulate did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    interrupt_and_wait(&mut simulator.0, "dimse simulate");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 /// Proposes `contexts` (abstract syntax, one transfer syntax each; IDs 1, 3, 5, ...) to the
 /// SCP at `addr` as `called`, with the core's requestor over a blocking socket. Returns the
 /// transfer syntax accepted for each context (`None`: rejected), or `Err` with the

@@ -400,6 +400,8 @@ pub async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
             }
         });
     }
+    // Caught before the list is written: a script that sees the list may interrupt at once.
+    let ctrl_c = dimse_tokio::ctrl_c().map_err(|e| Failure::new(format!("SIGINT: {e}")))?;
     if let Some(path) = &args.list {
         let mut list = String::new();
         for (d, a) in devices.iter().zip(&addresses) {
@@ -427,7 +429,7 @@ pub async fn simulate(args: SimulateArgs) -> Result<(), Failure> {
         devices.len() - refused,
         refused
     );
-    let _ = tokio::signal::ctrl_c().await;
+    let _ = ctrl_c.await;
     drop(not_listening);
     Ok(())
 }

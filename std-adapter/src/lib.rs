@@ -60,6 +60,7 @@ mod driver;
 pub mod print;
 mod server;
 mod shared;
+mod signal;
 mod timer;
 pub mod trace;
 
@@ -73,6 +74,7 @@ pub use server::{
     NGetSyncFn, Reply, Server, ServerBuilder, ServerOptions, SharedDataSet,
 };
 pub use shared::SharedStr;
+pub use signal::{ctrl_c, CtrlC};
 /// The rustls version the `tls` feature uses, for building configurations.
 #[cfg(feature = "tls")]
 pub use tokio_rustls::rustls;

@@ -579,10 +579,12 @@ impl Server {
         Ok(())
     }
 
-    /// Serves until Ctrl-C.
+    /// Serves until Ctrl-C ([`crate::ctrl_c`]: SIGINT is caught from the first poll on).
+    /// `Err` also when the SIGINT handler cannot be installed.
     pub async fn serve(self) -> io::Result<()> {
+        let ctrl_c = crate::signal::ctrl_c()?;
         self.serve_until(async {
-            let _ = tokio::signal::ctrl_c().await;
+            let _ = ctrl_c.await;
         })
         .await
     }
@@ -842,7 +844,17 @@ async fn serve_association<S: Transport>(
                 // The grace period is over: abort whatever is still going on.
                 handler = None;
                 let now = io.tick();
-                let _ = conn.abort(now);
+                if conn.abort(now).is_err() {
+                    // Nothing to abort: the A-ASSOCIATE-RQ never came (Sta2, where no
+                    // A-ABORT may be sent). The connection closes unanswered, as ARTIM's
+                    // expiry would close it (AA-2), rather than at that expiry.
+                    conn.handle_transport_closed(now);
+                    rec.push(&Record::TransportClosed {
+                        at: now.as_millis(),
+                    });
+                    io.shutdown().await;
+                    break Ok(false);
+                }
                 rec.push(&Record::Abort {
                     at: now.as_millis(),
                 });
