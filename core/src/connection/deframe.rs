@@ -254,12 +254,33 @@ impl<'a> Connection<'a> {
                 container,
                 skip,
             } => self.rx_assoc_items(now, input, ac, left, container, skip),
-            Rx::Pdv { left } => self.rx_pdv(now, input, left),
-            Rx::PdvData {
-                left,
-                pdv_left,
-                last,
-            } => self.rx_pdv_data(now, input, left, pdv_left, last),
+            Rx::Pdv { .. } | Rx::PdvData { .. } => {
+                // A PDV's header and the data behind it in one step (one pass of the input
+                // loop fewer per PDV), with one call of each reader (on the board, a second
+                // call would keep the data reader out of line).
+                let mut used = 0;
+                if let Rx::Pdv { left } = self.rx {
+                    match self.rx_pdv(now, input, left) {
+                        Step::Consumed(n) if matches!(self.rx, Rx::PdvData { .. }) => used = n,
+                        other => return other,
+                    }
+                }
+                let Rx::PdvData {
+                    left,
+                    pdv_left,
+                    last,
+                } = self.rx
+                else {
+                    return Step::Consumed(used);
+                };
+                let rest = input.get(used..).unwrap_or(&[]);
+                match self.rx_pdv_data(now, rest, left, pdv_left, last) {
+                    Step::Consumed(n) => Step::Consumed(used + n),
+                    // Only a header read: progress all the same.
+                    other if used == 0 => other,
+                    _ => Step::Consumed(used),
+                }
+            }
             Rx::Ignore { left } => {
                 let n = input.len().min(left as usize);
                 let left = left - n as u32;
