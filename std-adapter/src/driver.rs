@@ -8,7 +8,7 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Monotonic};
 
 /// A transport the driver reads and writes: a TCP stream, or TLS over one.
 pub(crate) trait Transport: AsyncRead + AsyncWrite + Unpin {
@@ -114,6 +114,10 @@ pub(crate) struct Driver<S, W = Vec<u8>> {
     current: Instant,
     /// The same reading at full resolution, as the time since the clock's epoch.
     since_epoch: std::time::Duration,
+    /// The monotonic clock's reading at the epoch, taken just before `clock`'s: the core's
+    /// time is never behind `clock`'s for the same moment, so a timer armed on `clock`
+    /// finds the core's deadline due when it fires.
+    epoch: Monotonic,
     /// Received bytes the core has not consumed yet: `inbuf[..filled]`.
     inbuf: Vec<u8>,
     filled: usize,
@@ -157,10 +161,12 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
     /// PDUs of up to `out_len` bytes from `wbuf`, which must be [`output_buffer_len`] of
     /// it long. The buffers' contents do not matter (an earlier association's).
     pub(crate) fn with_buffers(stream: S, inbuf: Vec<u8>, wbuf: W, out_len: usize) -> Self {
+        let epoch = Monotonic::now();
         let clock = Clock::start();
         Driver {
             stream,
             clock,
+            epoch,
             wall_epoch: std::time::SystemTime::now(),
             current: Instant::ZERO,
             since_epoch: std::time::Duration::ZERO,
@@ -192,6 +198,7 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
             wall_epoch: self.wall_epoch,
             current: self.current,
             since_epoch: self.since_epoch,
+            epoch: self.epoch,
             inbuf,
             filled: self.filled,
             wbuf: Vec::new(),
@@ -206,7 +213,7 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
     pub(crate) fn tick(&mut self) -> Instant {
         // One subtraction serves both clocks: the core's milliseconds and the wall clock's
         // time of this step ([`Driver::wall_clock`]).
-        self.since_epoch = std::time::Instant::now().saturating_duration_since(self.clock.epoch());
+        self.since_epoch = Monotonic::now().since(self.epoch);
         self.current = Clock::core_time(self.since_epoch);
         self.current
     }
