@@ -557,17 +557,16 @@ impl Server {
                         calling = tracing::field::Empty,
                         called = tracing::field::Empty
                     );
-                    tasks.spawn(
-                        async move {
-                            if slot.permit.is_none() {
-                                info!("association limit reached: rejecting");
-                            }
-                            if let Err(e) = serve_stream(inner, stream, peer, slot, stop).await {
-                                debug!(error = %e, "transport error");
-                            }
-                        }
-                        .instrument(span),
-                    );
+                    // The association's future itself is the task, in its span (no future
+                    // around it: each layer is polled at every wake-up of every association).
+                    #[cfg(feature = "tls")]
+                    if let Some(acceptor) = inner.tls.clone() {
+                        tasks.spawn(
+                            serve_tls(acceptor, inner, stream, peer, slot, stop).instrument(span),
+                        );
+                        continue;
+                    }
+                    tasks.spawn(serve_association(inner, stream, peer, slot, stop).instrument(span));
                 }
                 Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
                 () = &mut shutdown => break,
@@ -590,22 +589,7 @@ impl Server {
     }
 }
 
-/// Serves one accepted connection: in TLS first when the server is configured so.
-async fn serve_stream(
-    inner: Arc<Inner>,
-    stream: tokio::net::TcpStream,
-    peer: SocketAddr,
-    slot: Slot,
-    stop: ShutdownWatch,
-) -> io::Result<()> {
-    #[cfg(feature = "tls")]
-    if let Some(acceptor) = inner.tls.clone() {
-        return serve_tls(acceptor, inner, stream, peer, slot, stop).await;
-    }
-    serve_association(inner, stream, peer, slot, stop).await
-}
-
-/// [`serve_stream`] over TLS. Boxed: a TLS session's state is several KiB, which every plain
+/// [`serve_association`] over TLS. Boxed: a TLS session's state is several KiB, which every plain
 /// association's task would otherwise hold too (a task is as large as its largest state).
 /// Made out of line: the box's contents are laid out on the stack first, and a frame that
 /// large in the task's poll would be set up at every wake-up of every association.
@@ -618,26 +602,32 @@ fn serve_tls(
     peer: SocketAddr,
     slot: Slot,
     stop: ShutdownWatch,
-) -> Pin<Box<dyn Future<Output = io::Result<()>> + Send>> {
+) -> Pin<Box<dyn Future<Output = ()> + Send>> {
     Box::pin(async move {
         // The handshake is bounded like the wait for an A-ASSOCIATE-RQ (ARTIM).
         let artim = Duration::from_millis(inner.policy.limits.artim_timeout.as_millis());
-        let tls = timer::timeout(artim, acceptor.accept(stream))
-            .await
-            .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+        let tls = match timer::timeout(artim, acceptor.accept(stream)).await {
+            Some(Ok(tls)) => tls,
+            Some(Err(e)) => return debug!(error = %e, "transport error"),
+            None => return debug!("transport error: TLS handshake timed out"),
+        };
         serve_association(inner, tls, peer, slot, stop).await
     })
 }
 
-/// Serves one association on any byte stream (TCP, or TLS over TCP).
+/// Serves one association on any byte stream (TCP, or TLS over TCP); a transport error ends
+/// it (logged at debug level).
 async fn serve_association<S: Transport>(
     inner: Arc<Inner>,
     stream: S,
     peer: SocketAddr,
     mut slot: Slot,
     mut stop: ShutdownWatch,
-) -> io::Result<()> {
+) {
     let refuse = slot.permit.is_none();
+    if refuse {
+        info!("association limit reached: rejecting");
+    }
     // A connection refused for the association limit only reads an A-ASSOCIATE-RQ (streamed,
     // unit by unit) and sends a 10-byte A-ASSOCIATE-RJ: it gets minimal buffers, so that a
     // flood of refused connections costs little memory.
@@ -703,8 +693,8 @@ async fn serve_association<S: Transport>(
                             // An answer at once is given within the input's step: the
                             // core gets that step's time (its clock counts milliseconds; a
                             // clock read costs more than the answer).
-                            let asked = ask(&inner.handler, message_id, request, |joined| {
-                                answer(c, now, message_id, joined, &mut rec)
+                            let asked = ask(&inner.handler, message_id, request, |outcome| {
+                                answer(c, now, message_id, outcome, &mut rec)
                             });
                             if let Some(fut) = asked {
                                 later = Some((message_id, fut));
@@ -769,7 +759,7 @@ async fn serve_association<S: Transport>(
             match first {
                 Poll::Ready(joined) => {
                     let now = io.current();
-                    answer(&mut conn, now, id, joined, &mut rec);
+                    answer(&mut conn, now, id, Outcome::joined(&joined), &mut rec);
                 }
                 Poll::Pending => handler = Some((id, fut)),
             }
@@ -834,7 +824,7 @@ async fn serve_association<S: Transport>(
             Woken::Answered(joined) => {
                 let id = handler.take().map_or(0, |(id, _)| id);
                 let now = io.tick();
-                answer(&mut conn, now, id, joined, &mut rec);
+                answer(&mut conn, now, id, Outcome::joined(&joined), &mut rec);
             }
             Woken::Shutdown => {
                 grace = Some(std::time::Instant::now() + inner.options.shutdown_grace);
@@ -901,7 +891,9 @@ async fn serve_association<S: Transport>(
         (Err(e), _) => Err(e),
     };
     rec.finish();
-    result
+    if let Err(e) = result {
+        debug!(error = %e, "transport error");
+    }
 }
 
 /// The buffers of associations that have ended, kept for the next ones (about one set per
@@ -1309,37 +1301,62 @@ type Joined = Result<Result<Reply, HandlerError>, Box<dyn std::any::Any + Send>>
 
 /// Hands a request to the handler. A closure handler runs its synchronous part here,
 /// outside any future: a panic there is caught as one in the future is. An answer given at
-/// once (or that panic) goes to `answered` (no copy of it made on the way); a future is
-/// returned, to be polled.
+/// once (or that panic) goes to `answered`, lent where the handler left it (no copy of it
+/// made on the way); a future is returned, to be polled.
 fn ask(
     h: &Arc<dyn Handler>,
     id: u16,
     request: &NGetRequest,
-    answered: impl FnOnce(Joined),
+    answered: impl FnOnce(Outcome<'_>),
 ) -> Option<CatchUnwind> {
     info!(message_id = id, "{request}");
     let span = info_span!("n_get", message_id = id, context = request.context_id);
-    let made = {
-        let _entered = span.enter();
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            match h.n_get_sync(request) {
-                Some(answered) => Made::Now(answered),
-                None => Made::Later(h.n_get(request.clone())),
-            }
-        }))
+    let entered = span.enter();
+    let now = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.n_get_sync(request)));
+    let later = match &now {
+        Ok(Some(reply)) => {
+            drop(entered);
+            answered(Outcome::of(reply));
+            return None;
+        }
+        Ok(None) => {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.n_get(request.clone()))).ok()
+        }
+        Err(_) => None,
     };
-    match made {
-        Ok(Made::Now(reply)) => answered(Ok(reply)),
-        Ok(Made::Later(fut)) => return Some(CatchUnwind { fut, span }),
-        Err(panic) => answered(Err(panic)),
+    drop(entered);
+    match later {
+        Some(fut) => Some(CatchUnwind { fut, span }),
+        None => {
+            answered(Outcome::Panicked);
+            None
+        }
     }
-    None
 }
 
-/// What a handler made of a request: its answer, or the future that will give it.
-enum Made {
-    Now(Result<Reply, HandlerError>),
-    Later(HandlerFuture),
+/// A handler's outcome as [`answer`] reads it: its reply or its error (lent), or a panic.
+#[derive(Clone, Copy)]
+enum Outcome<'r> {
+    Reply(&'r Reply),
+    Failed(&'r HandlerError),
+    Panicked,
+}
+
+impl<'r> Outcome<'r> {
+    fn of(answered: &'r Result<Reply, HandlerError>) -> Outcome<'r> {
+        match answered {
+            Ok(reply) => Outcome::Reply(reply),
+            Err(e) => Outcome::Failed(e),
+        }
+    }
+
+    /// A handler future's outcome.
+    fn joined(joined: &'r Joined) -> Outcome<'r> {
+        match joined {
+            Ok(answered) => Outcome::of(answered),
+            Err(_) => Outcome::Panicked,
+        }
+    }
 }
 
 /// A handler's future, polled with panics caught (a panicking handler is answered 0110H and
@@ -1372,15 +1389,15 @@ fn answer(
     conn: &mut Connection<'_>,
     now: dimse_core::Instant,
     id: u16,
-    joined: Joined,
+    outcome: Outcome<'_>,
     rec: &mut Recorder,
 ) {
     // What the handler asked for, for the trace (the core may change it: `dimse replay`
     // checks that it does so again); not made when no trace is recorded.
     let recording = rec.is_on();
     let mut asked = (0x0110, None);
-    let result = match joined {
-        Ok(Ok(reply)) => {
+    let result = match outcome {
+        Outcome::Reply(reply) => {
             if recording {
                 asked = (reply.status, reply.error_comment.clone());
             }
@@ -1402,14 +1419,14 @@ fn answer(
             }
             conn.respond_n_get(now, id, status, data_set)
         }
-        Ok(Err(e)) => {
+        Outcome::Failed(e) => {
             warn!(error = %e, "N-GET handler failed");
             let c = e.to_string();
             let sent = conn.fail_n_get(now, id, &c);
             asked.1 = Some(c);
             sent
         }
-        Err(_) => {
+        Outcome::Panicked => {
             warn!("N-GET handler panicked");
             asked.1 = Some("The N-GET handler panicked".to_string());
             conn.fail_n_get(now, id, "The N-GET handler panicked")
