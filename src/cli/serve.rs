@@ -8,7 +8,6 @@ use dimse::config::{self, ServerConfig};
 use dimse_tokio::{
     EncodedDataSet, NGetRequest, Reply, Server, ServerBuilder, ServerOptions, SharedDataSet,
 };
-use tracing::info;
 
 use super::Failure;
 
@@ -89,10 +88,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), Failure> {
     let display: SharedDataSet = display(&cfg)?;
     let server = builder
         // Answered at once (the display is encoded once, at start-up): no future per request.
-        .n_get_sync(move |request: &NGetRequest| {
-            info!(from = %request.calling_ae, "{request}");
-            Ok(Reply::success(display.clone()))
-        })
+        // (dimse-tokio logs each request, at info level.)
+        .n_get_sync(move |_: &NGetRequest| Ok(Reply::success(display.clone())))
         .bind((args.bind.as_str(), cfg.port))
         .await
         .map_err(|e| Failure::new(format!("cannot listen on {}:{}: {e}", args.bind, cfg.port)))?;

@@ -224,8 +224,8 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
     }
 
     /// The wall-clock time of the step being handled, to work out only when it is needed
-    /// (a request's timestamp): the closure a drain runs cannot borrow the driver.
-    pub(crate) fn wall_clock(&self) -> WallClock {
+    /// (a request's timestamp): handed to the closure a drain runs with each event.
+    fn wall_clock(&self) -> WallClock {
         WallClock {
             epoch: self.wall_epoch,
             since_epoch: self.since_epoch,
@@ -308,8 +308,8 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
     }
 
     /// Runs the drain contract of dimse-core once: feeds the input, writes the PDUs and
-    /// hands the events to `on_event` until the core is idle. Returns whether the transport
-    /// should close.
+    /// hands the events to `on_event` (with the step's time for the core and on the wall
+    /// clock) until the core is idle. Returns whether the transport should close.
     ///
     /// `on_event` may pause the drain with `Break` when the caller handles that event after
     /// this returns (`false` then), as the server answers an N-GET: the next `settle` goes
@@ -318,7 +318,7 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
     pub(crate) async fn settle<C, F>(&mut self, conn: &mut C, mut on_event: F) -> io::Result<bool>
     where
         C: Driven,
-        F: FnMut(&mut C, Event, Instant) -> ControlFlow<()>,
+        F: FnMut(&mut C, Event, Instant, WallClock) -> ControlFlow<()>,
     {
         let now = self.current;
         if self.filled > 0 {
@@ -351,7 +351,7 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
                     }
                 }
                 Ok(Output::Event(ev)) => {
-                    if on_event(conn, ev, now).is_break() {
+                    if on_event(conn, ev, now, self.wall_clock()).is_break() {
                         flush!();
                         return Ok(false);
                     }
@@ -421,6 +421,7 @@ pub(crate) struct WallClock {
 impl WallClock {
     /// The connection's start on the wall clock plus the monotonic time since (a wall clock
     /// stepped meanwhile is not followed).
+    #[inline]
     pub(crate) fn time(self) -> std::time::SystemTime {
         self.epoch + self.since_epoch
     }

@@ -674,9 +674,8 @@ async fn serve_association<S: Transport>(
     let result = loop {
         // A request whose handler returned a future, polled once below.
         let mut later: Option<(u16, CatchUnwind)> = None;
-        let io_wall = io.wall_clock();
         let settled = io
-            .settle(&mut conn, |c, ev, now| {
+            .settle(&mut conn, |c, ev, now, wall| {
                 match ev {
                     Event::Request {
                         op: Operation::NGet,
@@ -685,7 +684,7 @@ async fn serve_association<S: Transport>(
                     } => {
                         let arrived = c
                             .n_get_request()
-                            .map(|r| requests.arrived(&r, peer, io_wall.time()));
+                            .map(|r| requests.arrived(&r, peer, wall.time()));
                         if let Some(request) = arrived {
                             // A handler that answers at once is answered here, in the drain
                             // (its response leaves with this drain's write); a future is
@@ -1007,7 +1006,7 @@ async fn linger<S: Transport>(
     let mut timer = Timer::new();
     loop {
         let closed = io
-            .settle(&mut closing, |_, _, _| ControlFlow::Continue(()))
+            .settle(&mut closing, |_, _, _, _| ControlFlow::Continue(()))
             .await?;
         if closed || shutting_down {
             // Shutting down: a connection whose association is over has nothing to finish.
