@@ -848,7 +848,7 @@ async fn associate<S: Transport>(
     let mut read_waiting: Option<u64> = None;
     loop {
         let settled = io
-            .settle(&mut conn, |c, ev, _, _| {
+            .settle(&mut conn, &mut |c, ev, _, _| {
                 if let (
                     Event::Response {
                         op: Operation::NGet,

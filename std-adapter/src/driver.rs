@@ -315,7 +315,7 @@ impl<S: Transport, W: DerefMut<Target = [u8]>> Driver<S, W> {
     /// this returns (`false` then), as the server answers an N-GET: the next `settle` goes
     /// on where this one stopped, and the `Idle` in between, a poll for nothing, is spared.
     /// The caller must settle again before it waits.
-    pub(crate) async fn settle<C, F>(&mut self, conn: &mut C, mut on_event: F) -> io::Result<bool>
+    pub(crate) async fn settle<C, F>(&mut self, conn: &mut C, on_event: &mut F) -> io::Result<bool>
     where
         C: Driven,
         F: FnMut(&mut C, Event, Instant, WallClock) -> ControlFlow<()>,

@@ -675,7 +675,7 @@ async fn serve_association<S: Transport>(
         // A request whose handler returned a future, polled once below.
         let mut later: Option<(u16, CatchUnwind)> = None;
         let settled = io
-            .settle(&mut conn, |c, ev, now, wall| {
+            .settle(&mut conn, &mut |c, ev, now, wall| {
                 match ev {
                     Event::Request {
                         op: Operation::NGet,
@@ -1006,7 +1006,7 @@ async fn linger<S: Transport>(
     let mut timer = Timer::new();
     loop {
         let closed = io
-            .settle(&mut closing, |_, _, _, _| ControlFlow::Continue(()))
+            .settle(&mut closing, &mut |_, _, _, _| ControlFlow::Continue(()))
             .await?;
         if closed || shutting_down {
             // Shutting down: a connection whose association is over has nothing to finish.
