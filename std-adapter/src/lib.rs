@@ -29,6 +29,10 @@
 //!   one conversion between [`std::time::Instant`] and the core's [`dimse_core::Instant`].
 //! * A Display System answered from [`EncodedDataSet::display_system`] is checked against
 //!   its IOD's rules first ([`dimse_core::service::display::validate()`]), then encoded once.
+//! * [`Server::serve`] runs until Ctrl-C, caught by [`ctrl_c`]: SIGINT comes through a
+//!   socket pair the runtime waits on like any other socket, so this crate does not enable
+//!   tokio's signal driver, which every park of every runtime would poll once compiled in
+//!   (an application that enables tokio's `signal` feature itself gets it back).
 //!
 //! ```no_run
 //! use std::sync::Arc;
