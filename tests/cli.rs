@@ -52,6 +52,29 @@ fn serve_with(extra: &[&str]) -> (Guard, String) {
     (guard, addr)
 }
 
+/// `dimse simulate` with `args`, once it has written its device list to `list`.
+fn simulate(args: &[&str], list: &std::path::Path, stdout: Stdio) -> Guard {
+    let child = Command::new(DIMSE)
+        .arg("simulate")
+        .args(args)
+        .arg("--list")
+        .arg(list)
+        .stdout(stdout)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let guard = Guard(child);
+    let start = Instant::now();
+    while !list.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "dimse simulate did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    guard
+}
+
 fn run(args: &[&str]) -> Output {
     Command::new(DIMSE).args(args).output().unwrap()
 }
@@ -492,25 +515,7 @@ fn poll_a_simulated_fleet_and_check_every_row() {
         "--trouble",
         "0.5",
     ];
-    let child = Command::new(DIMSE)
-        .arg("simulate")
-        .args(fleet)
-        .arg("--json")
-        .arg("--list")
-        .arg(&list)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut simulator = Guard(child);
-    let start = Instant::now();
-    while !list.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "dimse simulate did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut simulator = simulate(&[&fleet[..], &["--json"]].concat(), &list, Stdio::piped());
     // The ground truth: one object per device, every kind of trouble among them.
     let mut truth = String::new();
     {
@@ -632,22 +637,11 @@ fn sigint_ends_serve_and_simulate_with_success() {
     let dir = std::env::temp_dir().join(format!("dimse-sigint-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let list = dir.join("devices.txt");
-    let child = Command::new(DIMSE)
-        .args(["simulate", "--devices", "3", "--base-port", "0", "--list"])
-        .arg(&list)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut simulator = Guard(child);
-    let start = Instant::now();
-    while !list.exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "dimse simulate did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let mut simulator = simulate(
+        &["--devices", "3", "--base-port", "0"],
+        &list,
+        Stdio::null(),
+    );
     interrupt_and_wait(&mut simulator.0, "dimse simulate");
     let _ = std::fs::remove_dir_all(&dir);
 }

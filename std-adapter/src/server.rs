@@ -608,8 +608,14 @@ fn serve_tls(
         let artim = Duration::from_millis(inner.policy.limits.artim_timeout.as_millis());
         let tls = match timer::timeout(artim, acceptor.accept(stream)).await {
             Some(Ok(tls)) => tls,
-            Some(Err(e)) => return debug!(error = %e, "transport error"),
-            None => return debug!("transport error: TLS handshake timed out"),
+            Some(Err(e)) => {
+                debug!(error = %e, "transport error");
+                return;
+            }
+            None => {
+                debug!("transport error: TLS handshake timed out");
+                return;
+            }
         };
         serve_association(inner, tls, peer, slot, stop).await
     })
@@ -1311,8 +1317,8 @@ fn ask(
     info!(message_id = id, "{request}");
     let span = info_span!("n_get", message_id = id, context = request.context_id);
     let entered = span.enter();
-    let now = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.n_get_sync(request)));
-    let later = match &now {
+    let at_once = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.n_get_sync(request)));
+    let later = match &at_once {
         Ok(Some(reply)) => {
             drop(entered);
             answered(Outcome::of(reply));
