@@ -16,9 +16,10 @@ use std::task::{Context, Poll};
 /// the first one delivered after this call.
 ///
 /// As with `tokio::signal::ctrl_c`, once this has been called the process no longer ends on
-/// SIGINT by default, for the rest of its life: it is up to the caller to stop. The handler
-/// is installed here, not when the future is first polled, so a program can install it
-/// before it tells anyone it is ready. Call it within a tokio runtime with I/O enabled (the
+/// SIGINT by default, for the rest of its life: it is up to the caller to stop. On Unix the
+/// handler is installed here, not when the future is first polled, so a program can install
+/// it before it tells anyone it is ready (elsewhere this is tokio's, installed at the first
+/// poll). Call it within a tokio runtime with I/O enabled (the
 /// future waits on a socket). `Err` when the handler cannot be installed (no socket pair).
 pub fn ctrl_c() -> io::Result<CtrlC> {
     imp::register().map(CtrlC)
