@@ -597,9 +597,10 @@ fn a_closed_stdout_ends_the_command_without_a_panic() {
     }
 }
 
-/// Ctrl-C (SIGINT) stops `serve` with an open association, and `simulate`, each with status
-/// 0: the signal is caught (not the default action, which ends the process with 130), the
-/// server stops accepting and ends its associations.
+/// Ctrl-C (SIGINT) stops `serve` with a connection open that never associates, and
+/// `simulate`, each with status 0: the signal is caught (not the default action, which ends
+/// the process with 130), the server stops accepting and, after the shutdown's grace period,
+/// closes that connection (it used to wait for ARTIM).
 #[test]
 fn sigint_ends_serve_and_simulate_with_success() {
     fn interrupt_and_wait(child: &mut Child, what: &str) {
@@ -623,7 +624,7 @@ fn sigint_ends_serve_and_simulate_with_success() {
     }
 
     let (mut server, addr) = serve();
-    // An association left open: the shutdown aborts it between messages.
+    // A connection that never sends an A-ASSOCIATE-RQ (Sta2: nothing to abort).
     let mut open = std::net::TcpStream::connect(&addr).unwrap();
     let get = run(&["get", &addr]);
     assert!(get.status.success(), "{}", stderr(&get));

@@ -606,14 +606,19 @@ fn serve_tls(
     Box::pin(async move {
         // The handshake is bounded like the wait for an A-ASSOCIATE-RQ (ARTIM).
         let artim = Duration::from_millis(inner.policy.limits.artim_timeout.as_millis());
-        let tls = match timer::timeout(artim, acceptor.accept(stream)).await {
-            Some(Ok(tls)) => tls,
-            Some(Err(e)) => {
+        let accepted = timer::timeout(artim, acceptor.accept(stream))
+            .await
+            .unwrap_or_else(|| {
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "TLS handshake timed out",
+                ))
+            });
+        let tls = match accepted {
+            Ok(tls) => tls,
+            Err(e) => {
+                // Logged as `serve_association` logs the errors that end it.
                 debug!(error = %e, "transport error");
-                return;
-            }
-            None => {
-                debug!("transport error: TLS handshake timed out");
                 return;
             }
         };

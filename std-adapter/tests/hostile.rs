@@ -271,8 +271,6 @@ async fn run_catalogue(
     );
 }
 
-/// Whether the server refused the connection: closed before sending a byte, where the case
-/// expects a reply first.
 /// Whether the image's network timer ended the case (an A-ABORT from the service user, AA-1,
 /// that the case does not expect): a stall of the host, which QEMU and the catalogue share
 /// on two CPUs, can hold a segment back for longer than the catalogue's 600 ms (seen once in
@@ -283,6 +281,8 @@ fn cut_by_network_timer(case: &Case, t: &Transcript) -> bool {
     t.replies.contains(&user_abort) && !case.expect.contains(&user_abort)
 }
 
+/// Whether the server refused the connection: closed before sending a byte, where the case
+/// expects a reply first.
 fn refused(case: &Case, t: &Transcript) -> bool {
     t.pdus.is_empty()
         && t.replies.first() == Some(&Reply::Closed)
