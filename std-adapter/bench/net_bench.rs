@@ -6,10 +6,14 @@
 //! * `load ADDR ASSOCIATIONS N`: that many associations at once, N N-GETs each; prints the
 //!   total N-GETs/s and the p50/p99 latency in microseconds.
 //! * `raw-server PORT REQUEST RESPONSE`: reads REQUEST bytes, writes RESPONSE bytes, forever.
+//! * `raw-server-tokio PORT REQUEST RESPONSE`: the same on a current-thread tokio runtime, one
+//!   task a connection: a server that does everything `dimse serve` does but the DICOM part
+//!   (the runtime's wake-up, `epoll_wait`, the task's poll), its floor.
 //! * `raw-client ADDR N REQUEST RESPONSE`: the same exchange N times; prints round trips/s.
 //!   The raw pair with the N-GET's sizes is the physical limit of one connection here.
-//! * `paired RAW_ADDR DIMSE_ADDR N CHUNK REQUEST RESPONSE`: the raw client, `rtt-core` and
-//!   `rtt` taking turns in chunks (see [`paired`]); prints the three rates and two ratios.
+//! * `paired RAW_ADDR RAW_TOKIO_ADDR DIMSE_ADDR N CHUNK REQUEST RESPONSE`: the raw client
+//!   against both raw servers, `rtt-core` and `rtt` taking turns in chunks (see [`paired`]);
+//!   prints the four rates and three ratios.
 
 use std::io::{Read, Write};
 use std::time::Instant;
@@ -31,9 +35,10 @@ fn main() {
         Some("rtt-core") => rtt_core(&args[2], arg(&args, 3, "N")),
         Some("load") => load(&args[2], arg(&args, 3, "associations"), arg(&args, 4, "N")),
         Some("raw-server") => raw_server(arg(&args, 2, "port"), arg(&args, 3, "request"), arg(&args, 4, "response")),
+        Some("raw-server-tokio") => raw_server_tokio(arg(&args, 2, "port"), arg(&args, 3, "request"), arg(&args, 4, "response")),
         Some("raw-client") => raw_client(&args[2], arg(&args, 3, "N"), arg(&args, 4, "request"), arg(&args, 5, "response")),
-        Some("paired") => paired(&args[2], &args[3], arg(&args, 4, "N"), arg(&args, 5, "chunk"), arg(&args, 6, "request"), arg(&args, 7, "response")),
-        _ => eprintln!("usage: net_bench rtt ADDR N | load ADDR ASSOCIATIONS N | raw-server PORT REQ RSP | raw-client ADDR N REQ RSP | paired RAW_ADDR DIMSE_ADDR N CHUNK REQ RSP"),
+        Some("paired") => paired(&args[2], &args[3], &args[4], arg(&args, 5, "N"), arg(&args, 6, "chunk"), arg(&args, 7, "request"), arg(&args, 8, "response")),
+        _ => eprintln!("usage: net_bench rtt ADDR N | load ADDR ASSOCIATIONS N | raw-server PORT REQ RSP | raw-server-tokio PORT REQ RSP | raw-client ADDR N REQ RSP | paired RAW_ADDR RAW_TOKIO_ADDR DIMSE_ADDR N CHUNK REQ RSP"),
     }
 }
 
@@ -151,6 +156,36 @@ fn raw_server(port: u16, request: usize, response: usize) {
             }
         });
     }
+}
+
+/// `raw_server`'s exchange on a current-thread runtime (as `dimse serve` runs when pinned to
+/// one CPU; no time driver, as there), one task a connection.
+fn raw_server_tokio(port: u16, request: usize, response: usize) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .expect("bind");
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                continue;
+            };
+            tokio::spawn(async move {
+                let _ = s.set_nodelay(true);
+                let mut rq = vec![0u8; request];
+                let rsp = vec![7u8; response];
+                while s.read_exact(&mut rq).await.is_ok() {
+                    if s.write_all(&rsp).await.is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    });
 }
 
 fn raw_client(addr: &str, n: usize, request: usize, response: usize) {
@@ -285,12 +320,21 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
     body(&mut || one(&mut conn));
 }
 
-/// `paired RAW_ADDR DIMSE_ADDR N CHUNK REQUEST RESPONSE`: the raw pair, the core client and
-/// the tokio `Client` (each on its own connection, the last two to the same server) take
-/// turns in chunks of CHUNK round trips, the order rotating, until each made N. A change in
-/// the machine's speed (this VM's moves within a second) then weighs on all three alike, and
-/// the ratios are those of the total times. Prints the three rates and the two ratios.
-fn paired(raw: &str, dimse: &str, n: usize, chunk: usize, request: usize, response: usize) {
+/// `paired RAW_ADDR RAW_TOKIO_ADDR DIMSE_ADDR N CHUNK REQUEST RESPONSE`: the raw client
+/// against the blocking raw server and against the tokio one, the core client and the tokio
+/// `Client` (each on its own connection, the last two to the same server) take turns in chunks
+/// of CHUNK round trips, the order rotating, until each made N. A change in the machine's
+/// speed (this VM's moves within a second) then weighs on all four alike, and the ratios are
+/// those of the total times. Prints the four rates and the three ratios to the raw pair.
+fn paired(
+    raw: &str,
+    raw_tokio: &str,
+    dimse: &str,
+    n: usize,
+    chunk: usize,
+    request: usize,
+    response: usize,
+) {
     // No time driver, as in `rtt`.
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_io()
@@ -300,30 +344,36 @@ fn paired(raw: &str, dimse: &str, n: usize, chunk: usize, request: usize, respon
         rt.block_on(Client::connect(dimse, ClientConfig::default()))
             .expect("connect"),
     );
-    let mut s = std::net::TcpStream::connect(raw).expect("connect");
-    s.set_nodelay(true).expect("nodelay");
+    let connect = |addr: &str| {
+        let s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_nodelay(true).expect("nodelay");
+        s
+    };
+    let (mut s, mut st) = (connect(raw), connect(raw_tokio));
     let rq = vec![1u8; request];
     let mut rsp = vec![0u8; response];
-    let mut raw_one = || {
+    let mut raw_one = |s: &mut std::net::TcpStream| {
         s.write_all(&rq).expect("write");
         s.read_exact(&mut rsp).expect("read");
     };
     with_core_client(dimse, |core_one| {
-        let mut totals = [0f64; 3];
-        // Warm-up of all three.
-        raw_one();
+        let mut totals = [0f64; 4];
+        // Warm-up of all four.
+        raw_one(&mut s);
+        raw_one(&mut st);
         core_one();
         let chunks = n.div_ceil(chunk);
         for i in 0..chunks {
-            for k in 0..3 {
-                let which = (i + k) % 3;
+            for k in 0..4 {
+                let which = (i + k) % 4;
                 let secs = match which {
-                    0 => {
+                    0 | 1 => {
+                        let s = if which == 0 { &mut s } else { &mut st };
                         let t = Instant::now();
-                        (0..chunk).for_each(|_| raw_one());
+                        (0..chunk).for_each(|_| raw_one(s));
                         t.elapsed().as_secs_f64()
                     }
-                    1 => {
+                    2 => {
                         let t = Instant::now();
                         (0..chunk).for_each(|_| core_one());
                         t.elapsed().as_secs_f64()
@@ -352,13 +402,15 @@ fn paired(raw: &str, dimse: &str, n: usize, chunk: usize, request: usize, respon
             }
         }
         let done = (chunks * chunk) as f64;
-        let [raw_s, core_s, tokio_s] = totals;
+        let [raw_s, raw_tokio_s, core_s, tokio_s] = totals;
         println!(
-            "{:.0} {:.0} {:.0} {:.3} {:.3} (raw, core client, tokio Client: round trips/s; \
-             ratios to raw; {chunks} chunks of {chunk})",
+            "{:.0} {:.0} {:.0} {:.0} {:.3} {:.3} {:.3} (raw, raw on tokio, core client, tokio \
+             Client: round trips/s; ratios to raw; {chunks} chunks of {chunk})",
             done / raw_s,
+            done / raw_tokio_s,
             done / core_s,
             done / tokio_s,
+            raw_s / raw_tokio_s,
             raw_s / core_s,
             raw_s / tokio_s
         );
