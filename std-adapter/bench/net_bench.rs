@@ -2,7 +2,8 @@
 //!
 //! * `rtt ADDR N`: one association, N sequential Display System N-GETs; prints N-GETs/s.
 //! * `rtt-core ADDR N`: the same with the core driven by a blocking `std::net` loop (no
-//!   async runtime, no task hand-offs): what the server gives to a lean client.
+//!   async runtime, no task hand-offs): what the server gives to a lean client; also prints
+//!   the mean time of the client's own work per round trip.
 //! * `load ADDR ASSOCIATIONS N`: that many associations at once, N N-GETs each; prints the
 //!   total N-GETs/s and the p50/p99 latency in microseconds.
 //! * `raw-server PORT REQUEST RESPONSE`: reads REQUEST bytes, writes RESPONSE bytes, forever.
@@ -206,23 +207,30 @@ fn raw_client(addr: &str, n: usize, request: usize, response: usize) {
 }
 
 fn rtt_core(addr: &str, n: usize) {
-    with_core_client(addr, |get| {
+    let work = with_core_client::<true>(addr, |get| {
         get();
         let start = Instant::now();
         for _ in 0..n {
             get();
         }
         let secs = start.elapsed().as_secs_f64();
-        println!(
+        print!(
             "{:.0} N-GET/s ({n} round trips, blocking core client)",
             n as f64 / secs
         );
     });
+    println!("; the client's work per round trip {} ns", work.as_nanos());
 }
 
 /// Sets up the core as a client on a blocking socket and hands `body` a function that does
-/// one full Display System N-GET.
-fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
+/// one full Display System N-GET. With `TIMED`, returns the mean time of the client's own
+/// work per round trip: from a read's return to the next write's call (decoding the
+/// response, the next request's encoding; two clock reads more), else zero (`paired`'s
+/// client does not pay for the clock reads).
+fn with_core_client<const TIMED: bool>(
+    addr: &str,
+    body: impl FnOnce(&mut dyn FnMut()),
+) -> std::time::Duration {
     use dimse_core::assoc::{
         RequestorConfig, EXPLICIT_VR_LITTLE_ENDIAN, IMPLICIT_VR_LITTLE_ENDIAN,
     };
@@ -267,6 +275,10 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
     // The time of the last read: one clock read per read from the socket, as the tokio
     // driver does, and the request goes out at the time of the response before it.
     let at = std::cell::Cell::new(now());
+    let (read_at, work) = (
+        std::cell::Cell::new(None::<Instant>),
+        std::cell::Cell::new((std::time::Duration::ZERO, 0u32)),
+    );
     // Runs the drain contract until `done` says so: feed, drain (PDUs straight into the
     // write buffer), write once, read.
     let mut step = |conn: &mut Connection<'_>, done: &mut dyn FnMut(Event) -> bool| loop {
@@ -289,6 +301,10 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
             }
         }
         if len > 0 {
+            if let (true, Some(t)) = (TIMED, read_at.take()) {
+                let (sum, k) = work.get();
+                work.set((sum + t.elapsed(), k + 1));
+            }
             s.write_all(&wbuf[..len]).expect("write");
         }
         if finished {
@@ -297,6 +313,9 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
         let k = s.read(&mut inbuf[filled..]).expect("read");
         assert!(k > 0, "closed");
         filled += k;
+        if TIMED {
+            read_at.set(Some(Instant::now()));
+        }
         at.set(now());
     };
     step(&mut conn, &mut |ev| matches!(ev, Event::Established { .. }));
@@ -318,6 +337,8 @@ fn with_core_client(addr: &str, body: impl FnOnce(&mut dyn FnMut())) {
         });
     };
     body(&mut || one(&mut conn));
+    let (sum, k) = work.get();
+    sum / k.max(1)
 }
 
 /// `paired RAW_ADDR RAW_TOKIO_ADDR DIMSE_ADDR N CHUNK REQUEST RESPONSE`: the raw client
@@ -356,7 +377,7 @@ fn paired(
         s.write_all(&rq).expect("write");
         s.read_exact(&mut rsp).expect("read");
     };
-    with_core_client(dimse, |core_one| {
+    with_core_client::<false>(dimse, |core_one| {
         let mut totals = [0f64; 4];
         // Warm-up of all four.
         raw_one(&mut s);
