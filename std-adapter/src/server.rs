@@ -847,13 +847,11 @@ async fn serve_association<S: Transport>(
                 if conn.abort(now).is_err() {
                     // Nothing to abort: the A-ASSOCIATE-RQ never came (Sta2, where no
                     // A-ABORT may be sent). The connection closes unanswered, as ARTIM's
-                    // expiry would close it (AA-2), rather than at that expiry.
+                    // expiry would close it (AA-2), rather than at that expiry: recorded
+                    // and closed as a transport that closed (the next round's `closed`).
                     conn.handle_transport_closed(now);
-                    rec.push(&Record::TransportClosed {
-                        at: now.as_millis(),
-                    });
-                    io.shutdown().await;
-                    break Ok(false);
+                    rec.input(now, None);
+                    continue;
                 }
                 rec.push(&Record::Abort {
                     at: now.as_millis(),
@@ -1437,9 +1435,10 @@ fn answer(
             sent
         }
         Outcome::Panicked => {
+            const PANICKED: &str = "The N-GET handler panicked";
             warn!("N-GET handler panicked");
-            asked.1 = Some("The N-GET handler panicked".to_string());
-            conn.fail_n_get(now, id, "The N-GET handler panicked")
+            asked.1 = Some(PANICKED.to_string());
+            conn.fail_n_get(now, id, PANICKED)
         }
     };
     match result {
